@@ -1,0 +1,235 @@
+"""The custody application: every command is get → change → save on the event store.
+
+Commands take the names people type or scan (codes, staff ids, office codes), resolve them against
+the province data, let the Dossier aggregate apply the custody rules, and save. Reads (status,
+history) replay the dossier's events. The clock is injected so tests can place events in time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, cast
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from tracker.domain.calendar import local_date
+from tracker.domain.codes import DossierCode, sequence_id
+from tracker.domain.dossier import DailySequence, Dossier
+from tracker.domain.errors import BadInput, HosoError, RuleViolation, UnknownReference
+from tracker.domain.province import PROVINCE_ID, Province, ProvinceData
+from tracker.presenters import describe_event, dossier_status
+
+Clock = Callable[[], datetime]
+RECEIVE_ATTEMPTS = 200
+UPDATE_ATTEMPTS = 5
+
+
+class NotInitialised(HosoError):
+    """No province data in the store yet: the service cannot know any office or procedure."""
+
+    code = "not_initialised"
+    http_status = 503
+    exit_code = 1
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CustodyApplication(Application[Any]):
+    """Receives dossiers, moves them between custodians, and answers where each one is."""
+
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {DailySequence: 50}
+
+    def __init__(self, env: dict[str, str] | None = None, clock: Clock = utc_now) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self._province: Province | None = None
+        self._province_version = 0
+
+    # -- province data ------------------------------------------------------------------------
+
+    def load_province(self, document: dict[str, Any]) -> bool:
+        """Store ``document`` as the province data; False when it is unchanged."""
+        data: ProvinceData
+        try:
+            data = cast(ProvinceData, self.repository.get(PROVINCE_ID))
+        except AggregateNotFoundError:
+            data = ProvinceData.load(document)
+        else:
+            data.replace(document)
+        changed = bool(data.pending_events)
+        self.save(data)
+        return changed
+
+    def province(self) -> Province:
+        """The current province data, re-read only when a newer version was stored."""
+        newer = self.recorder.select_events(
+            PROVINCE_ID, gt=self._province_version, desc=True, limit=1
+        )
+        if newer:
+            event = self.mapper.to_domain_event(newer[0])
+            self._province = Province(event.document)  # type: ignore[attr-defined]
+            self._province_version = event.originator_version
+        if self._province is None:
+            raise NotInitialised("no province data: run 'hoso init --demo' or --province FILE")
+        return self._province
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def receive(
+        self, office: str, procedure: str, applicant_name: str, applicant_id: str,
+        actor: str, components: Sequence[str] = (), phone: str | None = None,
+        accept_incomplete: bool = False, device: str | None = None,
+    ) -> dict[str, Any]:
+        """Register a paper dossier and give it the office's next code for today."""
+        province = self.province()
+        the_office = province.office(office)
+        the_procedure = province.procedure(procedure)
+        receiver = province.person(actor)
+        for _ in range(RECEIVE_ATTEMPTS):
+            at = self.clock()
+            sequence = self._daily_sequence(the_office.code, local_date(at))
+            dossier = Dossier.receive(
+                code=sequence.issue(), procedure=the_procedure, office=the_office,
+                actor=receiver, applicant_name=applicant_name, applicant_id=applicant_id,
+                phone=phone, components=components, accept_incomplete=accept_incomplete,
+                at=at, calendar=province.calendar, device=device,
+            )
+            try:
+                self.save(sequence, dossier)
+            except IntegrityError:
+                continue  # another counter took this number first: draw the next one
+            return dossier_status(dossier, at)
+        raise RuleViolation("daily-sequence", f"could not allocate a code at {office}: too busy")
+
+    def collect_fee(self, code: str, by: str, amount: int, device: str | None = None
+                    ) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.collect_fee(
+            p.person(by), amount, at, device))
+
+    def digitise(self, code: str, by: str, objects: list[dict[str, str]],
+                 ocr_text_key: str | None = None, pdf_key: str | None = None,
+                 quality: str = "ok", device: str | None = None) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.digitise(
+            p.person(by), objects, at, ocr_text_key, pdf_key, quality, device))
+
+    def hand_over(self, code: str, by: str, to_office: str, courier: str | None = None,
+                  to_person: str | None = None, manifest: str | None = None,
+                  device: str | None = None) -> dict[str, Any]:
+        """Release a dossier to a courier (or a named person) bound for ``to_office``."""
+        if (courier is None) == (to_person is None):
+            raise BadInput("a handover names exactly one of a courier or a person")
+
+        def release(dossier: Dossier, province: Province, at: datetime) -> None:
+            if courier is not None:
+                carrier = province.person_in_role(courier, "courier")
+            else:
+                carrier = province.person(to_person or "")
+            dossier.hand_over(province.person(by), carrier, province.office(to_office), at,
+                              manifest, device)
+
+        return self._update(code, release)
+
+    def accept(self, code: str, by: str, office: str, device: str | None = None
+               ) -> dict[str, Any]:
+        def take(dossier: Dossier, province: Province, at: datetime) -> None:
+            person = province.person(by)
+            province.office(office)
+            if person.office != office:
+                raise RuleViolation("accept-at-destination",
+                                    f"{by} works at {person.office}, not at {office}")
+            dossier.accept(person, at, device)
+
+        return self._update(code, take)
+
+    def request_supplement(self, code: str, by: str, reason: str, device: str | None = None
+                           ) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.request_supplement(
+            p.person(by), reason, at, device))
+
+    def receive_supplement(self, code: str, by: str, device: str | None = None
+                           ) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.receive_supplement(
+            p.person(by), at, p.calendar, device))
+
+    def pause(self, code: str, by: str, reason: str, device: str | None = None
+              ) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.pause(p.person(by), reason, at, device))
+
+    def resume(self, code: str, by: str, device: str | None = None) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.resume(p.person(by), at, p.calendar,
+                                                            device))
+
+    def reschedule(self, code: str, by: str, to: date, reason: str,
+                   device: str | None = None) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.reschedule(p.person(by), to, reason, at,
+                                                                device))
+
+    def reject(self, code: str, by: str, reason: str, device: str | None = None
+               ) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.reject(p.person(by), reason, at, device))
+
+    def resolve(self, code: str, by: str, device: str | None = None) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.resolve(p.person(by), at, device))
+
+    def return_result(self, code: str, by: str, by_post: bool = False,
+                      device: str | None = None) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.return_result(p.person(by), at, by_post,
+                                                                   device))
+
+    def cancel(self, code: str, by: str, reason: str, device: str | None = None
+               ) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.cancel(p.person(by), reason, at, device))
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def status(self, code: str) -> dict[str, Any]:
+        return dossier_status(self._dossier(code), self.clock())
+
+    def history(self, code: str, as_of: datetime | None = None) -> list[dict[str, Any]]:
+        """The dossier's events up to ``as_of`` (all when None), each with its custodian after."""
+        events = cast(list[Dossier.Event],
+                      list(self.events.get(DossierCode.parse(code).dossier_id)))
+        if not events:
+            raise UnknownReference(f"unknown dossier {code}")
+        rows: list[dict[str, Any]] = []
+        dossier: Dossier | None = None
+        for event in events:
+            if as_of is not None and event.timestamp > as_of:
+                break
+            dossier = cast(Dossier, event.mutate(dossier))
+            rows.append(describe_event(event, dossier))
+        return rows
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _dossier(self, code: str) -> Dossier:
+        try:
+            return cast(Dossier, self.repository.get(DossierCode.parse(code).dossier_id))
+        except AggregateNotFoundError:
+            raise UnknownReference(f"unknown dossier {code}") from None
+
+    def _daily_sequence(self, office: str, day: date) -> DailySequence:
+        try:
+            return cast(DailySequence, self.repository.get(sequence_id(office, day)))
+        except AggregateNotFoundError:
+            return DailySequence.start(office, day)
+
+    def _update(self, code: str, change: Callable[[Dossier, Province, datetime], None]
+                ) -> dict[str, Any]:
+        """Apply ``change`` to the dossier and save; re-run it on a fresh copy if another
+        writer got there first, so the rules are always checked against the latest state."""
+        province = self.province()
+        for _ in range(UPDATE_ATTEMPTS):
+            dossier = self._dossier(code)
+            at = self.clock()
+            change(dossier, province, at)
+            try:
+                self.save(dossier)
+            except IntegrityError:
+                continue
+            return dossier_status(dossier, at)
+        raise RuleViolation("concurrent-change", f"{code} is being changed by others; try again")

@@ -1,0 +1,61 @@
+"""Dossier codes ``<office code>-<yymmdd>-<NNNN>``, the shape the national portal prints.
+
+A code is derived from the receiving office, the local receipt date and a daily sequence number;
+``DailySequence`` (see dossier.py) hands out the numbers. Each code maps to one aggregate id by a
+name-based UUID, so a dossier is found by its code without a separate index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID, uuid5
+
+from tracker.domain.errors import BadInput
+
+NAMESPACE = UUID("5b1d5c9e-2f0a-4c8e-9d55-6f1f4b0a7c31")
+OFFICE_CODE = r"[A-Za-z0-9][A-Za-z0-9.]*"
+CODE_PATTERN = re.compile(rf"^(?P<office>{OFFICE_CODE})-(?P<day>\d{{6}})-(?P<number>\d{{4}})$")
+MAX_DAILY_NUMBER = 9999
+
+
+@dataclass(frozen=True)
+class DossierCode:
+    office: str
+    day: date
+    number: int
+
+    def __str__(self) -> str:
+        return f"{self.office}-{self.day:%y%m%d}-{self.number:04d}"
+
+    @property
+    def dossier_id(self) -> UUID:
+        return dossier_id(str(self))
+
+    @classmethod
+    def parse(cls, text: str) -> DossierCode:
+        """Parse a printed or scanned code; raises BadInput naming the expected shape."""
+        match = CODE_PATTERN.match(text.strip())
+        if not match:
+            raise BadInput(
+                f"malformed dossier code {text!r}: expected <office code>-<yymmdd>-<NNNN>"
+            )
+        raw_day = match["day"]
+        try:
+            day = date(2000 + int(raw_day[:2]), int(raw_day[2:4]), int(raw_day[4:]))
+        except ValueError:
+            raise BadInput(f"malformed dossier code {text!r}: {raw_day} is not a date") from None
+        number = int(match["number"])
+        if number == 0:
+            raise BadInput(f"malformed dossier code {text!r}: numbers start at 0001")
+        return cls(office=match["office"], day=day, number=number)
+
+
+def dossier_id(code: str) -> UUID:
+    return uuid5(NAMESPACE, f"dossier:{code}")
+
+
+def sequence_id(office: str, day: date) -> UUID:
+    """The id of the one counter that numbers an office's dossiers on one day."""
+    return uuid5(NAMESPACE, f"sequence:{office}:{day.isoformat()}")

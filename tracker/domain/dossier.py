@@ -1,0 +1,417 @@
+"""The Dossier aggregate: a paper dossier's life as the catalogue's events.
+
+Public methods are commands (verbs); each checks the custody rules (custody.py) first and only
+then triggers its past-tense event, stamped with the caller's time, so a refused command leaves
+nothing pending. ``DailySequence`` numbers an office's dossiers for one day; the application
+saves it in the same transaction as the dossier's ``Received`` event, which is what keeps the
+codes free of gaps and duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from tracker.domain import custody
+from tracker.domain.calendar import WorkingCalendar, local_date, timeliness
+from tracker.domain.codes import MAX_DAILY_NUMBER, DossierCode, sequence_id
+from tracker.domain.custody import COUNTER_STAFF, DECIDERS, Transit
+from tracker.domain.errors import BadInput, RuleViolation
+from tracker.domain.province import RECEIVING_KINDS, Office, Procedure, Staff
+
+
+def _text(value: str, what: str) -> str:
+    cleaned = value.strip()
+    if not cleaned:
+        raise BadInput(f"{what} must not be empty")
+    return cleaned
+
+
+class Dossier(Aggregate):
+    """One paper dossier: who holds it, where, how long it may take, and how it ended."""
+
+    class Received(Aggregate.Created):
+        code: str
+        actor: str
+        office: str
+        device: str | None
+        procedure: str
+        applicant_name: str
+        applicant_id: str
+        phone: str | None
+        components: list[str]
+        missing_components: list[str]
+        accepted_incomplete: bool
+        resolving_office: str
+        due: str
+
+    class CustodyEvent(Aggregate.Event):
+        """Every later event says who did it, at which office, on which device."""
+
+        actor: str
+        office: str
+        device: str | None
+
+    class FeeCollected(CustodyEvent):
+        amount: int
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.fee_paid += self.amount
+
+    class Digitised(CustodyEvent):
+        pages: int
+        objects: list[dict[str, str]]
+        ocr_text_key: str | None
+        pdf_key: str | None
+        quality: str
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.pages = self.pages
+
+    class HandedOver(CustodyEvent):
+        to_office: str
+        carrier: str
+        carrier_role: str
+        manifest: str | None
+        override: bool
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.transit = Transit(
+                carrier=self.carrier,
+                from_office=self.office,
+                to_office=self.to_office,
+                since=self.timestamp.isoformat(),
+            )
+            dossier.custodian = self.carrier
+            dossier.office = None
+
+    class Accepted(CustodyEvent):
+        def apply(self, dossier: Dossier) -> None:
+            dossier.transit = None
+            dossier.custodian = self.actor
+            dossier.office = self.office
+
+    class SupplementRequested(CustodyEvent):
+        reason: str
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.stop_clock("awaiting_supplement", self.timestamp)
+            dossier.supplements_requested += 1
+
+    class SupplementReceived(CustodyEvent):
+        due: str
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.restart_clock(self.due)
+
+    class Paused(CustodyEvent):
+        reason: str
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.stop_clock("paused", self.timestamp)
+
+    class Resumed(CustodyEvent):
+        due: str
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.restart_clock(self.due)
+
+    class Rescheduled(CustodyEvent):
+        due: str
+        reason: str
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.due = self.due
+
+    class Rejected(CustodyEvent):
+        reason: str
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.stage = "rejected"
+            dossier.outcome_reason = self.reason
+
+    class Resolved(CustodyEvent):
+        timeliness: str
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.stage = "resolved"
+            dossier.timeliness = self.timeliness
+
+    class ResultReturned(CustodyEvent):
+        by_post: bool
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.stage = "returned"
+
+    class Cancelled(CustodyEvent):
+        reason: str
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.stage = "cancelled"
+            dossier.outcome_reason = self.reason
+
+    def __init__(
+        self,
+        code: str,
+        actor: str,
+        office: str,
+        device: str | None,
+        procedure: str,
+        applicant_name: str,
+        applicant_id: str,
+        phone: str | None,
+        components: list[str],
+        missing_components: list[str],
+        accepted_incomplete: bool,
+        resolving_office: str,
+        due: str,
+    ) -> None:
+        self.code = code
+        self.procedure = procedure
+        self.receiving_office = office
+        self.resolving_office = resolving_office
+        self.applicant_name = applicant_name
+        self.applicant_id = applicant_id
+        self.missing_components = missing_components
+        self.stage = "in_progress"
+        self.custodian = actor
+        self.office: str | None = office
+        self.transit: Transit | None = None
+        self.due = due
+        self.clock_stopped: str | None = None
+        self.clock_stopped_on: str | None = None
+        self.timeliness: str | None = None
+        self.outcome_reason: str | None = None
+        self.fee_paid = 0
+        self.pages = 0
+        self.supplements_requested = 0
+
+    # -- state changes shared by events -------------------------------------------------------
+
+    def stop_clock(self, reason: str, at: datetime) -> None:
+        self.clock_stopped = reason
+        self.clock_stopped_on = local_date(at).isoformat()
+
+    def restart_clock(self, due: str) -> None:
+        self.clock_stopped = None
+        self.clock_stopped_on = None
+        self.due = due
+
+    @property
+    def due_date(self) -> date:
+        return date.fromisoformat(self.due)
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Past its due date and not yet decided (open dossiers only)."""
+        if self.stage in custody.DECIDED_STAGES | custody.TERMINAL_STAGES:
+            return False
+        return local_date(now) > self.due_date
+
+    # -- commands ----------------------------------------------------------------------------
+
+    @classmethod
+    def receive(
+        cls,
+        code: DossierCode,
+        procedure: Procedure,
+        office: Office,
+        actor: Staff,
+        applicant_name: str,
+        applicant_id: str,
+        phone: str | None,
+        components: Sequence[str],
+        accept_incomplete: bool,
+        at: datetime,
+        calendar: WorkingCalendar,
+        device: str | None = None,
+    ) -> Dossier:
+        custody.has_role(actor, *COUNTER_STAFF)
+        if office.kind not in RECEIVING_KINDS:
+            raise RuleViolation(
+                "receiving-office",
+                f"{office.code} is a {office.kind}; it does not receive dossiers",
+            )
+        if actor.office != office.code:
+            raise RuleViolation(
+                "actor-at-dossier-office", f"{actor.id} works at {actor.office}, not {office.code}"
+            )
+        known = {c.code for c in procedure.components}
+        unknown = sorted(set(components) - known)
+        if unknown:
+            raise BadInput(f"procedure {procedure.code} has no component {', '.join(unknown)}")
+        missing = [c for c in procedure.required_components if c not in components]
+        if missing and not accept_incomplete:
+            raise RuleViolation(
+                "complete-dossier",
+                f"missing required component {', '.join(missing)} "
+                "(use --accept-incomplete to record an incomplete receipt)",
+            )
+        return cls._create(
+            cls.Received,
+            id=code.dossier_id,
+            timestamp=at,
+            code=str(code),
+            actor=actor.id,
+            office=office.code,
+            device=device,
+            procedure=procedure.code,
+            applicant_name=_text(applicant_name, "applicant name"),
+            applicant_id=_text(applicant_id, "applicant id"),
+            phone=phone.strip() if phone and phone.strip() else None,
+            components=sorted(set(components)),
+            missing_components=missing,
+            accepted_incomplete=bool(missing),
+            resolving_office=procedure.resolving_office,
+            due=calendar.due_date(at, procedure.days).isoformat(),
+        )
+
+    def _record(self, event_class: type[CustodyEvent], actor: Staff, at: datetime,
+                device: str | None, office: str | None = None, **fields: Any) -> None:
+        self.trigger_event(
+            event_class,
+            timestamp=at,
+            actor=actor.id,
+            office=office or actor.office,
+            device=device,
+            **fields,
+        )
+
+    def collect_fee(self, actor: Staff, amount: int, at: datetime,
+                    device: str | None = None) -> None:
+        custody.may_process(self, actor, *COUNTER_STAFF)
+        if amount <= 0:
+            raise BadInput(f"fee amount must be a positive number of VND, not {amount}")
+        self._record(self.FeeCollected, actor, at, device, amount=amount)
+
+    def digitise(self, actor: Staff, objects: list[dict[str, str]], at: datetime,
+                 ocr_text_key: str | None = None, pdf_key: str | None = None,
+                 quality: str = "ok", device: str | None = None) -> None:
+        custody.may_process(self, actor, "operator", *COUNTER_STAFF)
+        if not objects:
+            raise BadInput("a digitised dossier has at least one page")
+        for page in objects:
+            if set(page) != {"key", "sha256"}:
+                raise BadInput("each page object names exactly its key and sha256")
+        self._record(self.Digitised, actor, at, device, pages=len(objects), objects=objects,
+                     ocr_text_key=ocr_text_key, pdf_key=pdf_key, quality=quality)
+
+    def hand_over(self, actor: Staff, carrier: Staff, to_office: Office, at: datetime,
+                  manifest: str | None = None, device: str | None = None) -> None:
+        override = custody.may_release(self, actor, carrier)
+        self._record(self.HandedOver, actor, at, device, office=self.office,
+                     to_office=to_office.code, carrier=carrier.id, carrier_role=carrier.role,
+                     manifest=manifest, override=override)
+
+    def accept(self, actor: Staff, at: datetime, device: str | None = None) -> None:
+        custody.may_accept(self, actor)
+        self._record(self.Accepted, actor, at, device)
+
+    def request_supplement(self, actor: Staff, reason: str, at: datetime,
+                           device: str | None = None) -> None:
+        custody.undecided(self)
+        custody.may_process(self, actor, "official", *COUNTER_STAFF)
+        custody.clock_running(self)
+        self._record(self.SupplementRequested, actor, at, device,
+                     reason=_text(reason, "reason"))
+
+    def receive_supplement(self, actor: Staff, at: datetime, calendar: WorkingCalendar,
+                           device: str | None = None) -> None:
+        """The citizen brings the missing papers, to where the dossier is or was received."""
+        custody.not_terminal(self)
+        custody.not_in_transit(self)
+        custody.has_role(actor, "official", *COUNTER_STAFF)
+        if actor.office != self.receiving_office:
+            custody.at_dossier_office(self, actor)
+        stopped_on = custody.clock_stopped_for(self, "awaiting_supplement")
+        self._record(self.SupplementReceived, actor, at, device,
+                     due=self._restarted_due(stopped_on, at, calendar))
+
+    def pause(self, actor: Staff, reason: str, at: datetime, device: str | None = None) -> None:
+        custody.undecided(self)
+        custody.may_process(self, actor, *DECIDERS)
+        custody.clock_running(self)
+        self._record(self.Paused, actor, at, device, reason=_text(reason, "reason"))
+
+    def resume(self, actor: Staff, at: datetime, calendar: WorkingCalendar,
+               device: str | None = None) -> None:
+        custody.may_process(self, actor, *DECIDERS)
+        stopped_on = custody.clock_stopped_for(self, "paused")
+        self._record(self.Resumed, actor, at, device,
+                     due=self._restarted_due(stopped_on, at, calendar))
+
+    def reschedule(self, actor: Staff, due: date, reason: str, at: datetime,
+                   device: str | None = None) -> None:
+        """The apology & reschedule slip: a later due date, with the reason given to the citizen."""
+        custody.undecided(self)
+        custody.may_process(self, actor, *DECIDERS)
+        if due <= self.due_date:
+            raise RuleViolation(
+                "reschedule-later", f"the new due date {due} must be after {self.due}"
+            )
+        self._record(self.Rescheduled, actor, at, device, due=due.isoformat(),
+                     reason=_text(reason, "reason"))
+
+    def reject(self, actor: Staff, reason: str, at: datetime, device: str | None = None) -> None:
+        custody.undecided(self)
+        custody.may_process(self, actor, *DECIDERS)
+        self._record(self.Rejected, actor, at, device, reason=_text(reason, "reason"))
+
+    def resolve(self, actor: Staff, at: datetime, device: str | None = None) -> None:
+        custody.undecided(self)
+        custody.may_process(self, actor, *DECIDERS)
+        custody.clock_running(self)
+        self._record(self.Resolved, actor, at, device,
+                     timeliness=timeliness(local_date(at), self.due_date))
+
+    def return_result(self, actor: Staff, at: datetime, by_post: bool = False,
+                      device: str | None = None) -> None:
+        custody.may_process(self, actor, *COUNTER_STAFF)
+        if self.stage not in custody.DECIDED_STAGES:
+            raise RuleViolation(
+                "decided-before-return", f"{self.code} has no result yet ({self.stage})"
+            )
+        self._record(self.ResultReturned, actor, at, device, by_post=by_post)
+
+    def cancel(self, actor: Staff, reason: str, at: datetime, device: str | None = None) -> None:
+        custody.undecided(self)
+        custody.may_process(self, actor, "official", *COUNTER_STAFF)
+        self._record(self.Cancelled, actor, at, device, reason=_text(reason, "reason"))
+
+    def _restarted_due(self, stopped_on: date, at: datetime, calendar: WorkingCalendar) -> str:
+        return calendar.resume_due_date(self.due_date, stopped_on, local_date(at)).isoformat()
+
+
+class DailySequence(Aggregate):
+    """Numbers one office's dossiers on one day: 0001, 0002, … with no gap and no repeat."""
+
+    class Started(Aggregate.Created):
+        office: str
+        day: str
+
+    class Issued(Aggregate.Event):
+        number: int
+
+        def apply(self, sequence: DailySequence) -> None:
+            sequence.last = self.number
+
+    def __init__(self, office: str, day: str) -> None:
+        self.office = office
+        self.day = day
+        self.last = 0
+
+    @classmethod
+    def start(cls, office: str, day: date) -> DailySequence:
+        return cls._create(cls.Started, id=sequence_id(office, day), office=office,
+                           day=day.isoformat())
+
+    def issue(self) -> DossierCode:
+        if self.last >= MAX_DAILY_NUMBER:
+            raise RuleViolation(
+                "daily-sequence",
+                f"{self.office} has used all {MAX_DAILY_NUMBER} codes for {self.day}",
+            )
+        self.trigger_event(self.Issued, number=self.last + 1)
+        return DossierCode(self.office, date.fromisoformat(self.day), self.last)

@@ -1,0 +1,76 @@
+"""The only reader of os.environ: HOSO_* variables and the embedded defaults.
+
+| variable            | default  | meaning                                                   |
+|---------------------|----------|-----------------------------------------------------------|
+| HOSO_DATA_DIR       | ./var    | where the embedded SQLite event store lives (hoso.sqlite) |
+| HOSO_DATABASE_URL   | (unset)  | postgresql://user:password@host:port/dbname[?schema=S]    |
+| HOSO_HOST/HOSO_PORT | 127.0.0.1 / 8080 | where ``hoso serve`` listens                      |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from tracker.domain.errors import BadInput
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str | None
+    host: str
+    port: int
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        port = env.get("HOSO_PORT", "8080")
+        if not port.isdigit():
+            raise BadInput(f"HOSO_PORT must be a port number, not {port!r}")
+        return cls(
+            data_dir=Path(env.get("HOSO_DATA_DIR") or "var"),
+            database_url=env.get("HOSO_DATABASE_URL") or None,
+            host=env.get("HOSO_HOST", "127.0.0.1"),
+            port=int(port),
+        )
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing library's persistence keys for the chosen store."""
+        if self.database_url is None:
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.data_dir / "hoso.sqlite"),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        return postgres_env(self.database_url)
+
+    def describe_store(self) -> str:
+        if self.database_url is None:
+            return f"sqlite:{self.data_dir / 'hoso.sqlite'}"
+        url = urlparse(self.database_url)
+        return f"postgresql://{url.hostname}:{url.port or 5432}{url.path}"
+
+
+def postgres_env(database_url: str) -> dict[str, str]:
+    url = urlparse(database_url)
+    if url.scheme not in ("postgresql", "postgres") or not url.path.strip("/"):
+        raise BadInput(
+            "HOSO_DATABASE_URL must look like postgresql://user:password@host:port/dbname"
+        )
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(url.path.strip("/")),
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_LOCK_TIMEOUT": "30",
+    }
+    schema = parse_qs(url.query).get("schema")
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema[0]
+    return env

@@ -1,0 +1,35 @@
+"""The JSON API: ``create_app`` builds the Flask app, ``run`` serves it with waitress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from waitress import serve
+
+from tracker.application import CustodyApplication
+from tracker.web import api, errors, health, openapi
+
+
+def create_app(custody: CustodyApplication | None = None,
+               test_config: dict[str, Any] | None = None) -> Flask:
+    """The Flask app over ``custody`` (by default the one the environment configures)."""
+    app = Flask(__name__)
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if test_config:
+        app.config.update(test_config)
+    if custody is None:
+        from tracker.bootstrap import bootstrap
+
+        custody = bootstrap()
+    app.extensions["custody"] = custody
+    errors.register(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(api.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
+    return app
+
+
+def run(app: Flask, host: str, port: int, threads: int) -> None:
+    serve(app, host=host, port=port, threads=threads, ident="hoso")

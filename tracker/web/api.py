@@ -1,0 +1,135 @@
+"""``/api/v1``: the CLI's commands over HTTP. Commands are POSTs on a dossier's sub-resources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from tracker.application import CustodyApplication
+from tracker.domain.errors import BadInput, UnknownReference
+from tracker.presenters import office_rows, procedure_rows, staff_rows
+from tracker.timeparse import parse_date, parse_moment
+
+blueprint = Blueprint("api", __name__)
+
+
+def custody() -> CustodyApplication:
+    app: CustodyApplication = current_app.extensions["custody"]
+    return app
+
+
+class Body:
+    """The JSON request body, read with a clear 400 for anything missing or mistyped."""
+
+    def __init__(self) -> None:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise BadInput("the request body must be a JSON object")
+        self.data: dict[str, Any] = data
+
+    def required(self, name: str) -> str:
+        if self.data.get(name) is None:
+            raise BadInput(f"{name!r} is required")
+        return self._string(name)
+
+    def optional(self, name: str) -> str | None:
+        return None if self.data.get(name) is None else self._string(name)
+
+    def _string(self, name: str) -> str:
+        value = self.data[name]
+        if not isinstance(value, str):
+            raise BadInput(f"{name!r} must be a string")
+        return value
+
+    def flag(self, name: str) -> bool:
+        value = self.data.get(name, False)
+        if not isinstance(value, bool):
+            raise BadInput(f"{name!r} must be true or false")
+        return value
+
+    def strings(self, name: str) -> list[str]:
+        value = self.data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise BadInput(f"{name!r} must be a list of strings")
+        return value
+
+    def integer(self, name: str) -> int:
+        value = self.data.get(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadInput(f"{name!r} must be a whole number")
+        return value
+
+
+@blueprint.post("/dossiers")
+def receive() -> tuple[Response, int]:
+    body = Body()
+    status = custody().receive(
+        office=body.required("office"), procedure=body.required("procedure"),
+        applicant_name=body.required("applicant_name"),
+        applicant_id=body.required("applicant_id"), actor=body.required("actor"),
+        components=body.strings("components"), phone=body.optional("phone"),
+        accept_incomplete=body.flag("accept_incomplete"),
+        device=body.optional("device"),
+    )
+    return jsonify(status), 201
+
+
+@blueprint.get("/dossiers/<code>")
+def status(code: str) -> Response:
+    return jsonify(custody().status(code))
+
+
+@blueprint.get("/dossiers/<code>/history")
+def history(code: str) -> Response:
+    as_of = request.args.get("as_of")
+    moment = parse_moment(as_of, "as_of") if as_of else None
+    return jsonify(custody().history(code, as_of=moment))
+
+
+@blueprint.post("/dossiers/<code>/<action>")
+def act(code: str, action: str) -> Response:
+    body = Body()
+    by = body.required("by")
+    device = body.optional("device")
+    app = custody()
+    commands = {
+        "handover": lambda: app.hand_over(
+            code, by, body.required("to_office"), courier=body.optional("courier"),
+            to_person=body.optional("to"), manifest=body.optional("manifest"),
+            device=device),
+        "accept": lambda: app.accept(code, by, body.required("office"), device=device),
+        "request-supplement": lambda: app.request_supplement(
+            code, by, body.required("reason"), device=device),
+        "supplement-received": lambda: app.receive_supplement(code, by, device=device),
+        "pause": lambda: app.pause(code, by, body.required("reason"), device=device),
+        "resume": lambda: app.resume(code, by, device=device),
+        "reschedule": lambda: app.reschedule(
+            code, by, parse_date(body.required("to"), "to"), body.required("reason"),
+            device=device),
+        "reject": lambda: app.reject(code, by, body.required("reason"), device=device),
+        "resolve": lambda: app.resolve(code, by, device=device),
+        "return": lambda: app.return_result(code, by, by_post=body.flag("by_post"),
+                                            device=device),
+        "cancel": lambda: app.cancel(code, by, body.required("reason"), device=device),
+        "collect-fee": lambda: app.collect_fee(code, by, body.integer("amount"),
+                                               device=device),
+    }
+    if action not in commands:
+        raise UnknownReference(f"unknown action {action!r}; one of {', '.join(commands)}")
+    return jsonify(commands[action]())
+
+
+@blueprint.get("/offices")
+def offices() -> Response:
+    return jsonify(office_rows(custody().province()))
+
+
+@blueprint.get("/staff")
+def staff() -> Response:
+    return jsonify(staff_rows(custody().province()))
+
+
+@blueprint.get("/procedures")
+def procedures() -> Response:
+    return jsonify(procedure_rows(custody().province()))
