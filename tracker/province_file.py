@@ -88,7 +88,10 @@ class _Validator:
     def scalar(self, node: yaml.Node, where: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, f"{where} must be a single value")
-        return self.constructor.construct_object(node)
+        try:
+            return self.constructor.construct_object(node)
+        except (ValueError, yaml.YAMLError) as error:
+            raise self.fail(node, f"{where} {node.value!r} cannot be read: {error}") from None
 
     def text(self, node: yaml.Node, where: str, pattern: re.Pattern[str] | None = None) -> str:
         value = self.scalar(node, where)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Debian packages, Python dependencies, test servers), start
+# PostgreSQL, then run the static checks and the whole test suite on SQLite and PostgreSQL.
+# Extra arguments go to pytest.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+apt_ensure postgresql-15
+venv_ensure "test"
+
+# PostgreSQL 15 from Debian: start the cluster and make the test role and database once.
+if ! pg_lsclusters -h 2>/dev/null | awk '$1=="15" && $2=="main"' | grep -q .; then
+  log "creating PostgreSQL cluster 15/main"
+  pg_createcluster 15 main >/dev/null
+fi
+pg_lsclusters -h | awk '$1=="15" && $2=="main" {print $4}' | grep -q online \
+  || { log "starting PostgreSQL 15"; pg_ctlcluster 15 main start; }
+psql_admin() { runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtAX "$@"; }
+for _ in $(seq 1 50); do psql_admin -c 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
+[ "$(psql_admin -c "select 1 from pg_roles where rolname='hoso_test'")" = 1 ] \
+  || psql_admin -c "create role hoso_test login password 'hoso_test'"
+[ "$(psql_admin -c "select 1 from pg_database where datname='hoso_test'")" = 1 ] \
+  || psql_admin -c "create database hoso_test owner hoso_test"
+export HOSO_TEST_DATABASE_URL=postgresql://hoso_test:hoso_test@127.0.0.1:5432/hoso_test
+
+log "static checks: ruff, mypy, import contracts"
+"$VENV/bin/ruff" check .
+"$VENV/bin/mypy"
+"$VENV/bin/lint-imports" --no-cache >/dev/null
+
+log "test suite"
+exec "$VENV/bin/pytest" -n 2 "$@"
