@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, OperationalError, ProgrammingError
 
 from tracker.domain.calendar import local_date
 from tracker.domain.codes import DossierCode, sequence_id
@@ -66,9 +66,17 @@ class CustodyApplication(Application[Any]):
 
     def province(self) -> Province:
         """The current province data, re-read only when a newer version was stored."""
-        newer = self.recorder.select_events(
-            PROVINCE_ID, gt=self._province_version, desc=True, limit=1
-        )
+        try:
+            newer = self.recorder.select_events(
+                PROVINCE_ID, gt=self._province_version, desc=True, limit=1
+            )
+        except (OperationalError, ProgrammingError) as error:
+            # The only table-less store is one that 'hoso init' never set up.
+            if "no such table" in str(error) or "does not exist" in str(error):
+                raise NotInitialised(
+                    "the event store is not set up: run 'hoso init --demo' or --province FILE"
+                ) from None
+            raise
         if newer:
             event = self.mapper.to_domain_event(newer[0])
             self._province = Province(event.document)  # type: ignore[attr-defined]

@@ -22,7 +22,7 @@ def init(demo: bool, province_file: str | None) -> None:
         raise BadInput("init needs exactly one of --demo or --province FILE")
     path = demo_province_path() if demo else province_file
     document = load_province_file(path or "")
-    changed = application().load_province(document)
+    changed = application(create_tables=True).load_province(document)
     province = application().province()
     summary = {
         "province": province.name,
