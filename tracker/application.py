@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, cast
+from time import monotonic
+from typing import Any, cast
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, OperationalError, ProgrammingError
 
 from tracker.domain.calendar import local_date
-from tracker.domain.codes import DossierCode, sequence_id
-from tracker.domain.dossier import DailySequence, Dossier
+from tracker.domain.codes import DailySequence, DossierCode, sequence_id
+from tracker.domain.dossier import Dossier
 from tracker.domain.errors import BadInput, HosoError, RuleViolation, UnknownReference
 from tracker.domain.province import PROVINCE_ID, Province, ProvinceData
 from tracker.presenters import describe_event, dossier_status
@@ -24,6 +26,7 @@ from tracker.presenters import describe_event, dossier_status
 Clock = Callable[[], datetime]
 RECEIVE_ATTEMPTS = 200
 UPDATE_ATTEMPTS = 5
+MAX_REMEMBERED_SEQUENCES = 4096
 
 
 class NotInitialised(HosoError):
@@ -41,18 +44,22 @@ def utc_now() -> datetime:
 class CustodyApplication(Application[Any]):
     """Receives dossiers, moves them between custodians, and answers where each one is."""
 
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {DailySequence: 50}
-
     def __init__(self, env: dict[str, str] | None = None, clock: Clock = utc_now) -> None:
         super().__init__(env)
         self.clock = clock
         self._province: Province | None = None
         self._province_version = 0
+        self._province_checked = float("-inf")
+        # The daily sequences this process saved last: the next receipt at that office issues
+        # its number without reading the store. If another process issued one meanwhile, the
+        # store refuses the stale version (IntegrityError) and the retry reads afresh.
+        self._sequences: dict[UUID, DailySequence] = {}
 
     # -- province data ------------------------------------------------------------------------
 
     def load_province(self, document: dict[str, Any]) -> bool:
         """Store ``document`` as the province data; False when it is unchanged."""
+        province = Province(document)  # refuse what the domain cannot read before storing it
         data: ProvinceData
         try:
             data = cast(ProvinceData, self.repository.get(PROVINCE_ID))
@@ -62,10 +69,15 @@ class CustodyApplication(Application[Any]):
             data.replace(document)
         changed = bool(data.pending_events)
         self.save(data)
+        self._province = province
+        self._province_version = data.version
+        self._province_checked = monotonic()
         return changed
 
     def province(self) -> Province:
-        """The current province data, re-read only when a newer version was stored."""
+        """The current province data; a newer stored version is noticed within a second."""
+        if self._province is not None and monotonic() - self._province_checked < 1.0:
+            return self._province
         try:
             newer = self.recorder.select_events(
                 PROVINCE_ID, gt=self._province_version, desc=True, limit=1
@@ -81,6 +93,7 @@ class CustodyApplication(Application[Any]):
             event = self.mapper.to_domain_event(newer[0])
             self._province = Province(event.document)  # type: ignore[attr-defined]
             self._province_version = event.originator_version
+        self._province_checked = monotonic()
         if self._province is None:
             raise NotInitialised("no province data: run 'hoso init --demo' or --province FILE")
         return self._province
@@ -99,7 +112,9 @@ class CustodyApplication(Application[Any]):
         receiver = province.person(actor)
         for _ in range(RECEIVE_ATTEMPTS):
             at = self.clock()
-            sequence = self._daily_sequence(the_office.code, local_date(at))
+            key = sequence_id(the_office.code, local_date(at))
+            sequence = self._sequences.pop(key, None) or self._daily_sequence(
+                the_office.code, local_date(at))
             dossier = Dossier.receive(
                 code=sequence.issue(), procedure=the_procedure, office=the_office,
                 actor=receiver, applicant_name=applicant_name, applicant_id=applicant_id,
@@ -109,7 +124,10 @@ class CustodyApplication(Application[Any]):
             try:
                 self.save(sequence, dossier)
             except IntegrityError:
-                continue  # another counter took this number first: draw the next one
+                continue  # another process took this number first: read and draw again
+            if len(self._sequences) > MAX_REMEMBERED_SEQUENCES:
+                self._sequences.clear()
+            self._sequences[key] = sequence
             return dossier_status(dossier, at)
         raise RuleViolation("daily-sequence", f"could not allocate a code at {office}: too busy")
 
@@ -195,10 +213,12 @@ class CustodyApplication(Application[Any]):
     # -- queries ------------------------------------------------------------------------------
 
     def status(self, code: str) -> dict[str, Any]:
+        self.province()  # refuses clearly when the store was never initialised
         return dossier_status(self._dossier(code), self.clock())
 
     def history(self, code: str, as_of: datetime | None = None) -> list[dict[str, Any]]:
         """The dossier's events up to ``as_of`` (all when None), each with its custodian after."""
+        self.province()  # refuses clearly when the store was never initialised
         events = cast(list[Dossier.Event],
                       list(self.events.get(DossierCode.parse(code).dossier_id)))
         if not events:

@@ -8,8 +8,9 @@ know their line numbers.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from datetime import date
+from datetime import date, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,8 @@ class _Validator:
 
     def text(self, node: yaml.Node, where: str, pattern: re.Pattern[str] | None = None) -> str:
         value = self.scalar(node, where)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise self.fail(node, f"{where} {node.value!r} was read as a number: put it in quotes")
         if not isinstance(value, str) or not value.strip():
             raise self.fail(node, f"{where} must be non-empty text")
         if pattern is not None and not pattern.match(value):
@@ -126,13 +129,17 @@ class _Validator:
                            ("province", "levels", "offices", "staff", "procedures", "calendar"),
                            ("cutoff",))
         head = self.mapping(top["province"], "province", ("code", "name"))
+        province = {"code": self.text(head["code"], "province code", OFFICE_CODE),
+                    "name": self.text(head["name"], "province name")}
         levels = [self.text(n, "a level", SLUG) for n in self.sequence(top["levels"], "levels")]
+        if len(set(levels)) != len(levels):
+            raise self.fail(top["levels"], "levels must not repeat")
+        cutoff = self.text(top["cutoff"], "cutoff", CUTOFF) if "cutoff" in top else "15:00"
         offices = self.offices(top["offices"], levels)
         return {
-            "province": {"code": self.text(head["code"], "province code", OFFICE_CODE),
-                         "name": self.text(head["name"], "province name")},
+            "province": province,
             "levels": levels,
-            "cutoff": self.text(top["cutoff"], "cutoff", CUTOFF) if "cutoff" in top else "15:00",
+            "cutoff": cutoff,
             "offices": offices,
             "staff": self.staff(top["staff"], {o["code"] for o in offices}),
             "procedures": self.procedures(top["procedures"], {o["code"] for o in offices}),
@@ -146,8 +153,9 @@ class _Validator:
             f = self.mapping(item, "an office", ("code", "name", "level", "kind", "parent"))
             code = self.unique(codes, self.text(f["code"], "office code", OFFICE_CODE),
                                f["code"], "office code")
-            parent = self.scalar(f["parent"], "parent")
-            if parent is not None and str(parent) not in codes - {code}:
+            parent = (None if self.scalar(f["parent"], "parent") is None
+                      else self.text(f["parent"], f"office {code}: parent", OFFICE_CODE))
+            if parent is not None and parent not in codes - {code}:
                 raise self.fail(f["parent"], f"office {code}: parent {parent!r} is not an office "
                                              "defined above it")
             offices.append({
@@ -155,7 +163,7 @@ class _Validator:
                 "name": self.text(f["name"], "office name"),
                 "level": self.choice(f["level"], f"office {code}: level", tuple(levels)),
                 "kind": self.choice(f["kind"], f"office {code}: kind", OFFICE_KINDS),
-                "parent": None if parent is None else str(parent),
+                "parent": parent,
             })
         roots = [o["code"] for o in offices if o["parent"] is None]
         if len(roots) != 1:
@@ -228,12 +236,20 @@ class _Validator:
         seen: set[str] = set()
         for item in self.sequence(node, where, non_empty=False):
             f = self.mapping(item, f"an entry of {where}", ("date", "name"))
-            value = self.scalar(f["date"], "date")
-            if not isinstance(value, date):
-                raise self.fail(f["date"], f"{where}: {value!r} is not a date (YYYY-MM-DD)")
+            value = self.day(f["date"], where)
             days.append({"date": self.unique(seen, value.isoformat(), f["date"], f"{where} date"),
                          "name": self.text(f["name"], f"{where} name")})
         return days
+
+    def day(self, node: yaml.Node, where: str) -> date:
+        """A YYYY-MM-DD date, quoted or not; a date with a time of day is refused."""
+        value = self.scalar(node, "date")
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = date.fromisoformat(value.strip())
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise self.fail(node, f"{where}: {node.value!r} is not a date (YYYY-MM-DD)")
+        return value
 
     def reference(self, node: yaml.Node, where: str, known: set[str]) -> str:
         value = self.text(node, where)

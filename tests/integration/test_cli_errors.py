@@ -88,3 +88,13 @@ def test_malformed_province_file_exits_2_naming_file_and_line(
     assert "role 'postman' is not one of" in result.stderr
     assert result.stderr.count("\n") == 1
     assert hoso.ok("init", "--demo")["changed"] is False  # the stored data did not change
+
+
+@pytest.mark.parametrize("args", [["offices"], ["status", "000.00.01.H40-260310-0001"],
+                                  ["history", "000.00.01.H40-260310-0001"]])
+def test_commands_before_init_say_how_to_set_up(store_env: dict[str, str],
+                                                args: list[str]) -> None:
+    result = Hoso(store_env)(*args)
+    assert result.code == 1
+    assert result.stderr == ("hoso: the event store is not set up: "
+                             "run 'hoso init --demo' or --province FILE\n")

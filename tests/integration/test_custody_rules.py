@@ -10,7 +10,9 @@ import pytest
 from tests.cast import Cast, cast_from
 from tests.conftest import ManualClock
 from tracker.application import CustodyApplication
+from tracker.bootstrap import bootstrap
 from tracker.domain.errors import BadInput, RuleViolation, UnknownReference
+from tracker.settings import Settings
 
 
 @pytest.fixture
@@ -239,3 +241,17 @@ def test_due_date_moves_with_a_pause_and_timeliness_is_recorded(
     clock.now = clock.now.replace(year=int(resumed["due"][:4]), month=int(resumed["due"][5:7]),
                                   day=int(resumed["due"][8:]))
     assert custody.resolve(code, cast.official)["timeliness"] == "on_time"
+
+
+def test_two_writers_on_one_store_keep_codes_gap_free(
+        custody: CustodyApplication, cast: Cast, store_env: dict[str, str],
+        clock: ManualClock) -> None:
+    # GIVEN a second application on the same store, as a second server process would be
+    other = bootstrap(Settings.from_environ(store_env), clock=clock)
+    try:
+        # WHEN both receive at the same office in turns (each one's remembered counter is stale)
+        codes = [receive(app, cast) for _ in range(5) for app in (custody, other)]
+    finally:
+        other.close()
+    # THEN the numbers still run 1…10 with no gap and no repeat
+    assert sorted(int(code[-4:]) for code in codes) == list(range(1, 11))

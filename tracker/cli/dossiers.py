@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import click
 
 from tracker.cli.context import application
 from tracker.cli.output import emit, json_option, status_lines
+from tracker.domain.calendar import LOCAL_TZ
 from tracker.timeparse import parse_date, parse_moment
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -161,9 +162,11 @@ def history(code: str, as_of: str | None) -> None:
 
 
 def _history_lines(rows: list[dict[str, Any]]) -> Iterable[str]:
+    """One line per event, in Vietnamese local time (the JSON form keeps UTC)."""
     for row in rows:
-        yield (f"{row['time']}  {row['type']:<20} by {row['actor']} at {row['office']}"
-               f" → custodian {row['custodian']}")
+        when = datetime.fromisoformat(row["time"]).astimezone(LOCAL_TZ)
+        yield (f"{when:%Y-%m-%d %H:%M:%S}  {row['type']:<20} by {row['actor']} at "
+               f"{row['office']} → custodian {row['custodian']}")
 
 
 COMMANDS = [

@@ -1,8 +1,9 @@
 """Dossier codes ``<office code>-<yymmdd>-<NNNN>``, the shape the national portal prints.
 
-A code is derived from the receiving office, the local receipt date and a daily sequence number;
-``DailySequence`` (see dossier.py) hands out the numbers. Each code maps to one aggregate id by a
-name-based UUID, so a dossier is found by its code without a separate index.
+A code is derived from the receiving office, the local receipt date and a daily sequence number.
+``DailySequence`` hands out the numbers; the application saves it in the same transaction as the
+dossier's ``Received`` event, which keeps the codes free of gaps and duplicates. Each code maps to
+one aggregate id by a name-based UUID, so a dossier is found by its code without an index.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid5
 
-from tracker.domain.errors import BadInput
+from eventsourcing.domain import Aggregate
+
+from tracker.domain.errors import BadInput, RuleViolation
 
 NAMESPACE = UUID("5b1d5c9e-2f0a-4c8e-9d55-6f1f4b0a7c31")
 OFFICE_CODE = r"[A-Za-z0-9][A-Za-z0-9.]*"
@@ -59,3 +62,36 @@ def dossier_id(code: str) -> UUID:
 def sequence_id(office: str, day: date) -> UUID:
     """The id of the one counter that numbers an office's dossiers on one day."""
     return uuid5(NAMESPACE, f"sequence:{office}:{day.isoformat()}")
+
+
+class DailySequence(Aggregate):
+    """Numbers one office's dossiers on one day: 0001, 0002, … with no gap and no repeat."""
+
+    class Started(Aggregate.Created):
+        office: str
+        day: str
+
+    class Issued(Aggregate.Event):
+        number: int
+
+        def apply(self, sequence: DailySequence) -> None:
+            sequence.last = self.number
+
+    def __init__(self, office: str, day: str) -> None:
+        self.office = office
+        self.day = day
+        self.last = 0
+
+    @classmethod
+    def start(cls, office: str, day: date) -> DailySequence:
+        return cls._create(cls.Started, id=sequence_id(office, day), office=office,
+                           day=day.isoformat())
+
+    def issue(self) -> DossierCode:
+        if self.last >= MAX_DAILY_NUMBER:
+            raise RuleViolation(
+                "daily-sequence",
+                f"{self.office} has used all {MAX_DAILY_NUMBER} codes for {self.day}",
+            )
+        self.trigger_event(self.Issued, number=self.last + 1)
+        return DossierCode(self.office, date.fromisoformat(self.day), self.last)

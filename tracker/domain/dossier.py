@@ -2,9 +2,7 @@
 
 Public methods are commands (verbs); each checks the custody rules (custody.py) first and only
 then triggers its past-tense event, stamped with the caller's time, so a refused command leaves
-nothing pending. ``DailySequence`` numbers an office's dossiers for one day; the application
-saves it in the same transaction as the dossier's ``Received`` event, which is what keeps the
-codes free of gaps and duplicates.
+nothing pending.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from tracker.domain import custody
 from tracker.domain.calendar import WorkingCalendar, local_date, timeliness
-from tracker.domain.codes import MAX_DAILY_NUMBER, DossierCode, sequence_id
+from tracker.domain.codes import DossierCode
 from tracker.domain.custody import COUNTER_STAFF, DECIDERS, Transit
 from tracker.domain.errors import BadInput, RuleViolation
 from tracker.domain.province import RECEIVING_KINDS, Office, Procedure, Staff
@@ -382,36 +380,3 @@ class Dossier(Aggregate):
 
     def _restarted_due(self, stopped_on: date, at: datetime, calendar: WorkingCalendar) -> str:
         return calendar.resume_due_date(self.due_date, stopped_on, local_date(at)).isoformat()
-
-
-class DailySequence(Aggregate):
-    """Numbers one office's dossiers on one day: 0001, 0002, … with no gap and no repeat."""
-
-    class Started(Aggregate.Created):
-        office: str
-        day: str
-
-    class Issued(Aggregate.Event):
-        number: int
-
-        def apply(self, sequence: DailySequence) -> None:
-            sequence.last = self.number
-
-    def __init__(self, office: str, day: str) -> None:
-        self.office = office
-        self.day = day
-        self.last = 0
-
-    @classmethod
-    def start(cls, office: str, day: date) -> DailySequence:
-        return cls._create(cls.Started, id=sequence_id(office, day), office=office,
-                           day=day.isoformat())
-
-    def issue(self) -> DossierCode:
-        if self.last >= MAX_DAILY_NUMBER:
-            raise RuleViolation(
-                "daily-sequence",
-                f"{self.office} has used all {MAX_DAILY_NUMBER} codes for {self.day}",
-            )
-        self.trigger_event(self.Issued, number=self.last + 1)
-        return DossierCode(self.office, date.fromisoformat(self.day), self.last)

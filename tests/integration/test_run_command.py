@@ -1,0 +1,53 @@
+"""The README's run command serves the API on the embedded defaults (SQLite, no Kafka)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def get_json(url: str) -> object:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.load(response)
+
+
+def test_run_script_initialises_and_serves_on_loopback(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
+    env |= {"HOSO_DATA_DIR": str(tmp_path / "var"), "HOSO_PORT": str(port)}
+    server = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = get_json(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "the service did not come up in 60 s"
+                time.sleep(0.2)
+        assert health == {"status": "ok", "position": health["position"]}  # type: ignore[index]
+        offices = get_json(f"http://127.0.0.1:{port}/api/v1/offices")
+        assert isinstance(offices, list)
+        assert len(offices) >= 20
+        assert (tmp_path / "var" / "hoso.sqlite").exists()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
