@@ -26,10 +26,12 @@ apt_ensure() {
 # installed before are kept, so run.sh and test.sh do not undo each other.
 venv_ensure() {
   local extra=${1:-}
-  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-    apt_ensure python3-venv
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating $VENV"
+    # Debian's python3 needs python3-venv for this; install it only when the first try fails.
+    python3 -m venv "$VENV" 2>/dev/null \
+      || { rm -rf "$VENV"; apt_ensure python3-venv; python3 -m venv "$VENV"; }
   fi
-  [ -x "$VENV/bin/python" ] || { log "creating $VENV"; python3 -m venv "$VENV"; }
   local stamp="$VENV/.hoso-installed" hash had=""
   hash=$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)
   if [ "$(head -n1 "$stamp" 2>/dev/null)" = "$hash" ]; then
