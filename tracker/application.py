@@ -15,7 +15,9 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, OperationalError, ProgrammingError
+from eventsourcing.utils import get_topic
 
+from storage.objects import CorruptObject, MissingObject, ObjectStore, digest_of
 from tracker.domain.calendar import local_date
 from tracker.domain.codes import DailySequence, DossierCode, sequence_id
 from tracker.domain.dossier import Dossier
@@ -44,8 +46,10 @@ def utc_now() -> datetime:
 class CustodyApplication(Application[Any]):
     """Receives dossiers, moves them between custodians, and answers where each one is."""
 
-    def __init__(self, env: dict[str, str] | None = None, clock: Clock = utc_now) -> None:
+    def __init__(self, env: dict[str, str] | None, objects: ObjectStore,
+                 clock: Clock = utc_now) -> None:
         super().__init__(env)
+        self.objects = objects
         self.clock = clock
         self._province: Province | None = None
         self._province_version = 0
@@ -136,11 +140,30 @@ class CustodyApplication(Application[Any]):
         return self._update(code, lambda d, p, at: d.collect_fee(
             p.person(by), amount, at, device))
 
-    def digitise(self, code: str, by: str, objects: list[dict[str, str]],
+    def digitise(self, code: str, by: str, pages: Sequence[str],
                  ocr_text_key: str | None = None, pdf_key: str | None = None,
                  quality: str = "ok", device: str | None = None) -> dict[str, Any]:
-        return self._update(code, lambda d, p, at: d.digitise(
-            p.person(by), objects, at, ocr_text_key, pdf_key, quality, device))
+        """Record the scan, but only once every object it names is stored and reads back intact:
+        a Digitised event must never name evidence the object store cannot produce."""
+        objects = [{"key": key, "sha256": digest_of(key)} for key in pages]
+
+        def record(dossier: Dossier, province: Province, at: datetime) -> None:
+            dossier.digitise(province.person(by), objects, at, ocr_text_key, pdf_key, quality,
+                             device)
+            for key in [*pages, *(k for k in (pdf_key, ocr_text_key) if k)]:
+                self._confirm_stored(key)
+
+        return self._update(code, record)
+
+    def _confirm_stored(self, key: str) -> None:
+        try:
+            for _ in self.objects.get(key):
+                pass
+        except MissingObject:
+            raise RuleViolation("objects-stored", f"{key} is not in the object store") from None
+        except CorruptObject as error:
+            raise RuleViolation("objects-stored", f"{key} does not match its hash: {error}"
+                                ) from None
 
     def hand_over(self, code: str, by: str, to_office: str, courier: str | None = None,
                   to_person: str | None = None, manifest: str | None = None,
@@ -231,6 +254,19 @@ class CustodyApplication(Application[Any]):
             dossier = cast(Dossier, event.mutate(dossier))
             rows.append(describe_event(event, dossier))
         return rows
+
+    def object_keys_named(self) -> set[str]:
+        """Every object key that a Digitised event names: the evidence that must exist."""
+        keys: set[str] = set()
+        topics = [get_topic(Dossier.Digitised)]
+        start, page = 1, 1000
+        while notifications := self.recorder.select_notifications(start, page, topics=topics):
+            for notification in notifications:
+                event = cast(Dossier.Digitised, self.mapper.to_domain_event(notification))
+                keys.update(item["key"] for item in event.objects)
+                keys.update(k for k in (event.pdf_key, event.ocr_text_key) if k)
+            start = notifications[-1].id + 1
+        return keys
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -1,7 +1,12 @@
-"""Composition root: builds the custody application on the store the settings choose."""
+"""Composition root: builds the custody application and the object stores the settings choose."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from storage.filesystem import FilesystemObjectStore
+from storage.objects import ObjectStore
+from storage.spool import SpoolingObjectStore
 from tracker.application import Clock, CustodyApplication, utc_now
 from tracker.settings import Settings
 
@@ -18,4 +23,20 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now,
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = {**settings.event_store_env(), "CREATE_TABLE": "true" if create_tables else "false"}
-    return CustodyApplication(env=env, clock=clock)
+    return CustodyApplication(env=env, objects=object_store(settings), clock=clock)
+
+
+def object_store(settings: Settings) -> ObjectStore:
+    """MinIO/S3 when HOSO_S3_ENDPOINT is set, else files under HOSO_DATA_DIR/objects."""
+    if settings.s3 is None:
+        return FilesystemObjectStore(settings.objects_dir)
+    from storage.s3 import S3ObjectStore
+
+    s3 = settings.s3
+    return S3ObjectStore(endpoint=s3.endpoint, bucket=s3.bucket, access_key=s3.access_key,
+                         secret_key=s3.secret_key, secure=s3.secure)
+
+
+def station_store(settings: Settings) -> SpoolingObjectStore:
+    """The object store as a scanning station uses it: spooled locally through outages."""
+    return SpoolingObjectStore(object_store(settings), Path(settings.spool_dir))

@@ -5,6 +5,11 @@
 | HOSO_DATA_DIR       | ./var    | where the embedded SQLite event store lives (hoso.sqlite) |
 | HOSO_DATABASE_URL   | (unset)  | postgresql://user:password@host:port/dbname[?schema=S]    |
 | HOSO_HOST/HOSO_PORT | 127.0.0.1 / 8080 | where ``hoso serve`` listens                      |
+| HOSO_S3_ENDPOINT    | (unset)  | host:port of MinIO/S3; unset keeps objects under HOSO_DATA_DIR |
+| HOSO_S3_BUCKET      | hoso     | the bucket (created if absent)                            |
+| HOSO_S3_ACCESS_KEY / HOSO_S3_SECRET_KEY | | credentials, required with an endpoint          |
+| HOSO_S3_SECURE      | true     | TLS on (true) or off (false)                              |
+| HOSO_SPOOL_DIR      | HOSO_DATA_DIR/spool | a station's local spool for object-store outages |
 """
 
 from __future__ import annotations
@@ -19,11 +24,22 @@ from tracker.domain.errors import BadInput
 
 
 @dataclass(frozen=True)
+class S3Settings:
+    endpoint: str
+    bucket: str
+    access_key: str
+    secret_key: str
+    secure: bool
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str | None
     host: str
     port: int
+    s3: S3Settings | None
+    spool_dir: Path
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -31,12 +47,19 @@ class Settings:
         port = env.get("HOSO_PORT", "8080")
         if not port.isdigit():
             raise BadInput(f"HOSO_PORT must be a port number, not {port!r}")
+        data_dir = Path(env.get("HOSO_DATA_DIR") or "var")
         return cls(
-            data_dir=Path(env.get("HOSO_DATA_DIR") or "var"),
+            data_dir=data_dir,
             database_url=env.get("HOSO_DATABASE_URL") or None,
             host=env.get("HOSO_HOST", "127.0.0.1"),
             port=int(port),
+            s3=s3_settings(env),
+            spool_dir=Path(env.get("HOSO_SPOOL_DIR") or data_dir / "spool"),
         )
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.data_dir / "objects"
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing library's persistence keys for the chosen store."""
@@ -74,3 +97,17 @@ def postgres_env(database_url: str) -> dict[str, str]:
     if schema:
         env["POSTGRES_SCHEMA"] = schema[0]
     return env
+
+
+def s3_settings(env: Mapping[str, str]) -> S3Settings | None:
+    endpoint = env.get("HOSO_S3_ENDPOINT")
+    if not endpoint:
+        return None
+    access, secret = env.get("HOSO_S3_ACCESS_KEY"), env.get("HOSO_S3_SECRET_KEY")
+    if not access or not secret:
+        raise BadInput("HOSO_S3_ENDPOINT needs HOSO_S3_ACCESS_KEY and HOSO_S3_SECRET_KEY")
+    secure = env.get("HOSO_S3_SECURE", "true").lower()
+    if secure not in ("true", "false"):
+        raise BadInput(f"HOSO_S3_SECURE must be true or false, not {secure!r}")
+    return S3Settings(endpoint=endpoint, bucket=env.get("HOSO_S3_BUCKET") or "hoso",
+                      access_key=access, secret_key=secret, secure=secure == "true")

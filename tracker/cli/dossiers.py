@@ -144,6 +144,23 @@ def collect_fee(code: str, by: str, amount: int, device: str | None) -> None:
 
 @click.command()
 @click.argument("code")
+@by_option
+@click.option("--page", "pages", multiple=True, required=True, metavar="KEY",
+              help="Object key of a page image, in page order (repeat for each).")
+@click.option("--pdf", "pdf_key", metavar="KEY", help="Object key of the searchable PDF.")
+@click.option("--ocr-text", "ocr_text_key", metavar="KEY", help="Object key of the OCR text.")
+@click.option("--quality", default="ok", show_default=True)
+@device_option
+@json_option
+def digitise(code: str, by: str, pages: tuple[str, ...], pdf_key: str | None,
+             ocr_text_key: str | None, quality: str, device: str | None) -> None:
+    """Record a scan whose objects are all stored (see 'hoso storage put')."""
+    show(application().digitise(code, by, pages, ocr_text_key=ocr_text_key, pdf_key=pdf_key,
+                                quality=quality, device=device))
+
+
+@click.command()
+@click.argument("code")
 @json_option
 def status(code: str) -> None:
     """Where the dossier is, who holds it, and how it stands against its due date."""
@@ -182,5 +199,5 @@ COMMANDS = [
     _plain_command("resolve", "resolve", "Record that the result is ready."),
     return_result,
     _reason_command("cancel", "cancel", "Cancel at the citizen's request, with the reason."),
-    collect_fee, status, history,
+    collect_fee, digitise, status, history,
 ]

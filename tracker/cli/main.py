@@ -10,7 +10,8 @@ import sys
 
 import click
 
-from tracker.cli import dossiers, reference, serve
+from storage.objects import StorageError
+from tracker.cli import dossiers, reference, serve, storage
 from tracker.cli.output import to_json
 from tracker.domain.errors import HosoError
 
@@ -28,7 +29,7 @@ def cli(ctx: click.Context, as_json: bool) -> None:
         ctx.obj["json"] = True
 
 
-for module in (reference, dossiers, serve):
+for module in (reference, dossiers, storage, serve):
     for command in module.COMMANDS:
         cli.add_command(command)
 
@@ -47,8 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.UsageError as error:
         message = error.format_message().replace("\n", " ")
         return _fail(BAD_INPUT, "usage", message)
-    except HosoError as error:
+    except (HosoError, StorageError) as error:
         return _fail(error.exit_code, error.code, str(error))
+    except click.exceptions.Exit as done:
+        return done.exit_code
     except click.Abort:
         return _fail(FAILURE, "aborted", "aborted")
     except click.ClickException as error:

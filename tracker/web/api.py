@@ -114,6 +114,10 @@ def act(code: str, action: str) -> Response:
         "cancel": lambda: app.cancel(code, by, body.required("reason"), device=device),
         "collect-fee": lambda: app.collect_fee(code, by, body.integer("amount"),
                                                device=device),
+        "digitise": lambda: app.digitise(
+            code, by, body.strings("pages"), ocr_text_key=body.optional("ocr_text_key"),
+            pdf_key=body.optional("pdf_key"), quality=body.optional("quality") or "ok",
+            device=device),
     }
     if action not in commands:
         raise UnknownReference(f"unknown action {action!r}; one of {', '.join(commands)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from storage.objects import StorageError
 from tracker.domain.errors import HosoError
 
 
@@ -15,6 +16,10 @@ def _json_error(status: int, code: str, message: str) -> tuple[Response, int]:
 def register(app: Flask) -> None:
     @app.errorhandler(HosoError)
     def refused(error: HosoError) -> tuple[Response, int]:
+        return _json_error(error.http_status, error.code, str(error))
+
+    @app.errorhandler(StorageError)
+    def storage_failed(error: StorageError) -> tuple[Response, int]:
         return _json_error(error.http_status, error.code, str(error))
 
     @app.errorhandler(HTTPException)

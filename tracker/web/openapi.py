@@ -48,6 +48,8 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "return": _body(["by"], by="string", by_post="boolean"),
     "cancel": _body(["by", "reason"], by="string", reason="string"),
     "collect-fee": _body(["by", "amount"], by="string", amount="integer"),
+    "digitise": _body(["by", "pages"], by="string", pages="array", pdf_key="string",
+                      ocr_text_key="string", quality="string", device="string"),
 }
 
 

@@ -1,0 +1,134 @@
+"""The embedded object store: one file per object under a root directory, written atomically.
+
+An object becomes visible only by ``rename`` of a fully written, fsynced temporary file, so a
+crash mid-write leaves at most an orphan in ``.partial/`` and never a partial object. The content
+type sits beside the object in a small ``.type`` file written before the object appears.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from storage.objects import (
+    CHUNK,
+    DEFAULT_CONTENT_TYPE,
+    MissingObject,
+    ObjectInfo,
+    chunks_of,
+    digest_of,
+    key_for,
+    verified,
+)
+
+PARTIAL = ".partial"
+TYPE_SUFFIX = ".type"
+
+
+class FilesystemObjectStore:
+    """Objects under ``root``; nothing is touched on disk until the first call."""
+
+    backend = "filesystem"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        digest_of(key)  # refuses anything that is not a well-formed key
+        return self.root / key
+
+    def put(self, data: bytes | BinaryIO,
+            content_type: str = DEFAULT_CONTENT_TYPE) -> ObjectInfo:
+        partial_dir = self.root / PARTIAL
+        partial_dir.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        handle, temp_name = tempfile.mkstemp(dir=partial_dir)
+        temp = Path(temp_name)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                for chunk in chunks_of(data):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            key = key_for(digest.hexdigest())
+            path = self.root / key
+            if path.exists():
+                temp.unlink()
+                return self.stat(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(path.with_name(path.name + TYPE_SUFFIX), content_type.encode())
+            os.replace(temp, path)
+            _fsync_dir(path.parent)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return ObjectInfo(key=key, size=size, content_type=content_type)
+
+    def get(self, key: str) -> Iterator[bytes]:
+        path = self._path(key)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise MissingObject(f"no object {key}") from None
+        return self._stream(key, handle)
+
+    @staticmethod
+    def _stream(key: str, handle: BinaryIO) -> Iterator[bytes]:
+        with handle:
+            yield from verified(key, iter(lambda: handle.read(CHUNK), b""))
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def stat(self, key: str) -> ObjectInfo:
+        path = self._path(key)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise MissingObject(f"no object {key}") from None
+        type_file = path.with_name(path.name + TYPE_SUFFIX)
+        content_type = (type_file.read_text(encoding="utf-8") if type_file.exists()
+                        else DEFAULT_CONTENT_TYPE)
+        return ObjectInfo(key=key, size=size, content_type=content_type)
+
+    def keys(self) -> Iterator[str]:
+        base = self.root / "sha256"
+        if not base.is_dir():
+            return
+        for path in sorted(base.glob("*/*")):
+            if not path.name.endswith(TYPE_SUFFIX):
+                yield f"sha256/{path.parent.name}/{path.name}"
+
+    def presigned_url(self, key: str, expires: timedelta) -> str | None:
+        return None
+
+    def remove(self, key: str) -> None:
+        """Drop an object; used only by the spool once the primary holds its copy."""
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        path.with_name(path.name + TYPE_SUFFIX).unlink(missing_ok=True)
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temp.open("wb") as out:
+        out.write(content)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, path)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

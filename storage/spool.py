@@ -1,0 +1,147 @@
+"""A station's spool: pages are kept on local disk first and reach the object store in order.
+
+Scanning must not stop because the network or the object store is down. ``SpoolingObjectStore``
+writes every object to a local filesystem store (fsynced) and queues it; ``sync_once`` uploads the
+queue oldest first and stops at the first sign the primary is unreachable, and ``run_sync``
+retries with exponential back-off. An object leaves the spool only after the primary holds it
+with the right size, so nothing acknowledged is lost.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from storage.filesystem import FilesystemObjectStore
+from storage.objects import (
+    DEFAULT_CONTENT_TYPE,
+    CorruptObject,
+    ObjectInfo,
+    ObjectStore,
+    StoreUnavailable,
+    digest_of,
+)
+
+
+@dataclass(frozen=True)
+class SpoolStatus:
+    objects: int
+    bytes: int
+    oldest: datetime | None
+
+
+class SpoolingObjectStore:
+    """The primary store, with a local spool in front that absorbs outages."""
+
+    def __init__(self, primary: ObjectStore, spool_dir: Path) -> None:
+        self.primary = primary
+        self.local = FilesystemObjectStore(spool_dir / "objects")
+        self.queue_dir = spool_dir / "queue"
+        self.backend = primary.backend
+        self._sync_lock = threading.Lock()
+
+    # -- the ObjectStore port --------------------------------------------------------------
+
+    def put(self, data: bytes | BinaryIO,
+            content_type: str = DEFAULT_CONTENT_TYPE) -> ObjectInfo:
+        """Keep the bytes locally, queue them, and try to upload the queue now."""
+        info = self.local.put(data, content_type)
+        self._enqueue(info.key)
+        self.sync_once()
+        return info
+
+    def get(self, key: str) -> Iterator[bytes]:
+        if self.is_pending(key):
+            return self.local.get(key)
+        return self.primary.get(key)
+
+    def exists(self, key: str) -> bool:
+        return self.is_pending(key) or self.primary.exists(key)
+
+    def stat(self, key: str) -> ObjectInfo:
+        return self.local.stat(key) if self.is_pending(key) else self.primary.stat(key)
+
+    def keys(self) -> Iterator[str]:
+        pending = set(self.pending())
+        yield from sorted(pending)
+        for key in self.primary.keys():
+            if key not in pending:
+                yield key
+
+    def presigned_url(self, key: str, expires: timedelta) -> str | None:
+        return None if self.is_pending(key) else self.primary.presigned_url(key, expires)
+
+    # -- the queue ---------------------------------------------------------------------------
+
+    def pending(self) -> list[str]:
+        """Keys waiting for the primary, oldest first."""
+        return [self._key_of(entry) for entry in self._entries()]
+
+    def is_pending(self, key: str) -> bool:
+        return any(self.queue_dir.glob(f"*-{digest_of(key)}"))
+
+    def status(self) -> SpoolStatus:
+        entries = self._entries()
+        size = sum(self.local.stat(self._key_of(e)).size for e in entries)
+        oldest = (datetime.fromtimestamp(int(entries[0].name.split("-")[0]) / 1e9, UTC)
+                  if entries else None)
+        return SpoolStatus(objects=len(entries), bytes=size, oldest=oldest)
+
+    def sync_once(self) -> int:
+        """Upload queued objects oldest first; returns how many left the spool.
+
+        Stops quietly at the first StoreUnavailable: the queue keeps the rest, in order. A spooled
+        copy that no longer matches its key is an error, not something to upload.
+        """
+        uploaded = 0
+        with self._sync_lock:
+            for entry in self._entries():
+                key = self._key_of(entry)
+                local = self.local.stat(key)
+                try:
+                    stored = self.primary.put(b"".join(self.local.get(key)), local.content_type)
+                except StoreUnavailable:
+                    break
+                if stored.key != key or stored.size != local.size:
+                    raise CorruptObject(f"{key}: the primary stored {stored.key}, {stored.size} B")
+                entry.unlink()
+                self.local.remove(key)
+                uploaded += 1
+        return uploaded
+
+    def run_sync(self, stop: threading.Event, idle: float = 1.0, first_retry: float = 0.5,
+                 max_retry: float = 30.0) -> None:
+        """Keep the queue draining until ``stop`` is set, backing off while the primary is down."""
+        delay = first_retry
+        while not stop.is_set():
+            self.sync_once()
+            if not self._entries():
+                delay = first_retry
+                stop.wait(idle)
+                continue
+            stop.wait(delay)
+            delay = min(delay * 2, max_retry)
+
+    def _enqueue(self, key: str) -> None:
+        if self.is_pending(key):
+            return
+        self.queue_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():020d}-{digest_of(key)}"
+        temp = self.queue_dir / f".{name}.tmp"
+        temp.write_text(key, encoding="utf-8")
+        os.replace(temp, self.queue_dir / name)
+
+    def _entries(self) -> list[Path]:
+        if not self.queue_dir.is_dir():
+            return []
+        return sorted(p for p in self.queue_dir.iterdir() if not p.name.startswith("."))
+
+    @staticmethod
+    def _key_of(entry: Path) -> str:
+        return entry.read_text(encoding="utf-8").strip()

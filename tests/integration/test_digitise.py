@@ -1,0 +1,122 @@
+"""A Digitised event names only objects the store holds intact; verify finds any that rot."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from storage.filesystem import FilesystemObjectStore
+from storage.objects import key_for
+from tests.cast import Cast, cast_from
+from tests.hoso_cli import Hoso
+from tracker.application import CustodyApplication
+from tracker.domain.errors import RuleViolation
+from tracker.domain.province import Province
+from tracker.province_file import demo_province_path, load_province_file
+
+
+@pytest.fixture
+def cast(custody: CustodyApplication) -> Cast:
+    return cast_from(custody.province())
+
+
+def received(custody: CustodyApplication, cast: Cast) -> str:
+    code: str = custody.receive(office=cast.commune, procedure=cast.procedure.code,
+                                applicant_name="Lê Thị Mai", applicant_id="037195000111",
+                                actor=cast.receiver, components=cast.components)["code"]
+    return code
+
+
+def scanned_pages(custody: CustodyApplication, count: int) -> list[str]:
+    return [custody.objects.put(f"trang {n} của hồ sơ".encode() * 500, "image/png").key
+            for n in range(1, count + 1)]
+
+
+def test_digitised_records_pages_that_are_stored(custody: CustodyApplication,
+                                                 cast: Cast) -> None:
+    code = received(custody, cast)
+    pages = scanned_pages(custody, 3)
+    pdf = custody.objects.put(b"%PDF-1.7 searchable", "application/pdf").key
+    status = custody.digitise(code, cast.receiver, pages, pdf_key=pdf)
+    assert status["pages"] == 3
+    event = custody.history(code)[-1]
+    assert event["type"] == "Digitised"
+    assert [o["key"] for o in event["objects"]] == pages
+    assert all(o["key"].endswith(o["sha256"]) for o in event["objects"])
+    assert custody.object_keys_named() == {*pages, pdf}
+
+
+def test_digitised_is_refused_while_an_object_is_missing(custody: CustodyApplication,
+                                                         cast: Cast) -> None:
+    code = received(custody, cast)
+    pages = [*scanned_pages(custody, 2), key_for(hashlib.sha256(b"never stored").hexdigest())]
+    before = custody.history(code)
+    with pytest.raises(RuleViolation, match=r"not in the object store \[rule: objects-stored\]"):
+        custody.digitise(code, cast.receiver, pages)
+    assert custody.history(code) == before
+
+
+def test_digitised_is_refused_for_a_corrupt_object(custody: CustodyApplication,
+                                                   cast: Cast) -> None:
+    code = received(custody, cast)
+    pages = scanned_pages(custody, 1)
+    assert isinstance(custody.objects, FilesystemObjectStore)
+    (custody.objects.root / pages[0]).write_bytes(b"not the scanned page")
+    with pytest.raises(RuleViolation, match="does not match its hash"):
+        custody.digitise(code, cast.receiver, pages)
+
+
+def test_storage_cli_round_trip_and_verify(store_env: dict[str, str], tmp_path: Path) -> None:
+    hoso = Hoso(store_env)
+    hoso.ok("init", "--demo")
+    c = cast_from(Province(load_province_file(demo_province_path())))
+    scan = tmp_path / "page1.png"
+    scan.write_bytes(b"\x89PNG page one" * 1000)
+    put = hoso.ok("storage", "put", str(scan), "--content-type", "image/png")
+    assert put["key"].endswith(hashlib.sha256(scan.read_bytes()).hexdigest())
+    assert put["size"] == scan.stat().st_size
+    components = [a for comp in c.components for a in ("--component", comp)]
+    code = hoso.ok("receive", "--office", c.commune, "--procedure", c.procedure.code,
+                   "--applicant-name", "Lê Thị Mai", "--applicant-id", "037195000111",
+                   *components, "--actor", c.receiver)["code"]
+    assert hoso.ok("digitise", code, "--by", c.receiver, "--page", put["key"])["pages"] == 1
+    # GIVEN an intact store WHEN verified THEN nothing is reported
+    clean = hoso.ok("storage", "verify")
+    assert clean == {"checked": 1, "named_by_events": 1, "missing": [], "corrupt": []}
+    # WHEN the page's bytes are flipped on disk THEN get exits 1 and leaves no file
+    stored = Path(store_env["HOSO_DATA_DIR"]) / "objects" / put["key"]
+    stored.write_bytes(b"\x89PNG forged" * 1000)
+    out = tmp_path / "out" / "copy.png"
+    failed = hoso("storage", "get", put["key"], "-o", str(out))
+    assert failed.code == 1
+    assert f"{put['key']}: stored bytes hash to" in failed.stderr
+    assert not out.exists()
+    assert list(out.parent.iterdir()) == []
+    # AND verify names it and exits 1
+    report = hoso("storage", "verify", "--json")
+    assert report.code == 1
+    assert report.json()["corrupt"] == [put["key"]]
+    # AND a deleted object is reported missing
+    stored.unlink()
+    assert hoso("storage", "verify", "--json").json()["missing"] == [put["key"]]
+
+
+def test_storage_get_of_a_good_object_and_bad_keys(store_env: dict[str, str],
+                                                   tmp_path: Path) -> None:
+    hoso = Hoso(store_env)
+    scan = tmp_path / "p.png"
+    scan.write_bytes(b"page")
+    key = hoso.ok("storage", "put", str(scan))["key"]
+    out = tmp_path / "copy.png"
+    assert hoso.ok("storage", "get", key, "-o", str(out))["size"] == 4
+    assert out.read_bytes() == b"page"
+    bad = hoso("storage", "get", "page.png", "-o", str(tmp_path / "x"))
+    assert bad.code == 2
+    assert "not an object key" in bad.stderr
+    absent = hoso("storage", "get", key_for("0" * 64), "-o", str(tmp_path / "y"))
+    assert absent.code == 2
+    status = hoso.ok("storage", "status")
+    assert status == {"backend": "filesystem", "objects": 1, "spooled": 0, "spool_bytes": 0,
+                      "oldest_spooled": None}

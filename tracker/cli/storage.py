@@ -1,0 +1,129 @@
+"""``hoso storage``: put, get, check and sync the objects that scanned dossiers are made of."""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import threading
+from pathlib import Path
+
+import click
+
+from storage.objects import CorruptObject, MissingObject
+from storage.spool import SpoolingObjectStore
+from tracker.bootstrap import station_store
+from tracker.cli.context import application
+from tracker.cli.output import emit, json_option
+from tracker.settings import Settings
+
+
+def _store() -> SpoolingObjectStore:
+    return station_store(Settings.from_environ())
+
+
+@click.group()
+def storage() -> None:
+    """Object storage for scanned pages and PDFs."""
+
+
+@storage.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--content-type", default="application/octet-stream", show_default=True)
+@json_option
+def put(file: Path, content_type: str) -> None:
+    """Store FILE; prints its key (the content's SHA-256). Spooled if the store is down."""
+    store = _store()
+    with file.open("rb") as data:
+        info = store.put(data, content_type)
+    spooled = store.is_pending(info.key)
+    emit({"key": info.key, "size": info.size, "spooled": spooled},
+         lambda: [info.key + ("  (spooled: the object store is unreachable)" if spooled else "")])
+
+
+@storage.command()
+@click.argument("key")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+def get(key: str, output: Path) -> None:
+    """Write the object KEY to a file, only once its bytes matched their hash."""
+    stream = _store().get(key)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in stream:
+                out.write(chunk)
+        os.replace(temp_name, output)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    emit({"key": key, "file": str(output), "size": output.stat().st_size},
+         lambda: [f"{key} → {output}"])
+
+
+@storage.command()
+@json_option
+def status() -> None:
+    """Backend, object count, and what waits in the spool."""
+    store = _store()
+    spool = store.status()
+    report = {
+        "backend": store.backend,
+        "objects": sum(1 for _ in store.primary.keys()),
+        "spooled": spool.objects,
+        "spool_bytes": spool.bytes,
+        "oldest_spooled": spool.oldest.isoformat() if spool.oldest else None,
+    }
+    emit(report, lambda: [f"{k}: {v}" for k, v in report.items()])
+
+
+@storage.command()
+@click.option("--sample", type=click.IntRange(min=1),
+              help="Re-read only N stored objects chosen at random (plus every named one).")
+@json_option
+def verify(sample: int | None) -> None:
+    """Re-read stored objects and every object a Digitised event names; exit 1 if any is
+    missing or corrupt."""
+    store = _store()
+    stored = list(store.keys())
+    if sample is not None and sample < len(stored):
+        stored = random.sample(stored, sample)
+    named = application().object_keys_named()
+    missing, corrupt = [], []
+    for key in sorted(set(stored) | named):
+        try:
+            for _ in store.get(key):
+                pass
+        except MissingObject:
+            missing.append(key)
+        except CorruptObject:
+            corrupt.append(key)
+    report = {"checked": len(set(stored) | named), "named_by_events": len(named),
+              "missing": missing, "corrupt": corrupt}
+    emit(report, lambda: [f"checked {report['checked']} objects",
+                          *(f"MISSING {k}" for k in missing), *(f"CORRUPT {k}" for k in corrupt)])
+    if missing or corrupt:
+        raise click.exceptions.Exit(1)
+
+
+@storage.command()
+@click.option("--once", is_flag=True, help="Upload what can be uploaded now, then stop.")
+@json_option
+def sync(once: bool) -> None:
+    """Upload the spool to the object store, oldest first, retrying with back-off."""
+    store = _store()
+    if once:
+        uploaded = store.sync_once()
+        left = store.status().objects
+        emit({"uploaded": uploaded, "spooled": left},
+             lambda: [f"uploaded {uploaded}, {left} still spooled"])
+        return
+    stop = threading.Event()
+    try:
+        store.run_sync(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+COMMANDS = [storage]
