@@ -2,9 +2,10 @@
 
 Scanning must not stop because the network or the object store is down. ``SpoolingObjectStore``
 writes every object to a local filesystem store (fsynced) and queues it; ``sync_once`` uploads the
-queue oldest first and stops at the first sign the primary is unreachable, and ``run_sync``
-retries with exponential back-off. An object leaves the spool only after the primary holds it
-with the right size, so nothing acknowledged is lost.
+queue oldest first and stops at the first sign the primary is unreachable. After an outage is
+seen, ``put`` stops trying inline (scanning never waits on a dead network) until the back-off
+delay has passed; ``run_sync`` keeps retrying on the same back-off. An object leaves the spool
+only after the primary holds it with the right size, so nothing acknowledged is lost.
 """
 
 from __future__ import annotations
@@ -39,11 +40,16 @@ class SpoolStatus:
 class SpoolingObjectStore:
     """The primary store, with a local spool in front that absorbs outages."""
 
-    def __init__(self, primary: ObjectStore, spool_dir: Path) -> None:
+    def __init__(self, primary: ObjectStore, spool_dir: Path, first_retry: float = 0.5,
+                 max_retry: float = 30.0) -> None:
         self.primary = primary
         self.local = FilesystemObjectStore(spool_dir / "objects")
         self.queue_dir = spool_dir / "queue"
         self.backend = primary.backend
+        self.first_retry = first_retry
+        self.max_retry = max_retry
+        self._delay = first_retry
+        self._retry_at = 0.0
         self._sync_lock = threading.Lock()
 
     # -- the ObjectStore port --------------------------------------------------------------
@@ -53,7 +59,8 @@ class SpoolingObjectStore:
         """Keep the bytes locally, queue them, and try to upload the queue now."""
         info = self.local.put(data, content_type)
         self._enqueue(info.key)
-        self.sync_once()
+        if time.monotonic() >= self._retry_at:
+            self.sync_once()
         return info
 
     def get(self, key: str) -> Iterator[bytes]:
@@ -107,7 +114,11 @@ class SpoolingObjectStore:
                 try:
                     stored = self.primary.put(b"".join(self.local.get(key)), local.content_type)
                 except StoreUnavailable:
+                    self._retry_at = time.monotonic() + self._delay
+                    self._delay = min(self._delay * 2, self.max_retry)
                     break
+                self._delay = self.first_retry
+                self._retry_at = 0.0
                 if stored.key != key or stored.size != local.size:
                     raise CorruptObject(f"{key}: the primary stored {stored.key}, {stored.size} B")
                 entry.unlink()
@@ -115,18 +126,12 @@ class SpoolingObjectStore:
                 uploaded += 1
         return uploaded
 
-    def run_sync(self, stop: threading.Event, idle: float = 1.0, first_retry: float = 0.5,
-                 max_retry: float = 30.0) -> None:
+    def run_sync(self, stop: threading.Event, idle: float = 1.0) -> None:
         """Keep the queue draining until ``stop`` is set, backing off while the primary is down."""
-        delay = first_retry
         while not stop.is_set():
             self.sync_once()
-            if not self._entries():
-                delay = first_retry
-                stop.wait(idle)
-                continue
-            stop.wait(delay)
-            delay = min(delay * 2, max_retry)
+            wait = idle if not self._entries() else max(self._retry_at - time.monotonic(), 0.05)
+            stop.wait(wait)
 
     def _enqueue(self, key: str) -> None:
         if self.is_pending(key):

@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.servers.seaweedfs import seaweedfs_server  # noqa: F401 - shared session fixture
 from tracker.application import CustodyApplication
 from tracker.bootstrap import bootstrap
 from tracker.province_file import demo_province_path, load_province_file

@@ -255,6 +255,24 @@ class CustodyApplication(Application[Any]):
             rows.append(describe_event(event, dossier))
         return rows
 
+    def authorise_download(self, code: str, key: str, by: str) -> None:
+        """Refuse unless ``key`` belongs to the dossier and ``by`` may see its scans: staff of the
+        office holding it, receiving or resolving it, or an inspector or supervisor."""
+        person = self.province().person(by)
+        dossier = self._dossier(code)
+        if key not in self._keys_named_by(code):
+            raise UnknownReference(f"{code} has no object {key}")
+        offices = {dossier.office, dossier.receiving_office, dossier.resolving_office}
+        if person.office not in offices and person.role not in ("inspector", "supervisor"):
+            raise RuleViolation("need-to-know", f"{by} has no part in {code}")
+
+    def _keys_named_by(self, code: str) -> set[str]:
+        keys: set[str] = set()
+        for event in self.events.get(DossierCode.parse(code).dossier_id):
+            if isinstance(event, Dossier.Digitised):
+                keys.update(event.object_keys)
+        return keys
+
     def object_keys_named(self) -> set[str]:
         """Every object key that a Digitised event names: the evidence that must exist."""
         keys: set[str] = set()
@@ -263,8 +281,7 @@ class CustodyApplication(Application[Any]):
         while notifications := self.recorder.select_notifications(start, page, topics=topics):
             for notification in notifications:
                 event = cast(Dossier.Digitised, self.mapper.to_domain_event(notification))
-                keys.update(item["key"] for item in event.objects)
-                keys.update(k for k in (event.pdf_key, event.ocr_text_key) if k)
+                keys.update(event.object_keys)
             start = notifications[-1].id + 1
         return keys
 

@@ -120,3 +120,35 @@ def test_storage_get_of_a_good_object_and_bad_keys(store_env: dict[str, str],
     status = hoso.ok("storage", "status")
     assert status == {"backend": "filesystem", "objects": 1, "spooled": 0, "spool_bytes": 0,
                       "oldest_spooled": None}
+
+
+def test_downloads_go_through_an_authorisation_check(custody: CustodyApplication,
+                                                     cast: Cast) -> None:
+    from tracker.web import create_app
+
+    client = create_app(custody, {"TESTING": True}).test_client()
+    code = received(custody, cast)
+    pages = scanned_pages(custody, 2)
+    custody.digitise(code, cast.receiver, pages)
+    url = f"/api/v1/dossiers/{code}/objects/{pages[1]}"
+    # GIVEN staff of the office holding it WHEN they ask THEN they get the verified bytes
+    ok = client.get(f"{url}?by={cast.receiver}")
+    assert ok.status_code == 200
+    assert ok.data == "trang 2 của hồ sơ".encode() * 500
+    assert ok.headers["Content-Type"] == "image/png"
+    assert ok.headers["Cache-Control"] == "private, no-store"
+    assert client.get(f"{url}?by={cast.inspector}").status_code == 200
+    # AND someone with no part in the dossier is refused
+    outsider = next(s.id for s in custody.province().staff.values()
+                    if s.role in ("receiver", "operator") and s.office not in
+                    (cast.commune, cast.agency))
+    refused = client.get(f"{url}?by={outsider}")
+    assert refused.status_code == 409
+    assert "[rule: need-to-know]" in refused.get_json()["message"]
+    # AND an object of another dossier cannot be fetched through this one
+    other = received(custody, cast)
+    assert client.get(f"/api/v1/dossiers/{other}/objects/{pages[1]}?by={cast.receiver}"
+                      ).status_code == 404
+    assert client.get(url).status_code == 400
+    # AND the filesystem store has no presigned URLs to hand out
+    assert client.get(f"{url}?by={cast.receiver}&presigned=1").status_code == 400

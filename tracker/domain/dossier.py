@@ -69,6 +69,12 @@ class Dossier(Aggregate):
         def apply(self, dossier: Dossier) -> None:
             dossier.pages = self.pages
 
+        @property
+        def object_keys(self) -> list[str]:
+            """Every object this scan names: pages, then the PDF and OCR text if any."""
+            extra = [k for k in (self.pdf_key, self.ocr_text_key) if k]
+            return [item["key"] for item in self.objects] + extra
+
     class HandedOver(CustodyEvent):
         to_office: str
         carrier: str
