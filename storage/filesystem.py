@@ -2,7 +2,7 @@
 
 An object becomes visible only by ``rename`` of a fully written, fsynced temporary file, so a
 crash mid-write leaves at most an orphan in ``.partial/`` and never a partial object. The content
-type sits beside the object in a small ``.type`` file written before the object appears.
+type sits beside the object in a small ``.type`` file renamed into place before the object appears.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -64,6 +65,7 @@ class FilesystemObjectStore:
                 temp.unlink()
                 return self.stat(key)
             path.parent.mkdir(parents=True, exist_ok=True)
+            # The type is advisory (the bytes are the evidence): renamed into place, not fsynced.
             _write_atomically(path.with_name(path.name + TYPE_SUFFIX), content_type.encode())
             os.replace(temp, path)
             _fsync_dir(path.parent)
@@ -118,11 +120,8 @@ class FilesystemObjectStore:
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with temp.open("wb") as out:
-        out.write(content)
-        out.flush()
-        os.fsync(out.fileno())
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    temp.write_bytes(content)
     os.replace(temp, path)
 
 

@@ -1,0 +1,1 @@
+"""Real servers the integration tests and benchmarks start for themselves."""
