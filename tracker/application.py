@@ -275,6 +275,7 @@ class CustodyApplication(Application[Any]):
 
     def object_keys_named(self) -> set[str]:
         """Every object key that a Digitised event names: the evidence that must exist."""
+        self.province()  # refuses clearly when the store was never initialised
         keys: set[str] = set()
         topics = [get_topic(Dossier.Digitised)]
         start, page = 1, 1000

@@ -118,8 +118,8 @@ def test_storage_get_of_a_good_object_and_bad_keys(store_env: dict[str, str],
     absent = hoso("storage", "get", key_for("0" * 64), "-o", str(tmp_path / "y"))
     assert absent.code == 2
     status = hoso.ok("storage", "status")
-    assert status == {"backend": "filesystem", "objects": 1, "spooled": 0, "spool_bytes": 0,
-                      "oldest_spooled": None}
+    assert status == {"backend": "filesystem", "reachable": True, "objects": 1, "spooled": 0,
+                      "spool_bytes": 0, "oldest_spooled": None}
 
 
 def test_downloads_go_through_an_authorisation_check(custody: CustodyApplication,

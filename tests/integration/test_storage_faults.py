@@ -183,3 +183,28 @@ def test_verify_finds_an_object_tampered_in_the_bucket(store_env: dict[str, str]
     out = tmp_path / "copy.png"
     assert hoso("storage", "get", key, "-o", str(out)).code == 1
     assert not out.exists()
+
+
+def test_cli_spools_through_an_outage_and_syncs_after(tmp_path: Path) -> None:
+    with SeaweedFS(tmp_path / "s3") as server:
+        hoso = Hoso({"HOSO_DATA_DIR": str(tmp_path / "var"), **s3_env(server, "cli")})
+        hoso.ok("init", "--demo")
+        scan = tmp_path / "page.png"
+        scan.write_bytes(page(2, 2))
+        # GIVEN the object store is down WHEN a page is put THEN it is spooled, not refused
+        server.stop()
+        put = hoso.ok("storage", "put", str(scan))
+        assert put["spooled"] is True
+        status = hoso.ok("storage", "status")
+        assert status["reachable"] is False
+        assert status["objects"] is None
+        assert status["spooled"] == 1
+        assert status["spool_bytes"] == len(page(2, 2))
+        assert status["oldest_spooled"] is not None
+        assert hoso.ok("storage", "sync", "--once") == {"uploaded": 0, "spooled": 1}
+        # WHEN it is back THEN sync uploads the spool and the page is in the bucket
+        server.start()
+        assert hoso.ok("storage", "sync", "--once") == {"uploaded": 1, "spooled": 0}
+        after = hoso.ok("storage", "status")
+        assert (after["objects"], after["spooled"]) == (1, 0)
+        assert hoso.ok("storage", "verify", "--sample", "1")["checked"] == 1

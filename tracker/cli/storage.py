@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from storage.objects import CorruptObject, MissingObject
+from storage.objects import CorruptObject, MissingObject, StoreUnavailable
 from storage.spool import SpoolingObjectStore
 from tracker.bootstrap import station_store
 from tracker.cli.context import application
@@ -65,12 +65,18 @@ def get(key: str, output: Path) -> None:
 @storage.command()
 @json_option
 def status() -> None:
-    """Backend, object count, and what waits in the spool."""
+    """Backend, object count, and what waits in the spool (reported even while the store is
+    unreachable)."""
     store = _store()
     spool = store.status()
+    try:
+        objects: int | None = sum(1 for _ in store.primary.keys())
+    except StoreUnavailable:
+        objects = None  # the spool is what matters during an outage: still report it
     report = {
         "backend": store.backend,
-        "objects": sum(1 for _ in store.primary.keys()),
+        "reachable": objects is not None,
+        "objects": objects,
         "spooled": spool.objects,
         "spool_bytes": spool.bytes,
         "oldest_spooled": spool.oldest.isoformat() if spool.oldest else None,
