@@ -40,7 +40,7 @@ class ManualClock:
         return self.now
 
 
-def test_database_url() -> str:
+def postgres_test_url() -> str:
     return os.environ.get("HOSO_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
 
 
@@ -61,7 +61,7 @@ def store_env(backend: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     if backend == "sqlite":
         yield env
         return
-    url = test_database_url()
+    url = postgres_test_url()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     try:
         admin = psycopg.connect(url, autocommit=True)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
+from eventsourcing.utils import get_topic
+
+from events.checkpoints import CheckpointDirectory
+from events.log import HashingRecorder, TamperEvidentLog
 from storage.filesystem import FilesystemObjectStore
 from storage.objects import ObjectStore
 from storage.spool import SpoolingObjectStore
@@ -22,8 +27,24 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now,
     settings = settings or Settings.from_environ()
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    env = {**settings.event_store_env(), "CREATE_TABLE": "true" if create_tables else "false"}
+    env = {
+        **settings.event_store_env(),
+        "CREATE_TABLE": "true" if create_tables else "false",
+        # every stored event gets its leaf hash in the same transaction (tamper evidence)
+        "APPLICATION_RECORDER_TOPIC": recorder_topic(settings),
+    }
     return CustodyApplication(env=env, objects=object_store(settings), clock=clock)
+
+
+def recorder_topic(settings: Settings) -> str:
+    """The hashing recorder for the configured backend (imported only for that backend)."""
+    if settings.database_url is None:
+        from events.sqlite_store import HashingSQLiteApplicationRecorder
+
+        return get_topic(HashingSQLiteApplicationRecorder)
+    from events.postgres_store import HashingPostgresApplicationRecorder
+
+    return get_topic(HashingPostgresApplicationRecorder)
 
 
 def object_store(settings: Settings) -> ObjectStore:
@@ -40,3 +61,10 @@ def object_store(settings: Settings) -> ObjectStore:
 def station_store(settings: Settings) -> SpoolingObjectStore:
     """The object store as a scanning station uses it: spooled locally through outages."""
     return SpoolingObjectStore(object_store(settings), Path(settings.spool_dir))
+
+
+def tamper_evident_log(custody: CustodyApplication, settings: Settings) -> TamperEvidentLog:
+    """The log over the application's own recorder, copying checkpoints to their directory."""
+    recorder = cast(HashingRecorder, custody.recorder)
+    return TamperEvidentLog(recorder, settings.log_origin,
+                            [CheckpointDirectory(settings.checkpoint_dir)])

@@ -10,6 +10,10 @@
 | HOSO_S3_ACCESS_KEY / HOSO_S3_SECRET_KEY | | credentials, required with an endpoint          |
 | HOSO_S3_SECURE      | true     | TLS on (true) or off (false)                              |
 | HOSO_SPOOL_DIR      | HOSO_DATA_DIR/spool | a station's local spool for object-store outages |
+| HOSO_AUDIT_KEY      | (unset)  | path of the Ed25519 private key that signs checkpoints    |
+| HOSO_AUDIT_PUBLIC_KEY | HOSO_AUDIT_KEY's audit.pub | the public key ``audit verify`` uses   |
+| HOSO_CHECKPOINT_DIR | HOSO_DATA_DIR/checkpoints | copies of signed checkpoints outside the store |
+| HOSO_LOG_ORIGIN     | hoso/custody-log | the log's name in its checkpoints                  |
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ class Settings:
     port: int
     s3: S3Settings | None
     spool_dir: Path
+    audit_key: Path | None
+    audit_public_key: Path | None
+    checkpoint_dir: Path
+    log_origin: str
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +56,7 @@ class Settings:
         if not port.isdigit():
             raise BadInput(f"HOSO_PORT must be a port number, not {port!r}")
         data_dir = Path(env.get("HOSO_DATA_DIR") or "var")
+        audit_key = Path(env["HOSO_AUDIT_KEY"]) if env.get("HOSO_AUDIT_KEY") else None
         return cls(
             data_dir=data_dir,
             database_url=env.get("HOSO_DATABASE_URL") or None,
@@ -55,6 +64,12 @@ class Settings:
             port=int(port),
             s3=s3_settings(env),
             spool_dir=Path(env.get("HOSO_SPOOL_DIR") or data_dir / "spool"),
+            audit_key=audit_key,
+            audit_public_key=(Path(env["HOSO_AUDIT_PUBLIC_KEY"])
+                              if env.get("HOSO_AUDIT_PUBLIC_KEY")
+                              else audit_key.with_name("audit.pub") if audit_key else None),
+            checkpoint_dir=Path(env.get("HOSO_CHECKPOINT_DIR") or data_dir / "checkpoints"),
+            log_origin=env.get("HOSO_LOG_ORIGIN") or "hoso/custody-log",
         )
 
     @property

@@ -1,0 +1,148 @@
+"""Recomputes the tamper-evident log from the store and says what, if anything, was altered.
+
+Two independent checks. Leaves: every stored event's record is hashed again and matched with the
+leaf written in its transaction, which names rows changed, deleted, inserted or moved. Roots: the
+tree over the stored leaves must reproduce the root of every signed checkpoint, which catches a
+log rebuilt consistently (records and leaves recomputed together) by someone without the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from events.merkle import MerkleTree
+from events.records import record_leaf_hash
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One row of the events table, as the store returns it."""
+
+    position: int
+    originator_id: str
+    version: int
+    topic: str
+    state: bytes
+
+    def leaf(self, position: int | None = None) -> bytes:
+        return record_leaf_hash(self.position if position is None else position,
+                                self.originator_id, self.version, self.topic, self.state)
+
+
+@dataclass(frozen=True)
+class StoredLeaf:
+    index: int
+    position: int
+    hash: bytes
+
+
+@dataclass(frozen=True)
+class SignedRoot:
+    """A checkpoint whose signature was already verified: the size and root it vouches for."""
+
+    size: int
+    root: bytes
+    source: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: ``kind`` is changed, missing, inserted, reordered or checkpoint."""
+
+    position: int
+    kind: str
+    detail: str
+
+
+@dataclass
+class AuditReport:
+    events: int = 0
+    leaves: int = 0
+    checkpoints: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.findings
+
+    @property
+    def first(self) -> Finding | None:
+        return min(self.findings, key=lambda f: f.position) if self.findings else None
+
+
+def audit(records: Iterable[StoredRecord], leaves: Iterable[StoredLeaf],
+          signed_roots: Sequence[SignedRoot]) -> AuditReport:
+    """Check ``records`` (in position order) against ``leaves`` (in index order) and roots."""
+    by_position = {record.position: record for record in records}
+    stored = list(leaves)
+    report = AuditReport(events=len(by_position), leaves=len(stored),
+                         checkpoints=len(signed_roots))
+    report.findings.extend(_check_leaves(by_position, stored))
+    report.findings.extend(_check_roots(MerkleTree(leaf.hash for leaf in stored), signed_roots))
+    return report
+
+
+def _check_leaves(records: dict[int, StoredRecord],
+                  leaves: list[StoredLeaf]) -> list[Finding]:
+    findings: list[Finding] = []
+    leaf_positions = {leaf.position for leaf in leaves}
+    previous = None
+    mismatched: list[tuple[StoredLeaf, StoredRecord]] = []
+    for expected_index, leaf in enumerate(leaves):
+        if leaf.index != expected_index:
+            findings.append(Finding(leaf.position, "missing",
+                                    f"leaf {expected_index} is gone (next is {leaf.index})"))
+        if previous is not None and leaf.position <= previous:
+            findings.append(Finding(leaf.position, "reordered",
+                                    f"leaf {leaf.index} comes after position {previous}"))
+        previous = leaf.position
+        record = records.get(leaf.position)
+        if record is None:
+            findings.append(Finding(leaf.position, "missing",
+                                    f"the event at position {leaf.position} was deleted"))
+        elif record.leaf() != leaf.hash:
+            mismatched.append((leaf, record))
+    findings.extend(_explain_mismatches(mismatched, leaves))
+    for position in sorted(set(records) - leaf_positions):
+        findings.append(Finding(position, "inserted",
+                                f"the event at position {position} has no leaf"))
+    return findings
+
+
+def _explain_mismatches(mismatched: list[tuple[StoredLeaf, StoredRecord]],
+                        leaves: list[StoredLeaf]) -> list[Finding]:
+    """A row whose bytes hash correctly at another position was moved there; else changed."""
+    by_hash = {leaf.hash: leaf for leaf in leaves}
+    findings = []
+    for leaf, record in mismatched:
+        moved_from = next((other for other, _ in mismatched
+                           if by_hash.get(record.leaf(other.position)) is other), None)
+        if moved_from is not None:
+            findings.append(Finding(leaf.position, "reordered",
+                                    f"the event at position {leaf.position} was recorded at "
+                                    f"position {moved_from.position}"))
+        else:
+            findings.append(Finding(leaf.position, "changed",
+                                    f"the event at position {leaf.position} ({record.topic}, "
+                                    f"version {record.version}) no longer matches its leaf"))
+    return findings
+
+
+def _check_roots(tree: MerkleTree, signed_roots: Sequence[SignedRoot]) -> list[Finding]:
+    """Each signed root must be the root of the stored tree at its size. A rewrite is placed
+    after the last checkpoint that still matches, and within the first one that does not."""
+    findings = []
+    good = 0
+    for signed in sorted(signed_roots, key=lambda s: s.size):
+        if signed.size > tree.size:
+            findings.append(Finding(tree.size, "missing",
+                                    f"{signed.source} vouches for {signed.size} leaves; "
+                                    f"the store has only {tree.size}"))
+        elif tree.root(signed.size) != signed.root:
+            findings.append(Finding(good, "checkpoint",
+                                    f"leaves {good}–{signed.size - 1} do not give the root "
+                                    f"signed in {signed.source}: history was rewritten"))
+        else:
+            good = signed.size
+    return findings

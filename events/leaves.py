@@ -1,0 +1,36 @@
+"""What both hashing recorders share: the leaves table's name and the rows they insert.
+
+The leaves table numbers leaves densely (0, 1, 2 …) in notification order, because notification
+ids may have gaps (a PostgreSQL sequence skips values of rolled-back inserts). Writers are already
+serialised where the leaf index is taken — SQLite holds its write lock after the first insert,
+PostgreSQL's recorder locks the events table — so ``MAX(leaf_index) + 1`` never races. The
+application picks a recorder by the library's ``APPLICATION_RECORDER_TOPIC`` setting; each
+backend's recorder lives in its own module so SQLite users never load psycopg.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from eventsourcing.persistence import StoredEvent
+
+from events.records import record_leaf_hash
+
+
+def leaves_table(events_table_name: str) -> str:
+    return f"{events_table_name}_leaves"
+
+
+def checkpoints_table(events_table_name: str) -> str:
+    return f"{events_table_name}_checkpoints"
+
+
+def leaf_rows(first_index: int, stored_events: Sequence[StoredEvent],
+              notification_ids: Sequence[int]) -> list[tuple[int, int, bytes]]:
+    """(leaf index, notification id, leaf hash) for events just given these ids."""
+    return [
+        (first_index + n, position,
+         record_leaf_hash(position, event.originator_id, event.originator_version, event.topic,
+                          event.state))
+        for n, (event, position) in enumerate(zip(stored_events, notification_ids, strict=True))
+    ]

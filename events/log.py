@@ -1,0 +1,91 @@
+"""The tamper-evident log over a hashing recorder: its tree, its checkpoints, its audit.
+
+Checkpoints are kept twice: in the store (``<events>_checkpoints``) and in sinks outside it (a
+directory by default), so someone who rewrites the database cannot also rewrite every signed
+root. The private key only signs; verifying needs the public key alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from eventsourcing.persistence import Notification
+
+from events.audit import AuditReport, Finding, SignedRoot, StoredLeaf, StoredRecord, audit
+from events.checkpoints import CheckpointSink
+from events.merkle import MerkleTree
+from events.notes import Checkpoint, NoteError, Signer, Verifier, open_checkpoint, sign_checkpoint
+
+PAGE = 10_000
+
+
+class HashingRecorder(Protocol):
+    """What the log needs of the SQLite and PostgreSQL hashing recorders."""
+
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = (), *,
+                             inclusive_of_start: bool = True) -> Sequence[Notification]: ...
+
+    def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]: ...
+
+    def insert_checkpoint(self, tree_size: int, note: str) -> None: ...
+
+    def select_checkpoints(self) -> list[str]: ...
+
+
+class TamperEvidentLog:
+    def __init__(self, recorder: HashingRecorder, origin: str,
+                 sinks: Sequence[CheckpointSink] = ()) -> None:
+        self.recorder = recorder
+        self.origin = origin
+        self.sinks = list(sinks)
+
+    def leaves(self) -> Iterator[StoredLeaf]:
+        start = 0
+        while page := self.recorder.select_leaves(start, PAGE):
+            yield from page
+            start = page[-1].index + 1
+
+    def records(self) -> Iterator[StoredRecord]:
+        start = None
+        while page := self.recorder.select_notifications(start, PAGE,
+                                                         inclusive_of_start=False):
+            for n in page:
+                yield StoredRecord(n.id, str(n.originator_id), n.originator_version, n.topic,
+                                   bytes(n.state))
+            start = page[-1].id
+
+    def tree(self) -> MerkleTree:
+        return MerkleTree(leaf.hash for leaf in self.leaves())
+
+    def checkpoint(self, signer: Signer, now: datetime) -> tuple[Checkpoint, str]:
+        """Sign the current root, keep it in the store and write it to every sink."""
+        tree = self.tree()
+        checkpoint = Checkpoint(origin=self.origin, size=tree.size, root=tree.root(), time=now)
+        note = sign_checkpoint(checkpoint, signer)
+        self.recorder.insert_checkpoint(checkpoint.size, note)
+        for sink in self.sinks:
+            sink.write(note, checkpoint)
+        return checkpoint, note
+
+    def audit(self, verifier: Verifier, outside_notes: Sequence[tuple[str, str]] = ()
+              ) -> AuditReport:
+        """Recompute everything; ``outside_notes`` are (source, note) from outside the store."""
+        notes = [("the store", note) for note in self.recorder.select_checkpoints()]
+        roots: list[SignedRoot] = []
+        bad: list[Finding] = []
+        for source, note in [*notes, *outside_notes]:
+            try:
+                checkpoint = open_checkpoint(note, verifier, self.origin)
+            except NoteError as error:
+                bad.append(Finding(0, "checkpoint", f"a checkpoint in {source} is not "
+                                                    f"validly signed: {error}"))
+                continue
+            roots.append(SignedRoot(checkpoint.size, checkpoint.root,
+                                    f"{source} (size {checkpoint.size}, "
+                                    f"{checkpoint.time.isoformat()})"))
+        report = audit(self.records(), self.leaves(), roots)
+        report.findings.extend(bad)
+        return report

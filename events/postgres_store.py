@@ -1,0 +1,80 @@
+"""The PostgreSQL application recorder that stores each event's leaf hash in the same
+transaction, under the table lock the library's recorder already takes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from events.audit import StoredLeaf
+from events.leaves import checkpoints_table, leaf_rows, leaves_table
+
+
+class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
+    """PostgreSQL events, each with its leaf in ``<events table>_leaves``."""
+
+    def __init__(self, datastore: PostgresDatastore, *,
+                 events_table_name: str = "stored_events") -> None:
+        if datastore.enable_db_functions:
+            raise ValueError("leaf hashes are written by the recorder, not by the database "
+                             "function: set POSTGRES_ENABLE_DB_FUNCTIONS=no")
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.leaves_table_name = leaves_table(events_table_name)
+        table = (Identifier(self.datastore.schema), Identifier(self.leaves_table_name))
+        self.sql_create_statements.append(SQL(
+            "CREATE TABLE IF NOT EXISTS {}.{} ("
+            "leaf_index bigint PRIMARY KEY, "
+            "notification_id bigint NOT NULL UNIQUE, "
+            "leaf_hash bytea NOT NULL)").format(*table))
+        self.checkpoints_table_name = checkpoints_table(events_table_name)
+        notes = (Identifier(self.datastore.schema), Identifier(self.checkpoints_table_name))
+        self.sql_create_statements.append(SQL(
+            "CREATE TABLE IF NOT EXISTS {}.{} ("
+            "tree_size bigint PRIMARY KEY, note text NOT NULL)").format(*notes))
+        self.select_leaves_statement = SQL(
+            "SELECT leaf_index, notification_id, leaf_hash FROM {}.{} "
+            "WHERE leaf_index >= %s ORDER BY leaf_index LIMIT %s").format(*table)
+        self.insert_checkpoint_statement = SQL(
+            "INSERT INTO {}.{} (tree_size, note) VALUES (%s, %s) "
+            "ON CONFLICT (tree_size) DO NOTHING").format(*notes)
+        self.select_checkpoints_statement = SQL(
+            "SELECT note FROM {}.{} ORDER BY tree_size").format(*notes)
+        self.next_leaf_statement = SQL(
+            "SELECT COALESCE(MAX(leaf_index), -1) + 1 AS next FROM {}.{}").format(*table)
+        self.insert_leaves_statement = SQL("INSERT INTO {}.{} VALUES (%s, %s, %s)").format(
+            *table)
+
+    def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow],
+                                       stored_events: Sequence[StoredEvent],
+                                       **kwargs: Any) -> Sequence[int] | None:
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if not stored_events or notification_ids is None:
+            return notification_ids
+        curs.execute(self.next_leaf_statement)
+        row = curs.fetchone()
+        first_index = int(row["next"]) if row else 0
+        curs.executemany(self.insert_leaves_statement,
+                         leaf_rows(first_index, stored_events, notification_ids))
+        return notification_ids
+
+    def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]:
+        """Stored leaves from index ``start``, in index order."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_leaves_statement, (start, limit))
+            return [StoredLeaf(row["leaf_index"], row["notification_id"],
+                               bytes(row["leaf_hash"])) for row in curs.fetchall()]
+
+    def insert_checkpoint(self, tree_size: int, note: str) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.insert_checkpoint_statement, (tree_size, note))
+
+    def select_checkpoints(self) -> list[str]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_checkpoints_statement)
+            return [row["note"] for row in curs.fetchall()]

@@ -1,0 +1,69 @@
+"""The SQLite application recorder that stores each event's leaf hash in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from events.audit import StoredLeaf
+from events.leaves import checkpoints_table, leaf_rows, leaves_table
+
+
+class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    """SQLite events, each with its leaf in ``<events table>_leaves``."""
+
+    def __init__(self, datastore: SQLiteDatastore,
+                 events_table_name: str = "stored_events") -> None:
+        # the parent's __init__ creates the table statements, which need these names
+        self.leaves_table_name = leaves_table(events_table_name)
+        self.checkpoints_table_name = checkpoints_table(events_table_name)
+        super().__init__(datastore, events_table_name)
+        table, notes = self.leaves_table_name, self.checkpoints_table_name
+        self.next_leaf_statement = f"SELECT COALESCE(MAX(leaf_index), -1) + 1 FROM {table}"
+        self.insert_leaves_statement = f"INSERT INTO {table} VALUES (?, ?, ?)"
+        self.select_leaves_statement = (
+            f"SELECT leaf_index, notification_id, leaf_hash FROM {table} "
+            "WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?")
+        self.insert_checkpoint_statement = (
+            f"INSERT OR IGNORE INTO {notes} (tree_size, note) VALUES (?, ?)")
+        self.select_checkpoints_statement = f"SELECT note FROM {notes} ORDER BY tree_size"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {self.leaves_table_name} ("
+            "leaf_index INTEGER PRIMARY KEY, "
+            "notification_id INTEGER NOT NULL UNIQUE, "
+            "leaf_hash BLOB NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table_name} ("
+            "tree_size INTEGER PRIMARY KEY, note TEXT NOT NULL)",
+        ]
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> Sequence[int] | None:
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        if not stored_events or notification_ids is None:
+            return notification_ids
+        c.execute(self.next_leaf_statement)
+        first_index = int(c.fetchone()[0])
+        c.executemany(self.insert_leaves_statement,
+                      leaf_rows(first_index, stored_events, notification_ids))
+        return notification_ids
+
+    def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]:
+        """Stored leaves from index ``start``, in index order."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_leaves_statement, (start, limit))
+            return [StoredLeaf(row[0], row[1], bytes(row[2])) for row in c.fetchall()]
+
+    def insert_checkpoint(self, tree_size: int, note: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(self.insert_checkpoint_statement, (tree_size, note))
+
+    def select_checkpoints(self) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_checkpoints_statement)
+            return [row[0] for row in c.fetchall()]

@@ -1,0 +1,182 @@
+"""Tamper drills on SQLite and PostgreSQL: someone with write access to the database alters the
+custody log behind hoso's back; ``audit verify`` must say so, and where.
+
+Each drill uses plain SQL on the real tables, as an insider with database credentials would.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from events.keys import generate_keypair, load_signer, load_verifier
+from events.log import TamperEvidentLog
+from events.records import record_leaf_hash
+from tests.cast import Cast, cast_from
+from tests.conftest import ManualClock
+from tests.hoso_cli import Hoso
+from tracker.application import CustodyApplication
+from tracker.bootstrap import tamper_evident_log
+from tracker.settings import Settings
+
+
+class Database:
+    """Raw SQL on the store behind the application, with the table names it uses."""
+
+    def __init__(self, custody: CustodyApplication, store_env: dict[str, str]) -> None:
+        recorder: Any = custody.recorder
+        self.events = recorder.events_table_name
+        self.leaves = recorder.leaves_table_name
+        self.env = store_env
+        self.postgres = "HOSO_DATABASE_URL" in store_env
+        if self.postgres:
+            schema = store_env["HOSO_DATABASE_URL"].split("schema=")[1]
+            self.events, self.leaves = f"{schema}.{self.events}", f"{schema}.{self.leaves}"
+        self.id = "notification_id" if self.postgres else "rowid"
+
+    @contextmanager
+    def cursor(self) -> Iterator[Any]:
+        if self.postgres:
+            url = self.env["HOSO_DATABASE_URL"].split("?")[0]
+            with psycopg.connect(url) as conn, conn.cursor() as cur:
+                yield _Qmark(cur)
+                conn.commit()
+        else:
+            conn = sqlite3.connect(Path(self.env["HOSO_DATA_DIR"]) / "hoso.sqlite")
+            try:
+                yield conn.cursor()
+                conn.commit()
+            finally:
+                conn.close()
+
+    def rows(self) -> list[tuple[int, Any, int, str, bytes]]:
+        with self.cursor() as c:
+            c.execute(f"SELECT {self.id}, originator_id, originator_version, topic, state "
+                      f"FROM {self.events} ORDER BY {self.id}")
+            return [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in c.fetchall()]
+
+
+class _Qmark:
+    """psycopg with SQLite's ? placeholders, so one drill serves both stores."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        self.cursor.execute(sql.replace("?", "%s"), params)
+
+    def fetchall(self) -> list[Any]:
+        return list(self.cursor.fetchall())
+
+
+def flip_a_byte(db: Database, target: int) -> None:
+    position, *_, state = db.rows()[target]
+    forged = bytearray(state)
+    forged[len(forged) // 2] ^= 0x01
+    with db.cursor() as c:
+        c.execute(f"UPDATE {db.events} SET state = ? WHERE {db.id} = ?", (bytes(forged), position))
+
+
+def delete_a_row(db: Database, target: int) -> None:
+    with db.cursor() as c:
+        c.execute(f"DELETE FROM {db.events} WHERE {db.id} = ?", (db.rows()[target][0],))
+
+
+def swap_two_rows(db: Database, target: int) -> None:
+    a, b = db.rows()[target][0], db.rows()[target + 1][0]
+    with db.cursor() as c:
+        for old, new in ((a, -1), (b, a), (-1, b)):
+            c.execute(f"UPDATE {db.events} SET {db.id} = ? WHERE {db.id} = ?", (new, old))
+
+
+def insert_a_forged_event(db: Database, target: int) -> None:
+    _, originator, version, topic, state = db.rows()[target]
+    forged = state.replace(b'"actor"', b'"actor" ', 1)
+    with db.cursor() as c:
+        c.execute(f"INSERT INTO {db.events} (originator_id, originator_version, topic, state) "
+                  "VALUES (?, ?, ?, ?)", (originator, version + 1000, topic, forged))
+
+
+def rebuild_consistently(db: Database, target: int) -> None:
+    """Change a record, then recompute every leaf so records and leaves agree again."""
+    flip_a_byte(db, target)
+    with db.cursor() as c:
+        c.execute(f"DELETE FROM {db.leaves}")
+        for index, (position, originator, version, topic, state) in enumerate(db.rows()):
+            c.execute(f"INSERT INTO {db.leaves} VALUES (?, ?, ?)",
+                      (index, position, record_leaf_hash(position, str(originator), version,
+                                                         topic, state)))
+
+
+DRILLS: dict[str, tuple[Callable[[Database, int], None], str]] = {
+    "one byte changed": (flip_a_byte, "changed"),
+    "a row deleted": (delete_a_row, "missing"),
+    "two rows swapped": (swap_two_rows, "reordered"),
+    "a forged event inserted": (insert_a_forged_event, "inserted"),
+    "rebuilt consistently without the key": (rebuild_consistently, "checkpoint"),
+}
+
+
+@pytest.fixture
+def logged(custody: CustodyApplication, tmp_path: Path, store_env: dict[str, str],
+           clock: ManualClock) -> tuple[TamperEvidentLog, Path, Database]:
+    """A log with a few dossiers' custody events and a signed checkpoint over them."""
+    c: Cast = cast_from(custody.province())
+    for n in range(3):
+        code = custody.receive(office=c.commune, procedure=c.procedure.code,
+                               applicant_name=f"Người {n}", applicant_id=f"{n:012d}",
+                               actor=c.receiver, components=c.components)["code"]
+        clock.advance(minutes=5)
+        custody.hand_over(code, c.receiver, c.agency, courier=c.courier)
+        custody.accept(code, c.official, c.agency)
+    private, public = generate_keypair(tmp_path / "keys")
+    settings = Settings.from_environ({**store_env, "HOSO_AUDIT_KEY": str(private)})
+    log = tamper_evident_log(custody, settings)
+    log.checkpoint(load_signer(private), clock())
+    return log, public, Database(custody, store_env)
+
+
+def test_an_untouched_log_verifies(logged: tuple[TamperEvidentLog, Path, Database]) -> None:
+    log, public, _ = logged
+    report = log.audit(load_verifier(public))
+    assert report.intact, report.findings
+    assert report.checkpoints == 1
+    assert report.events == report.leaves > 9
+
+
+@pytest.mark.parametrize("drill", DRILLS, ids=list(DRILLS))
+def test_tampering_is_detected_and_located(
+        logged: tuple[TamperEvidentLog, Path, Database], drill: str) -> None:
+    log, public, db = logged
+    tamper, kind = DRILLS[drill]
+    target = 4
+    position = db.rows()[target][0]
+    tamper(db, target)
+    report = log.audit(load_verifier(public))
+    assert not report.intact
+    kinds = {f.kind for f in report.findings}
+    assert kind in kinds, report.findings
+    if kind in ("changed", "missing", "reordered"):
+        assert report.first is not None
+        assert report.first.position == position
+
+
+def test_cli_verify_exits_1_naming_the_first_bad_position(
+        logged: tuple[TamperEvidentLog, Path, Database], store_env: dict[str, str]) -> None:
+    _, public, db = logged
+    hoso = Hoso({**store_env, "HOSO_AUDIT_PUBLIC_KEY": str(public)})
+    assert hoso.ok("audit", "verify")["intact"] is True
+    position = db.rows()[2][0]
+    flip_a_byte(db, 2)
+    result = hoso("audit", "verify", "--json")
+    assert result.code == 1
+    assert result.json()["first_bad_position"] == position
+    assert result.json()["findings"][0]["kind"] == "changed"
+    human = hoso("audit", "verify")
+    assert f"first bad position {position}" in human.stdout

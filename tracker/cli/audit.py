@@ -1,0 +1,95 @@
+"""``hoso audit``: keys, signed checkpoints and the verification inspectors rely on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from events.checkpoints import CheckpointDirectory
+from events.keys import KeyFileError, generate_keypair, load_signer, load_verifier
+from events.notes import NoteError
+from tracker.bootstrap import tamper_evident_log
+from tracker.cli.context import application
+from tracker.cli.output import emit, json_option
+from tracker.domain.errors import BadInput
+from tracker.settings import Settings
+
+
+@click.group()
+def audit() -> None:
+    """Tamper evidence: keys, checkpoints, verification."""
+
+
+@audit.command()
+@click.option("--out", "directory", required=True, type=click.Path(file_okay=False,
+                                                                    path_type=Path))
+@json_option
+def keygen(directory: Path) -> None:
+    """Make the Ed25519 key pair: DIR/audit.key (mode 0600, never in the database) and
+    DIR/audit.pub. Point HOSO_AUDIT_KEY at the private key."""
+    try:
+        private, public = generate_keypair(directory)
+    except KeyFileError as error:
+        raise BadInput(str(error)) from None
+    emit({"private_key": str(private), "public_key": str(public)},
+         lambda: [f"private key: {private} (keep it off the database server's backups)",
+                  f"public key:  {public}"])
+
+
+@audit.command()
+@json_option
+def checkpoint() -> None:
+    """Sign the log's current root now; kept in the store and in HOSO_CHECKPOINT_DIR."""
+    settings = Settings.from_environ()
+    if settings.audit_key is None:
+        raise BadInput("set HOSO_AUDIT_KEY to the private key made by 'hoso audit keygen'")
+    try:
+        signer = load_signer(settings.audit_key)
+    except (KeyFileError, NoteError) as error:
+        raise BadInput(str(error)) from None
+    custody = application()
+    made, _ = tamper_evident_log(custody, settings).checkpoint(signer, custody.clock())
+    emit({"size": made.size, "root": made.root.hex(), "time": made.time.isoformat(),
+          "fingerprint": made.fingerprint},
+         lambda: [f"checkpoint {made.size} leaves, fingerprint {made.fingerprint}"])
+
+
+@audit.command()
+@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
+              help="The log's public key (default HOSO_AUDIT_PUBLIC_KEY, or audit.pub beside "
+                   "HOSO_AUDIT_KEY).")
+@json_option
+def verify(public_key: Path | None) -> None:
+    """Recompute every leaf and root from the store; exit 1 naming the first bad position."""
+    settings = Settings.from_environ()
+    key_path = public_key or settings.audit_public_key
+    if key_path is None:
+        raise BadInput("give --public-key or set HOSO_AUDIT_PUBLIC_KEY")
+    try:
+        verifier = load_verifier(key_path)
+    except (KeyFileError, NoteError, OSError) as error:
+        raise BadInput(f"{key_path}: {error}") from None
+    outside = CheckpointDirectory(settings.checkpoint_dir)
+    notes = [(f"{settings.checkpoint_dir}", note) for note in outside.all()]
+    report = tamper_evident_log(application(), settings).audit(verifier, notes)
+    first = report.first
+    findings = [{"position": f.position, "kind": f.kind, "detail": f.detail}
+                for f in sorted(report.findings, key=lambda f: f.position)]
+    document = {
+        "intact": report.intact, "events": report.events, "leaves": report.leaves,
+        "checkpoints": report.checkpoints,
+        "first_bad_position": first.position if first else None,
+        "findings": findings,
+    }
+    emit(document, lambda: (
+        [f"intact: {report.events} events, {report.checkpoints} signed checkpoints agree"]
+        if report.intact else
+        [f"NOT INTACT: first bad position {first.position if first else '?'}",
+         *(f"  {f['kind']:<10} {f['position']:>8}  {f['detail']}"
+           for f in findings)]))
+    if not report.intact:
+        raise click.exceptions.Exit(1)
+
+
+COMMANDS = [audit]
