@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from events.merkle import MerkleTree
 from events.records import record_leaf_hash
 
+HASH_SIZE = 32
+
 
 @dataclass(frozen=True)
 class StoredRecord:
@@ -79,7 +81,13 @@ def audit(records: Iterable[StoredRecord], leaves: Iterable[StoredLeaf],
     report = AuditReport(events=len(by_position), leaves=len(stored),
                          checkpoints=len(signed_roots))
     report.findings.extend(_check_leaves(by_position, stored))
-    report.findings.extend(_check_roots(MerkleTree(leaf.hash for leaf in stored), signed_roots))
+    malformed = [leaf for leaf in stored if len(leaf.hash) != HASH_SIZE]
+    for leaf in malformed:
+        report.findings.append(Finding(leaf.position, "changed",
+                                       f"leaf {leaf.index} is {len(leaf.hash)} bytes, not a hash"))
+    if not malformed:  # a tree over malformed leaves means nothing: those are reported instead
+        report.findings.extend(_check_roots(MerkleTree(leaf.hash for leaf in stored),
+                                            signed_roots))
     return report
 
 

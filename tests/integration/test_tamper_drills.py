@@ -180,3 +180,16 @@ def test_cli_verify_exits_1_naming_the_first_bad_position(
     assert result.json()["findings"][0]["kind"] == "changed"
     human = hoso("audit", "verify")
     assert f"first bad position {position}" in human.stdout
+
+
+def test_a_leaf_overwritten_with_garbage_is_reported_not_a_crash(
+        logged: tuple[TamperEvidentLog, Path, Database]) -> None:
+    log, public, db = logged
+    position = db.rows()[3][0]
+    with db.cursor() as c:
+        c.execute(f"UPDATE {db.leaves} SET leaf_hash = ? WHERE notification_id = ?",
+                  (b"short", position))
+    report = log.audit(load_verifier(public))
+    assert report.first is not None
+    assert report.first.position == position
+    assert any("5 bytes, not a hash" in f.detail for f in report.findings)
