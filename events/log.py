@@ -16,7 +16,15 @@ from eventsourcing.persistence import Notification
 from events.audit import AuditReport, Finding, SignedRoot, StoredLeaf, StoredRecord, audit
 from events.checkpoints import CheckpointSink
 from events.merkle import MerkleTree
-from events.notes import Checkpoint, NoteError, Signer, Verifier, open_checkpoint, sign_checkpoint
+from events.notes import (
+    Checkpoint,
+    NoteError,
+    Signer,
+    Verifier,
+    note_text,
+    open_checkpoint,
+    sign_checkpoint,
+)
 
 PAGE = 10_000
 
@@ -31,6 +39,8 @@ class HashingRecorder(Protocol):
     def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]: ...
 
     def insert_checkpoint(self, tree_size: int, note: str) -> None: ...
+
+    def leaf_count(self) -> int: ...
 
     def select_checkpoints(self) -> list[str]: ...
 
@@ -56,6 +66,14 @@ class TamperEvidentLog:
                 yield StoredRecord(n.id, str(n.originator_id), n.originator_version, n.topic,
                                    bytes(n.state))
             start = page[-1].id
+
+    def size(self) -> int:
+        return self.recorder.leaf_count()
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The newest checkpoint kept in the store (its signature is checked by ``audit``)."""
+        notes = self.recorder.select_checkpoints()
+        return Checkpoint.parse(note_text(notes[-1])) if notes else None
 
     def tree(self) -> MerkleTree:
         return MerkleTree(leaf.hash for leaf in self.leaves())

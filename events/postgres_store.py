@@ -78,3 +78,9 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.select_checkpoints_statement)
             return [row["note"] for row in curs.fetchall()]
+
+    def leaf_count(self) -> int:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.next_leaf_statement)
+            row = curs.fetchone()
+            return int(row["next"]) if row else 0

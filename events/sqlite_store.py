@@ -67,3 +67,8 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(self.select_checkpoints_statement)
             return [row[0] for row in c.fetchall()]
+
+    def leaf_count(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.next_leaf_statement)
+            return int(c.fetchone()[0])

@@ -14,6 +14,8 @@
 | HOSO_AUDIT_PUBLIC_KEY | HOSO_AUDIT_KEY's audit.pub | the public key ``audit verify`` uses   |
 | HOSO_CHECKPOINT_DIR | HOSO_DATA_DIR/checkpoints | copies of signed checkpoints outside the store |
 | HOSO_LOG_ORIGIN     | hoso/custody-log | the log's name in its checkpoints                  |
+| HOSO_CHECKPOINT_EVERY / HOSO_CHECKPOINT_SECONDS | 1000 / 3600 | ``hoso serve`` signs a checkpoint
+|                     |          | after this many new events or seconds (0 turns a trigger off) |
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class Settings:
     audit_public_key: Path | None
     checkpoint_dir: Path
     log_origin: str
+    checkpoint_every: int
+    checkpoint_seconds: float
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +74,8 @@ class Settings:
                               else audit_key.with_name("audit.pub") if audit_key else None),
             checkpoint_dir=Path(env.get("HOSO_CHECKPOINT_DIR") or data_dir / "checkpoints"),
             log_origin=env.get("HOSO_LOG_ORIGIN") or "hoso/custody-log",
+            checkpoint_every=_whole(env, "HOSO_CHECKPOINT_EVERY", "1000"),
+            checkpoint_seconds=float(_whole(env, "HOSO_CHECKPOINT_SECONDS", "3600")),
         )
 
     @property
@@ -126,3 +132,10 @@ def s3_settings(env: Mapping[str, str]) -> S3Settings | None:
         raise BadInput(f"HOSO_S3_SECURE must be true or false, not {secure!r}")
     return S3Settings(endpoint=endpoint, bucket=env.get("HOSO_S3_BUCKET") or "hoso",
                       access_key=access, secret_key=secret, secure=secure == "true")
+
+
+def _whole(env: Mapping[str, str], name: str, default: str) -> int:
+    value = env.get(name) or default
+    if not value.isdigit():
+        raise BadInput(f"{name} must be a whole number, not {value!r}")
+    return int(value)

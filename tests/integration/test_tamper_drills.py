@@ -7,6 +7,8 @@ Each drill uses plain SQL on the real tables, as an insider with database creden
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +17,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from events.checkpointer import Checkpointer
+from events.checkpoints import CheckpointPolicy
 from events.keys import generate_keypair, load_signer, load_verifier
 from events.log import TamperEvidentLog
 from events.records import record_leaf_hash
@@ -193,3 +197,30 @@ def test_a_leaf_overwritten_with_garbage_is_reported_not_a_crash(
     assert report.first is not None
     assert report.first.position == position
     assert any("5 bytes, not a hash" in f.detail for f in report.findings)
+
+
+def test_checkpoints_are_written_periodically(
+        logged: tuple[TamperEvidentLog, Path, Database], custody: CustodyApplication,
+        tmp_path: Path) -> None:
+    log, public, _ = logged
+    first = log.latest_checkpoint()
+    assert first is not None
+    signer = load_signer(tmp_path / "keys" / "audit.key")
+    stop = threading.Event()
+    # GIVEN a checkpoint every 3 new events WHEN 4 more events are stored
+    thread = Checkpointer(log, signer, CheckpointPolicy(3, 0), custody.clock).start(stop, 0.02)
+    c = cast_from(custody.province())
+    custody.receive(office=c.commune, procedure=c.procedure.code, applicant_name="Mới",
+                    applicant_id="999", actor=c.receiver, components=c.components)
+    custody.receive(office=c.commune, procedure=c.procedure.code, applicant_name="Mới 2",
+                    applicant_id="998", actor=c.receiver, components=c.components)
+    deadline = time.monotonic() + 10
+    while (latest := log.latest_checkpoint()) is not None and latest.size == first.size:
+        assert time.monotonic() < deadline, "no periodic checkpoint appeared"
+        time.sleep(0.02)
+    stop.set()
+    thread.join(5)
+    # THEN a new checkpoint covers them, and the log still verifies against both
+    assert latest is not None
+    assert latest.size == log.size() == first.size + 4
+    assert log.audit(load_verifier(public)).intact

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
 
+from events.checkpointer import Checkpointer
+from events.checkpoints import CheckpointPolicy
+from events.keys import load_signer
+from tracker.bootstrap import tamper_evident_log
 from tracker.cli.context import application
 from tracker.settings import Settings
 
@@ -19,9 +25,20 @@ def serve(host: str | None, port: int | None, threads: int) -> None:
     settings = Settings.from_environ()
     host = host or settings.host
     port = port or settings.port
-    app = create_app(application())
+    custody = application()
+    app = create_app(custody)
+    stop = threading.Event()
+    if settings.audit_key is not None:
+        policy = CheckpointPolicy(settings.checkpoint_every, settings.checkpoint_seconds)
+        Checkpointer(tamper_evident_log(custody, settings), load_signer(settings.audit_key),
+                     policy, custody.clock).start(stop)
+    else:
+        click.echo("hoso: HOSO_AUDIT_KEY is not set: no periodic checkpoints", err=True)
     click.echo(f"hoso: serving {settings.describe_store()} on http://{host}:{port}", err=True)
-    run(app, host=host, port=port, threads=threads)
+    try:
+        run(app, host=host, port=port, threads=threads)
+    finally:
+        stop.set()
 
 
 COMMANDS = [serve]
