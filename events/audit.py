@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from events.merkle import MerkleTree
 from events.records import record_leaf_hash
@@ -17,9 +18,8 @@ from events.records import record_leaf_hash
 HASH_SIZE = 32
 
 
-@dataclass(frozen=True)
-class StoredRecord:
-    """One row of the events table, as the store returns it."""
+class StoredRecord(NamedTuple):
+    """One row of the events table, as the store holds it (a NamedTuple: millions are read)."""
 
     position: int
     originator_id: str
@@ -32,9 +32,8 @@ class StoredRecord:
                                 self.originator_id, self.version, self.topic, self.state)
 
 
-@dataclass(frozen=True)
-class StoredLeaf:
-    index: int
+class StoredLeaf(NamedTuple):
+    leaf_index: int
     position: int
     hash: bytes
 
@@ -83,8 +82,9 @@ def audit(records: Iterable[StoredRecord], leaves: Iterable[StoredLeaf],
     report.findings.extend(_check_leaves(by_position, stored))
     malformed = [leaf for leaf in stored if len(leaf.hash) != HASH_SIZE]
     for leaf in malformed:
-        report.findings.append(Finding(leaf.position, "changed",
-                                       f"leaf {leaf.index} is {len(leaf.hash)} bytes, not a hash"))
+        report.findings.append(Finding(
+            leaf.position, "changed",
+            f"leaf {leaf.leaf_index} is {len(leaf.hash)} bytes, not a hash"))
     if not malformed:  # a tree over malformed leaves means nothing: those are reported instead
         report.findings.extend(_check_roots(MerkleTree(leaf.hash for leaf in stored),
                                             signed_roots))
@@ -98,12 +98,12 @@ def _check_leaves(records: dict[int, StoredRecord],
     previous = None
     mismatched: list[tuple[StoredLeaf, StoredRecord]] = []
     for expected_index, leaf in enumerate(leaves):
-        if leaf.index != expected_index:
+        if leaf.leaf_index != expected_index:
             findings.append(Finding(leaf.position, "missing",
-                                    f"leaf {expected_index} is gone (next is {leaf.index})"))
+                                    f"leaf {expected_index} is gone (next is {leaf.leaf_index})"))
         if previous is not None and leaf.position <= previous:
             findings.append(Finding(leaf.position, "reordered",
-                                    f"leaf {leaf.index} comes after position {previous}"))
+                                    f"leaf {leaf.leaf_index} comes after position {previous}"))
         previous = leaf.position
         record = records.get(leaf.position)
         if record is None:

@@ -11,8 +11,6 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from eventsourcing.persistence import Notification
-
 from events.audit import AuditReport, Finding, SignedRoot, StoredLeaf, StoredRecord, audit
 from events.checkpoints import CheckpointSink
 from events.merkle import MerkleTree
@@ -32,9 +30,7 @@ PAGE = 10_000
 class HashingRecorder(Protocol):
     """What the log needs of the SQLite and PostgreSQL hashing recorders."""
 
-    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
-                             topics: Sequence[str] = (), *,
-                             inclusive_of_start: bool = True) -> Sequence[Notification]: ...
+    def select_records(self, after: int, limit: int) -> list[StoredRecord]: ...
 
     def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]: ...
 
@@ -56,16 +52,13 @@ class TamperEvidentLog:
         start = 0
         while page := self.recorder.select_leaves(start, PAGE):
             yield from page
-            start = page[-1].index + 1
+            start = page[-1].leaf_index + 1
 
     def records(self) -> Iterator[StoredRecord]:
-        start = None
-        while page := self.recorder.select_notifications(start, PAGE,
-                                                         inclusive_of_start=False):
-            for n in page:
-                yield StoredRecord(n.id, str(n.originator_id), n.originator_version, n.topic,
-                                   bytes(n.state))
-            start = page[-1].id
+        after = 0
+        while page := self.recorder.select_records(after, PAGE):
+            yield from page
+            after = page[-1].position
 
     def size(self) -> int:
         return self.recorder.leaf_count()

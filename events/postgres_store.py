@@ -12,7 +12,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from events.audit import StoredLeaf
+from events.audit import StoredLeaf, StoredRecord
 from events.leaves import checkpoints_table, leaf_rows, leaves_table
 
 
@@ -45,6 +45,10 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
             "ON CONFLICT (tree_size) DO NOTHING").format(*notes)
         self.select_checkpoints_statement = SQL(
             "SELECT note FROM {}.{} ORDER BY tree_size").format(*notes)
+        self.select_records_statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {}.{} WHERE notification_id > %s ORDER BY notification_id LIMIT %s").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name))
         self.next_leaf_statement = SQL(
             "SELECT COALESCE(MAX(leaf_index), -1) + 1 AS next FROM {}.{}").format(*table)
         self.insert_leaves_statement = SQL("INSERT INTO {}.{} VALUES (%s, %s, %s)").format(
@@ -84,3 +88,11 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(self.next_leaf_statement)
             row = curs.fetchone()
             return int(row["next"]) if row else 0
+
+    def select_records(self, after: int, limit: int) -> list[StoredRecord]:
+        """Raw rows after position ``after`` (ids as hex, as the canonical record has them)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_records_statement, (after, limit))
+            return [StoredRecord(row["notification_id"], row["originator_id"].hex,
+                                 row["originator_version"], row["topic"], bytes(row["state"]))
+                    for row in curs.fetchall()]

@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from events.audit import StoredLeaf
+from events.audit import StoredLeaf, StoredRecord
 from events.leaves import checkpoints_table, leaf_rows, leaves_table
 
 
@@ -30,6 +30,9 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self.insert_checkpoint_statement = (
             f"INSERT OR IGNORE INTO {notes} (tree_size, note) VALUES (?, ?)")
         self.select_checkpoints_statement = f"SELECT note FROM {notes} ORDER BY tree_size"
+        self.select_records_statement = (
+            f"SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?")
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -72,3 +75,10 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(self.next_leaf_statement)
             return int(c.fetchone()[0])
+
+    def select_records(self, after: int, limit: int) -> list[StoredRecord]:
+        """Raw rows after position ``after``: verification reads millions, so no conversion
+        (SQLite keeps a UUID as the 32 hex digits the canonical record uses)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_records_statement, (after, limit))
+            return [StoredRecord(*row) for row in c.fetchall()]
