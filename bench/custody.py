@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
+from pathlib import Path
 from time import perf_counter
 from typing import Any
 
@@ -37,11 +38,13 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
-from tracker.application import CustodyApplication
-from tracker.bootstrap import bootstrap
-from tracker.domain.codes import MAX_DAILY_NUMBER
-from tracker.province_file import demo_province_path, load_province_file
-from tracker.settings import Settings
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # bench/storage.py would shadow storage/
+
+from tracker.application import CustodyApplication  # noqa: E402
+from tracker.bootstrap import bootstrap  # noqa: E402
+from tracker.domain.codes import MAX_DAILY_NUMBER  # noqa: E402
+from tracker.province_file import demo_province_path, load_province_file  # noqa: E402
+from tracker.settings import Settings  # noqa: E402
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://hoso_test:hoso_test@127.0.0.1:5432/hoso_test"
 WARMUP = 20
