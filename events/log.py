@@ -72,7 +72,12 @@ class TamperEvidentLog:
         return MerkleTree(leaf.hash for leaf in self.leaves())
 
     def checkpoint(self, signer: Signer, now: datetime) -> tuple[Checkpoint, str]:
-        """Sign the current root, keep it in the store and write it to every sink."""
+        """Sign the current root, keep it in the store and write it to every sink. With no new
+        leaf since the latest checkpoint, that one is returned: signing the same tree again
+        would only make a second note the store refuses to keep."""
+        latest = self.recorder.select_checkpoints()
+        if latest and Checkpoint.parse(note_text(latest[-1])).size == self.size():
+            return Checkpoint.parse(note_text(latest[-1])), latest[-1]
         tree = self.tree()
         checkpoint = Checkpoint(origin=self.origin, size=tree.size, root=tree.root(), time=now)
         note = sign_checkpoint(checkpoint, signer)

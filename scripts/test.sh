@@ -5,7 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-apt_ensure postgresql-15
+apt_ensure postgresql-15 fonts-dejavu-core poppler-utils
 venv_ensure "test"
 
 # PostgreSQL 15 from Debian: start the cluster and make the test role and database once.

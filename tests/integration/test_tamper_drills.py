@@ -114,7 +114,7 @@ def rebuild_consistently(db: Database, target: int) -> None:
         c.execute(f"DELETE FROM {db.leaves}")
         for index, (position, originator, version, topic, state) in enumerate(db.rows()):
             c.execute(f"INSERT INTO {db.leaves} VALUES (?, ?, ?)",
-                      (index, position, record_leaf_hash(position, str(originator), version,
+                      (index, position, record_leaf_hash(position, originator, version,
                                                          topic, state)))
 
 

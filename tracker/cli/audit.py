@@ -10,6 +10,7 @@ from events.checkpoints import CheckpointDirectory
 from events.keys import KeyFileError, generate_keypair, load_signer, load_verifier
 from events.notes import NoteError
 from tracker.bootstrap import tamper_evident_log
+from tracker.cli.audit_export import register as register_export_commands
 from tracker.cli.context import application
 from tracker.cli.output import emit, json_option
 from tracker.domain.errors import BadInput
@@ -92,4 +93,5 @@ def verify(public_key: Path | None) -> None:
         raise click.exceptions.Exit(1)
 
 
+register_export_commands(audit)
 COMMANDS = [audit]

@@ -1,0 +1,176 @@
+"""``hoso audit export`` and ``verify-export``: custody histories with proofs, checked offline.
+
+``export`` needs the store and the latest checkpoint; ``verify-export`` needs nothing but the
+file and the public key — it never opens the store, so an inspector can run it anywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from events.export import ExportError, build_export, to_csv, to_json
+from events.export_files import MalformedExport, load_export
+from events.keys import KeyFileError, load_verifier
+from events.notes import Checkpoint, NoteError, Verifier, note_text
+from events.offline import OfflineReport, verify_export
+from tracker.bootstrap import tamper_evident_log
+from tracker.cli.context import application
+from tracker.cli.output import emit, json_option
+from tracker.domain.codes import DossierCode
+from tracker.domain.errors import BadInput, HosoError
+from tracker.settings import Settings
+
+FORMATS = ("pdf", "csv", "json")
+_PUBLIC_KEY_HELP = ("The log's public key: a .pub file or the key string itself (default "
+                    "HOSO_AUDIT_PUBLIC_KEY, or audit.pub beside HOSO_AUDIT_KEY).")
+
+
+def register(group: click.Group) -> None:
+    """Add ``export`` and ``verify-export`` to the ``hoso audit`` group."""
+    group.add_command(export)
+    group.add_command(verify_export_command)
+
+
+@click.command()
+@click.argument("code")
+@click.option("--format", "form", type=click.Choice(FORMATS),
+              help="pdf (the process control slip), csv or json; default: from -o's suffix.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write (replaced atomically).")
+@click.option("--public-key", help=_PUBLIC_KEY_HELP)
+@json_option
+def export(code: str, form: str | None, output: Path, public_key: str | None) -> None:
+    """Write CODE's custody history with proofs against the latest checkpoint, after verifying
+    it with the public key as an inspector would; exit 1 if that verification fails."""
+    form = form or output.suffix.lower().lstrip(".")
+    if form not in FORMATS:
+        raise BadInput(f"give --format {'|'.join(FORMATS)} (or an -o file ending in one)")
+    settings = Settings.from_environ()
+    verifier = _verifier(public_key, settings)
+    custody = application()
+    aggregate_id = DossierCode.parse(code).dossier_id
+    warnings: list[str] = []
+    try:
+        history = custody.history(code)
+    except HosoError:
+        raise
+    except Exception as error:  # the stored events no longer replay: export them as stored
+        history = []
+        warnings.append(f"warning: {code}'s events do not replay ({type(error).__name__}: "
+                        f"{error}); exported as stored, custodians unknown")
+    log = tamper_evident_log(custody, settings)
+    notes = log.recorder.select_checkpoints()
+    if not notes:
+        raise BadInput("the log has no checkpoint yet: run 'hoso audit checkpoint' first")
+    try:
+        checkpoint = Checkpoint.parse(note_text(notes[-1]))
+        document = build_export(log, aggregate_id, code, history, notes[-1], checkpoint)
+    except (NoteError, ExportError) as error:
+        raise click.ClickException(f"cannot export {code}: {error}") from None
+    report = verify_export(document, verifier)
+    _write_atomically(output, _render(form, document, report))
+    emit({"file": str(output), "format": form, "warnings": warnings, **report.to_dict()},
+         lambda: [*warnings, f"wrote {output} ({form}): {len(document['events'])} events of "
+                  f"{code}", *_report_lines(report)])
+    if not report.valid:
+        raise click.exceptions.Exit(1)
+
+
+@click.command("verify-export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--public-key", help=_PUBLIC_KEY_HELP)
+@click.option("--earlier", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="An earlier export: its checkpoint must be a prefix of this one's and its "
+                   "events unchanged here. Repeatable.")
+@json_option
+def verify_export_command(file: Path, public_key: str | None, earlier: tuple[Path, ...]) -> None:
+    """Verify an export (PDF, CSV or JSON) offline: exit 0 valid, 1 INVALID, 2 unreadable.
+
+    Uses only FILE, the --earlier files and the public key; never the store."""
+    verifier = _verifier(public_key, Settings.from_environ())
+    try:
+        document = load_export(file)
+        older = [load_export(path) for path in earlier]
+        report = verify_export(document, verifier, older)
+    except MalformedExport as error:
+        raise BadInput(str(error)) from None
+    emit({"file": str(file), **report.to_dict()}, lambda: _report_lines(report))
+    if not report.valid:
+        raise click.exceptions.Exit(1)
+
+
+def _verifier(public_key: str | None, settings: Settings) -> Verifier:
+    """The verifier from --public-key (a file, else the key string) or from the settings."""
+    source: Path | str | None = public_key
+    if public_key is None:
+        source = settings.audit_public_key
+    elif "+" not in public_key or Path(public_key).is_file():  # key strings are name+id+key
+        source = Path(public_key)
+    if source is None:
+        raise BadInput("give --public-key or set HOSO_AUDIT_PUBLIC_KEY")
+    try:
+        return load_verifier(source)
+    except (KeyFileError, NoteError, OSError) as error:
+        raise BadInput(f"{public_key or source}: {error}") from None
+
+
+def _render(form: str, document: Mapping[str, Any], report: OfflineReport) -> bytes:
+    if form == "json":
+        return to_json(document)
+    if form == "csv":
+        return to_csv(document)
+    from events.slip_pdf import SlipError, render_slip  # reportlab only when a PDF is asked for
+
+    try:
+        return render_slip(document, report)
+    except SlipError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _report_lines(report: OfflineReport) -> list[str]:
+    cp = report.checkpoint
+    against = (f"checkpoint {cp.size} leaves, {cp.time:%Y-%m-%d %H:%M:%S}Z, fingerprint "
+               f"{cp.fingerprint}" if cp else "no valid checkpoint")
+    if report.valid:
+        head = (f"VALID: {report.code}, {report.proven} of {report.events} events proven "
+                f"against {against}; key {report.key}")
+        if report.earlier:
+            head += f"; consistent with {report.earlier} earlier export(s)"
+    else:
+        head = f"INVALID: {report.code}, {len(report.problems)} problem(s); {against}"
+    return [head, *(f"  {p}" for p in report.problems),
+            *(f"  warning: {w}" for w in report.warnings)]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Temp file beside ``path``, fsync, rename over it: readers see the old file or the new.
+
+    The file keeps mkstemp's mode 0600: an export holds personal data (the applicant's name,
+    ID number and phone are in the Received record, which the proofs need byte for byte)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as error:
+        raise BadInput(f"cannot write in {directory}: {error.strerror}") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
