@@ -7,7 +7,6 @@ sink; Kafka and object-storage sinks will implement the same ``CheckpointSink`` 
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import re
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from events.durable import fsync_directory
 from events.notes import Checkpoint, MalformedCheckpoint, NoteError, note_text
 
 SUFFIX = ".checkpoint"
@@ -85,7 +85,7 @@ class CheckpointDirectory:
             _publish(temp, final, data)
         finally:
             temp.unlink(missing_ok=True)
-        _fsync_directory(self.path)
+        fsync_directory(self.path)
         return final
 
     def paths(self) -> list[Path]:
@@ -134,15 +134,6 @@ def _same_or_conflict(final: Path, data: bytes) -> None:
             f"{final} already holds a different checkpoint for the same size and time: "
             "kept as it is; investigate before signing again"
         )
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        with contextlib.suppress(OSError):  # some filesystems cannot fsync a directory
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ environment. Files hold one key string and a newline, in the signed-note formats
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from pathlib import Path
 
+from events.durable import fsync_directory
 from events.notes import MalformedKey, Signer, Verifier
 
 DEFAULT_KEY_NAME = "hoso-audit"
@@ -73,17 +73,8 @@ def generate_keypair(directory: Path, name: str = DEFAULT_KEY_NAME) -> tuple[Pat
     except BaseException:
         key_path.unlink(missing_ok=True)
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
     return key_path, pub_path
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        with contextlib.suppress(OSError):  # some filesystems cannot fsync a directory
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def load_signer(path: Path) -> Signer:
