@@ -25,12 +25,18 @@ def checkpoints_table(events_table_name: str) -> str:
     return f"{events_table_name}_checkpoints"
 
 
+def leaf_hashes(stored_events: Sequence[StoredEvent],
+                notification_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+    """(notification id, leaf hash) for events just given these ids."""
+    return [
+        (position, record_leaf_hash(position, event.originator_id, event.originator_version,
+                                    event.topic, event.state))
+        for event, position in zip(stored_events, notification_ids, strict=True)
+    ]
+
+
 def leaf_rows(first_index: int, stored_events: Sequence[StoredEvent],
               notification_ids: Sequence[int]) -> list[tuple[int, int, bytes]]:
-    """(leaf index, notification id, leaf hash) for events just given these ids."""
-    return [
-        (first_index + n, position,
-         record_leaf_hash(position, event.originator_id, event.originator_version, event.topic,
-                          event.state))
-        for n, (event, position) in enumerate(zip(stored_events, notification_ids, strict=True))
-    ]
+    """(leaf index, notification id, leaf hash), indexes counted from ``first_index``."""
+    return [(first_index + n, position, leaf) for n, (position, leaf)
+            in enumerate(leaf_hashes(stored_events, notification_ids))]
