@@ -63,10 +63,15 @@ class TamperEvidentLog:
     def size(self) -> int:
         return self.recorder.leaf_count()
 
-    def latest_checkpoint(self) -> Checkpoint | None:
-        """The newest checkpoint kept in the store (its signature is checked by ``audit``)."""
+    def latest(self) -> tuple[Checkpoint, str] | None:
+        """The newest checkpoint kept in the store and its signed note (``audit`` checks the
+        signature)."""
         notes = self.recorder.select_checkpoints()
-        return Checkpoint.parse(note_text(notes[-1])) if notes else None
+        return (Checkpoint.parse(note_text(notes[-1])), notes[-1]) if notes else None
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        latest = self.latest()
+        return latest[0] if latest else None
 
     def tree(self) -> MerkleTree:
         return MerkleTree(leaf.hash for leaf in self.leaves())
@@ -75,9 +80,9 @@ class TamperEvidentLog:
         """Sign the current root, keep it in the store and write it to every sink. With no new
         leaf since the latest checkpoint, that one is returned: signing the same tree again
         would only make a second note the store refuses to keep."""
-        latest = self.recorder.select_checkpoints()
-        if latest and Checkpoint.parse(note_text(latest[-1])).size == self.size():
-            return Checkpoint.parse(note_text(latest[-1])), latest[-1]
+        latest = self.latest()
+        if latest and latest[0].size == self.size():
+            return latest
         tree = self.tree()
         checkpoint = Checkpoint(origin=self.origin, size=tree.size, root=tree.root(), time=now)
         note = sign_checkpoint(checkpoint, signer)

@@ -31,13 +31,13 @@ from events.sqlite_store import HashingSQLiteApplicationRecorder
 from tests.conftest import postgres_test_url
 
 
-class SQLiteRecorders:
-    """Creates recorders on a fresh SQLite file (concurrency tests need a file, not :memory:)."""
+class LeafCheckedRecorders:
+    """Makes each library test's recorders on ``self.datastore`` and, after the test, checks
+    the leaves of every one; subclasses open and close the datastore around it."""
+
+    recorder_class: Any
 
     def setUp(self) -> None:
-        self.folder = tempfile.TemporaryDirectory()
-        self.datastore = SQLiteDatastore(str(Path(self.folder.name) / "events.sqlite"),
-                                         lock_timeout=10)
         self.recorders: list[Any] = []
         super().setUp()  # type: ignore[misc]
 
@@ -45,18 +45,35 @@ class SQLiteRecorders:
         super().tearDown()  # type: ignore[misc]
         for recorder in self.recorders:
             assert_leaves_match(recorder)
-        self.datastore.close()
-        self.folder.cleanup()
 
-    def create_recorder(self) -> HashingSQLiteApplicationRecorder:
-        recorder = HashingSQLiteApplicationRecorder(self.datastore)
+    def create_recorder(self) -> Any:
+        recorder = self.recorder_class(self.datastore)  # type: ignore[attr-defined]
         recorder.create_table()
         self.recorders.append(recorder)
         return recorder
 
 
-class PostgresRecorders:
-    """Creates recorders in a schema of their own on the test server."""
+class SQLiteRecorders(LeafCheckedRecorders):
+    """Recorders on a fresh SQLite file (concurrency tests need a file, not :memory:)."""
+
+    recorder_class = HashingSQLiteApplicationRecorder
+
+    def setUp(self) -> None:
+        self.folder = tempfile.TemporaryDirectory()
+        self.datastore = SQLiteDatastore(str(Path(self.folder.name) / "events.sqlite"),
+                                         lock_timeout=10)
+        super().setUp()
+
+    def tearDown(self) -> None:
+        super().tearDown()
+        self.datastore.close()
+        self.folder.cleanup()
+
+
+class PostgresRecorders(LeafCheckedRecorders):
+    """Recorders in a schema of their own on the test server."""
+
+    recorder_class = HashingPostgresApplicationRecorder
 
     def setUp(self) -> None:
         url = urlparse(postgres_test_url())
@@ -68,22 +85,13 @@ class PostgresRecorders:
             dbname=url.path.strip("/"), host=url.hostname or "127.0.0.1",
             port=url.port or 5432, user=url.username or "", password=url.password or "",
             schema=self.schema, pool_size=4, max_overflow=4)
-        self.recorders: list[Any] = []
-        super().setUp()  # type: ignore[misc]
+        super().setUp()
 
     def tearDown(self) -> None:
-        super().tearDown()  # type: ignore[misc]
-        for recorder in self.recorders:
-            assert_leaves_match(recorder)
+        super().tearDown()
         self.datastore.close()
         with psycopg.connect(self.url, autocommit=True) as admin:
             admin.execute(f"DROP SCHEMA {self.schema} CASCADE")
-
-    def create_recorder(self) -> HashingPostgresApplicationRecorder:
-        recorder = HashingPostgresApplicationRecorder(self.datastore)
-        recorder.create_table()
-        self.recorders.append(recorder)
-        return recorder
 
 
 def stored_leaves(recorder: Any) -> list[tuple[int, int, bytes]]:

@@ -18,7 +18,7 @@ import click
 from events.export import ExportError, build_export, to_csv, to_json
 from events.export_files import MalformedExport, load_export
 from events.keys import KeyFileError, load_verifier
-from events.notes import Checkpoint, NoteError, Verifier, note_text
+from events.notes import NoteError, Verifier
 from events.offline import OfflineReport, verify_export
 from tracker.bootstrap import tamper_evident_log
 from tracker.cli.context import application
@@ -66,12 +66,12 @@ def export(code: str, form: str | None, output: Path, public_key: str | None) ->
         warnings.append(f"warning: {code}'s events do not replay ({type(error).__name__}: "
                         f"{error}); exported as stored, custodians unknown")
     log = tamper_evident_log(custody, settings)
-    notes = log.recorder.select_checkpoints()
-    if not notes:
-        raise BadInput("the log has no checkpoint yet: run 'hoso audit checkpoint' first")
     try:
-        checkpoint = Checkpoint.parse(note_text(notes[-1]))
-        document = build_export(log, aggregate_id, code, history, notes[-1], checkpoint)
+        latest = log.latest()
+        if latest is None:
+            raise BadInput("the log has no checkpoint yet: run 'hoso audit checkpoint' first")
+        checkpoint, note = latest
+        document = build_export(log, aggregate_id, code, history, note, checkpoint)
     except (NoteError, ExportError) as error:
         raise click.ClickException(f"cannot export {code}: {error}") from None
     report = verify_export(document, verifier)
