@@ -4,7 +4,7 @@
 # http://127.0.0.1:8080 (HOSO_HOST / HOSO_PORT to change).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
-apt_ensure fonts-dejavu-core   # the Vietnamese font of the PDF custody slips
+apt_ensure fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd   # slip font; OCR at the scanning station
 venv_ensure
 "$VENV/bin/hoso" init --demo
 exec "$VENV/bin/hoso" serve

@@ -5,7 +5,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-apt_ensure postgresql-15 fonts-dejavu-core poppler-utils
+apt_ensure postgresql-15 fonts-dejavu-core fonts-liberation2 poppler-utils \
+  tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd sane-utils zint
 venv_ensure "test"
 
 # PostgreSQL 15 from Debian: start the cluster and make the test role and database once.
