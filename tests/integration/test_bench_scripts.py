@@ -16,6 +16,7 @@ ROOT = Path(__file__).parents[2]
     ("custody.py", ["--count", "5", "--backend", "both"], "backends"),
     ("storage.py", ["--scale", "0.02"], "s3"),
     ("audit.py", ["--events", "2000", "--appends", "20"], "verify"),
+    ("barcodes.py", ["--rounds", "1"], "ms_per_cover"),
 ])
 def test_bench_prints_one_json_document(script: str, args: list[str], key: str) -> None:
     done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], cwd=ROOT,

@@ -1,0 +1,25 @@
+"""The cover reader decodes every rough zint-made cover, Code 128 and QR, at any rotation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanning.barcodes import read_barcodes
+from tests.station.covers import ROUGH_SET, CoverCase, cover_page
+
+CODE = "000.21.11.H40-260310-0042"
+
+
+@pytest.mark.parametrize("case", ROUGH_SET, ids=lambda c: c.name)
+def test_every_rough_cover_is_decoded(case: CoverCase, tmp_path: Path) -> None:
+    # GIVEN a cover drawn by zint and degraded like a scan WHEN read
+    found = read_barcodes(cover_page(CODE, case, tmp_path))
+    # THEN each symbol it carries is decoded with the dossier code, and nothing else is
+    assert {(b.text, b.format) for b in found} == {(CODE, f) for f in case.formats}
+
+
+def test_a_page_without_a_symbol_reads_nothing(tmp_path: Path) -> None:
+    page = cover_page(CODE, CoverCase(formats=()), tmp_path)
+    assert read_barcodes(page) == []
