@@ -1,0 +1,46 @@
+"""Splitting a batch at its covers: who gets which page, and what is held or refused."""
+
+from __future__ import annotations
+
+from scanning.split import DossierPages, Refusal, split_batch
+
+A, B = "000.21.11.H40-260310-0001", "000.21.11.H40-260310-0002"
+UNKNOWN = "000.21.11.H40-260310-0999"
+
+
+def known(code: str) -> bool:
+    return code in {A, B}
+
+
+def test_pages_follow_their_cover_and_other_barcodes_are_content() -> None:
+    # GIVEN cover A, two pages (one with a certificate's QR), cover B (both symbols), one page
+    pages = [[A], [], ["https://dichvucong.gov.vn/x"], [B, B], []]
+    split = split_batch(pages, known)
+    # THEN each dossier has its pages, covers excluded, nothing held or refused
+    assert split.dossiers == [DossierPages(A, [1], [2, 3]), DossierPages(B, [4], [5])]
+    assert split.held == []
+    assert split.refused == []
+
+
+def test_pages_before_any_cover_are_held_unless_the_operator_names_the_dossier() -> None:
+    pages = [[], [], [A], []]
+    assert split_batch(pages, known).held == [1, 2]
+    assigned = split_batch(pages, known, assign_to=B)
+    assert assigned.held == []
+    assert assigned.dossiers == [DossierPages(B, [], [1, 2]), DossierPages(A, [3], [4])]
+
+
+def test_an_unknown_cover_is_refused_with_its_page_and_its_pages_go_nowhere_else() -> None:
+    pages = [[A], [], [UNKNOWN], [], [], [B], []]
+    split = split_batch(pages, known)
+    assert split.refused == [Refusal(3, f"unknown dossier {UNKNOWN}"),
+                             Refusal(4, "follows the refused cover on page 3"),
+                             Refusal(5, "follows the refused cover on page 3")]
+    assert split.dossiers == [DossierPages(A, [1], [2]), DossierPages(B, [6], [7])]
+
+
+def test_a_code_on_two_covers_gathers_both_runs_and_two_codes_on_one_page_are_refused() -> None:
+    split = split_batch([[A], [], [B], [], [A], [], [A, B], []], known)
+    assert split.dossiers == [DossierPages(A, [1, 5], [2, 6]), DossierPages(B, [3], [4])]
+    assert split.refused == [Refusal(7, f"a cover with several dossier codes: {A}, {B}"),
+                             Refusal(8, "follows the refused cover on page 7")]
