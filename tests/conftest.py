@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from tests.servers.seaweedfs import seaweedfs_server  # noqa: F401 - shared session fixture
+from tests.servers.tansu import durable_tansu, tansu  # noqa: F401 - broker fixtures
 from tracker.application import CustodyApplication
 from tracker.bootstrap import bootstrap
 from tracker.province_file import demo_province_path, load_province_file

@@ -16,6 +16,9 @@
 | HOSO_LOG_ORIGIN     | hoso/custody-log | the log's name in its checkpoints                  |
 | HOSO_CHECKPOINT_EVERY / HOSO_CHECKPOINT_SECONDS | 1000 / 3600 | ``hoso serve`` signs a checkpoint
 |                     |          | after this many new events or seconds (0 turns a trigger off) |
+| HOSO_KAFKA_BOOTSTRAP | (unset) | host:port[,host:port] of Kafka; ``hoso relay`` and ``hoso serve``
+|                     |          | publish events to hoso.dossier-events; unset, no relay runs |
+| HOSO_KAFKA_GROUP    | hoso-projections | consumer group of ``hoso project --from-kafka``     |
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ class Settings:
     log_origin: str
     checkpoint_every: int
     checkpoint_seconds: float
+    kafka_bootstrap: str | None = None
+    kafka_group: str = "hoso-projections"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -76,6 +81,8 @@ class Settings:
             log_origin=env.get("HOSO_LOG_ORIGIN") or "hoso/custody-log",
             checkpoint_every=_whole(env, "HOSO_CHECKPOINT_EVERY", "1000"),
             checkpoint_seconds=float(_whole(env, "HOSO_CHECKPOINT_SECONDS", "3600")),
+            kafka_bootstrap=env.get("HOSO_KAFKA_BOOTSTRAP") or None,
+            kafka_group=env.get("HOSO_KAFKA_GROUP") or "hoso-projections",
         )
 
     @property

@@ -1,0 +1,164 @@
+"""The only module that imports kafka-python: the relay's producer and the projections' consumer.
+
+Both sides are configured once, here, for what the relay promises: the producer waits for every
+in-sync replica (``acks="all"``) and is idempotent, so the broker drops a retried batch it already
+has and keeps each partition in send order (at most 5 requests in flight, the most idempotence
+allows with ordering); the consumer never commits on its own, so an offset is committed only
+after the caller has applied the records before it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
+
+from events.relay import Interrupted, Message, PublishFailed
+
+log = logging.getLogger(__name__)
+
+TOPIC = "hoso.dossier-events"
+PARTITIONS = 12
+"""Consumers of a group scale up to the partition count; 12 splits evenly over 1, 2, 3, 4 or 6
+consumer processes and costs the broker little. Events of one dossier share a key, so they share
+a partition whatever the count, but changing the count later moves keys: decide it once."""
+REPLICATION = 1
+"""What a single-broker cluster can hold; a production topic is made by the operator (deploy/)
+with replication 3, and an existing topic is never changed here."""
+CONTENT_TYPE = ("content-type", b"application/cloudevents+json; charset=UTF-8")
+"""The Kafka protocol binding of CloudEvents: structured mode is announced by this header."""
+FLUSH_SLICE = 0.5
+"""How long one wait for acknowledgements lasts before the stop flag is looked at again."""
+
+
+class Record(NamedTuple):
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+def ensure_topic(bootstrap: str, topic: str = TOPIC, partitions: int = PARTITIONS) -> None:
+    """Create ``topic`` if the cluster lacks it; an existing topic is left exactly as it is."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="hoso-admin",
+                             request_timeout_ms=10_000)
+    try:
+        admin.create_topics([NewTopic(topic, partitions, REPLICATION)])
+        log.info("created topic %s with %d partitions", topic, partitions)
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        admin.close()
+
+
+class KafkaPublisher:
+    """Sends batches and says, for each, whether the broker acknowledged all of it.
+
+    After any failure the producer is closed and a fresh one made for the next batch: the caller
+    resends from its last acknowledged position, and a new producer starts new sequence numbers,
+    so nothing sent before the failure can be reordered behind what is sent after it.
+    """
+
+    def __init__(self, bootstrap: str, topic: str = TOPIC, *, partitions: int = PARTITIONS,
+                 linger_ms: int = 5, delivery_timeout_ms: int = 120_000,
+                 max_block_ms: int = 5_000) -> None:
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.partitions = partitions
+        self.config: dict[str, Any] = {
+            "bootstrap_servers": bootstrap,
+            "client_id": "hoso-relay",
+            "acks": "all",
+            "enable_idempotence": True,
+            "max_in_flight_requests_per_connection": 5,
+            "linger_ms": linger_ms,
+            "batch_size": 256 * 1024,
+            "delivery_timeout_ms": delivery_timeout_ms,
+            "request_timeout_ms": min(30_000, delivery_timeout_ms),
+            "max_block_ms": max_block_ms,  # send() blocks this long for metadata; keeps stop prompt
+            "reconnect_backoff_max_ms": 1_000,
+        }
+        self._producer: KafkaProducer | None = None
+
+    def publish(self, messages: Sequence[Message], stop: threading.Event) -> None:
+        """Return only once the broker acknowledged every message; else PublishFailed or,
+        when ``stop`` is set meanwhile, Interrupted."""
+        try:
+            producer = self._connect()
+            futures = [producer.send(self.topic, key=m.key, value=m.value,
+                                     headers=[CONTENT_TYPE]) for m in messages]
+            while True:
+                try:
+                    producer.flush(timeout=FLUSH_SLICE)
+                    break
+                except KafkaTimeoutError:
+                    if stop.is_set():
+                        raise Interrupted from None
+        except KafkaError as error:
+            self.reset()
+            raise PublishFailed(f"{type(error).__name__}: {error}") from error
+        except Interrupted:
+            self.reset()
+            raise
+        failed = [future.exception for future in futures if not future.succeeded()]
+        if failed:
+            self.reset()
+            raise PublishFailed(f"{len(failed)} of {len(futures)} not acknowledged, "
+                                f"first: {failed[0]!r}")
+
+    def reset(self) -> None:
+        """Drop the producer without waiting: what it still holds is resent by the caller."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                producer.close(timeout=0)
+            except Exception:  # closing a broken producer must not hide the first error
+                log.debug("closing the failed producer", exc_info=True)
+
+    close = reset
+
+    def _connect(self) -> KafkaProducer:
+        if self._producer is None:
+            ensure_topic(self.bootstrap, self.topic, self.partitions)
+            self._producer = KafkaProducer(**self.config)
+        return self._producer
+
+
+class KafkaSubscription:
+    """A consumer-group member of ``topic`` that commits only the offsets it is told to."""
+
+    def __init__(self, bootstrap: str, group: str, topic: str = TOPIC, *,
+                 client_id: str = "hoso-projections", session_timeout_ms: int = 10_000,
+                 heartbeat_interval_ms: int = 1_000, max_records: int = 500) -> None:
+        self.topic = topic
+        self.max_records = max_records
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=group, client_id=client_id,
+            enable_auto_commit=False, auto_offset_reset="earliest",
+            session_timeout_ms=session_timeout_ms, heartbeat_interval_ms=heartbeat_interval_ms,
+            max_poll_records=max_records)
+        self._consumer.subscribe([topic])
+
+    def poll(self, timeout: float) -> list[Record]:
+        """The next records of the partitions this member holds, in offset order per
+        partition (partitions one after another)."""
+        batches = self._consumer.poll(timeout_ms=int(timeout * 1000),
+                                      max_records=self.max_records)
+        return [Record(tp.partition, r.offset, r.key, r.value)
+                for tp, records in sorted(batches.items(), key=lambda item: item[0].partition)
+                for r in records]
+
+    def commit(self, next_offsets: dict[int, int]) -> None:
+        """Commit, per partition, the offset of the next record to read (last applied + 1)."""
+        if next_offsets:
+            self._consumer.commit({
+                TopicPartition(self.topic, partition): OffsetAndMetadata(offset, "", -1)
+                for partition, offset in next_offsets.items()})
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)

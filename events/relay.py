@@ -1,0 +1,138 @@
+"""Publishes every stored event to Kafka, at least once and in per-dossier order.
+
+The relay follows the store's notification log from the position it recorded last, sends a batch,
+waits until the broker acknowledged all of it, and only then moves the position forward in the
+same database. A crash anywhere in between leaves the position where it was, so the batch is sent
+again after the restart: consumers see duplicates, never gaps, and drop the duplicates by the
+event's own identity. Per-dossier order holds because the key (the aggregate id) picks the
+partition and the producer keeps each partition in send order; a failed batch is resent as a
+whole, from the recorded position, by a fresh producer.
+
+The relay knows nothing of dossiers: the caller injects the conversion of a stored event into a
+Kafka message (the tracker wires in its CloudEvents mapping), so ``events`` never imports it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+from eventsourcing.persistence import ApplicationRecorder, Notification
+
+from events.relay_position import RelayPositions
+
+log = logging.getLogger(__name__)
+
+
+class Message(NamedTuple):
+    key: bytes
+    value: bytes
+
+
+class PublishFailed(Exception):
+    """The broker did not acknowledge every message of a batch: none of it counts as published."""
+
+
+class Interrupted(Exception):
+    """Asked to stop while waiting for the broker; the batch may or may not have arrived."""
+
+
+ToMessage = Callable[[Notification], Message | None]
+"""A stored event as the message to publish, or None for events that are not published."""
+
+
+class Publisher(Protocol):
+    def publish(self, messages: Sequence[Message], stop: threading.Event) -> None: ...
+
+    def reset(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Waits after consecutive failures: ``first`` doubling up to ``most`` seconds."""
+
+    first: float = 0.5
+    most: float = 30.0
+
+    def delay(self, failures: int) -> float:
+        return float(min(self.most, self.first * 2 ** max(0, failures - 1)))
+
+
+class Relay:
+    def __init__(self, recorder: ApplicationRecorder, positions: RelayPositions,
+                 publisher: Publisher, to_message: ToMessage, *, name: str,
+                 batch_size: int = 1000, idle_poll: float = 0.05,
+                 backoff: Backoff = Backoff()) -> None:
+        self.recorder = recorder
+        self.positions = positions
+        self.publisher = publisher
+        self.to_message = to_message
+        self.name = name
+        self.batch_size = batch_size
+        self.idle_poll = idle_poll
+        self.backoff = backoff
+        self.published = 0
+        """Messages acknowledged since this relay started (for logs and benchmarks)."""
+
+    def run(self, stop: threading.Event) -> None:
+        """Relay until ``stop`` is set. Broker outages are waited out with back-off; the
+        position is re-read after each, so nothing is skipped and nothing reordered."""
+        self.positions.create_table()
+        position = self.positions.get(self.name)
+        log.info("relay %s resumes after notification %d", self.name, position)
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    moved = self.relay_batch(position, stop)
+                except Interrupted:
+                    break
+                except PublishFailed as error:
+                    failures += 1
+                    wait = self.backoff.delay(failures)
+                    log.warning("relay %s: broker did not acknowledge (%s); retrying from "
+                                "notification %d in %.1f s", self.name, error, position, wait)
+                    stop.wait(wait)
+                    continue
+                if failures:
+                    log.info("relay %s: broker reachable again", self.name)
+                    failures = 0
+                if moved == position:
+                    stop.wait(self.idle_poll)
+                position = moved
+        finally:
+            self.publisher.reset()
+
+    def relay_batch(self, after: int, stop: threading.Event) -> int:
+        """Publish the events after notification ``after`` (one batch) and record how far the
+        broker acknowledged; returns the new position (``after`` when there was nothing)."""
+        notifications = self.recorder.select_notifications(
+            after, self.batch_size, inclusive_of_start=False)
+        if not notifications:
+            return after
+        messages = [m for m in map(self.to_message, notifications) if m is not None]
+        if messages:
+            self.publisher.publish(messages, stop)
+        last = notifications[-1].id
+        self.positions.advance(self.name, last)
+        self.published += len(messages)
+        return last
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        """Run in a daemon thread (beside ``hoso serve``)."""
+        thread = threading.Thread(target=self._run_logged, args=(stop,), name="relay",
+                                  daemon=True)
+        thread.start()
+        return thread
+
+    def _run_logged(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.run(stop)
+            except Exception:  # e.g. the database went away: keep serving, try again
+                log.exception("relay %s stopped on an error; restarting in %.0f s",
+                              self.name, self.backoff.most)
+                stop.wait(self.backoff.most)
