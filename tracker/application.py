@@ -8,6 +8,7 @@ history) replay the dossier's events. The clock is injected so tests can place e
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from time import monotonic
 from typing import Any, cast
@@ -20,10 +21,11 @@ from eventsourcing.utils import get_topic
 from storage.objects import CorruptObject, MissingObject, ObjectStore, digest_of
 from tracker.domain.calendar import local_date
 from tracker.domain.codes import DailySequence, DossierCode, sequence_id
-from tracker.domain.dossier import Dossier
+from tracker.domain.dossier import Dossier, ScanDetails
 from tracker.domain.errors import BadInput, HosoError, RuleViolation, UnknownReference
 from tracker.domain.province import PROVINCE_ID, Province, ProvinceData
 from tracker.presenters import describe_event, dossier_status
+from tracker.search.index import Hit, ScanText, SearchIndex, ocr_text, search, search_index_for
 
 Clock = Callable[[], datetime]
 RECEIVE_ATTEMPTS = 200
@@ -58,6 +60,7 @@ class CustodyApplication(Application[Any]):
         # its number without reading the store. If another process issued one meanwhile, the
         # store refuses the stale version (IntegrityError) and the retry reads afresh.
         self._sequences: dict[UUID, DailySequence] = {}
+        self._search: SearchIndex | None = None
 
     # -- province data ------------------------------------------------------------------------
 
@@ -142,23 +145,35 @@ class CustodyApplication(Application[Any]):
 
     def digitise(self, code: str, by: str, pages: Sequence[str],
                  ocr_text_key: str | None = None, pdf_key: str | None = None,
-                 quality: str = "ok", device: str | None = None) -> dict[str, Any]:
+                 quality: str = "ok", device: str | None = None,
+                 cleaned: Sequence[str] = (), details: ScanDetails | None = None
+                 ) -> dict[str, Any]:
         """Record the scan, but only once every object it names is stored and reads back intact:
-        a Digitised event must never name evidence the object store cannot produce."""
+        a Digitised event must never name evidence the object store cannot produce. Then index
+        its OCR text for search (rebuildable from the events: ``reindex_search``)."""
         objects = [{"key": key, "sha256": digest_of(key)} for key in pages]
+        details = replace(details or ScanDetails(),
+                          cleaned=[{"key": key, "sha256": digest_of(key)} for key in cleaned])
+        text: list[str] = []
 
         def record(dossier: Dossier, province: Province, at: datetime) -> None:
             dossier.digitise(province.person(by), objects, at, ocr_text_key, pdf_key, quality,
-                             device)
-            for key in [*pages, *(k for k in (pdf_key, ocr_text_key) if k)]:
+                             device, details)
+            for key in [*pages, *cleaned, *(k for k in (pdf_key,) if k)]:
                 self._confirm_stored(key)
+            if ocr_text_key:
+                text[:] = [ocr_text(self._confirm_stored(ocr_text_key))]
 
-        return self._update(code, record)
+        status = self._update(code, record)
+        if ocr_text_key:
+            self.search_index().add(ScanText(code=code, office=status["office"] or "",
+                                             scan=ocr_text_key, text=text[0]))
+        return status
 
-    def _confirm_stored(self, key: str) -> None:
+    def _confirm_stored(self, key: str) -> bytes:
+        """The object's bytes, read back whole and verified against its key."""
         try:
-            for _ in self.objects.get(key):
-                pass
+            return b"".join(self.objects.get(key))
         except MissingObject:
             raise RuleViolation("objects-stored", f"{key} is not in the object store") from None
         except CorruptObject as error:
@@ -167,8 +182,10 @@ class CustodyApplication(Application[Any]):
 
     def hand_over(self, code: str, by: str, to_office: str, courier: str | None = None,
                   to_person: str | None = None, manifest: str | None = None,
-                  device: str | None = None) -> dict[str, Any]:
-        """Release a dossier to a courier (or a named person) bound for ``to_office``."""
+                  device: str | None = None, pages_counted: int | None = None
+                  ) -> dict[str, Any]:
+        """Release a dossier to a courier (or a named person) bound for ``to_office``;
+        ``pages_counted`` is checked against the page count of its last scan."""
         if (courier is None) == (to_person is None):
             raise BadInput("a handover names exactly one of a courier or a person")
 
@@ -178,7 +195,7 @@ class CustodyApplication(Application[Any]):
             else:
                 carrier = province.person(to_person or "")
             dossier.hand_over(province.person(by), carrier, province.office(to_office), at,
-                              manifest, device)
+                              manifest, device, pages_counted)
 
         return self._update(code, release)
 
@@ -285,6 +302,49 @@ class CustodyApplication(Application[Any]):
                 keys.update(event.object_keys)
             start = notifications[-1].id + 1
         return keys
+
+    def known_dossier(self, code: str) -> bool:
+        """True when ``code`` is well formed and names a received dossier."""
+        try:
+            dossier_id = DossierCode.parse(code).dossier_id
+        except BadInput:
+            return False
+        return bool(self.recorder.select_events(dossier_id, limit=1))
+
+    # -- search -------------------------------------------------------------------------------
+
+    def search_index(self) -> SearchIndex:
+        if self._search is None:
+            self._search = search_index_for(getattr(self.recorder, "datastore", None))
+        return self._search
+
+    def search(self, query: str, office: str | None = None, limit: int = 20) -> list[Hit]:
+        """Dossiers whose OCR text has every word of ``query``, accents and case ignored."""
+        if office is not None:
+            self.province().office(office)
+        return search(self.search_index(), query, office, limit)
+
+    def reindex_search(self) -> int:
+        """Rebuild the search index from every Digitised event's OCR object; how many scans."""
+        index = self.search_index()
+        index.clear()
+        indexed = 0
+        topics = [get_topic(Dossier.Digitised)]
+        start, page = 1, 1000
+        while notifications := self.recorder.select_notifications(start, page, topics=topics):
+            for notification in notifications:
+                event = cast(Dossier.Digitised, self.mapper.to_domain_event(notification))
+                if event.ocr_text_key:
+                    code = self._dossier_code(event.originator_id)
+                    text = ocr_text(self._confirm_stored(event.ocr_text_key))
+                    index.add(ScanText(code, event.office, event.ocr_text_key, text))
+                    indexed += 1
+            start = notifications[-1].id + 1
+        return indexed
+
+    def _dossier_code(self, dossier_id: UUID) -> str:
+        first = self.events.get(dossier_id, lte=1)
+        return cast(Dossier.Received, next(iter(first))).code
 
     # -- helpers ------------------------------------------------------------------------------
 

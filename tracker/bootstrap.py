@@ -33,7 +33,10 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now,
         # every stored event gets its leaf hash in the same transaction (tamper evidence)
         "APPLICATION_RECORDER_TOPIC": recorder_topic(settings),
     }
-    return CustodyApplication(env=env, objects=object_store(settings), clock=clock)
+    custody = CustodyApplication(env=env, objects=object_store(settings), clock=clock)
+    if create_tables:
+        custody.search_index().create_tables()  # OCR text search beside the events (issue 7)
+    return custody
 
 
 def recorder_topic(settings: Settings) -> str:

@@ -8,6 +8,7 @@ nothing pending.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -19,6 +20,31 @@ from tracker.domain.codes import DossierCode
 from tracker.domain.custody import COUNTER_STAFF, DECIDERS, Transit
 from tracker.domain.errors import BadInput, RuleViolation
 from tracker.domain.province import RECEIVING_KINDS, Office, Procedure, Staff
+
+
+@dataclass(frozen=True)
+class ScanDetails:
+    """What a scanning station knows about a scan beyond its page objects."""
+
+    cleaned: list[dict[str, str]] = field(default_factory=list)
+    dpi: int | None = None
+    blank_pages: list[int] = field(default_factory=list)
+    quality_notes: list[dict[str, Any]] = field(default_factory=list)
+    station: str | None = None
+
+    def check(self, pages: int) -> None:
+        """Refuse details that do not fit a scan of ``pages`` pages."""
+        if self.cleaned and len(self.cleaned) != pages:
+            raise BadInput(f"{len(self.cleaned)} cleaned images for {pages} pages")
+        if self.dpi is not None and not 50 <= self.dpi <= 2400:
+            raise BadInput(f"a scan resolution of {self.dpi} dpi is not plausible")
+        for number in self.blank_pages:
+            if not 1 <= number <= pages:
+                raise BadInput(f"blank page {number} is not one of the {pages} pages")
+        for note in self.quality_notes:
+            if not isinstance(note.get("message"), str) or note.get("page") not in range(
+                    1, pages + 1):
+                raise BadInput("each quality note names a page of the scan and a message")
 
 
 def _text(value: str, what: str) -> str:
@@ -60,11 +86,26 @@ class Dossier(Aggregate):
             dossier.fee_paid += self.amount
 
     class Digitised(CustodyEvent):
+        """A scan of the dossier: ``objects`` are the original page images in order (blank
+        pages included: ``blank_pages`` flags them by 1-based number, never drops them),
+        ``cleaned`` the straightened copies, ``quality_notes`` what the operator was told."""
+
+        class_version = 2
         pages: int
         objects: list[dict[str, str]]
         ocr_text_key: str | None
         pdf_key: str | None
         quality: str
+        cleaned: list[dict[str, str]]
+        dpi: int | None
+        blank_pages: list[int]
+        quality_notes: list[dict[str, Any]]
+        station: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Scans recorded before the station (issue 7) had none of its details."""
+            state.update(cleaned=[], dpi=None, blank_pages=[], quality_notes=[], station=None)
 
         def apply(self, dossier: Dossier) -> None:
             dossier.pages = self.pages
@@ -73,14 +114,22 @@ class Dossier(Aggregate):
         def object_keys(self) -> list[str]:
             """Every object this scan names: pages, then the PDF and OCR text if any."""
             extra = [k for k in (self.pdf_key, self.ocr_text_key) if k]
-            return [item["key"] for item in self.objects] + extra
+            return ([item["key"] for item in self.objects]
+                    + [item["key"] for item in self.cleaned] + extra)
 
     class HandedOver(CustodyEvent):
+        class_version = 2
         to_office: str
         carrier: str
         carrier_role: str
         manifest: str | None
         override: bool
+        pages_counted: int | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Handovers before page counting (issue 7) counted nothing."""
+            state["pages_counted"] = None
 
         def apply(self, dossier: Dossier) -> None:
             dossier.transit = Transit(
@@ -292,22 +341,36 @@ class Dossier(Aggregate):
 
     def digitise(self, actor: Staff, objects: list[dict[str, str]], at: datetime,
                  ocr_text_key: str | None = None, pdf_key: str | None = None,
-                 quality: str = "ok", device: str | None = None) -> None:
+                 quality: str = "ok", device: str | None = None,
+                 scan: ScanDetails | None = None) -> None:
         custody.may_process(self, actor, "operator", *COUNTER_STAFF)
         if not objects:
             raise BadInput("a digitised dossier has at least one page")
-        for page in objects:
+        scan = scan or ScanDetails()
+        for page in [*objects, *scan.cleaned]:
             if set(page) != {"key", "sha256"}:
                 raise BadInput("each page object names exactly its key and sha256")
+        scan.check(len(objects))
         self._record(self.Digitised, actor, at, device, pages=len(objects), objects=objects,
-                     ocr_text_key=ocr_text_key, pdf_key=pdf_key, quality=quality)
+                     ocr_text_key=ocr_text_key, pdf_key=pdf_key, quality=quality,
+                     cleaned=scan.cleaned, dpi=scan.dpi, blank_pages=scan.blank_pages,
+                     quality_notes=scan.quality_notes, station=scan.station)
 
     def hand_over(self, actor: Staff, carrier: Staff, to_office: Office, at: datetime,
-                  manifest: str | None = None, device: str | None = None) -> None:
+                  manifest: str | None = None, device: str | None = None,
+                  pages_counted: int | None = None) -> None:
+        """``pages_counted``: the sheets the releasing person counted, checked against the
+        page count of the last scan so a lost page is caught at the handover where it went."""
         override = custody.may_release(self, actor, carrier)
+        if pages_counted is not None:
+            if pages_counted < 1:
+                raise BadInput(f"a page count is a positive number, not {pages_counted}")
+            if self.pages and pages_counted != self.pages:
+                raise RuleViolation("page-count", f"{self.code} was digitised with "
+                                    f"{self.pages} pages; {pages_counted} counted")
         self._record(self.HandedOver, actor, at, device, office=self.office,
                      to_office=to_office.code, carrier=carrier.id, carrier_role=carrier.role,
-                     manifest=manifest, override=override)
+                     manifest=manifest, override=override, pages_counted=pages_counted)
 
     def accept(self, actor: Staff, at: datetime, device: str | None = None) -> None:
         custody.may_accept(self, actor)

@@ -1,0 +1,97 @@
+"""Accent-insensitive search over OCR text, and page counts checked at handovers, on both stores."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cast import Cast, cast_from
+from tracker.application import CustodyApplication
+from tracker.domain.dossier import ScanDetails
+from tracker.domain.errors import BadInput, RuleViolation
+from tracker.search.fold import fold, query_terms, snippet
+
+
+def test_folding_keeps_positions_and_maps_d_bar() -> None:
+    text = "Ông NGUYỄN Văn Đức, đường Lê Lợi"
+    assert fold(text) == "ong nguyen van duc, duong le loi"
+    assert len(fold(text)) == len(text)
+    assert query_terms("nguyễn  văn nguyen A") == ["nguyen", "van", "a"]
+    assert snippet(text, ["duc"]) == "Ông NGUYỄN Văn «Đức», đường Lê Lợi"
+
+
+@pytest.fixture
+def cast(custody: CustodyApplication) -> Cast:
+    return cast_from(custody.province())
+
+
+def scanned(custody: CustodyApplication, cast: Cast, name: str, text: str, pages: int = 2,
+            ) -> str:
+    """A received dossier digitised with ``pages`` pages and ``text`` as its OCR."""
+    code: str = custody.receive(office=cast.commune, procedure=cast.procedure.code,
+                                applicant_name=name, applicant_id="037195000111",
+                                actor=cast.receiver, components=cast.components)["code"]
+    keys = [custody.objects.put(f"{code} page {n}".encode(), "image/png").key
+            for n in range(pages)]
+    ocr = json.dumps({"pages": [{"page": 1, "text": text}]}, ensure_ascii=False).encode()
+    ocr_key = custody.objects.put(ocr, "application/json").key
+    custody.digitise(code, cast.receiver, keys, ocr_text_key=ocr_key,
+                     details=ScanDetails(dpi=300, blank_pages=[pages], station="st-1"))
+    return code
+
+
+def test_search_finds_vietnamese_text_without_accents(custody: CustodyApplication,
+                                                      cast: Cast) -> None:
+    # GIVEN two digitised dossiers
+    first = scanned(custody, cast, "Nguyễn Văn A",
+                    "ĐƠN ĐĂNG KÝ BIẾN ĐỘNG ĐẤT ĐAI\nNgười nộp: Nguyễn Văn A, thôn Đông Hà")
+    second = scanned(custody, cast, "Trần Thị Bình", "Hợp đồng thế chấp — bên vay: Trần Thị Bình")
+    # WHEN searched without diacritics, in any case
+    hits = custody.search("nguyen van a")
+    # THEN only the first is found, with a snippet of its original text
+    assert [h.code for h in hits] == [first]
+    assert "«Nguyễn» «Văn» «A»" in hits[0].snippet
+    assert [h.code for h in custody.search("DONG HA dat dai")] == [first]
+    assert [h.code for h in custody.search("đồng thế chấp")] == [second]
+    assert custody.search("nguyen binh") == []
+    # AND --office narrows, and an unknown office is refused
+    assert [h.code for h in custody.search("tran", office=cast.commune)] == [second]
+    assert custody.search("tran", office=cast.agency) == []
+    with pytest.raises(Exception, match="unknown office"):
+        custody.search("tran", office="no.such.office")
+    # AND query syntax is only ever words
+    assert custody.search('" OR * NEAR(') == []
+    # AND the index rebuilt from the events answers the same
+    assert custody.reindex_search() == 2
+    assert [h.code for h in custody.search("nguyen van a")] == [first]
+
+
+def test_page_count_is_recorded_and_checked_at_handover(custody: CustodyApplication,
+                                                        cast: Cast) -> None:
+    code = scanned(custody, cast, "Lê Thị Mai", "trang", pages=3)
+    digitised = custody.history(code)[-1]
+    assert digitised["pages"] == 3
+    assert digitised["blank_pages"] == [3]
+    assert digitised["dpi"] == 300
+    before = custody.history(code)
+    # WHEN a handover counts a different number of sheets THEN it is refused, nothing stored
+    with pytest.raises(RuleViolation, match=r"digitised with 3 pages; 2 counted \[rule: "
+                                            r"page-count\]"):
+        custody.hand_over(code, cast.receiver, cast.agency, courier=cast.courier,
+                          pages_counted=2)
+    with pytest.raises(BadInput):
+        custody.hand_over(code, cast.receiver, cast.agency, courier=cast.courier,
+                          pages_counted=0)
+    assert custody.history(code) == before
+    # AND the right count is recorded with the handover
+    custody.hand_over(code, cast.receiver, cast.agency, courier=cast.courier, pages_counted=3)
+    assert custody.history(code)[-1]["pages_counted"] == 3
+
+
+def test_scan_details_that_do_not_fit_are_refused(custody: CustodyApplication,
+                                                  cast: Cast) -> None:
+    code = scanned(custody, cast, "Lê Thị Mai", "trang", pages=1)
+    key = custody.objects.put(b"page", "image/png").key
+    with pytest.raises(BadInput, match="blank page 2 is not one of the 1 pages"):
+        custody.digitise(code, cast.receiver, [key], details=ScanDetails(blank_pages=[2]))
