@@ -34,6 +34,11 @@ def serve(host: str | None, port: int | None, threads: int) -> None:
                      policy, custody.clock).start(stop)
     else:
         click.echo("hoso: HOSO_AUDIT_KEY is not set: no periodic checkpoints", err=True)
+    if settings.kafka_bootstrap is not None:
+        from tracker.cli.relay import build_relay  # kafka is loaded only when configured
+
+        build_relay(custody, settings, settings.kafka_bootstrap).start(stop)
+        click.echo(f"hoso: relaying events to Kafka at {settings.kafka_bootstrap}", err=True)
     click.echo(f"hoso: serving {settings.describe_store()} on http://{host}:{port}", err=True)
     try:
         run(app, host=host, port=port, threads=threads)

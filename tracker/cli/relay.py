@@ -1,0 +1,92 @@
+"""``hoso relay``: publish every stored event to Kafka until told to stop.
+
+The relay itself (``events.relay``) knows nothing of dossiers; this module wires in the tracker's
+CloudEvents mapping and the settings, for the command and for ``hoso serve``'s relay thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+from eventsourcing.persistence import Notification
+
+from events.kafka import TOPIC, KafkaPublisher
+from events.relay import Message, Relay
+from events.relay_position import relay_positions
+from tracker.application import CustodyApplication
+from tracker.cli.context import application
+from tracker.cloudevents import CodeBook, DossierFacts
+from tracker.domain.errors import BadInput
+from tracker.settings import Settings
+
+
+class CloudEventMessages:
+    """Stored events → Kafka messages: a dossier's events as structured-mode CloudEvents keyed
+    by the dossier id, so all of them land in one partition, in order; others are not sent."""
+
+    def __init__(self, custody: CustodyApplication, origin: str) -> None:
+        self.facts = DossierFacts(custody.mapper, CodeBook(custody.recorder, custody.mapper))
+        self.origin = origin
+
+    def __call__(self, notification: Notification) -> Message | None:
+        event = self.facts.cloudevent(notification, self.origin)
+        if event is None:
+            return None
+        return Message(key=str(notification.originator_id).encode(),
+                       value=json.dumps(event, ensure_ascii=False,
+                                        separators=(",", ":")).encode())
+
+
+def build_relay(custody: CustodyApplication, settings: Settings, bootstrap: str,
+                topic: str = TOPIC, batch_size: int = 1000) -> Relay:
+    """The relay of ``custody``'s store to ``topic`` on the Kafka cluster at ``bootstrap``."""
+    return Relay(custody.recorder, relay_positions(custody.recorder),
+                 KafkaPublisher(bootstrap, topic), CloudEventMessages(custody, settings.log_origin),
+                 name=f"kafka:{topic}", batch_size=batch_size)
+
+
+def kafka_bootstrap(settings: Settings) -> str:
+    if settings.kafka_bootstrap is None:
+        raise BadInput("HOSO_KAFKA_BOOTSTRAP is not set: there is no Kafka to relay to")
+    return settings.kafka_bootstrap
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so a service manager's stop ends the loop cleanly."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stop
+
+
+def log_to_stderr() -> None:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+
+
+@click.command()
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=1000, show_default=True,
+              help="Events read and published per acknowledged batch.")
+def relay(batch_size: int) -> None:
+    """Publish stored events to Kafka topic hoso.dossier-events until SIGTERM/SIGINT."""
+    settings = Settings.from_environ()
+    bootstrap = kafka_bootstrap(settings)
+    custody = application()
+    stop = stop_on_signals()
+    log_to_stderr()
+    click.echo(f"hoso: relaying to {bootstrap} topic {TOPIC}", err=True)
+    build_relay(custody, settings, bootstrap, batch_size=batch_size).run(stop)
+    click.echo("hoso: relay stopped", err=True)
+
+
+COMMANDS = [relay]
