@@ -1,0 +1,154 @@
+"""OCR with Tesseract through pytesseract: the one module that imports pytesseract.
+
+One worker process per core, each running one single-threaded Tesseract at a time
+(``OMP_THREAD_LIMIT=1``: with OpenMP threads on, one page took 4× longer on 2 cores). A page
+gets a wall-clock ``timeout``; pytesseract kills a Tesseract that outlives it and the page is
+reported with ``error`` set, never waited on forever. Text, words and confidence come from one
+TSV run; text is NFC so Vietnamese compares and searches the same whatever produced it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import unicodedata
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytesseract
+from PIL import Image
+
+LANGUAGES = "vie+eng"
+DEFAULT_TIMEOUT = 120.0
+# Below this mean confidence the page is read again turned 180°: an upside-down page read the
+# wrong way scores far lower (typically < 40) than the worst real page read right.
+FLIP_CONFIDENCE = 55.0
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word and its box in the OCR image's pixels (top-left origin)."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    confidence: float
+    line: int
+
+
+@dataclass(frozen=True)
+class PageText:
+    """What Tesseract read on one page.
+
+    ``quarter_turns`` says how many further clockwise quarter turns the page needed after
+    clean-up (2 when the second opinion found it upside down). ``error`` is set, and the text
+    empty, when the page could not be read (e.g. the timeout).
+    """
+
+    label: str
+    text: str
+    confidence: float
+    words: tuple[Word, ...] = ()
+    seconds: float = 0.0
+    quarter_turns: int = 0
+    error: str | None = None
+    lines: tuple[tuple[int, int, int, int], ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "text": self.text, "confidence": self.confidence,
+                "seconds": self.seconds, "quarter_turns": self.quarter_turns,
+                "error": self.error,
+                "words": [[w.text, w.left, w.top, w.width, w.height, w.confidence, w.line]
+                          for w in self.words]}
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """How to run Tesseract: languages, per-page timeout, and which program (tests point it at
+    a program that hangs)."""
+
+    languages: str = LANGUAGES
+    timeout: float = DEFAULT_TIMEOUT
+    tesseract_cmd: str = "tesseract"
+
+
+def init_worker(settings: OcrSettings) -> None:
+    """Worker process set-up: Tesseract single-threaded, the configured program."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    pytesseract.pytesseract.tesseract_cmd = settings.tesseract_cmd
+
+
+def worker_pool(jobs: int, settings: OcrSettings) -> ProcessPoolExecutor:
+    """``jobs`` worker processes (one per core is right: each runs one Tesseract)."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    return ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=(settings,))
+
+
+def ocr_pages(binaries: Sequence[tuple[str, np.ndarray]], jobs: int,
+              settings: OcrSettings | None = None) -> list[PageText]:
+    """OCR each ``(label, binary image)`` in a pool of ``jobs`` processes; results in order."""
+    settings = settings or OcrSettings()
+    with worker_pool(jobs, settings) as pool:
+        futures = [pool.submit(read_page, label, image, settings) for label, image in binaries]
+        return [future.result() for future in futures]
+
+
+def read_page(label: str, binary: np.ndarray, settings: OcrSettings) -> PageText:
+    """OCR one page in this process; a confident-looking failure gets a second look at 180°."""
+    started = time.monotonic()
+    try:
+        first = _tesseract(label, binary, settings)
+        if first.confidence < FLIP_CONFIDENCE or not first.words:
+            flipped = _tesseract(label, np.ascontiguousarray(binary[::-1, ::-1]), settings)
+            if flipped.confidence > first.confidence + 10:
+                first = PageText(label=label, text=flipped.text, confidence=flipped.confidence,
+                                 words=flipped.words, quarter_turns=2, lines=flipped.lines)
+    except RuntimeError as error:
+        if "timeout" not in str(error).lower():
+            raise
+        return PageText(label=label, text="", confidence=0.0,
+                        seconds=round(time.monotonic() - started, 3),
+                        error=f"Tesseract did not finish within {settings.timeout:g} s; "
+                              "stopped")
+    return PageText(label=label, text=first.text, confidence=first.confidence,
+                    words=first.words, seconds=round(time.monotonic() - started, 3),
+                    quarter_turns=first.quarter_turns, lines=first.lines)
+
+
+def _tesseract(label: str, binary: np.ndarray, settings: OcrSettings) -> PageText:
+    data = pytesseract.image_to_data(Image.fromarray(binary), lang=settings.languages,
+                                     config="--psm 3", timeout=settings.timeout,
+                                     output_type=pytesseract.Output.DICT)
+    words: list[Word] = []
+    line_keys: dict[tuple[int, int, int], int] = {}
+    for i, raw in enumerate(data["text"]):
+        text = unicodedata.normalize("NFC", str(raw)).strip()
+        confidence = float(data["conf"][i])
+        if data["level"][i] != 5 or not text or confidence < 0:
+            continue
+        key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+        line = line_keys.setdefault(key, len(line_keys))
+        words.append(Word(text=text, left=int(data["left"][i]), top=int(data["top"][i]),
+                          width=int(data["width"][i]), height=int(data["height"][i]),
+                          confidence=confidence, line=line))
+    lines: list[list[Word]] = [[] for _ in line_keys]
+    for word in words:
+        lines[word.line].append(word)
+    text = "\n".join(" ".join(w.text for w in line) for line in lines)
+    confidence = round(sum(w.confidence for w in words) / len(words), 2) if words else 0.0
+    return PageText(label=label, text=text, confidence=confidence, words=tuple(words),
+                    lines=tuple(_box(line) for line in lines))
+
+
+def _box(words: list[Word]) -> tuple[int, int, int, int]:
+    left = min(w.left for w in words)
+    top = min(w.top for w in words)
+    right = max(w.left + w.width for w in words)
+    bottom = max(w.top + w.height for w in words)
+    return left, top, right - left, bottom - top

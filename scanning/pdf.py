@@ -1,0 +1,79 @@
+"""Searchable PDF of a dossier: each page's straightened image under an invisible text layer.
+
+reportlab draws the page image and, over each OCR line, the line's NFC text in render mode 3
+(invisible) with an embedded TrueType font that has every Vietnamese glyph, stretched to the
+line's width. Its ToUnicode maps give the characters back exactly, so ``pdftotext`` of the PDF is
+the OCR text (diacritics included): the test that other tools' text layers fail.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from scanning.clean import CleanPage
+from scanning.ocr import PageText
+
+FONT_NAME = "HosoTextLayer"
+FONT_FILES = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+              Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"))
+JPEG_QUALITY = 80
+
+
+def _register_font() -> str:
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        font = next((f for f in FONT_FILES if f.exists()), None)
+        if font is None:
+            raise FileNotFoundError("no TrueType font with Vietnamese glyphs: install "
+                                    "fonts-dejavu-core or fonts-liberation2")
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(font)))
+    return FONT_NAME
+
+
+def searchable_pdf(pages: Sequence[tuple[CleanPage, PageText]]) -> bytes:
+    """One PDF, a page per ``(clean page, its OCR)``, in the order given."""
+    font = _register_font()
+    out = io.BytesIO()
+    canvas = Canvas(out, pageCompression=1)
+    canvas.setTitle("hoso scanned dossier")
+    for cleaned, text in pages:
+        shown = cleaned.turned(text.quarter_turns)
+        height_px, width_px = shown.straight.shape[:2]
+        points = 72.0 / shown.ocr_dpi
+        width, height = width_px * points, height_px * points
+        canvas.setPageSize((width, height))
+        ok, jpeg = cv2.imencode(".jpg", shown.straight, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        if not ok:
+            raise ValueError(f"{text.label}: the page image could not be encoded")
+        canvas.drawImage(ImageReader(io.BytesIO(jpeg.tobytes())), 0, 0, width, height)
+        _text_layer(canvas, font, text, points, height)
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def _text_layer(canvas: Canvas, font: str, text: PageText, points: float,
+                page_height: float) -> None:
+    by_line: dict[int, list[str]] = {}
+    for word in text.words:
+        by_line.setdefault(word.line, []).append(word.text)
+    for line, words in sorted(by_line.items()):
+        left, top, width, height = text.lines[line]
+        string = " ".join(words)
+        size = max(1.0, height * points * 0.8)
+        natural = pdfmetrics.stringWidth(string, font, size)
+        layer = canvas.beginText()
+        layer.setTextRenderMode(3)
+        layer.setFont(font, size)
+        if natural > 0:
+            layer.setHorizScale(100.0 * width * points / natural)
+        layer.setTextOrigin(left * points, page_height - (top + height) * points + size * 0.2)
+        layer.textOut(string)
+        canvas.drawText(layer)
