@@ -19,6 +19,10 @@
 | HOSO_KAFKA_BOOTSTRAP | (unset) | host:port[,host:port] of Kafka; ``hoso relay`` and ``hoso serve``
 |                     |          | publish events to hoso.dossier-events; unset, no relay runs |
 | HOSO_KAFKA_GROUP    | hoso-projections | consumer group of ``hoso project --from-kafka``     |
+| HOSO_STATION_TOKENS | (unset)  | tracker side: ``station=token,…``; the API's /station routes answer 401 |
+|                     |          | to anything else (no tokens: the routes are closed)      |
+| HOSO_TRACKER_URL    | (unset)  | a scanning station elsewhere: the tracker's base URL (else in-process) |
+| HOSO_STATION_TOKEN  | (unset)  | that station's token, sent as ``Authorization: Bearer``   |
 """
 
 from __future__ import annotations
@@ -57,6 +61,9 @@ class Settings:
     checkpoint_seconds: float
     kafka_bootstrap: str | None = None
     kafka_group: str = "hoso-projections"
+    station_tokens: tuple[tuple[str, str], ...] = ()
+    tracker_url: str | None = None
+    station_token: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,6 +90,9 @@ class Settings:
             checkpoint_seconds=float(_whole(env, "HOSO_CHECKPOINT_SECONDS", "3600")),
             kafka_bootstrap=env.get("HOSO_KAFKA_BOOTSTRAP") or None,
             kafka_group=env.get("HOSO_KAFKA_GROUP") or "hoso-projections",
+            station_tokens=station_tokens(env.get("HOSO_STATION_TOKENS", "")),
+            tracker_url=(env.get("HOSO_TRACKER_URL") or "").rstrip("/") or None,
+            station_token=env.get("HOSO_STATION_TOKEN") or None,
         )
 
     @property
@@ -139,6 +149,18 @@ def s3_settings(env: Mapping[str, str]) -> S3Settings | None:
         raise BadInput(f"HOSO_S3_SECURE must be true or false, not {secure!r}")
     return S3Settings(endpoint=endpoint, bucket=env.get("HOSO_S3_BUCKET") or "hoso",
                       access_key=access, secret_key=secret, secure=secure == "true")
+
+
+def station_tokens(text: str) -> tuple[tuple[str, str], ...]:
+    """``st-1=secret,st-2=other`` → ((station, token), …); tokens of 16+ characters only."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        station, _, token = item.partition("=")
+        if not station.strip() or len(token.strip()) < 16:
+            raise BadInput("HOSO_STATION_TOKENS must be station=token pairs, comma-separated, "
+                           "each token at least 16 characters")
+        pairs.append((station.strip(), token.strip()))
+    return tuple(pairs)
 
 
 def _whole(env: Mapping[str, str], name: str, default: str) -> int:
