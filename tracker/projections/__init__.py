@@ -1,0 +1,1 @@
+"""Views projected from the custody log: dossier status, office queues, the provincial report."""

@@ -1,0 +1,87 @@
+"""The view tables on PostgreSQL, in the event store's schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+from tracker.projections.fold import Figure, Row
+from tracker.projections.store import (
+    DOSSIERS_TABLE,
+    FIGURES_TABLE,
+    dossiers_ddl,
+    figures_ddl,
+    insert_figures_sql,
+    row_values,
+    upsert_sql,
+)
+
+TRACKING_TABLE = "hoso_view_tracking"
+
+
+class PostgresViewStore(PostgresTrackingRecorder):
+    def __init__(self, datastore: PostgresDatastore) -> None:
+        super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
+        schema = '"' + datastore.schema.replace('"', '""') + '"'
+        self.dossiers = f"{schema}.{DOSSIERS_TABLE}"
+        self.figures = f"{schema}.{FIGURES_TABLE}"
+        self.sql_create_statements.extend(
+            SQL(statement).format()  # built from fixed names only
+            for statement in [*dossiers_ddl(self.dossiers, integer="BIGINT"),
+                              *figures_ddl(self.figures, integer="BIGINT")])
+        self.upsert = upsert_sql(self.dossiers, "%s")
+        self.insert_figures = insert_figures_sql(self.figures, "%s")
+
+    @contextmanager
+    def batch(self) -> Iterator[_PostgresBatch]:
+        with self.datastore.transaction(commit=True) as c:
+            yield _PostgresBatch(self, c)
+
+    def clear(self, views: Sequence[str]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            if "status" in views or "queues" in views:
+                c.execute(f"DELETE FROM {self.dossiers}")
+            if "report" in views:
+                c.execute(f"DELETE FROM {self.figures}")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        text = sql.format(dossiers=self.dossiers, figures=self.figures).replace("?", "%s")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(text, tuple(params))
+            return [dict(row) for row in c.fetchall()]
+
+    def dossier_rows(self) -> Iterator[Row]:
+        yield from self.query("SELECT * FROM {dossiers} ORDER BY dossier_id")
+
+    def figure_rows(self) -> Iterator[dict[str, Any]]:
+        yield from self.query("SELECT * FROM {figures} ORDER BY dossier_id, version")
+
+
+class _PostgresBatch:
+    def __init__(self, store: PostgresViewStore, cursor: Cursor[DictRow]) -> None:
+        self.store = store
+        self.c = cursor
+
+    def track(self, tracking: Tracking) -> None:
+        self.store._insert_tracking(self.c, tracking)
+
+    def claim(self) -> None:
+        """Row versions guard every write; PostgreSQL needs no up-front lock."""
+
+    def rows(self, dossier_ids: Sequence[str]) -> dict[str, Row]:
+        self.c.execute(f"SELECT * FROM {self.store.dossiers} "
+                       "WHERE dossier_id = ANY(%s)", (list(dossier_ids),))
+        return {row["dossier_id"]: dict(row) for row in self.c.fetchall()}
+
+    def write(self, rows: Sequence[Row], figures: Sequence[Figure]) -> None:
+        if rows:
+            self.c.executemany(self.store.upsert, row_values(rows))
+        if figures:
+            self.c.executemany(self.store.insert_figures, figures)

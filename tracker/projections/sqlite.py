@@ -1,0 +1,90 @@
+"""The view tables on SQLite, beside the events in the same file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+
+from tracker.projections.fold import Figure, Row
+from tracker.projections.store import (
+    DOSSIERS_TABLE,
+    FIGURES_TABLE,
+    dossiers_ddl,
+    figures_ddl,
+    insert_figures_sql,
+    row_values,
+    upsert_sql,
+)
+
+IN_CHUNK = 500  # well under SQLite's limit on bound parameters
+
+
+class SQLiteViewStore(SQLiteTrackingRecorder):
+    def __init__(self, datastore: SQLiteDatastore) -> None:
+        super().__init__(datastore)
+        self.upsert = upsert_sql(DOSSIERS_TABLE, "?")
+        self.insert_figures = insert_figures_sql(FIGURES_TABLE, "?")
+        # The first statement of a batch writes, so SQLite takes its write lock (waiting for it
+        # up to the lock timeout) before anything is read: a read-then-write upgrade in WAL mode
+        # fails at once when another process wrote in between.
+        self.claim_statement = f"UPDATE {DOSSIERS_TABLE} SET version = version WHERE 0"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(),
+                *dossiers_ddl(DOSSIERS_TABLE), *figures_ddl(FIGURES_TABLE)]
+
+    @contextmanager
+    def batch(self) -> Iterator[_SQLiteBatch]:
+        with self.datastore.transaction(commit=True) as c:
+            yield _SQLiteBatch(self, c)
+
+    def clear(self, views: Sequence[str]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            if "status" in views or "queues" in views:
+                c.execute(f"DELETE FROM {DOSSIERS_TABLE}")
+            if "report" in views:
+                c.execute(f"DELETE FROM {FIGURES_TABLE}")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql.format(dossiers=DOSSIERS_TABLE, figures=FIGURES_TABLE), tuple(params))
+            return [dict(row) for row in c.fetchall()]
+
+    def dossier_rows(self) -> Iterator[Row]:
+        yield from self.query("SELECT * FROM {dossiers} ORDER BY dossier_id")
+
+    def figure_rows(self) -> Iterator[dict[str, Any]]:
+        yield from self.query("SELECT * FROM {figures} ORDER BY dossier_id, version")
+
+
+class _SQLiteBatch:
+    def __init__(self, store: SQLiteViewStore, cursor: SQLiteCursor) -> None:
+        self.store = store
+        self.c = cursor
+
+    def track(self, tracking: Tracking) -> None:
+        self.store._insert_tracking(self.c, tracking)
+
+    def claim(self) -> None:
+        self.c.execute(self.store.claim_statement)
+
+    def rows(self, dossier_ids: Sequence[str]) -> dict[str, Row]:
+        found: dict[str, Row] = {}
+        for start in range(0, len(dossier_ids), IN_CHUNK):
+            chunk = dossier_ids[start:start + IN_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            self.c.execute(f"SELECT * FROM {DOSSIERS_TABLE} WHERE dossier_id IN ({marks})",
+                           tuple(chunk))
+            for row in self.c.fetchall():
+                found[row["dossier_id"]] = dict(row)
+        return found
+
+    def write(self, rows: Sequence[Row], figures: Sequence[Figure]) -> None:
+        if rows:
+            self.c.executemany(self.store.upsert, row_values(rows))
+        if figures:
+            self.c.executemany(self.store.insert_figures, figures)

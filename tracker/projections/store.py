@@ -1,0 +1,118 @@
+"""The view tables' port: what the projector needs from SQLite or PostgreSQL, and their DDL.
+
+Views live in the event store's own database, written through the library's tracking recorders
+(``SQLiteTrackingRecorder``/``PostgresTrackingRecorder``) so that a batch of view changes and its
+tracking record (``Tracking(VIEWS, notification id)``) commit in one transaction. Two tables:
+
+- ``hoso_view_dossiers``: one row per dossier (status and, read by holder, the office queues);
+- ``hoso_view_figures``: one row per event that counts in the provincial report, keyed by
+  (dossier id, version), which the report sums by day, office and procedure.
+
+A row is only ever replaced by one of a higher version (the upsert says so), and a figure is
+written at most once, so two writers racing over the same events cannot regress a view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Tracking
+
+from tracker.projections.fold import DOSSIER_COLUMNS, FIGURE_COLUMNS, Figure, Row
+
+VIEWS = "hoso-views"
+"""The application name in the tracking table: how far the views have followed the log."""
+DOSSIERS_TABLE = "hoso_view_dossiers"
+FIGURES_TABLE = "hoso_view_figures"
+VIEW_NAMES = ("status", "queues", "report")
+"""``status`` and ``queues`` are two readings of the dossiers table; ``report`` is the figures."""
+
+INTEGER_COLUMNS = frozenset({"version", "fee_paid", "pages", "supplements_requested"})
+
+
+def dossiers_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> list[str]:
+    columns = ", ".join(
+        f"{c} {integer if c in INTEGER_COLUMNS else text}"
+        + (" PRIMARY KEY" if c == "dossier_id" else "")
+        + (" NOT NULL" if c in ("code", "version", "stage", "custodian") else "")
+        for c in DOSSIER_COLUMNS)
+    base = table.rsplit(".", 1)[-1]
+    return [
+        f"CREATE TABLE IF NOT EXISTS {table} ({columns})",
+        f"CREATE INDEX IF NOT EXISTS {base}_office ON {table} (office)",
+        f"CREATE INDEX IF NOT EXISTS {base}_custodian ON {table} (custodian)",
+        f"CREATE INDEX IF NOT EXISTS {base}_transit_to ON {table} (transit_to)",
+        f"CREATE INDEX IF NOT EXISTS {base}_code ON {table} (code)",
+    ]
+
+
+def figures_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> list[str]:
+    base = table.rsplit(".", 1)[-1]
+    return [
+        f"CREATE TABLE IF NOT EXISTS {table} (dossier_id {text} NOT NULL, "
+        f"version {integer} NOT NULL, day {text} NOT NULL, office {text} NOT NULL, "
+        f"procedure {text} NOT NULL, figure {text} NOT NULL, reason {text}, "
+        f"amount {integer} NOT NULL, PRIMARY KEY (dossier_id, version))",
+        f"CREATE INDEX IF NOT EXISTS {base}_day ON {table} (day, office)",
+    ]
+
+
+def upsert_sql(table: str, mark: str) -> str:
+    """Insert a dossier row, or replace the stored one if it is of a lower version."""
+    names = ", ".join(DOSSIER_COLUMNS)
+    marks = ", ".join([mark] * len(DOSSIER_COLUMNS))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in DOSSIER_COLUMNS if c != "dossier_id")
+    return (f"INSERT INTO {table} AS t ({names}) VALUES ({marks}) ON CONFLICT (dossier_id) "
+            f"DO UPDATE SET {updates} WHERE t.version < excluded.version")
+
+
+def insert_figures_sql(table: str, mark: str) -> str:
+    names = ", ".join(FIGURE_COLUMNS)
+    marks = ", ".join([mark] * len(FIGURE_COLUMNS))
+    return (f"INSERT INTO {table} ({names}) VALUES ({marks}) "
+            "ON CONFLICT (dossier_id, version) DO NOTHING")
+
+
+def row_values(rows: Iterable[Row]) -> list[tuple[Any, ...]]:
+    return [tuple(row[c] for c in DOSSIER_COLUMNS) for row in rows]
+
+
+class ViewCursor(Protocol):
+    """One open transaction on the views: what the projector does inside it."""
+
+    def track(self, tracking: Tracking) -> None:
+        """Record the tracking position; IntegrityError if it is not ahead of the stored one."""
+
+    def claim(self) -> None:
+        """Take the write lock now (SQLite), so reads and writes see one state."""
+
+    def rows(self, dossier_ids: Sequence[str]) -> dict[str, Row]:
+        """The stored rows of these dossiers."""
+
+    def write(self, rows: Sequence[Row], figures: Sequence[Figure]) -> None:
+        """Upsert the rows (never over a higher version) and insert the new figures."""
+
+
+class ViewStore(Protocol):
+    def create_table(self) -> None:
+        """The view and tracking tables (only ``hoso init`` runs DDL)."""
+
+    def batch(self) -> AbstractContextManager[ViewCursor]:
+        """A transaction that commits when the block ends without error."""
+
+    def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    def clear(self, views: Sequence[str]) -> None:
+        """Delete what ``views`` hold (before a rebuild); the tracking position stays."""
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a read-only SELECT (``?`` marks parameters; tables named by {dossiers} and
+        {figures})."""
+
+    def dossier_rows(self) -> Iterator[Row]:
+        """Every dossier row, ordered by dossier id (comparisons and tests)."""
+
+    def figure_rows(self) -> Iterator[dict[str, Any]]:
+        """Every figure, ordered by dossier id and version."""
