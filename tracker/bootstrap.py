@@ -36,6 +36,9 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now,
     custody = CustodyApplication(env=env, objects=object_store(settings), clock=clock)
     if create_tables:
         custody.search_index().create_tables()  # OCR text search beside the events (issue 7)
+        from tracker.projections.views import view_store
+
+        view_store(custody).create_table()  # projected views and their tracking (issue 5)
     return custody
 
 
