@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
+from kafka.producer.future import FutureRecordMetadata
 
 from events.relay import Interrupted, Message, PublishFailed
 
@@ -32,8 +33,8 @@ REPLICATION = 1
 with replication 3, and an existing topic is never changed here."""
 CONTENT_TYPE = ("content-type", b"application/cloudevents+json; charset=UTF-8")
 """The Kafka protocol binding of CloudEvents: structured mode is announced by this header."""
-FLUSH_SLICE = 0.5
-"""How long one wait for acknowledgements lasts before the stop flag is looked at again."""
+ACK_SLICE = 0.5
+"""How long one wait for an acknowledgement lasts before the stop flag is looked at again."""
 
 
 class Record(NamedTuple):
@@ -59,9 +60,8 @@ def ensure_topic(bootstrap: str, topic: str = TOPIC, partitions: int = PARTITION
 class KafkaPublisher:
     """Sends batches and says, for each, whether the broker acknowledged all of it.
 
-    After any failure the producer is closed and a fresh one made for the next batch: the caller
-    resends from its last acknowledged position, and a new producer starts new sequence numbers,
-    so nothing sent before the failure can be reordered behind what is sent after it.
+    After any failure the relay calls ``reset``: the producer is closed and a fresh one (new
+    producer id, new sequence numbers) resends from the last acknowledged position.
     """
 
     def __init__(self, bootstrap: str, topic: str = TOPIC, *, partitions: int = PARTITIONS,
@@ -85,31 +85,15 @@ class KafkaPublisher:
         }
         self._producer: KafkaProducer | None = None
 
-    def publish(self, messages: Sequence[Message], stop: threading.Event) -> None:
-        """Return only once the broker acknowledged every message; else PublishFailed or,
-        when ``stop`` is set meanwhile, Interrupted."""
+    def send(self, messages: Sequence[Message]) -> KafkaAcknowledgement:
+        """Queue the batch in the producer; the returned acknowledgement is waited for later."""
         try:
             producer = self._connect()
             futures = [producer.send(self.topic, key=m.key, value=m.value,
                                      headers=[CONTENT_TYPE]) for m in messages]
-            while True:
-                try:
-                    producer.flush(timeout=FLUSH_SLICE)
-                    break
-                except KafkaTimeoutError:
-                    if stop.is_set():
-                        raise Interrupted from None
         except KafkaError as error:
-            self.reset()
             raise PublishFailed(f"{type(error).__name__}: {error}") from error
-        except Interrupted:
-            self.reset()
-            raise
-        failed = [future.exception for future in futures if not future.succeeded()]
-        if failed:
-            self.reset()
-            raise PublishFailed(f"{len(failed)} of {len(futures)} not acknowledged, "
-                                f"first: {failed[0]!r}")
+        return KafkaAcknowledgement(futures)
 
     def reset(self) -> None:
         """Drop the producer without waiting: what it still holds is resent by the caller."""
@@ -120,13 +104,33 @@ class KafkaPublisher:
             except Exception:  # closing a broken producer must not hide the first error
                 log.debug("closing the failed producer", exc_info=True)
 
-    close = reset
-
     def _connect(self) -> KafkaProducer:
         if self._producer is None:
             ensure_topic(self.bootstrap, self.topic, self.partitions)
             self._producer = KafkaProducer(**self.config)
         return self._producer
+
+
+class KafkaAcknowledgement:
+    def __init__(self, futures: list[FutureRecordMetadata]) -> None:
+        self.futures = futures
+        self.count = len(futures)
+
+    def wait(self, stop: threading.Event) -> None:
+        for future in self.futures:
+            while not future.is_done:
+                if stop.is_set():
+                    raise Interrupted
+                try:
+                    future.get(timeout=ACK_SLICE)
+                except KafkaTimeoutError:
+                    continue
+                except KafkaError:
+                    break
+        failed = [future.exception for future in self.futures if not future.succeeded()]
+        if failed:
+            raise PublishFailed(f"{len(failed)} of {self.count} not acknowledged, "
+                                f"first: {failed[0]!r}")
 
 
 class KafkaSubscription:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
@@ -44,10 +45,22 @@ ToMessage = Callable[[Notification], Message | None]
 """A stored event as the message to publish, or None for events that are not published."""
 
 
-class Publisher(Protocol):
-    def publish(self, messages: Sequence[Message], stop: threading.Event) -> None: ...
+class Acknowledgement(Protocol):
+    """The broker's answer to one sent batch, waited for later."""
 
-    def reset(self) -> None: ...
+    count: int
+
+    def wait(self, stop: threading.Event) -> None:
+        """Return once every message is acknowledged; PublishFailed if one is not, or
+        Interrupted when ``stop`` is set first."""
+
+
+class Publisher(Protocol):
+    def send(self, messages: Sequence[Message]) -> Acknowledgement:
+        """Hand the batch to the client without waiting; PublishFailed if it cannot."""
+
+    def reset(self) -> None:
+        """Forget every batch not yet acknowledged (they are sent again by the relay)."""
 
 
 @dataclass(frozen=True)
@@ -62,9 +75,12 @@ class Backoff:
 
 
 class Relay:
+    """Reads, converts and sends the next batch while the broker acknowledges the one before
+    (``window`` batches in flight); positions are recorded strictly in log order."""
+
     def __init__(self, recorder: ApplicationRecorder, positions: RelayPositions,
                  publisher: Publisher, to_message: ToMessage, *, name: str,
-                 batch_size: int = 1000, idle_poll: float = 0.05,
+                 batch_size: int = 1000, window: int = 2, idle_poll: float = 0.05,
                  backoff: Backoff = Backoff()) -> None:
         self.recorder = recorder
         self.positions = positions
@@ -72,14 +88,15 @@ class Relay:
         self.to_message = to_message
         self.name = name
         self.batch_size = batch_size
+        self.window = window
         self.idle_poll = idle_poll
         self.backoff = backoff
         self.published = 0
         """Messages acknowledged since this relay started (for logs and benchmarks)."""
 
     def run(self, stop: threading.Event) -> None:
-        """Relay until ``stop`` is set. Broker outages are waited out with back-off; the
-        position is re-read after each, so nothing is skipped and nothing reordered."""
+        """Relay until ``stop`` is set. Broker outages are waited out with back-off, then the
+        relay goes on from the recorded position: nothing is skipped and nothing reordered."""
         self.positions.create_table()
         position = self.positions.get(self.name)
         log.info("relay %s resumes after notification %d", self.name, position)
@@ -87,13 +104,15 @@ class Relay:
         try:
             while not stop.is_set():
                 try:
-                    moved = self.relay_batch(position, stop)
+                    moved = self.relay_available(position, stop)
                 except Interrupted:
                     break
                 except PublishFailed as error:
+                    self.publisher.reset()
+                    position = self.positions.get(self.name)
                     failures += 1
                     wait = self.backoff.delay(failures)
-                    log.warning("relay %s: broker did not acknowledge (%s); retrying from "
+                    log.warning("relay %s: broker did not acknowledge (%s); resending from "
                                 "notification %d in %.1f s", self.name, error, position, wait)
                     stop.wait(wait)
                     continue
@@ -106,20 +125,26 @@ class Relay:
         finally:
             self.publisher.reset()
 
-    def relay_batch(self, after: int, stop: threading.Event) -> int:
-        """Publish the events after notification ``after`` (one batch) and record how far the
-        broker acknowledged; returns the new position (``after`` when there was nothing)."""
-        notifications = self.recorder.select_notifications(
-            after, self.batch_size, inclusive_of_start=False)
-        if not notifications:
-            return after
-        messages = [m for m in map(self.to_message, notifications) if m is not None]
-        if messages:
-            self.publisher.publish(messages, stop)
-        last = notifications[-1].id
-        self.positions.advance(self.name, last)
-        self.published += len(messages)
-        return last
+    def relay_available(self, after: int, stop: threading.Event) -> int:
+        """Publish what is stored after notification ``after``, recording each batch's last
+        position once the broker acknowledged it; returns the last position recorded."""
+        in_flight: deque[tuple[int, Acknowledgement]] = deque()
+        read_to = acknowledged = after
+        while True:
+            notifications = self.recorder.select_notifications(
+                read_to, self.batch_size, inclusive_of_start=False)
+            if notifications:
+                messages = [m for m in map(self.to_message, notifications) if m is not None]
+                read_to = notifications[-1].id
+                in_flight.append((read_to, self.publisher.send(messages)))
+            if not in_flight:
+                return acknowledged
+            if notifications and len(in_flight) < self.window:
+                continue
+            acknowledged, acknowledgement = in_flight.popleft()
+            acknowledgement.wait(stop)
+            self.positions.advance(self.name, acknowledged)
+            self.published += acknowledgement.count
 
     def start(self, stop: threading.Event) -> threading.Thread:
         """Run in a daemon thread (beside ``hoso serve``)."""

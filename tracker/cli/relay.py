@@ -20,7 +20,7 @@ from events.relay import Message, Relay
 from events.relay_position import relay_positions
 from tracker.application import CustodyApplication
 from tracker.cli.context import application
-from tracker.cloudevents import CodeBook, DossierFacts
+from tracker.cloudevents import DossierFacts
 from tracker.domain.errors import BadInput
 from tracker.settings import Settings
 
@@ -30,7 +30,7 @@ class CloudEventMessages:
     by the dossier id, so all of them land in one partition, in order; others are not sent."""
 
     def __init__(self, custody: CustodyApplication, origin: str) -> None:
-        self.facts = DossierFacts(custody.mapper, CodeBook(custody.recorder, custody.mapper))
+        self.facts = DossierFacts.of(custody.recorder, custody.mapper)
         self.origin = origin
 
     def __call__(self, notification: Notification) -> Message | None:
