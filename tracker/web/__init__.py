@@ -8,7 +8,7 @@ from flask import Flask
 from waitress import serve
 
 from tracker.application import CustodyApplication
-from tracker.web import api, errors, health, openapi
+from tracker.web import api, errors, health, openapi, station
 
 
 def create_app(custody: CustodyApplication | None = None,
@@ -17,6 +17,10 @@ def create_app(custody: CustodyApplication | None = None,
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if not test_config or "STATION_TOKENS" not in test_config:
+        from tracker.settings import Settings
+
+        app.config["STATION_TOKENS"] = Settings.from_environ().station_tokens
     if test_config:
         app.config.update(test_config)
     if custody is None:
@@ -28,6 +32,7 @@ def create_app(custody: CustodyApplication | None = None,
     app.register_blueprint(health.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(station.blueprint, url_prefix="/api/v1/station")
     return app
 
 

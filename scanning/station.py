@@ -1,0 +1,293 @@
+"""The scanning station: a batch of files in, per dossier stored objects and one Digitised record.
+
+Stages, in order: load each file (a bad file is refused by name and the rest go on) → read cover
+barcodes → split at the covers → per dossier: clean, OCR, searchable PDF → store originals,
+cleaned copies, the PDF and the OCR JSON in the object store (the station's spool absorbs
+outages) → ask the tracker to record ``Digitised``. The tracker is reached through
+``TrackerPort``: in-process on one machine (tracker/station_link.py) or over the HTTP API with a
+station token (scanning/tracker_http.py). Blank pages are kept and flagged, never dropped.
+
+Pages are decoded twice (once for barcodes, once per dossier for clean-up) so memory holds one
+dossier's pages at a time, not the whole feeder's.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import mimetypes
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from PIL import Image
+
+from scanning.barcodes import read_barcodes
+from scanning.clean import CleanPage, clean
+from scanning.errors import BadPage, ScanningError
+from scanning.images import Page, load_pages
+from scanning.ocr import OcrSettings, ocr_pages
+from scanning.pdf import searchable_pdf
+from scanning.split import Refusal, split_batch
+from storage.objects import ObjectStore
+
+CLEANED_JPEG_QUALITY = 90
+Progress = Callable[[str, int, int], None]
+
+
+class RecordRefused(ScanningError):
+    """The tracker refused to record a scan (unknown dossier, custody rule, bad token…)."""
+
+
+class TrackerPort(Protocol):
+    """What the station needs from the tracker."""
+
+    def known_dossier(self, code: str) -> bool:
+        """True when ``code`` names a dossier the tracker has received."""
+
+    def record_digitised(self, record: ScanRecord) -> dict[str, Any]:
+        """Record the scan; returns the dossier's status. Raises RecordRefused."""
+
+
+@dataclass(frozen=True)
+class ScanRecord:
+    """Everything a Digitised event needs, every key already in the object store."""
+
+    code: str
+    operator: str
+    station: str
+    pages: list[str]
+    cleaned: list[str]
+    pdf_key: str
+    ocr_key: str
+    dpi: int | None
+    blank_pages: list[int]
+    quality_notes: list[dict[str, Any]]
+    device: str | None = None
+
+    @property
+    def quality(self) -> str:
+        return "check" if self.quality_notes else "ok"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"by": self.operator, "station": self.station, "pages": self.pages,
+                "cleaned": self.cleaned, "pdf_key": self.pdf_key,
+                "ocr_text_key": self.ocr_key, "dpi": self.dpi,
+                "blank_pages": self.blank_pages, "quality_notes": self.quality_notes,
+                "quality": self.quality, "device": self.device}
+
+
+@dataclass(frozen=True)
+class ScannedPage:
+    """A page of the batch as the first pass saw it: where it is and what barcodes it has."""
+
+    path: Path
+    number: int  # in its file
+    of: int  # pages in its file
+    label: str
+    codes: tuple[str, ...]
+
+
+@dataclass
+class DossierResult:
+    code: str
+    pages: int = 0
+    blank_pages: list[int] = field(default_factory=list)
+    quality_notes: list[dict[str, Any]] = field(default_factory=list)
+    recorded: bool = False
+    error: str | None = None
+    files: set[Path] = field(default_factory=set)
+
+
+@dataclass
+class BatchReport:
+    """What happened to every page and file of a batch; ``file_outcomes`` drives hot folders."""
+
+    dossiers: list[DossierResult] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # page labels, for the operator to assign
+    refused: list[dict[str, Any]] = field(default_factory=list)  # {"page", "label", "reason"}
+    bad_files: list[dict[str, str]] = field(default_factory=list)  # {"file", "reason"}
+    file_outcomes: dict[Path, str] = field(default_factory=dict)  # done | held | failed
+
+    @property
+    def all_recorded(self) -> bool:
+        return (not self.held and not self.refused and not self.bad_files
+                and all(d.recorded for d in self.dossiers))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "dossiers": [{"code": d.code, "pages": d.pages, "blank_pages": d.blank_pages,
+                          "quality_notes": d.quality_notes, "recorded": d.recorded,
+                          "error": d.error} for d in self.dossiers],
+            "held": self.held, "refused": self.refused, "bad_files": self.bad_files,
+        }
+
+
+class Station:
+    """Runs batches for one station and operator; holds no state between batches."""
+
+    def __init__(self, store: ObjectStore, tracker: TrackerPort, station: str, operator: str,
+                 jobs: int = 2, ocr: OcrSettings | None = None, device: str | None = None
+                 ) -> None:
+        self.store = store
+        self.tracker = tracker
+        self.station = station
+        self.operator = operator
+        self.jobs = jobs
+        self.ocr = ocr or OcrSettings()
+        self.device = device
+
+    def process(self, files: Sequence[Path], assign_to: str | None = None,
+                progress: Progress | None = None) -> BatchReport:
+        """Process ``files`` as one batch, in order. ``assign_to`` names the dossier of the
+        pages before the first cover (it must be known, else RecordRefused before any work)."""
+        if assign_to is not None and not self.tracker.known_dossier(assign_to):
+            raise RecordRefused(f"unknown dossier {assign_to}")
+        report = BatchReport()
+        scanned = self._read_covers(files, report, progress)
+        split = split_batch([p.codes for p in scanned], self.tracker.known_dossier, assign_to)
+        for number in split.held:
+            report.held.append(scanned[number - 1].label)
+        for refusal in split.refused:
+            report.refused.append(self._refusal(refusal, scanned))
+        done = 0
+        total = sum(len(d.pages) for d in split.dossiers)
+        for share in split.dossiers:
+            pages = [scanned[n - 1] for n in share.pages]
+            result = DossierResult(share.code, files={p.path for p in pages}
+                                   | {scanned[n - 1].path for n in share.covers})
+            report.dossiers.append(result)
+            if not pages:
+                result.error = "a cover with no pages behind it: nothing to record"
+                continue
+            try:
+                self._digitise(result, pages)
+            except (ScanningError, OSError) as error:
+                result.error = str(error)
+            done += len(pages)
+            if progress:
+                progress("dossiers", done, total)
+        report.file_outcomes = self._outcomes(files, scanned, split.held, split.refused,
+                                              report)
+        return report
+
+    # -- first pass: covers ------------------------------------------------------------------
+
+    def _read_covers(self, files: Sequence[Path], report: BatchReport,
+                     progress: Progress | None) -> list[ScannedPage]:
+        scanned: list[ScannedPage] = []
+        for index, path in enumerate(files, start=1):
+            try:
+                pages = load_pages(path)
+            except BadPage as error:
+                report.bad_files.append({"file": str(path), "reason": error.reason})
+            else:
+                for page in pages:
+                    codes = tuple(b.text for b in read_barcodes(page.pixels))
+                    scanned.append(ScannedPage(path, page.number, len(pages), page.label,
+                                               codes))
+            if progress:
+                progress("pages", index, len(files))
+        return scanned
+
+    @staticmethod
+    def _refusal(refusal: Refusal, scanned: list[ScannedPage]) -> dict[str, Any]:
+        return {"page": refusal.page, "label": scanned[refusal.page - 1].label,
+                "reason": refusal.reason}
+
+    # -- second pass: one dossier --------------------------------------------------------------
+
+    def _digitise(self, result: DossierResult, pages: list[ScannedPage]) -> None:
+        loaded = self._reload(pages)
+        tidied = [clean(page) for page in loaded]
+        texts = ocr_pages([(t.page.label, t.binary) for t in tidied], jobs=self.jobs,
+                          settings=self.ocr)
+        # OCR may find a page upside down that geometry missed: keep its second opinion
+        cleaned = [t.turned(text.quarter_turns) for t, text in zip(tidied, texts, strict=True)]
+        pdf = searchable_pdf(list(zip(tidied, texts, strict=True)))
+        notes: list[dict[str, Any]] = []
+        blank: list[int] = []
+        ocr_doc: list[dict[str, Any]] = []
+        for number, (page, tidy, text) in enumerate(zip(loaded, cleaned, texts, strict=True),
+                                                    start=1):
+            if tidy.blank:
+                blank.append(number)
+                notes.append({"page": number, "code": "blank", "message":
+                              f"{page.label} looks blank: kept and flagged; rescan if not"})
+            notes += [{"page": number, **note.as_dict()} for note in tidy.quality]
+            if text.error:
+                notes.append({"page": number, "code": "ocr_failed", "message": text.error})
+            ocr_doc.append({**text.as_dict(), "page": number, "rotation": tidy.rotation,
+                            "skew": tidy.skew, "blank": tidy.blank})
+        originals = [self._store_original(wanted, page)
+                     for wanted, page in zip(pages, loaded, strict=True)]
+        straight = [self.store.put(_jpeg(tidy), "image/jpeg").key for tidy in cleaned]
+        pdf_key = self.store.put(pdf, "application/pdf").key
+        ocr_key = self.store.put(json.dumps(
+            {"code": result.code, "station": self.station, "pages": ocr_doc},
+            ensure_ascii=False).encode("utf-8"), "application/json").key
+        dpis = {round(p.dpi) for p in loaded if p.dpi}
+        record = ScanRecord(
+            code=result.code, operator=self.operator, station=self.station, pages=originals,
+            cleaned=straight, pdf_key=pdf_key, ocr_key=ocr_key,
+            dpi=min(dpis) if dpis else None, blank_pages=blank, quality_notes=notes,
+            device=self.device)
+        result.pages, result.blank_pages, result.quality_notes = len(loaded), blank, notes
+        self.tracker.record_digitised(record)
+        result.recorded = True
+
+    @staticmethod
+    def _reload(pages: list[ScannedPage]) -> list[Page]:
+        by_file: dict[Path, list[Page]] = {}
+        loaded = []
+        for wanted in pages:
+            if wanted.path not in by_file:
+                by_file = {wanted.path: load_pages(wanted.path)}  # one file held at a time
+            loaded.append(by_file[wanted.path][wanted.number - 1])
+        return loaded
+
+    def _store_original(self, scanned: ScannedPage, page: Page) -> str:
+        """A one-page image file is archived byte for byte; a page of a multi-page file (TIFF,
+        PDF) as a lossless PNG of exactly the pixels decoded from it."""
+        content_type = mimetypes.guess_type(scanned.path.name)[0] or ""
+        if scanned.of == 1 and content_type.startswith("image/"):
+            with scanned.path.open("rb") as original:
+                return self.store.put(original, content_type).key
+        return self.store.put(_png(page.pixels), "image/png").key
+
+    # -- outcomes per file -------------------------------------------------------------------
+
+    @staticmethod
+    def _outcomes(files: Sequence[Path], scanned: list[ScannedPage], held: list[int],
+                  refused: list[Refusal], report: BatchReport) -> dict[Path, str]:
+        outcome = {Path(f): "done" for f in files}
+        for bad in report.bad_files:
+            outcome[Path(bad["file"])] = "failed"
+        for number in held:
+            outcome[scanned[number - 1].path] = "held"
+        for refusal in refused:
+            outcome[scanned[refusal.page - 1].path] = "failed"
+        for result in report.dossiers:
+            if not result.recorded:
+                for path in result.files:
+                    outcome[path] = "failed"
+        return outcome
+
+
+def _png(pixels: Any) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(_rgb(pixels)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _jpeg(page: CleanPage) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(_rgb(page.straight)).save(buffer, format="JPEG",
+                                              quality=CLEANED_JPEG_QUALITY,
+                                              dpi=(page.ocr_dpi, page.ocr_dpi))
+    return buffer.getvalue()
+
+
+def _rgb(pixels: Any) -> Any:
+    return pixels[:, :, ::-1] if pixels.ndim == 3 else pixels

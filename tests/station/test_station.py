@@ -1,0 +1,204 @@
+"""The station end to end: a batch in, per dossier stored objects, one Digitised, searchable text.
+
+Real components throughout: SANE's ``test`` scanner through scanimage, zint-made covers, the
+image engineer's clean-up, Tesseract, the filesystem object store, the event store, and for the
+remote station a real HTTP server on loopback. OCR is the slow part, so these run on SQLite only
+(the search and custody parts run on both stores in test_search.py).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from scanning.acquire import ScannerSettings, WatchedFolder, from_scanner
+from scanning.station import RecordRefused, Station
+from scanning.tracker_http import HttpTracker
+from tests.cast import Cast, cast_from
+from tests.station.pages import blank_page, cover_file, text_page, truncated_png
+from tracker.application import CustodyApplication
+from tracker.station_link import InProcessTracker
+from tracker.web import create_app
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+TOKEN = "st-1-token-0123456789abcdef"
+
+
+@pytest.fixture
+def cast(custody: CustodyApplication) -> Cast:
+    return cast_from(custody.province())
+
+
+def receive(custody: CustodyApplication, cast: Cast, name: str = "Nguyễn Văn A") -> str:
+    code: str = custody.receive(office=cast.commune, procedure=cast.procedure.code,
+                                applicant_name=name, applicant_id="037195000111",
+                                actor=cast.receiver, components=cast.components)["code"]
+    return code
+
+
+def digitised(custody: CustodyApplication, code: str) -> dict:
+    events = [e for e in custody.history(code) if e["type"] == "Digitised"]
+    assert len(events) == 1
+    return events[0]
+
+
+def test_scanimage_feeds_a_batch_through_the_whole_pipeline(
+        custody: CustodyApplication, cast: Cast, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN SANE's test scanner enabled for this test only, and a received dossier
+    sane = tmp_path / "sane"
+    sane.mkdir()
+    (sane / "dll.conf").write_text("test\n")
+    monkeypatch.setenv("SANE_CONFIG_DIR", str(sane))
+    code = receive(custody, cast)
+    # WHEN its feeder gives three colour sheets at 150 dpi and the operator names the dossier
+    pages = from_scanner(ScannerSettings(device="test", resolution=150, mode="Color",
+                                         batch_count=3,
+                                         options=("--test-picture", "Color pattern")),
+                         tmp_path / "batch")
+    assert [p.name for p in pages] == ["page-0001.png", "page-0002.png", "page-0003.png"]
+    station = Station(custody.objects, InProcessTracker(custody), "st-1", cast.receiver,
+                      jobs=1)
+    report = station.process(pages, assign_to=code)
+    # THEN one Digitised names every stored object, with the scan's resolution
+    assert report.all_recorded, report.as_json()
+    event = digitised(custody, code)
+    assert event["pages"] == 3
+    assert event["dpi"] == 150
+    assert event["station"] == "st-1"
+    assert len(event["cleaned"]) == 3
+    assert custody.object_keys_named() >= {o["key"] for o in event["objects"]}
+    for key in [o["key"] for o in event["objects"]] + [event["pdf_key"]]:
+        assert b"".join(custody.objects.get(key))
+    # AND the operator is told the resolution is too low to archive, page by page
+    assert {n["page"] for n in event["quality_notes"] if "dpi" in n["message"]} == {1, 2, 3}
+    assert custody.status(code)["pages"] == 3
+    assert set(report.file_outcomes.values()) == {"done"}
+
+
+def test_a_mixed_batch_is_split_stored_recorded_and_searchable(
+        custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
+    # GIVEN two received dossiers and a batch: cover A, text, blank sheet, a truncated file,
+    # cover B turned sideways, text, then a cover for a dossier nobody received and its page
+    a, b = receive(custody, cast), receive(custody, cast, "Trần Thị Bình")
+    unknown = a[:-4] + "9999"
+    text_a = text_page(["ĐƠN ĐĂNG KÝ BIẾN ĐỘNG ĐẤT ĐAI", "Người nộp: Nguyễn Văn A"],
+                       tmp_path / "a1.png")
+    files = [cover_file(a, tmp_path / "a0.png", tmp_path), text_a,
+             blank_page(tmp_path / "a2.png"), truncated_png(text_a, tmp_path / "torn.png"),
+             cover_file(b, tmp_path / "b0.png", tmp_path, angle=90),
+             text_page(["HỢP ĐỒNG THẾ CHẤP", "Bên vay: Trần Thị Bình"], tmp_path / "b1.png"),
+             cover_file(unknown, tmp_path / "x0.png", tmp_path),
+             text_page(["Trang lạc"], tmp_path / "x1.png")]
+    station = Station(custody.objects, InProcessTracker(custody), "st-1", cast.receiver)
+    report = station.process(files)
+    # THEN the bad file is refused by name and the rest of the batch went through
+    assert report.bad_files == [{"file": str(tmp_path / "torn.png"),
+                                 "reason": report.bad_files[0]["reason"]}]
+    assert "truncated" in report.bad_files[0]["reason"]
+    assert [(d.code, d.pages, d.recorded) for d in report.dossiers] == [(a, 2, True),
+                                                                         (b, 1, True)]
+    # AND the blank sheet is kept and flagged, not dropped
+    event = digitised(custody, a)
+    assert event["pages"] == 2
+    assert event["blank_pages"] == [2]
+    assert any(n["page"] == 2 and n["code"] == "blank" for n in event["quality_notes"])
+    # AND the unknown cover is refused with its page number (among the pages read: the torn
+    # file gave none) and its file, and the page behind it with it
+    assert [(r["page"], r["label"], r["reason"]) for r in report.refused] == [
+        (6, "x0.png", f"unknown dossier {unknown}"),
+        (7, "x1.png", "follows the refused cover on page 6")]
+    # AND the OCR JSON holds the page text, NFC, and search finds it without accents
+    ocr = json.loads(b"".join(custody.objects.get(event["ocr_text_key"])))
+    assert "Nguyễn Văn A" in ocr["pages"][0]["text"]
+    assert [h.code for h in custody.search("nguyen van a")] == [a]
+    assert [h.code for h in custody.search("the chap tran thi binh")] == [b]
+    assert report.file_outcomes[tmp_path / "torn.png"] == "failed"
+    assert report.file_outcomes[tmp_path / "x1.png"] == "failed"
+    assert report.file_outcomes[tmp_path / "b1.png"] == "done"
+
+
+def test_a_watched_folder_takes_only_settled_files_and_moves_them_after_storing(
+        custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
+    code = receive(custody, cast)
+    hot = tmp_path / "hot"
+    folder = WatchedFolder(hot, settle=0.0)
+    folder.prepare()
+    cover_file(code, hot / "0001.png", tmp_path)
+    text_page(["Trang một"], hot / "0002.png")
+    (hot / "0003.png.part").write_bytes(b"still being written")
+    (hot / ".0004.png").write_bytes(b"hidden temp file")
+    # WHEN polled: the first look only notes sizes; the second takes the settled files
+    assert folder.ready() == []
+    batch = folder.ready()
+    assert [p.name for p in batch] == ["0001.png", "0002.png"]
+    report = Station(custody.objects, InProcessTracker(custody), "st-1",
+                     cast.receiver).process(batch)
+    assert report.all_recorded
+    for path, outcome in report.file_outcomes.items():
+        folder.finish(path, outcome)
+    # THEN the files moved to done/ only now, and the unfinished ones were never touched
+    assert sorted(p.name for p in folder.done.iterdir()) == ["0001.png", "0002.png"]
+    assert sorted(p.name for p in hot.iterdir() if p.is_file()) == [".0004.png",
+                                                                    "0003.png.part"]
+    assert digitised(custody, code)["pages"] == 1
+
+
+@pytest.fixture
+def tracker_url(custody: CustodyApplication) -> Iterator[str]:
+    """The real API on a loopback port, with one station token."""
+    app = create_app(custody, {"STATION_TOKENS": (("st-1", TOKEN),)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def test_a_remote_station_records_over_http_with_its_token_only(
+        custody: CustodyApplication, cast: Cast, tmp_path: Path, tracker_url: str) -> None:
+    code = receive(custody, cast)
+    files = [cover_file(code, tmp_path / "c.png", tmp_path),
+             text_page(["Giấy chứng nhận"], tmp_path / "p.png")]
+    # GIVEN a wrong token THEN nothing is known and nothing recorded
+    with pytest.raises(RecordRefused, match="401"):
+        HttpTracker(tracker_url, "not-the-token-at-all").known_dossier(code)
+    # GIVEN the right token but another station's name THEN the record is refused (403)
+    impostor = Station(custody.objects, HttpTracker(tracker_url, TOKEN), "st-2", cast.receiver)
+    refused = impostor.process(files)
+    assert not refused.dossiers[0].recorded
+    assert "403" in (refused.dossiers[0].error or "")
+    assert custody.status(code)["pages"] == 0
+    # WHEN the station scans with its own token THEN the tracker records the scan
+    station = Station(custody.objects, HttpTracker(tracker_url, TOKEN), "st-1", cast.receiver)
+    report = station.process(files)
+    assert report.all_recorded, report.as_json()
+    assert digitised(custody, code)["station"] == "st-1"
+
+
+def test_upload_acquisition_needs_a_token_and_answers_the_batch_report(
+        custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
+    client = create_app(custody, {"STATION_TOKENS": (("st-1", TOKEN),)}).test_client()
+    code = receive(custody, cast)
+    page = text_page(["Tờ khai"], tmp_path / "p.png")
+    unauthorised = client.post("/api/v1/station/scans", data={"operator": cast.receiver})
+    assert unauthorised.status_code == 401
+    assert unauthorised.get_json()["error"] == "unauthorized"
+    assert unauthorised.headers["WWW-Authenticate"].startswith("Bearer")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with page.open("rb") as one, (tmp_path / "p.png").open("rb") as two:
+        bad = client.post("/api/v1/station/scans", headers=auth, data={
+            "operator": cast.receiver, "dossier": code[:-4] + "9999", "files": [one]})
+        assert bad.status_code == 404
+        assert custody.status(code)["pages"] == 0
+        done = client.post("/api/v1/station/scans", headers=auth, data={
+            "operator": cast.receiver, "dossier": code, "files": [two]})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["dossiers"][0]["recorded"] is True
+    assert custody.status(code)["pages"] == 1
