@@ -150,7 +150,8 @@ class _Validator:
         offices: list[dict[str, Any]] = []
         codes: set[str] = set()
         for item in self.sequence(node, "offices"):
-            f = self.mapping(item, "an office", ("code", "name", "level", "kind", "parent"))
+            f = self.mapping(item, "an office", ("code", "name", "level", "kind", "parent"),
+                             ("transit_hours",))
             code = self.unique(codes, self.text(f["code"], "office code", OFFICE_CODE),
                                f["code"], "office code")
             parent = (None if self.scalar(f["parent"], "parent") is None
@@ -165,6 +166,9 @@ class _Validator:
                 "kind": self.choice(f["kind"], f"office {code}: kind", OFFICE_KINDS),
                 "parent": parent,
             })
+            if "transit_hours" in f:  # absent: the default in Office, documents unchanged
+                offices[-1]["transit_hours"] = self.integer(
+                    f["transit_hours"], f"office {code}: transit_hours", 1)
         roots = [o["code"] for o in offices if o["parent"] is None]
         if len(roots) != 1:
             raise self.fail(node, f"the org tree needs exactly one root office, found {roots}")

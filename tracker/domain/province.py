@@ -31,6 +31,8 @@ class Office:
     level: str
     kind: str
     parent: str | None
+    transit_hours: int = 24
+    """How long a handover bound here may stay in transit before its queue flags it."""
 
 
 @dataclass(frozen=True)

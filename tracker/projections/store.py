@@ -44,6 +44,7 @@ def dossiers_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> li
         f"CREATE INDEX IF NOT EXISTS {base}_office ON {table} (office)",
         f"CREATE INDEX IF NOT EXISTS {base}_custodian ON {table} (custodian)",
         f"CREATE INDEX IF NOT EXISTS {base}_transit_to ON {table} (transit_to)",
+        f"CREATE INDEX IF NOT EXISTS {base}_transit_from ON {table} (transit_from)",
         f"CREATE INDEX IF NOT EXISTS {base}_code ON {table} (code)",
     ]
 

@@ -1,0 +1,148 @@
+"""Projected views: equal to the aggregates, applied once however often delivered, rebuildable.
+
+GIVEN a store with dossiers in every state (tests/month.py, one of each planned outcome),
+WHEN the views follow the log in-process, receive the same facts again or in another order, or
+are rebuilt, THEN their full table contents are the same and agree with each dossier's replay.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from eventsourcing.persistence import Tracking
+
+from tests.conftest import ManualClock
+from tests.month import SAMPLER, run_month
+from tracker.application import CustodyApplication
+from tracker.cloudevents import Fact, from_cloudevent, to_cloudevent
+from tracker.projections.projector import BehindTheLog
+from tracker.projections.rebuild import rebuild
+from tracker.projections.status import dossier_status
+from tracker.projections.store import VIEWS
+from tracker.projections.views import Views, open_views
+
+
+@pytest.fixture
+def month(custody: CustodyApplication, clock: ManualClock) -> list[str]:
+    return run_month(custody, clock, SAMPLER)
+
+
+@pytest.fixture
+def views(custody: CustodyApplication) -> Iterator[Views]:
+    yield open_views(custody)
+
+
+def contents(views: Views) -> tuple[list[dict], list[dict]]:
+    return list(views.store.dossier_rows()), list(views.store.figure_rows())
+
+
+def all_facts(views: Views) -> list[Fact]:
+    notifications = views.app.recorder.select_notifications(1, 100_000)
+    return [f for f in map(views.facts.of_notification, notifications) if f is not None]
+
+
+def test_status_view_agrees_with_each_dossiers_replay(custody, clock, month, views):
+    views.catch_up()
+    for code in month:
+        projected = dossier_status(views.store, code, clock())
+        replayed = custody.status(code)
+        assert projected == {**replayed, **_times(replayed, projected)}, code
+
+
+def _times(replayed: dict, projected: dict) -> dict:
+    """The views keep times in UTC; the aggregate as the clock gave them: compare instants."""
+    same = {}
+    for key in ("received_at", "updated_at"):
+        assert datetime.fromisoformat(projected[key]) == datetime.fromisoformat(replayed[key])
+        same[key] = projected[key]
+    if replayed["transit"]:
+        assert (datetime.fromisoformat(projected["transit"]["since"])
+                == datetime.fromisoformat(replayed["transit"]["since"]))
+        same["transit"] = projected["transit"]
+    return same
+
+
+def test_the_same_facts_twice_change_nothing(month, views):
+    views.catch_up()
+    before = contents(views)
+    outcome = views.projector.apply(all_facts(views))
+    assert outcome.applied == 0
+    assert outcome.duplicates > 100
+    assert contents(views) == before
+
+
+def test_partitions_in_parallel_with_redeliveries_give_the_live_views(custody, month, views):
+    """Kafka mode: per-dossier order only, partitions interleaved, a relay resending batches
+    at new offsets, facts travelling as CloudEvent JSON."""
+    views.catch_up()
+    live = contents(views)
+    facts = [from_cloudevent(to_cloudevent(f, "o")) for f in all_facts(views)]
+    partitions: list[list[Fact]] = [[], [], []]
+    for fact in facts:
+        partitions[fact.dossier_id.int % 3].append(fact)
+    shuffle = random.Random(5)
+    deliveries: list[list[Fact]] = []
+    for partition in partitions:
+        cursor = 0
+        while cursor < len(partition):
+            size = shuffle.randint(1, 7)
+            deliveries.append(partition[cursor:cursor + size])
+            if shuffle.random() < 0.3:  # the relay resends from an earlier position
+                deliveries.append(partition[max(0, cursor - 3):cursor + size])
+            cursor += size
+    # interleave partitions while keeping each partition's own order
+    ordered: list[list[Fact]] = []
+    queues = [[d for d in deliveries if d and d[0].dossier_id.int % 3 == p] for p in range(3)]
+    while any(queues):
+        queue = shuffle.choice([q for q in queues if q])
+        ordered.append(queue.pop(0))
+    views.store.clear(["status", "report"])
+    for delivery in ordered:
+        views.projector.apply(delivery)
+    assert contents(views) == live
+
+
+def test_a_consumer_starting_mid_stream_reads_the_missing_events_from_the_store(month, views):
+    views.catch_up()
+    live = contents(views)
+    views.store.clear(["status", "report"])
+    latest: dict = {}
+    for fact in all_facts(views):
+        latest[fact.dossier_id] = fact  # only each dossier's last event arrives
+    outcome = views.projector.apply(list(latest.values()))
+    assert outcome.filled > 0
+    assert contents(views) == live
+
+
+def test_a_batch_behind_the_recorded_position_is_refused_whole(month, views):
+    views.catch_up()
+    before = contents(views)
+    position = views.projector.position()
+    with pytest.raises(BehindTheLog):
+        views.projector.apply(all_facts(views)[:1], Tracking(VIEWS, position))
+    assert contents(views) == before
+    assert views.projector.position() == position
+
+
+def test_rebuild_equals_the_live_views(month, views):
+    views.catch_up()
+    live = contents(views)
+    done = rebuild(views, batch_size=7)
+    assert done.applied == len(all_facts(views))
+    assert contents(views) == live
+    rebuild(views, ["report"], batch_size=50)
+    assert contents(views) == live
+
+
+def test_views_catch_up_with_new_events_after_a_rebuild(custody, clock, month, views):
+    views.catch_up()
+    rebuild(views)
+    extra = run_month(custody, clock, SAMPLER[:2])
+    assert views.catch_up() > 0
+    live = contents(views)
+    rebuild(views)
+    assert contents(views) == live
+    assert all(dossier_status(views.store, c, clock())["code"] == c for c in extra)

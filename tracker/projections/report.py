@@ -1,0 +1,122 @@
+"""The provincial report: figures of a period, by office, level or field, summed from the view.
+
+Each figure counts events whose local (Asia/Ho_Chi_Minh) date falls in the period, both dates
+included: dossiers received; resolved early, on time or overdue; rejected and cancelled (each
+also by reason); pauses; supplement requests; dossiers digitised for the first time; fees
+collected (VND). ``in_progress`` is a stock, not a flow: dossiers received on or before the last
+day and not yet resolved, rejected or cancelled by its end. Every figure belongs to the
+dossier's receiving office, and to that office's level and the procedure's field.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from tracker.domain.errors import BadInput
+from tracker.domain.province import Province
+from tracker.projections.store import ViewStore
+
+GROUPINGS = ("office", "level", "field")
+TOTALS = ("received", "resolved_early", "resolved_on_time", "resolved_overdue", "in_progress",
+          "rejected", "cancelled", "paused", "supplements_requested", "digitised", "fees_vnd")
+CLOSING = frozenset({"resolved_early", "resolved_on_time", "resolved_overdue", "rejected",
+                     "cancelled"})
+_COUNTED = {"received": "received", "resolved_early": "resolved_early",
+            "resolved_on_time": "resolved_on_time", "resolved_overdue": "resolved_overdue",
+            "rejected": "rejected", "cancelled": "cancelled", "paused": "paused",
+            "supplement_requested": "supplements_requested", "digitised": "digitised"}
+
+
+def report(store: ViewStore, province: Province, start: date, end: date,
+           office: str | None = None, by: str = "office") -> dict[str, Any]:
+    """``{"totals": {...}, "rows": [...]}`` for the days ``start``..``end`` inclusive."""
+    if end < start:
+        raise BadInput(f"--to {end} is before --from {start}")
+    if by not in GROUPINGS:
+        raise BadInput(f"--by must be one of {', '.join(GROUPINGS)}, not {by!r}")
+    if office is not None:
+        province.office(office)  # UnknownReference for an unknown office
+    sql = ("SELECT office, procedure, figure, reason, CASE WHEN day >= ? THEN 1 ELSE 0 END "
+           "AS in_period, COUNT(*) AS n, SUM(amount) AS amount FROM {figures} WHERE day <= ?"
+           + (" AND office = ?" if office else "")
+           + " GROUP BY office, procedure, figure, reason, in_period")
+    params = [start.isoformat(), end.isoformat(), *([office] if office else [])]
+    sums = store.query(sql, params)
+    groups: dict[str, dict[str, Any]] = defaultdict(_empty)
+    totals = _empty()
+    for row in sums:
+        key = _group_key(province, by, row["office"], row["procedure"])
+        for target in (groups[key], totals):
+            _add(target, row)
+    return {
+        "totals": {name: totals[name] for name in TOTALS},
+        "rows": [_finish(by, key, groups[key]) for key in sorted(groups)
+                 if _has_figures(groups[key])],
+    }
+
+
+def _empty() -> dict[str, Any]:
+    figures: dict[str, Any] = dict.fromkeys(TOTALS, 0)
+    figures["rejected_by_reason"] = defaultdict(int)
+    figures["cancelled_by_reason"] = defaultdict(int)
+    return figures
+
+
+def _add(target: dict[str, Any], row: dict[str, Any]) -> None:
+    figure, count = row["figure"], int(row["n"])
+    if figure == "received":
+        target["in_progress"] += count
+    elif figure in CLOSING:
+        target["in_progress"] -= count
+    if not row["in_period"]:
+        return
+    if figure == "fee":
+        target["fees_vnd"] += int(row["amount"])
+        return
+    target[_COUNTED[figure]] += count
+    if figure in ("rejected", "cancelled"):
+        target[f"{figure}_by_reason"][row["reason"]] += count
+
+
+def _group_key(province: Province, by: str, office: str, procedure: str) -> str:
+    if by == "office":
+        return office
+    if by == "level":
+        known = province.offices.get(office)
+        return known.level if known else "unknown"
+    found = province.procedures.get(procedure)
+    return found.field if found else "unknown"
+
+
+def _has_figures(figures: dict[str, Any]) -> bool:
+    return any(figures[name] for name in TOTALS)
+
+
+def _finish(by: str, key: str, figures: dict[str, Any]) -> dict[str, Any]:
+    received = figures["received"]
+    return {
+        by: key,
+        **{name: figures[name] for name in TOTALS},
+        "digitisation_rate": round(figures["digitised"] / received, 4) if received else None,
+        "rejected_by_reason": dict(sorted(figures["rejected_by_reason"].items())),
+        "cancelled_by_reason": dict(sorted(figures["cancelled_by_reason"].items())),
+    }
+
+
+def csv_rows(document: dict[str, Any], by: str) -> Iterable[list[Any]]:
+    """The report as CSV rows: a header, one row per group, then the totals."""
+    yield [by, *TOTALS, "digitisation_rate", "rejected_by_reason", "cancelled_by_reason"]
+    for row in document["rows"]:
+        yield [row[by], *(row[name] for name in TOTALS), row["digitisation_rate"],
+               _reasons(row["rejected_by_reason"]), _reasons(row["cancelled_by_reason"])]
+    totals = document["totals"]
+    received = totals["received"]
+    yield ["total", *(totals[name] for name in TOTALS),
+           round(totals["digitised"] / received, 4) if received else None, "", ""]
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return "; ".join(f"{reason}: {n}" for reason, n in counts.items())
