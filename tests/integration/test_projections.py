@@ -8,7 +8,6 @@ are rebuilt, THEN their full table contents are the same and agree with each dos
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -31,8 +30,8 @@ def month(custody: CustodyApplication, clock: ManualClock) -> list[str]:
 
 
 @pytest.fixture
-def views(custody: CustodyApplication) -> Iterator[Views]:
-    yield open_views(custody)
+def views(custody: CustodyApplication) -> Views:
+    return open_views(custody)
 
 
 def contents(views: Views) -> tuple[list[dict], list[dict]]:
