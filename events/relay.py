@@ -97,7 +97,6 @@ class Relay:
     def run(self, stop: threading.Event) -> None:
         """Relay until ``stop`` is set. Broker outages are waited out with back-off, then the
         relay goes on from the recorded position: nothing is skipped and nothing reordered."""
-        self.positions.create_table()
         position = self.positions.get(self.name)
         log.info("relay %s resumes after notification %d", self.name, position)
         failures = 0

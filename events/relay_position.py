@@ -3,7 +3,8 @@
 The position is the notification id of the last event the broker acknowledged. It lives in the
 same database as the events so that a backup or a restore moves both together, and it is only
 ever moved forward: a second relay running by mistake duplicates messages (which consumers
-drop) but cannot move the position back over events the first one already published.
+drop) but cannot move the position back over events the first one already published. The table
+is made with the store's other tables (``hoso init``), never by a running relay.
 """
 
 from __future__ import annotations

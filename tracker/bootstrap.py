@@ -39,6 +39,9 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now,
         from tracker.projections.views import view_store
 
         view_store(custody).create_table()  # projected views and their tracking (issue 5)
+        from events.relay_position import relay_positions
+
+        relay_positions(custody.recorder).create_table()  # the Kafka relay's position (issue 5)
     return custody
 
 

@@ -64,7 +64,6 @@ def stored_dossier_events(custody: CustodyApplication) -> list[tuple[str, int]]:
 
 
 def relay_until_caught_up(relay: Relay, custody: CustodyApplication) -> None:
-    relay.positions.create_table()
     stop = threading.Event()
     thread = relay.start(stop)
     target = custody.recorder.max_notification_id() or 0

@@ -15,13 +15,15 @@ from types import FrameType
 import click
 from eventsourcing.persistence import Notification
 
-from events.kafka import TOPIC, KafkaPublisher
+from events.kafka import TOPIC, KafkaPublisher, KafkaSubscription
 from events.relay import Message, Relay
 from events.relay_position import relay_positions
 from tracker.application import CustodyApplication
 from tracker.cli.context import application
 from tracker.cloudevents import DossierFacts
 from tracker.domain.errors import BadInput
+from tracker.projections.kafka_consumer import KafkaProjection
+from tracker.projections.views import open_views
 from tracker.settings import Settings
 
 
@@ -87,6 +89,22 @@ def relay(batch_size: int) -> None:
     click.echo(f"hoso: relaying to {bootstrap} topic {TOPIC}", err=True)
     build_relay(custody, settings, bootstrap, batch_size=batch_size).run(stop)
     click.echo("hoso: relay stopped", err=True)
+
+
+def project_from_kafka(group: str | None = None) -> None:
+    """``hoso project --from-kafka``: keep the views as a member of a Kafka consumer group
+    (HOSO_KAFKA_GROUP unless ``group``) until SIGTERM/SIGINT; start more members to share the
+    partitions."""
+    settings = Settings.from_environ()
+    bootstrap = kafka_bootstrap(settings)
+    views = open_views(application())
+    views.app.province()  # refuses clearly when the store was never initialised
+    stop = stop_on_signals()
+    log_to_stderr()
+    group = group or settings.kafka_group
+    click.echo(f"hoso: projecting {TOPIC} from {bootstrap} as group {group}", err=True)
+    KafkaProjection(KafkaSubscription(bootstrap, group), views.projector).run(stop)
+    click.echo("hoso: projection consumer stopped", err=True)
 
 
 COMMANDS = [relay]
