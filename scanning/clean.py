@@ -22,6 +22,10 @@ from scanning.quality import QualityNote, assess, is_blank
 
 # Geometry is measured on a copy at about this resolution: enough for text lines, cheap.
 ANALYSIS_DPI = 100
+# On the flattened copy (paper = 255), ink of even a faint photocopy is darker than this.
+INK_LEVEL = 170
+# Ink runs straight for longer than this (0.4 inch, 1 cm) only in rules and underlines.
+RULE_INCHES = 0.4
 # Pages scanned coarser than this are enlarged for Tesseract, which reads small x-heights badly.
 OCR_MIN_DPI = 200
 # When the file gives no resolution, assume an A4 page filled the scan.
@@ -69,16 +73,16 @@ def clean(page: Page) -> CleanPage:
     """Straighten, crop, flatten and binarise ``page``; flag it blank or of poor quality."""
     dpi = effective_dpi(page)
     pixels = page.pixels
-    text_grey = pixels.max(axis=2)  # colour inks (seals, signatures) become paper
-    all_grey = pixels.min(axis=2)  # every mark counts, whatever its colour
+    blue, green, red = cv2.split(pixels)
+    text_grey = cv2.max(cv2.max(blue, green), red)  # colour inks (seals, signatures) vanish
+    all_grey = cv2.min(cv2.min(blue, green), red)  # every mark counts, whatever its colour
     background = _background(all_grey, dpi)
     flat_all = _divide(all_grey, background)
     blank = is_blank(flat_all, dpi)
     flat_text = _divide(text_grey, _background(text_grey, dpi))
     scale = ANALYSIS_DPI / dpi
     small = cv2.resize(flat_text, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    _, small_ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    geometry = find_geometry(small_ink > 0) if not blank else None
+    geometry = find_geometry(small < INK_LEVEL) if not blank else None
     rotation = geometry.rotation if geometry else 0
     skew = geometry.skew if geometry else 0.0
     ocr_dpi = max(dpi, OCR_MIN_DPI)
@@ -88,7 +92,8 @@ def clean(page: Page) -> CleanPage:
     crop = _crop_box(_straighten(all_grey, rotation, skew, grow, 255))
     straight, flat = straight[crop], flat[crop]
     _, binary = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    quality = assess(page.dpi, all_grey, background, flat_all, dpi)
+    binary = _erase_rules(binary, ocr_dpi)
+    quality = assess(page.dpi, all_grey, background, dpi)
     return CleanPage(page=page, straight=straight, binary=binary, ocr_dpi=ocr_dpi,
                      rotation=rotation, skew=skew, blank=blank, quality=quality)
 
@@ -126,6 +131,23 @@ def _straighten(image: np.ndarray, rotation: int, skew: float, grow: float,
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), skew, 1.0)
     return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+
+
+def _erase_rules(binary: np.ndarray, dpi: float) -> np.ndarray:
+    """Paper where table rules and long underlines were: Tesseract takes a ruled table for
+    one picture and drops the figures in it. A rule is a run of ink longer than ``RULE_INCHES``
+    one stroke thin; letters are never that long."""
+    ink = cv2.bitwise_not(binary)
+    length = max(15, int(RULE_INCHES * dpi))
+    rules = cv2.bitwise_or(
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                         (length, 1))),
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                         (1, length))))
+    if not rules.any():
+        return binary
+    rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    return cv2.bitwise_or(binary, rules)
 
 
 def _crop_box(grey: np.ndarray) -> tuple[slice, slice]:

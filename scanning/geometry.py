@@ -50,7 +50,7 @@ def find_geometry(ink: np.ndarray) -> Geometry:
     else:
         turned_xs, turned_ys = xs, ys
         angle = across_angle
-    updown = _updown(turned_xs, turned_ys, angle)
+    updown = _updown(turned_xs, turned_ys, -angle)
     quarter = 90 if sideways else 0
     rotation = quarter if updown >= 0 else (quarter + 180) % 360
     return Geometry(rotation=rotation, skew=angle, updown=updown)
@@ -79,7 +79,8 @@ def _best_angle(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float]:
     fine = np.arange(best - COARSE_STEP, best + COARSE_STEP + 1e-9, FINE_STEP)
     fine_scores = [_sharpness(_profile(xs, ys, a)) for a in fine]
     index = int(np.argmax(fine_scores))
-    return round(float(fine[index]), 2), float(fine_scores[index])
+    # The profile levels at the angle that turns the ink clockwise; OpenCV counts the other way.
+    return -round(float(fine[index]), 2), float(fine_scores[index])
 
 
 def _updown(xs: np.ndarray, ys: np.ndarray, angle: float) -> float:

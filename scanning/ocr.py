@@ -24,8 +24,8 @@ from PIL import Image
 LANGUAGES = "vie+eng"
 DEFAULT_TIMEOUT = 120.0
 # Below this mean confidence the page is read again turned 180°: an upside-down page read the
-# wrong way scores far lower (typically < 40) than the worst real page read right.
-FLIP_CONFIDENCE = 55.0
+# wrong way scores far lower (40-60, figures included) than the worst page read right (~88).
+FLIP_CONFIDENCE = 75.0
 
 
 @dataclass(frozen=True)

@@ -185,3 +185,70 @@ def _multiply(sheet: Sheet, layer: Image.Image) -> None:
     ink = np.asarray(layer, dtype=np.uint16)
     sheet.image = Image.fromarray((page * ink // 255).astype(np.uint8))
     sheet.draw = ImageDraw.Draw(sheet.image)
+
+
+def receipt_page(dpi: int, seed: int) -> tuple[Image.Image, list[str]]:
+    """A receipt and appointment slip: header lines, then a ruled table of the dossier's
+    components, one row per document, and the receiver's line."""
+    rng = random.Random(seed)
+    sheet = Sheet(dpi)
+    m, width = sheet.margin, sheet.image.width - 2 * sheet.margin
+    y = m + sheet.text(m, m, "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", 14, bold=True,
+                       align="center", width=width)
+    y += sheet.text(m, y, f"Mã hồ sơ: 000.00.12.H40-260310-{rng.randint(1, 9999):04d}", 13,
+                    align="center", width=width)
+    y = sheet.paragraph(m, y + sheet.px(8), " ".join(rng.sample(SENTENCES, 2)), width)
+    columns = [0.1, 0.6, 0.15, 0.15]
+    headers = ["STT", "Tên giấy tờ", "Bản chính", "Bản sao"]
+    row_h = sheet.px(24)
+    rows = [headers] + [[str(i + 1), rng.choice(SENTENCES).split(",")[0].rstrip(".")[:48],
+                         str(rng.randint(0, 2)), str(rng.randint(0, 3))] for i in range(8)]
+    y += sheet.px(10)
+    line_w = max(1, round(sheet.px(0.8)))
+    for r, row in enumerate(rows):
+        x = float(m)
+        for c, cell in enumerate(row):
+            cell_w = width * columns[c]
+            sheet.draw.rectangle((x, y, x + cell_w, y + row_h), outline=(0, 0, 0), width=line_w)
+            sheet.text(x + sheet.px(4), y + sheet.px(5), cell, 12, bold=r == 0,
+                       align="left" if c == 1 else "center", width=cell_w - sheet.px(8))
+            x += cell_w
+        y += row_h
+    y += sheet.px(14)
+    y += sheet.text(m, y, f"Ngày hẹn trả kết quả: {rng.randint(1, 28)}/04/2026", 13, bold=True)
+    sheet.text(m + width * 0.5, y, "Người tiếp nhận", 13, bold=True, align="center",
+               width=width * 0.5)
+    return sheet.image, sheet.lines
+
+
+def table_page(dpi: int, seed: int) -> tuple[Image.Image, list[str]]:
+    """A landscape table of figures: dossiers received and resolved per commune and month."""
+    rng = random.Random(seed)
+    sheet = Sheet(dpi, landscape=True)
+    m, width = sheet.margin, sheet.image.width - 2 * sheet.margin
+    y = m + sheet.text(m, m, "BÁO CÁO TÌNH HÌNH GIẢI QUYẾT HỒ SƠ QUÝ I NĂM 2026", 14,
+                       bold=True, align="center", width=width)
+    headers = ["Đơn vị", "Tiếp nhận", "Trước hạn", "Đúng hạn", "Quá hạn", "Tỷ lệ (%)"]
+    units = ["Xã An Phú", "Xã Bình Minh", "Phường Đông Hòa", "Xã Tân Lập", "Xã Hưng Thịnh",
+             "Phường Tây Sơn", "Xã Quảng Điền", "Xã Phước Hải", "Tổng cộng"]
+    col_w = width / len(headers)
+    row_h = sheet.px(24)
+    y += sheet.px(10)
+    line_w = max(1, round(sheet.px(0.8)))
+    for r, unit in enumerate([None, *units]):
+        if unit is None:
+            cells = headers
+        else:
+            received = rng.randint(120, 4800)
+            early = rng.randint(0, received // 2)
+            overdue = rng.randint(0, 40)
+            on_time = received - early - overdue
+            cells = [unit, f"{received:,}".replace(",", "."), str(early), str(on_time),
+                     str(overdue), f"{100 * (received - overdue) / received:.2f}".replace(".", ",")]
+        for c, cell in enumerate(cells):
+            x = m + c * col_w
+            sheet.draw.rectangle((x, y, x + col_w, y + row_h), outline=(0, 0, 0), width=line_w)
+            sheet.text(x + sheet.px(4), y + sheet.px(5), cell, 12, bold=r == 0,
+                       align="left" if c == 0 else "right", width=col_w - sheet.px(8))
+        y += row_h
+    return sheet.image, sheet.lines
