@@ -86,7 +86,7 @@ def audit(records: Iterable[StoredRecord], leaves: Iterable[StoredLeaf],
             leaf.position, "changed",
             f"leaf {leaf.leaf_index} is {len(leaf.hash)} bytes, not a hash"))
     if not malformed:  # a tree over malformed leaves means nothing: those are reported instead
-        report.findings.extend(_check_roots(MerkleTree(leaf.hash for leaf in stored),
+        report.findings.extend(check_roots(MerkleTree(leaf.hash for leaf in stored),
                                             signed_roots))
     return report
 
@@ -137,7 +137,7 @@ def _explain_mismatches(mismatched: list[tuple[StoredLeaf, StoredRecord]],
     return findings
 
 
-def _check_roots(tree: MerkleTree, signed_roots: Sequence[SignedRoot]) -> list[Finding]:
+def check_roots(tree: MerkleTree, signed_roots: Sequence[SignedRoot]) -> list[Finding]:
     """Each signed root must be the root of the stored tree at its size. A rewrite is placed
     after the last checkpoint that still matches, and within the first one that does not."""
     findings = []

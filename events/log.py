@@ -11,7 +11,15 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from events.audit import AuditReport, Finding, SignedRoot, StoredLeaf, StoredRecord, audit
+from events.audit import (
+    AuditReport,
+    Finding,
+    SignedRoot,
+    StoredLeaf,
+    StoredRecord,
+    audit,
+    check_roots,
+)
 from events.checkpoints import CheckpointSink
 from events.merkle import MerkleTree
 from events.notes import (
@@ -23,6 +31,8 @@ from events.notes import (
     open_checkpoint,
     sign_checkpoint,
 )
+from events.parallel_verify import scan_log
+from events.range_scan import RangeScanner
 
 PAGE = 10_000
 
@@ -30,7 +40,7 @@ PAGE = 10_000
 class HashingRecorder(Protocol):
     """What the log needs of the SQLite and PostgreSQL hashing recorders."""
 
-    def select_records(self, after: int, limit: int) -> list[StoredRecord]: ...
+    def select_records(self, after: int | None, limit: int) -> list[StoredRecord]: ...
 
     def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]: ...
 
@@ -39,6 +49,9 @@ class HashingRecorder(Protocol):
     def leaf_count(self) -> int: ...
 
     def select_checkpoints(self) -> list[str]: ...
+
+    def range_scanner(self) -> RangeScanner | None:
+        """How worker processes read the store, or None where they cannot (in memory)."""
 
 
 class TamperEvidentLog:
@@ -55,7 +68,7 @@ class TamperEvidentLog:
             start = page[-1].leaf_index + 1
 
     def records(self) -> Iterator[StoredRecord]:
-        after = 0
+        after = None  # from the lowest position, zero or negative ones included
         while page := self.recorder.select_records(after, PAGE):
             yield from page
             after = page[-1].position
@@ -91,9 +104,31 @@ class TamperEvidentLog:
             sink.write(note, checkpoint)
         return checkpoint, note
 
-    def audit(self, verifier: Verifier, outside_notes: Sequence[tuple[str, str]] = ()
-              ) -> AuditReport:
-        """Recompute everything; ``outside_notes`` are (source, note) from outside the store."""
+    def audit(self, verifier: Verifier, outside_notes: Sequence[tuple[str, str]] = (),
+              workers: int | None = None) -> AuditReport:
+        """Recompute everything; ``outside_notes`` are (source, note) from outside the store.
+
+        The leaves are first scanned in parallel (``workers`` processes, default one per core)
+        for a yes-or-no answer; only when that finds something does the whole log go through
+        :func:`events.audit.audit`, which names every problem and its position.
+        """
+        roots, bad = self._signed_roots(verifier, outside_notes)
+        scanner = self.recorder.range_scanner()
+        if scanner is not None:
+            scan = scan_log(scanner, self.size(), workers)
+            if scan.clean:
+                report = AuditReport(events=scan.size, leaves=scan.size,
+                                     checkpoints=len(roots))
+                report.findings.extend(check_roots(scan.tree, roots))
+                report.findings.extend(bad)
+                return report
+        report = audit(self.records(), self.leaves(), roots)
+        report.findings.extend(bad)
+        return report
+
+    def _signed_roots(self, verifier: Verifier, outside_notes: Sequence[tuple[str, str]]
+                      ) -> tuple[list[SignedRoot], list[Finding]]:
+        """The roots vouched for by validly signed checkpoints, and a finding for each other."""
         notes = [("the store", note) for note in self.recorder.select_checkpoints()]
         roots: list[SignedRoot] = []
         bad: list[Finding] = []
@@ -107,6 +142,4 @@ class TamperEvidentLog:
             roots.append(SignedRoot(checkpoint.size, checkpoint.root,
                                     f"{source} (size {checkpoint.size}, "
                                     f"{checkpoint.time.isoformat()})"))
-        report = audit(self.records(), self.leaves(), roots)
-        report.findings.extend(bad)
-        return report
+        return roots, bad

@@ -81,6 +81,27 @@ class MerkleTree:
         self._levels: list[bytearray] = [bytearray()]
         self.extend(leaf_hashes)
 
+    @classmethod
+    def concatenate(cls, trees: Iterable[MerkleTree]) -> MerkleTree:
+        """The tree over the leaves of ``trees``, in order, reusing the subtrees they hold.
+
+        Level ``k`` of a part is level ``k`` of the whole wherever the part starts at a multiple
+        of ``2**k``; so when every part but the last has a size divisible by ``2**k`` (ranges
+        cut at such multiples, as parallel verification cuts them), levels up to ``k`` are
+        joined as they are and only the few nodes above are hashed. Any parts are accepted:
+        with odd sizes fewer levels are reused and more are hashed again.
+        """
+        parts = [tree for tree in trees if tree.size]
+        whole = cls()
+        if not parts:
+            return whole
+        keep = min([(t.size & -t.size).bit_length() - 1 for t in parts[:-1]],
+                   default=len(parts[-1]._levels) - 1)
+        whole._levels = [bytearray(b"".join([t._levels[k] for t in parts if k < len(t._levels)]))
+                         for k in range(keep + 1)]
+        whole._complete_from(keep)
+        return whole
+
     # -- growing --------------------------------------------------------------------------
 
     def append(self, leaf: bytes) -> None:

@@ -14,6 +14,7 @@ from psycopg.sql import SQL, Identifier
 
 from events.audit import StoredLeaf, StoredRecord
 from events.leaves import checkpoints_table, leaf_rows, leaves_table
+from events.range_scan_postgres import PostgresRangeScanner
 
 
 class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -45,10 +46,14 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
             "ON CONFLICT (tree_size) DO NOTHING").format(*notes)
         self.select_checkpoints_statement = SQL(
             "SELECT note FROM {}.{} ORDER BY tree_size").format(*notes)
+        events = (Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        records = ("SELECT notification_id, originator_id, originator_version, topic, state "
+                   "FROM {}.{} ")
+        self.select_first_records_statement = SQL(
+            records + "ORDER BY notification_id LIMIT %s").format(*events)
         self.select_records_statement = SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state "
-            "FROM {}.{} WHERE notification_id > %s ORDER BY notification_id LIMIT %s").format(
-            Identifier(self.datastore.schema), Identifier(self.events_table_name))
+            records + "WHERE notification_id > %s ORDER BY notification_id LIMIT %s").format(
+            *events)
         self.next_leaf_statement = SQL(
             "SELECT COALESCE(MAX(leaf_index), -1) + 1 AS next FROM {}.{}").format(*table)
         self.insert_leaves_statement = SQL("INSERT INTO {}.{} VALUES (%s, %s, %s)").format(
@@ -89,10 +94,24 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
             return int(row["next"]) if row else 0
 
-    def select_records(self, after: int, limit: int) -> list[StoredRecord]:
-        """Raw rows after position ``after`` (ids as hex, as the canonical record has them)."""
+    def select_records(self, after: int | None, limit: int) -> list[StoredRecord]:
+        """Raw rows after position ``after`` (from the first with None), ids as hex, as the
+        canonical record has them."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.select_records_statement, (after, limit))
+            if after is None:
+                curs.execute(self.select_first_records_statement, (limit,))
+            else:
+                curs.execute(self.select_records_statement, (after, limit))
             return [StoredRecord(row["notification_id"], row["originator_id"].hex,
                                  row["originator_version"], row["topic"], bytes(row["state"]))
                     for row in curs.fetchall()]
+
+    def range_scanner(self) -> PostgresRangeScanner:
+        """Connection settings for verification workers, as the pool connects."""
+        pool = self.datastore.pool
+        kwargs = pool.kwargs() if callable(pool.kwargs) else pool.kwargs or {}
+        settings = {k: v for k, v in kwargs.items() if k != "row_factory"}
+        if pool.get_password_func is not None:
+            settings["password"] = pool.get_password_func()
+        return PostgresRangeScanner(settings, self.datastore.schema, self.events_table_name,
+                                    self.leaves_table_name)

@@ -10,6 +10,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from events.audit import StoredLeaf, StoredRecord
 from events.leaves import checkpoints_table, leaf_hashes, leaves_table
+from events.range_scan import SQLiteRangeScanner
 
 
 class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -31,9 +32,10 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self.insert_checkpoint_statement = (
             f"INSERT OR IGNORE INTO {notes} (tree_size, note) VALUES (?, ?)")
         self.select_checkpoints_statement = f"SELECT note FROM {notes} ORDER BY tree_size"
-        self.select_records_statement = (
-            f"SELECT rowid, originator_id, originator_version, topic, state "
-            f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?")
+        records = (f"SELECT rowid, originator_id, originator_version, topic, state "
+                   f"FROM {self.events_table_name} ")
+        self.select_first_records_statement = f"{records} ORDER BY rowid LIMIT ?"
+        self.select_records_statement = f"{records} WHERE rowid > ? ORDER BY rowid LIMIT ?"
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -76,9 +78,19 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             c.execute(self.next_leaf_statement)
             return int(c.fetchone()[0])
 
-    def select_records(self, after: int, limit: int) -> list[StoredRecord]:
-        """Raw rows after position ``after``: verification reads millions, so no conversion
-        (SQLite keeps a UUID as the 32 hex digits the canonical record uses)."""
+    def select_records(self, after: int | None, limit: int) -> list[StoredRecord]:
+        """Raw rows after position ``after`` (from the first with None), with no conversion:
+        SQLite keeps a UUID as the 32 hex digits the canonical record uses."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute(self.select_records_statement, (after, limit))
+            if after is None:
+                c.execute(self.select_first_records_statement, (limit,))
+            else:
+                c.execute(self.select_records_statement, (after, limit))
             return [StoredRecord(*row) for row in c.fetchall()]
+
+    def range_scanner(self) -> SQLiteRangeScanner | None:
+        """Read-only access to the same file for verification workers (none in memory)."""
+        pool = self.datastore.pool
+        if pool.is_sqlite_memory_mode or pool.db_name.startswith("file:"):
+            return None
+        return SQLiteRangeScanner(pool.db_name, self.events_table_name, self.leaves_table_name)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import pytest
@@ -20,7 +20,8 @@ import pytest
 from events.checkpointer import Checkpointer
 from events.checkpoints import CheckpointPolicy
 from events.keys import generate_keypair, load_signer, load_verifier
-from events.log import TamperEvidentLog
+from events.log import HashingRecorder, TamperEvidentLog
+from events.parallel_verify import scan_log
 from events.records import record_leaf_hash
 from tests.cast import Cast, cast_from
 from tests.conftest import ManualClock
@@ -107,6 +108,14 @@ def insert_a_forged_event(db: Database, target: int) -> None:
                   "VALUES (?, ?, ?, ?)", (originator, version + 1000, topic, forged))
 
 
+def slip_in_an_event_before_the_first(db: Database, target: int) -> None:
+    """An event at position 0, below every leaf (both stores accept an explicit position)."""
+    _, originator, version, topic, state = db.rows()[target]
+    with db.cursor() as c:
+        c.execute(f"INSERT INTO {db.events} ({db.id}, originator_id, originator_version, topic, "
+                  "state) VALUES (0, ?, ?, ?, ?)", (originator, version + 2000, topic, state))
+
+
 def rebuild_consistently(db: Database, target: int) -> None:
     """Change a record, then recompute every leaf so records and leaves agree again."""
     flip_a_byte(db, target)
@@ -123,6 +132,7 @@ DRILLS: dict[str, tuple[Callable[[Database, int], None], str]] = {
     "a row deleted": (delete_a_row, "missing"),
     "two rows swapped": (swap_two_rows, "reordered"),
     "a forged event inserted": (insert_a_forged_event, "inserted"),
+    "an event slipped in before the first": (slip_in_an_event_before_the_first, "inserted"),
     "rebuilt consistently without the key": (rebuild_consistently, "checkpoint"),
 }
 
@@ -169,6 +179,23 @@ def test_tampering_is_detected_and_located(
     if kind in ("changed", "missing", "reordered"):
         assert report.first is not None
         assert report.first.position == position
+
+
+@pytest.mark.parametrize("drill", DRILLS, ids=list(DRILLS))
+def test_the_parallel_scan_is_clean_only_when_every_leaf_is(
+        logged: tuple[TamperEvidentLog, Path, Database], drill: str) -> None:
+    """GIVEN the log's leaves scanned as three ranges, two in forked workers, THEN the scan is
+    clean and gives the stored tree; AFTER a drill it is clean only when records and leaves
+    still agree (a consistent rebuild, which the signed roots catch instead)."""
+    log, _, db = logged
+    scanner = cast(HashingRecorder, log.recorder).range_scanner()
+    assert scanner is not None
+    untouched = scan_log(scanner, log.size(), workers=3, align=1)
+    assert untouched.clean
+    assert untouched.tree.root() == log.tree().root()
+    tamper, kind = DRILLS[drill]
+    tamper(db, 4)
+    assert scan_log(scanner, log.size(), workers=3, align=1).clean is (kind == "checkpoint")
 
 
 def test_cli_verify_exits_1_naming_the_first_bad_position(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,30 @@ def test_appending_one_at_a_time_equals_building_at_once_and_keeps_old_roots() -
     assert grown.size == 69
     assert [grown.root(size) for size in SIZES] == roots  # append-only: history is unchanged
     assert grown.leaf(66) == SMALL_LEAVES[2]
+
+
+@pytest.mark.parametrize("cuts", [
+    (),  # one part
+    (16, 32, 48),  # aligned cuts, as parallel verification makes them
+    (32,), (0, 0, 64), (1, 2, 3), (5, 37), (7, 8, 9, 63),  # any cuts at all
+])
+def test_trees_of_consecutive_ranges_concatenate_to_the_whole(cuts: tuple[int, ...]) -> None:
+    """GIVEN the 64 leaves cut into ranges WHEN each range's tree is built on its own and the
+    trees are concatenated THEN every root and proof is that of the tree built at once."""
+    bounds = [0, *cuts, SMALL.size]
+    parts = [MerkleTree(SMALL_LEAVES[a:b]) for a, b in itertools.pairwise(bounds)]
+    whole = MerkleTree.concatenate(parts)
+    assert whole.size == SMALL.size
+    assert [whole.root(size) for size in SIZES] == [SMALL.root(size) for size in SIZES]
+    assert all(whole.inclusion_proof(i, 64) == SMALL.inclusion_proof(i, 64) for i in range(64))
+    assert whole.consistency_proof(13, 64) == SMALL.consistency_proof(13, 64)
+    whole.append(SMALL_LEAVES[0])  # and it grows like any other tree
+    assert whole.root() == MerkleTree([*SMALL_LEAVES, SMALL_LEAVES[0]]).root()
+
+
+def test_concatenating_nothing_gives_the_empty_tree() -> None:
+    assert MerkleTree.concatenate([]).root() == EMPTY_ROOT
+    assert MerkleTree.concatenate([MerkleTree(), MerkleTree()]).size == 0
 
 
 @pytest.mark.parametrize(("call", "error", "problem"), [

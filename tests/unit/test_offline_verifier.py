@@ -49,8 +49,8 @@ class MemoryRecorder:
         self.rows.append(record)
         self.leaf_rows.append(StoredLeaf(len(self.leaf_rows), position, record.leaf()))
 
-    def select_records(self, after: int, limit: int) -> list[StoredRecord]:
-        return [r for r in self.rows if r.position > after][:limit]
+    def select_records(self, after: int | None, limit: int) -> list[StoredRecord]:
+        return [r for r in self.rows if after is None or r.position > after][:limit]
 
     def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]:
         return [leaf for leaf in self.leaf_rows if leaf.leaf_index >= start][:limit]
