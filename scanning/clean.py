@@ -26,6 +26,11 @@ ANALYSIS_DPI = 100
 INK_LEVEL = 170
 # Ink runs straight for longer than this (0.4 inch, 1 cm) only in rules and underlines.
 RULE_INCHES = 0.4
+# A pixel whose channels differ by more than this is coloured ink (seal, signature, stamp),
+# unless it is dark in every channel (black print under the seal).
+COLOUR_INK = 60
+# Paper lit less than this share of the page's typical paper is in a shadow, not readable.
+SHADOW = 0.5
 # Pages scanned coarser than this are enlarged for Tesseract, which reads small x-heights badly.
 OCR_MIN_DPI = 200
 # When the file gives no resolution, assume an A4 page filled the scan.
@@ -36,8 +41,9 @@ A4_LONG_INCHES = 11.69
 class CleanPage:
     """A page made ready for OCR and for people, with what clean-up found about it.
 
-    ``straight`` (BGR) and ``binary`` (0 ink / 255 paper) share one geometry at ``ocr_dpi``, so
-    word boxes found on ``binary`` place the PDF's text layer on ``straight``.
+    ``binary`` is the OCR copy: thresholded, so paper is exactly 255, with ink keeping its grey
+    edge values. ``straight`` (BGR) and ``binary`` share one geometry at ``ocr_dpi``, so word
+    boxes found on ``binary`` place the PDF's text layer on ``straight``.
     """
 
     page: Page
@@ -74,12 +80,18 @@ def clean(page: Page) -> CleanPage:
     dpi = effective_dpi(page)
     pixels = page.pixels
     blue, green, red = cv2.split(pixels)
-    text_grey = cv2.max(cv2.max(blue, green), red)  # colour inks (seals, signatures) vanish
+    text_grey = cv2.max(cv2.max(blue, green), red)  # red and blue inks turn light...
     all_grey = cv2.min(cv2.min(blue, green), red)  # every mark counts, whatever its colour
+    colour = cv2.subtract(text_grey, all_grey)
+    text_grey[(colour > COLOUR_INK) & (text_grey > 100)] = 255  # ...and then paper
     background = _background(all_grey, dpi)
     flat_all = _divide(all_grey, background)
     blank = is_blank(flat_all, dpi)
-    flat_text = _divide(text_grey, _background(text_grey, dpi))
+    text_paper = _background(text_grey, dpi)
+    flat_text = _divide(text_grey, text_paper)
+    # Deep shadow (the lid's edge, a book's gutter): too little light left to tell ink from
+    # noise, and dividing it out would turn the noise into letters.
+    flat_text[text_paper < SHADOW * float(np.median(text_paper[::8, ::8]))] = 255
     scale = ANALYSIS_DPI / dpi
     small = cv2.resize(flat_text, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     geometry = find_geometry(small < INK_LEVEL) if not blank else None
@@ -93,6 +105,9 @@ def clean(page: Page) -> CleanPage:
     straight, flat = straight[crop], flat[crop]
     _, binary = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     binary = _erase_rules(binary, ocr_dpi)
+    # Paper is made pure white; ink keeps its grey edges, which Tesseract's LSTM reads better
+    # than hard black-and-white (diacritics on 200 dpi pages above all).
+    binary = np.where(binary == 255, 255, flat).astype(np.uint8)
     quality = assess(page.dpi, all_grey, background, dpi)
     return CleanPage(page=page, straight=straight, binary=binary, ocr_dpi=ocr_dpi,
                      rotation=rotation, skew=skew, blank=blank, quality=quality)

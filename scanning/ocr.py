@@ -21,7 +21,9 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-LANGUAGES = "vie+eng"
+# Tesseract's Vietnamese model alone: on the generated corpus ``vie+eng`` lost diacritics
+# ("Văn" read "Van") and table words, ~1 point of word recall (docs/DESIGN-NOTES.md).
+LANGUAGES = "vie"
 DEFAULT_TIMEOUT = 120.0
 # Below this mean confidence the page is read again turned 180°: an upside-down page read the
 # wrong way scores far lower (40-60, figures included) than the worst page read right (~88).
