@@ -7,13 +7,15 @@ and shares its datastore (same database, same connection pool).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from datetime import date
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder
 
 from tracker.application import CustodyApplication
 from tracker.cloudevents import DossierFacts, Fact
+from tracker.projections import queues, report, status
 from tracker.projections.follower import Follower
 from tracker.projections.projector import Projector, check_history
 from tracker.projections.store import ViewStore
@@ -21,19 +23,40 @@ from tracker.projections.store import ViewStore
 
 @dataclass
 class Views:
+    """Reads answer from the view tables. With ``follow`` (no Kafka configured) each read first
+    catches the views up in-process, so a person sees their own writes; with Kafka the views
+    are as fresh as the ``hoso project --from-kafka`` consumers keep them."""
+
     app: CustodyApplication
     store: ViewStore
     facts: DossierFacts
     projector: Projector
     follower: Follower
+    follow: bool = True
 
     def catch_up(self) -> int:
-        """Bring the views up to the end of the log (read commands call this first)."""
+        """Bring the views up to the end of the log."""
         self.app.province()  # refuses clearly when the store was never initialised
         return self.follower.catch_up()
 
-    def history(self, dossier_id: UUID, after: int, upto: int) -> list[Fact]:
-        return dossier_history(self.app.recorder, self.facts, dossier_id, after, upto)
+    def _fresh(self) -> None:
+        if self.follow:
+            self.catch_up()
+        else:
+            self.app.province()
+
+    def status(self, code: str) -> dict[str, Any]:
+        self._fresh()
+        return status.dossier_status(self.store, code, self.app.clock())
+
+    def queue(self, who: str) -> dict[str, Any]:
+        self._fresh()
+        return queues.queue(self.store, self.app.province(), who, self.app.clock())
+
+    def report(self, start: date, end: date, office: str | None = None,
+               by: str = "office") -> dict[str, Any]:
+        self._fresh()
+        return report.report(self.store, self.app.province(), start, end, office, by)
 
 
 def dossier_history(recorder: ApplicationRecorder, facts: DossierFacts, dossier_id: UUID,
@@ -58,7 +81,7 @@ def view_store(app: CustodyApplication) -> ViewStore:
     return cast(ViewStore, PostgresViewStore(datastore))
 
 
-def open_views(app: CustodyApplication, batch_size: int = 1000) -> Views:
+def open_views(app: CustodyApplication, follow: bool = True, batch_size: int = 1000) -> Views:
     store = view_store(app)
     facts = DossierFacts.of(app.recorder, app.mapper)
 
@@ -67,4 +90,4 @@ def open_views(app: CustodyApplication, batch_size: int = 1000) -> Views:
 
     projector = Projector(store, history)
     follower = Follower(app.recorder, facts, projector, batch_size)
-    return Views(app, store, facts, projector, follower)
+    return Views(app, store, facts, projector, follower, follow)

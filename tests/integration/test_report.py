@@ -1,0 +1,106 @@
+"""The provincial report against figures worked out by hand from tests/month.py's plan.
+
+GIVEN the month of 200 dossiers (180 received 2–13 March 2026, 20 in late February) driven
+through the real application, WHEN the report is asked for March, February or one day, by
+office, level or field, through the views or the ``hoso report`` command, THEN every figure is
+the one computed by hand below from the plan table (A = commune office, land procedure;
+B = district office, business registration).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from tests.hoso_cli import Hoso
+from tests.month import A, B, run_month
+from tracker.projections.views import open_views
+
+ZERO = dict.fromkeys(("received", "resolved_early", "resolved_on_time", "resolved_overdue",
+                      "in_progress", "rejected", "cancelled", "paused",
+                      "supplements_requested", "digitised", "fees_vnd"), 0)
+# March 2026, worked out from PLAN (see the module docstring of tests/month.py):
+# A received 20+15+10+5+3+4+6+5+23 = 91, B 20+15+10+5+2+4+6+5+22 = 89;
+# early: A 20 + 10 February dossiers resolved in March, B 20; on time: 15 + 6 after a
+# supplement each; in progress at 31 March: A 5 paused + 23 open + 10 February open, B 5 + 22;
+# digitised: the early and on-time March dossiers; fees: every March receipt, A 50,000 VND and
+# B 100,000 VND each.
+MARCH_A = {**ZERO, "received": 91, "resolved_early": 30, "resolved_on_time": 21,
+           "resolved_overdue": 10, "in_progress": 38, "rejected": 8, "cancelled": 4,
+           "paused": 5, "supplements_requested": 6, "digitised": 35, "fees_vnd": 4_550_000}
+MARCH_B = {**ZERO, "received": 89, "resolved_early": 20, "resolved_on_time": 21,
+           "resolved_overdue": 10, "in_progress": 27, "rejected": 7, "cancelled": 4,
+           "paused": 5, "supplements_requested": 6, "digitised": 35, "fees_vnd": 8_900_000}
+MARCH = {**ZERO, "received": 180, "resolved_early": 50, "resolved_on_time": 42,
+         "resolved_overdue": 20, "in_progress": 65, "rejected": 15, "cancelled": 8,
+         "paused": 10, "supplements_requested": 12, "digitised": 70, "fees_vnd": 13_450_000}
+REASONS = {"A": ({"hồ sơ không hợp lệ": 5, "không đủ điều kiện": 3},
+                 {"công dân rút hồ sơ": 4}),
+           "B": ({"hồ sơ không hợp lệ": 5, "không đủ điều kiện": 2},
+                 {"công dân rút hồ sơ": 4})}
+
+
+def figures(row: dict) -> dict:
+    return {k: row[k] for k in ZERO}
+
+
+def test_a_month_of_dossiers_gives_the_hand_computed_report(custody, clock, store_env):
+    run_month(custody, clock)
+    views = open_views(custody)
+    march = views.report(date(2026, 3, 1), date(2026, 3, 31))
+    assert march["totals"] == MARCH
+    by_office = {row["office"]: row for row in march["rows"]}
+    assert set(by_office) == {A.office, B.office}
+    for desk, expected, name in ((A, MARCH_A, "A"), (B, MARCH_B, "B")):
+        row = by_office[desk.office]
+        assert figures(row) == expected
+        assert (row["rejected_by_reason"], row["cancelled_by_reason"]) == REASONS[name]
+        assert row["digitisation_rate"] == round(35 / expected["received"], 4)
+    by_level = {row["level"]: figures(row)
+                for row in views.report(date(2026, 3, 1), date(2026, 3, 31), by="level")["rows"]}
+    assert by_level == {"commune": MARCH_A, "district": MARCH_B}
+    by_field = {row["field"]: figures(row)
+                for row in views.report(date(2026, 3, 1), date(2026, 3, 31), by="field")["rows"]}
+    assert by_field == {"land": MARCH_A, "business_registration": MARCH_B}
+    only_b = views.report(date(2026, 3, 1), date(2026, 3, 31), office=B.office)
+    assert only_b["totals"] == MARCH_B
+    # February: the 20 late-February receipts at A, all still open at its end
+    february = views.report(date(2026, 2, 1), date(2026, 2, 28))["totals"]
+    assert february == {**ZERO, "received": 20, "in_progress": 20, "fees_vnd": 1_000_000}
+    # one day: the 180 March receipts are spread evenly over ten working days
+    assert views.report(date(2026, 3, 2), date(2026, 3, 2))["totals"]["received"] == 18
+
+    hoso = Hoso(store_env)
+    cli = hoso.ok("report", "--from", "2026-03-01", "--to", "2026-03-31")
+    assert cli == march
+    lines = hoso("report", "--from", "2026-03-01", "--to", "2026-03-31", "--by", "level",
+                 "--csv").stdout.splitlines()
+    assert lines[0].startswith("level,received,resolved_early")
+    assert lines[1].startswith("commune,91,30,21,10,38,8,4,5,6,35,4550000,")
+    assert lines[-1].startswith("total,180,50,42,20,65,15,8,10,12,70,13450000,")
+
+
+def test_days_are_vietnamese_calendar_days(custody, clock):
+    """06:30 on 2 March in Hà Nội is still 1 March in UTC: it counts on 2 March."""
+    clock.now = datetime.fromisoformat("2026-03-02T06:30:00+07:00")
+    custody.receive(office=A.office, procedure=A.procedure, applicant_name="Lê Thị Bình",
+                    applicant_id="035190000002", actor=A.receiver, components=A.components)
+    views = open_views(custody)
+    assert views.report(date(2026, 3, 2), date(2026, 3, 2))["totals"]["received"] == 1
+    assert views.report(date(2026, 3, 1), date(2026, 3, 1))["totals"]["received"] == 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--from", "2026-03-31", "--to", "2026-03-01"), "before --from"),
+    (("--from", "2026-02-30", "--to", "2026-03-01"), "is not a date"),
+    (("--from", "2026-03-01", "--to", "2026-03-31", "--office", "000.99.99.H40"),
+     "unknown office"),
+    (("--from", "2026-03-01", "--to", "2026-03-31", "--by", "district"), "--by must be"),
+])
+def test_bad_report_requests_exit_2_with_one_line(custody, store_env, args, message):
+    result = Hoso(store_env)("report", *args)
+    assert result.code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert message in result.stderr

@@ -1,0 +1,143 @@
+"""Commands over the projected views: office and courier queues, the provincial report, and
+``hoso project`` (rebuild now; the Kafka consumer joins the same group)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import click
+
+from tracker.cli.context import application
+from tracker.cli.output import emit, json_option, table
+from tracker.domain.errors import BadInput
+from tracker.projections.rebuild import events_to_rebuild, rebuild
+from tracker.projections.report import GROUPINGS, csv_rows
+from tracker.projections.store import VIEW_NAMES
+from tracker.projections.views import Views, open_views
+from tracker.settings import Settings
+from tracker.timeparse import parse_date
+
+
+def views() -> Views:
+    """The views of this invocation's store; followed in-process unless Kafka feeds them."""
+    state: dict[str, Any] = click.get_current_context().find_root().ensure_object(dict)
+    if "views" not in state:
+        follow = Settings.from_environ().kafka_bootstrap is None
+        state["views"] = open_views(application(), follow=follow)
+    found: Views = state["views"]
+    return found
+
+
+@click.command()
+@click.argument("who", metavar="OFFICE|ACTOR")
+@json_option
+def queue(who: str) -> None:
+    """What an office or a person holds now, what is on its way, what is due and overdue."""
+    document = views().queue(who)
+    emit(document, lambda: _queue_lines(document))
+
+
+def _queue_lines(document: dict[str, Any]) -> Iterable[str]:
+    holder = document["holder"]
+    yield f"{holder['id']}  {holder['name']}"
+    columns = ["code", "stage", "due", "flags"]
+    for title in ("holds", "incoming", "sent"):
+        items = document[title]
+        if not items:
+            continue
+        yield f"{title} ({len(items)}):"
+        rows = [{**i, "flags": _flags(i)} for i in items]
+        yield from ("  " + line for line in table(rows, columns))
+    yield (f"due today: {len(document['due_today'])}  overdue: {len(document['overdue'])}  "
+           f"late in transit: {len(document['late_in_transit'])}")
+
+
+def _flags(item: dict[str, Any]) -> str:
+    flags = []
+    if item["overdue"]:
+        flags.append("OVERDUE")
+    if item["in_transit"]:
+        flags.append(f"in transit to {item['to_office']} since {item['in_transit_since']}")
+    if item["late_in_transit"]:
+        flags.append("LATE IN TRANSIT")
+    if item["clock_stopped"]:
+        flags.append(item["clock_stopped"])
+    return ", ".join(flags)
+
+
+@click.command()
+@click.option("--from", "start", required=True, metavar="DATE", help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, metavar="DATE", help="Last day (included).")
+@click.option("--office", help="Only dossiers received at this office.")
+@click.option("--by", "by", default="office", show_default=True,
+              help=f"Group rows by {', '.join(GROUPINGS)}.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV: one row per group, then totals.")
+@json_option
+def report(start: str, end: str, office: str | None, by: str, as_csv: bool) -> None:
+    """The provincial report for the days --from..--to (Asia/Ho_Chi_Minh, both included)."""
+    first, last = parse_date(start, "--from"), parse_date(end, "--to")
+    if by not in GROUPINGS:
+        raise BadInput(f"--by must be one of {', '.join(GROUPINGS)}, not {by!r}")
+    document = views().report(first, last, office, by)
+    if as_csv:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(csv_rows(document, by))
+        click.echo(out.getvalue(), nl=False)
+        return
+    emit(document, lambda: _report_lines(document, by))
+
+
+def _report_lines(document: dict[str, Any], by: str) -> Iterable[str]:
+    short = ["received", "resolved_early", "resolved_on_time", "resolved_overdue",
+             "in_progress", "rejected", "cancelled", "digitised", "fees_vnd"]
+    rows = [*document["rows"], {by: "TOTAL", **document["totals"]}]
+    yield from table(rows, [by, *short])
+    for row in document["rows"]:
+        for kind in ("rejected", "cancelled"):
+            for reason, n in row[f"{kind}_by_reason"].items():
+                yield f"{row[by]}: {kind} {n} × {reason}"
+
+
+@click.group()
+def project() -> None:
+    """Projected views: rebuild them from the log."""
+
+
+@project.command(name="rebuild")
+@click.argument("view", required=False, type=click.Choice(VIEW_NAMES))
+@click.option("--batch-size", type=click.IntRange(100, 100_000), default=5000,
+              show_default=True, help="Stored events per transaction.")
+@json_option
+def rebuild_command(view: str | None, batch_size: int) -> None:
+    """Clear VIEW (default: all) and fold the whole log into it again."""
+    the_views = views()
+    the_views.app.province()  # refuses clearly when the store was never initialised
+    names = _tables_of(view)
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("rebuilding views", total=events_to_rebuild(the_views))
+            done = rebuild(the_views, names, batch_size,
+                           lambda n: bar.advance(task, n))
+    else:
+        done = rebuild(the_views, names, batch_size)
+    document = {"views": list(done.views), "events": done.events, "applied": done.applied}
+    emit(document, lambda: [f"rebuilt {', '.join(done.views)}: {done.applied} dossier events "
+                            f"from {done.events} stored events"])
+
+
+def _tables_of(view: str | None) -> tuple[str, ...]:
+    """``status`` and ``queues`` read one table: rebuilding either rebuilds both."""
+    if view is None:
+        return VIEW_NAMES
+    if view in ("status", "queues"):
+        return ("status", "queues")
+    return ("report",)
+
+
+COMMANDS = [queue, report, project]
