@@ -10,6 +10,7 @@ import click
 
 from tracker.cli.context import application
 from tracker.cli.output import emit, json_option, status_lines
+from tracker.cli.projections import views
 from tracker.domain.calendar import LOCAL_TZ
 from tracker.timeparse import parse_date, parse_moment
 
@@ -164,7 +165,7 @@ def digitise(code: str, by: str, pages: tuple[str, ...], pdf_key: str | None,
 @json_option
 def status(code: str) -> None:
     """Where the dossier is, who holds it, and how it stands against its due date."""
-    show(application().status(code))
+    show(views().status(code))  # the status view, caught up with the log first
 
 
 @click.command()
