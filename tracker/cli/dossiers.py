@@ -63,13 +63,16 @@ def receive(office: str, procedure: str, applicant_name: str, applicant_id: str,
 @click.option("--to", "to_person", metavar="STAFF", help="A person who carries it instead.")
 @click.option("--to-office", required=True, help="The destination office code.")
 @click.option("--manifest", help="Bag manifest number, when handed over in a bag.")
+@click.option("--pages", "pages_counted", type=int, metavar="N",
+              help="Sheets counted at the handover; refused unless it matches the last scan.")
 @device_option
 @json_option
 def handover(code: str, by: str, courier: str | None, to_person: str | None, to_office: str,
-             manifest: str | None, device: str | None) -> None:
+             manifest: str | None, pages_counted: int | None, device: str | None) -> None:
     """Release a dossier to a courier (or a person) bound for another office."""
     show(application().hand_over(code, by, to_office, courier=courier, to_person=to_person,
-                                 manifest=manifest, device=device))
+                                 manifest=manifest, device=device,
+                                 pages_counted=pages_counted))
 
 
 @click.command()

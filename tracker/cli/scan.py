@@ -14,31 +14,31 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from scanning.acquire import ScannerSettings, WatchedFolder, from_files, from_scanner
-from scanning.barcodes import read_barcodes
-from scanning.errors import BadPage, ScanningError
-from scanning.images import load_pages
-from scanning.ocr import OcrSettings
-from scanning.station import BatchReport, Progress, RecordRefused, Station, TrackerPort
-from scanning.tracker_http import HttpTracker
-from tracker.bootstrap import station_store
 from tracker.cli.context import application
 from tracker.cli.output import emit, json_option, to_json, wants_json
-from tracker.cover_sheet import cover_sheet_pdf
 from tracker.domain.errors import BadInput, UnknownReference
 from tracker.settings import Settings
-from tracker.station_link import InProcessTracker
+
+if TYPE_CHECKING:
+    from scanning.station import BatchReport, Progress, Station, TrackerPort
+
+# The image libraries (OpenCV, zxing-cpp, Tesseract's wrapper, reportlab) are imported inside
+# the commands that use them: at module level they would add half a second to every ``hoso``.
 
 
 def tracker_link(settings: Settings) -> TrackerPort:
     if settings.tracker_url is None:
+        from tracker.station_link import InProcessTracker
+
         return InProcessTracker(application())
     if not settings.station_token:
         raise BadInput("HOSO_TRACKER_URL needs HOSO_STATION_TOKEN")
+    from scanning.tracker_http import HttpTracker
+
     return HttpTracker(settings.tracker_url, settings.station_token)
 
 
@@ -90,6 +90,11 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
          watch: Path | None, settle: float, once: bool, station: str, operator: str,
          dossier: str | None, jobs: int, ocr_timeout: float) -> None:
     """Scan a batch: split it at cover sheets, clean, OCR, store, and record each dossier."""
+    from scanning.acquire import ScannerSettings, WatchedFolder, from_files, from_scanner
+    from scanning.ocr import OcrSettings
+    from scanning.station import Station
+    from tracker.bootstrap import station_store
+
     if sum([bool(files), device is not None, watch is not None]) != 1:
         raise BadInput("scan needs exactly one of FILES…, --device DEV or --watch DIR")
     settings = Settings.from_environ()
@@ -99,7 +104,7 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
     with progress_bar(not wants_json()) as progress:
         if watch is not None:
             folder = WatchedFolder(watch, settle=settle)
-            for batch in folder.watch(stop_after_idle=max(settle, 1.0) * 2 if once else None):
+            for batch in folder.watch(stop_after_idle=max(settle * 2, 0.5) if once else None):
                 report = _run(worker, batch, dossier, progress)
                 for path, outcome in report.file_outcomes.items():
                     folder.finish(path, outcome)
@@ -127,6 +132,9 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
 
 def _run(worker: Station, files: list[Path], dossier: str | None,
          progress: Progress | None) -> BatchReport:
+    from scanning.errors import ScanningError
+    from scanning.station import RecordRefused
+
     try:
         return worker.process(files, assign_to=dossier, progress=progress)
     except RecordRefused as error:
@@ -167,6 +175,10 @@ def barcode() -> None:
 @json_option
 def read(images: tuple[Path, ...]) -> None:
     """Decode the Code 128 and QR symbols on each image (every page of a multi-page file)."""
+    from scanning.barcodes import read_barcodes
+    from scanning.errors import BadPage
+    from scanning.images import load_pages
+
     rows: list[dict[str, Any]] = []
     bad: list[str] = []
     for path in images:
@@ -215,6 +227,8 @@ def search(query: str | None, office: str | None, limit: int, reindex: bool) -> 
 @json_option
 def cover(code: str, out: Path) -> None:
     """Print the cover sheet (Code 128 + QR) that goes on top of the dossier when scanned."""
+    from tracker.cover_sheet import cover_sheet_pdf
+
     pdf = cover_sheet_pdf(application().status(code))
     out.write_bytes(pdf)
     emit({"code": code, "file": str(out), "size": len(pdf)}, lambda: [str(out)])

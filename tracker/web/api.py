@@ -55,6 +55,9 @@ class Body:
             raise BadInput(f"{name!r} must be a list of strings")
         return value
 
+    def optional_integer(self, name: str) -> int | None:
+        return None if self.data.get(name) is None else self.integer(name)
+
     def integer(self, name: str) -> int:
         value = self.data.get(name)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -119,7 +122,7 @@ def act(code: str, action: str) -> Response:
         "handover": lambda: app.hand_over(
             code, by, body.required("to_office"), courier=body.optional("courier"),
             to_person=body.optional("to"), manifest=body.optional("manifest"),
-            device=device),
+            device=device, pages_counted=body.optional_integer("pages")),
         "accept": lambda: app.accept(code, by, body.required("office"), device=device),
         "request-supplement": lambda: app.request_supplement(
             code, by, body.required("reason"), device=device),

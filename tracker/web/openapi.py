@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from tracker.web.station import station_paths
+
 blueprint = Blueprint("openapi", __name__)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -36,7 +38,8 @@ CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "stri
         "description": "<office code>-<yymmdd>-<NNNN>"}
 ACTIONS: dict[str, dict[str, Any]] = {
     "handover": _body(["by", "to_office"], by="string", courier="string", to="string",
-                      to_office="string", manifest="string", device="string"),
+                      to_office="string", manifest="string", device="string",
+                      pages="integer"),
     "accept": _body(["by", "office"], by="string", office="string", device="string"),
     "request-supplement": _body(["by", "reason"], by="string", reason="string"),
     "supplement-received": _body(["by"], by="string"),
@@ -78,12 +81,14 @@ def spec() -> dict[str, Any]:
     for listing in ("offices", "staff", "procedures"):
         paths[f"/{listing}"] = {"get": {"summary": f"List {listing}", "responses": _answers(
             {"type": "array", "items": {"type": "object"}})}}
+    paths.update(station_paths(_answers, ERROR))  # the scanning station's routes (issue 7)
     return {
         "openapi": "3.1.0",
         "info": {"title": "hoso custody API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
         "paths": paths,
-        "components": {"schemas": {
+        "components": {"securitySchemes": {"stationToken": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {
             "Error": {"type": "object", "required": ["error", "message"],
                       "properties": {"error": {"type": "string"},
                                      "message": {"type": "string"}}},

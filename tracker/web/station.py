@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,36 @@ def upload() -> Response:
     for bad in answer["bad_files"]:
         bad["file"] = Path(bad["file"]).name.split("-", 1)[-1]
     return jsonify(answer)
+
+
+def station_paths(answers: Callable[[dict[str, Any]], dict[str, Any]],
+                  error: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI paths of these routes (``answers`` and ``error`` are openapi.py's)."""
+    security: list[dict[str, list[str]]] = [{"stationToken": []}]
+    code = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+    refused = {"401": {"description": "no valid station token",
+                       "content": {"application/json": {"schema": error}}}}
+    record = {"type": "object", "required": ["by", "station", "pages"], "properties": {
+        "by": {"type": "string"}, "station": {"type": "string"},
+        "pages": {"type": "array", "items": {"type": "string"}},
+        "cleaned": {"type": "array", "items": {"type": "string"}},
+        "pdf_key": {"type": "string"}, "ocr_text_key": {"type": "string"},
+        "dpi": {"type": ["integer", "null"]},
+        "blank_pages": {"type": "array", "items": {"type": "integer"}},
+        "quality_notes": {"type": "array", "items": {"type": "object"}},
+        "quality": {"type": "string"}, "device": {"type": ["string", "null"]}}}
+    obj = {"type": "object"}
+    return {
+        "/station/dossiers/{code}": {"get": {
+            "summary": "Whether a scanned code names a received dossier", "security": security,
+            "parameters": [code], "responses": {**answers(obj), **refused}}},
+        "/station/dossiers/{code}/digitised": {"post": {
+            "summary": "Record a scan whose objects are all stored", "security": security,
+            "parameters": [code],
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": record}}},
+            "responses": {**answers(obj), **refused}}},
+        "/station/scans": {"post": {
+            "summary": "Upload page files (multipart 'files', 'operator', 'dossier')",
+            "security": security, "responses": {**answers(obj), **refused}}},
+    }
