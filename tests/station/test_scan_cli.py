@@ -90,6 +90,19 @@ def test_watch_folder_and_bad_invocations(store_env: dict[str, str], tmp_path: P
                  "--operator", c.receiver, "--dossier", code)
     assert ok[0]["dossiers"][0]["recorded"] is True
     assert [p.name for p in (hot / "done").iterdir()] == ["loose.png"]
+    # WHEN SANE's test scanner feeds two sheets into the same dossier THEN they are recorded
+    sane = tmp_path / "sane"
+    sane.mkdir()
+    (sane / "dll.conf").write_text("test\n")
+    scanner = Hoso({**store_env, "SANE_CONFIG_DIR": str(sane)})
+    fed = scanner.ok("scan", "--device", "test", "--batch-count", "2", "--resolution", "150",
+                     "--scanner-option=--test-picture=Grid", "--station", "st-1",
+                     "--operator", c.receiver, "--dossier", code, "--jobs", "1")
+    assert fed["dossiers"][0]["pages"] == 2
+    missing = scanner("scan", "--device", "no-such-scanner", "--station", "st-1",
+                      "--operator", c.receiver, "--dossier", code)
+    assert missing.code == 1
+    assert "scanner no-such-scanner produced no page" in missing.stderr
     # AND bad invocations exit 2 with one line, changing nothing
     for args in (["scan", "--station", "s", "--operator", c.receiver],
                  ["scan", str(hot / "done" / "loose.png"), "--station", "s", "--operator",
@@ -98,4 +111,4 @@ def test_watch_folder_and_bad_invocations(store_env: dict[str, str], tmp_path: P
         bad = hoso(*args)
         assert bad.code == 2, (args, bad.stderr)
         assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
-    assert hoso.ok("status", code)["pages"] == 1
+    assert hoso.ok("status", code)["pages"] == 2

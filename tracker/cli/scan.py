@@ -90,7 +90,13 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
          watch: Path | None, settle: float, once: bool, station: str, operator: str,
          dossier: str | None, jobs: int, ocr_timeout: float) -> None:
     """Scan a batch: split it at cover sheets, clean, OCR, store, and record each dossier."""
-    from scanning.acquire import ScannerSettings, WatchedFolder, from_files, from_scanner
+    from scanning.acquire import (
+        ScannerFailed,
+        ScannerSettings,
+        WatchedFolder,
+        from_files,
+        from_scanner,
+    )
     from scanning.ocr import OcrSettings
     from scanning.station import Station
     from tracker.bootstrap import station_store
@@ -113,9 +119,12 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
                     _print_summary(report)
         elif device is not None:
             with tempfile.TemporaryDirectory(prefix="hoso-scan-") as folder_name:
-                pages = from_scanner(ScannerSettings(
-                    device=device, resolution=resolution, mode=mode, source=source,
-                    batch_count=batch_count, options=scanner_options), Path(folder_name))
+                try:
+                    pages = from_scanner(ScannerSettings(
+                        device=device, resolution=resolution, mode=mode, source=source,
+                        batch_count=batch_count, options=scanner_options), Path(folder_name))
+                except ScannerFailed as error:  # the device, not the input: exit 1
+                    raise click.ClickException(str(error)) from None
                 reports.append(_run(worker, pages, dossier, progress))
         else:
             reports.append(_run(worker, from_files(files), dossier, progress))
