@@ -78,11 +78,15 @@ class Projector:
                     batch.track(tracking)
                 else:
                     batch.claim()
-                rows = self._known_rows(batch, facts)
+                keys: dict[UUID, str] = {}
+                for fact in facts:
+                    if fact.dossier_id not in keys:
+                        keys[fact.dossier_id] = str(fact.dossier_id)
+                rows = self._known_rows(batch, list(keys.values()))
                 dirty: dict[str, Row] = {}
                 figures: list[Figure] = []
                 for fact in facts:
-                    key = str(fact.dossier_id)
+                    key = keys[fact.dossier_id]
                     row = rows.get(key)
                     have = row["version"] if row else 0
                     if fact.version <= have:
@@ -109,11 +113,10 @@ class Projector:
             self.rebuilding.update(dirty)
         return outcome
 
-    def _known_rows(self, batch: ViewCursor, facts: Sequence[Fact]) -> dict[str, Row]:
+    def _known_rows(self, batch: ViewCursor, keys: list[str]) -> dict[str, Row]:
         if self.rebuilding is not None:
-            return {key: self.rebuilding[key] for key in {str(f.dossier_id) for f in facts}
-                    if key in self.rebuilding}
-        return batch.rows(sorted({str(f.dossier_id) for f in facts}))
+            return {key: self.rebuilding[key] for key in keys if key in self.rebuilding}
+        return batch.rows(sorted(keys))
 
     def _writes(self, view: str) -> bool:
         if view == "status":

@@ -10,13 +10,14 @@ During a rebuild the views are incomplete; they are whole again when it returns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from eventsourcing.persistence import Tracking
 
 from tracker.cloudevents import Fact
 from tracker.projections.projector import BehindTheLog
+from tracker.projections.raw import plain_json_state, read_facts
 from tracker.projections.store import VIEW_NAMES, VIEWS
 from tracker.projections.views import Views
 
@@ -39,31 +40,36 @@ def rebuild(views: Views, names: Sequence[str] = VIEW_NAMES, batch_size: int = 5
     chosen = frozenset(names)
     views.store.clear(sorted(chosen))
     projector = replace(views.projector, views=chosen, rebuilding={})
-    recorder = views.app.recorder
-    end = recorder.max_notification_id() or 0
-    position = events = applied = 0
-    while position < end:
-        notifications = recorder.select_notifications(
-            position, batch_size, stop=end, inclusive_of_start=False)
-        if not notifications:
-            break
-        facts: list[Fact] = []
-        for notification in notifications:
-            fact = views.facts.of_notification(notification)
-            if fact is not None:
-                facts.append(fact)
-        last = notifications[-1].id
+    end = views.app.recorder.max_notification_id() or 0
+    events = applied = 0
+    for read, last, facts in _batches(views, end, batch_size):
         tracked = projector.position()
         try:
             outcome = projector.apply(facts, Tracking(VIEWS, last) if last > tracked else None)
         except BehindTheLog:
             outcome = projector.apply(facts)
-        position = last
-        events += len(notifications)
+        events += read
         applied += outcome.applied
         if progress is not None:
-            progress(len(notifications))
+            progress(read)
     return Rebuilt(tuple(sorted(chosen)), events, applied)
+
+
+def _batches(views: Views, end: int, batch_size: int
+             ) -> Iterator[tuple[int, int, list[Fact]]]:
+    """(stored events read, the last one's position, their dossier facts) per batch."""
+    if plain_json_state(views.app):
+        yield from read_facts(views.app, views.facts, end, batch_size)
+        return
+    position = 0
+    while position < end:
+        notifications = views.app.recorder.select_notifications(
+            position, batch_size, stop=end, inclusive_of_start=False)
+        if not notifications:
+            return
+        facts = [f for f in map(views.facts.of_notification, notifications) if f is not None]
+        yield len(notifications), notifications[-1].id, facts
+        position = notifications[-1].id
 
 
 def events_to_rebuild(views: Views) -> int:
