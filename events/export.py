@@ -56,21 +56,23 @@ def build_export(log: TamperEvidentLog, aggregate_id: UUID, code: str,
     if checkpoint.size > tree.size:
         raise ExportError(f"the checkpoint covers {checkpoint.size} leaves but the store holds "
                           f"only {tree.size}: the log was truncated; run 'hoso audit verify'")
-    index_of = {leaf.position: index for index, leaf in enumerate(leaves)}
-    records = sorted((r for r in log.records() if r.originator_id == aggregate_id.hex),
-                     key=lambda r: (r.version, r.position))
+    records = log.recorder.select_aggregate_records(aggregate_id)
     if not records:
         raise ExportError(f"the log holds no event of {code}")
+    wanted = {record.position for record in records}
+    index_of = {leaf.position: index for index, leaf in enumerate(leaves)
+                if leaf.position in wanted}
     rows = {row.get("version"): row for row in history}
     events = [_event(record, index_of.get(record.position), leaves, tree, checkpoint,
                      rows.get(record.version)) for record in records]
+    first_leaf = min(index_of.values(), default=tree.size)
     return {
         "format": FORMAT,
         "code": code,
         "origin": log.origin,
         "checkpoint": checkpoint_note,
         "events": events,
-        "consistency": _consistency(log, tree, checkpoint),
+        "consistency": _consistency(log, tree, checkpoint, first_leaf),
     }
 
 
@@ -110,19 +112,37 @@ def _human_fields_of(record: StoredRecord) -> dict[str, Any]:
     return fields
 
 
-def _consistency(log: TamperEvidentLog, tree: MerkleTree,
-                 checkpoint: Checkpoint) -> list[dict[str, Any]]:
-    """A proof from every smaller stored checkpoint to ``checkpoint`` (notes as stored)."""
-    entries = []
+def _consistency(log: TamperEvidentLog, tree: MerkleTree, checkpoint: Checkpoint,
+                 first_leaf: int) -> list[dict[str, Any]]:
+    """Proofs that earlier stored checkpoints are prefixes of ``checkpoint`` (notes as stored):
+    from each one an export of this dossier can have been made against — every checkpoint
+    since the last one before the dossier's ``first_leaf`` — and from a few older ones,
+    spaced 1, 2, 4, 8 … checkpoints apart, for exports of other dossiers."""
+    older: list[tuple[Checkpoint, str]] = []
     for note in log.recorder.select_checkpoints():
         try:
-            older = Checkpoint.parse(note_text(note))
+            parsed = Checkpoint.parse(note_text(note))
         except NoteError:
             continue  # not a checkpoint at all: 'hoso audit verify' reports it
-        if older.size < checkpoint.size:
-            proof = tree.consistency_proof(older.size, checkpoint.size)
-            entries.append({"checkpoint": note, "proof": [h.hex() for h in proof]})
-    return entries
+        if parsed.size < checkpoint.size:
+            older.append((parsed, note))
+    return [{"checkpoint": note,
+             "proof": [h.hex() for h in tree.consistency_proof(cp.size, checkpoint.size)]}
+            for cp, note in (older[n] for n in kept_checkpoints(
+                [cp.size for cp, _ in older], first_leaf))]
+
+
+def kept_checkpoints(sizes: Sequence[int], first_leaf: int) -> list[int]:
+    """Which of the earlier checkpoints (their ``sizes``, ascending) an export carries proofs
+    from, as indexes in ascending order: from the last one not yet covering ``first_leaf`` to
+    the newest, and before it those 1, 2, 4 … places further back."""
+    recent = next((n for n in range(len(sizes) - 1, -1, -1) if sizes[n] <= first_leaf), 0)
+    spaced = []
+    step = 1
+    while recent - step >= 0:
+        spaced.append(recent - step)
+        step *= 2
+    return [*reversed(spaced), *range(recent, len(sizes))]
 
 
 def to_json(document: Mapping[str, Any]) -> bytes:

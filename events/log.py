@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
+from uuid import UUID
 
 from events.audit import (
     AuditReport,
@@ -41,6 +42,8 @@ class HashingRecorder(Protocol):
     """What the log needs of the SQLite and PostgreSQL hashing recorders."""
 
     def select_records(self, after: int | None, limit: int) -> list[StoredRecord]: ...
+
+    def select_aggregate_records(self, originator_id: UUID) -> list[StoredRecord]: ...
 
     def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]: ...
 

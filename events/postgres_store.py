@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -54,6 +55,9 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.select_records_statement = SQL(
             records + "WHERE notification_id > %s ORDER BY notification_id LIMIT %s").format(
             *events)
+        self.select_aggregate_records_statement = SQL(
+            records + "WHERE originator_id = %s ORDER BY originator_version, notification_id"
+        ).format(*events)
         self.next_leaf_statement = SQL(
             "SELECT COALESCE(MAX(leaf_index), -1) + 1 AS next FROM {}.{}").format(*table)
         self.insert_leaves_statement = SQL("INSERT INTO {}.{} VALUES (%s, %s, %s)").format(
@@ -102,6 +106,14 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
                 curs.execute(self.select_first_records_statement, (limit,))
             else:
                 curs.execute(self.select_records_statement, (after, limit))
+            return [StoredRecord(row["notification_id"], row["originator_id"].hex,
+                                 row["originator_version"], row["topic"], bytes(row["state"]))
+                    for row in curs.fetchall()]
+
+    def select_aggregate_records(self, originator_id: UUID) -> list[StoredRecord]:
+        """One aggregate's raw rows in version order, through the primary key's index."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_aggregate_records_statement, (originator_id,))
             return [StoredRecord(row["notification_id"], row["originator_id"].hex,
                                  row["originator_version"], row["topic"], bytes(row["state"]))
                     for row in curs.fetchall()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
@@ -36,6 +37,8 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                    f"FROM {self.events_table_name} ")
         self.select_first_records_statement = f"{records} ORDER BY rowid LIMIT ?"
         self.select_records_statement = f"{records} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        self.select_aggregate_records_statement = (
+            f"{records} WHERE originator_id = ? ORDER BY originator_version, rowid")
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -86,6 +89,12 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 c.execute(self.select_first_records_statement, (limit,))
             else:
                 c.execute(self.select_records_statement, (after, limit))
+            return [StoredRecord(*row) for row in c.fetchall()]
+
+    def select_aggregate_records(self, originator_id: UUID) -> list[StoredRecord]:
+        """One aggregate's raw rows in version order, through the primary key's index."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_aggregate_records_statement, (originator_id.hex,))
             return [StoredRecord(*row) for row in c.fetchall()]
 
     def range_scanner(self) -> SQLiteRangeScanner | None:

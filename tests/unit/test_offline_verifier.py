@@ -20,7 +20,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from events.audit import StoredLeaf, StoredRecord
-from events.export import build_export, to_csv, to_json
+from events.export import build_export, kept_checkpoints, to_csv, to_json
 from events.export_files import MalformedExport, parse_export
 from events.log import TamperEvidentLog
 from events.notes import Checkpoint, Signer, note_text, sign_checkpoint
@@ -51,6 +51,13 @@ class MemoryRecorder:
 
     def select_records(self, after: int | None, limit: int) -> list[StoredRecord]:
         return [r for r in self.rows if after is None or r.position > after][:limit]
+
+    def select_aggregate_records(self, originator_id: UUID) -> list[StoredRecord]:
+        return sorted((r for r in self.rows if r.originator_id == originator_id.hex),
+                      key=lambda r: (r.version, r.position))
+
+    def range_scanner(self) -> None:
+        return None  # in memory: audit reads it whole
 
     def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]:
         return [leaf for leaf in self.leaf_rows if leaf.leaf_index >= start][:limit]
@@ -123,6 +130,41 @@ def ledger() -> Ledger:
 
 def problems(report: OfflineReport) -> str:
     return "\n".join(str(p) for p in report.problems)
+
+
+@pytest.mark.parametrize(("sizes", "first_leaf", "kept"), [
+    ([], 5, []),
+    ([3, 6, 9], 0, [0, 1, 2]),  # every checkpoint covers the dossier
+    ([3, 6, 9, 12], 7, [0, 1, 2, 3]),  # 6 is the last before leaf 7: an export then used it
+    ([3, 6, 9, 12, 15, 18, 21], 14, [1, 2, 3, 4, 5, 6]),  # 12 the last before; 9, 6 spaced
+    ([3, 6, 9, 12, 15, 18], 50, [1, 3, 4, 5]),  # none covers it yet: the newest, spaced ones
+    (list(range(1, 101)), 90, [25, 57, 73, 81, 85, 87, 88, *range(89, 100)]),
+])
+def test_exports_prove_recent_checkpoints_and_a_few_spaced_older_ones(
+        sizes: list[int], first_leaf: int, kept: list[int]) -> None:
+    assert kept_checkpoints(sizes, first_leaf) == kept
+
+
+def test_an_export_carries_proofs_from_logarithmically_many_older_checkpoints() -> None:
+    """GIVEN 64 checkpoints signed before the dossier's first event and 3 after it WHEN the
+    dossier is exported THEN it proves the 3, the last one before its first event and 6 spaced
+    older ones, and it still verifies against an earlier export made at the third one."""
+    ledger = Ledger.__new__(Ledger)
+    ledger.recorder, ledger.signer, ledger.history = MemoryRecorder(), Signer.generate("t"), []
+    ledger.log = TamperEvidentLog(ledger.recorder, ORIGIN)
+    for minute in range(64):
+        ledger.noise(1)
+        ledger.checkpoint(minutes=minute)
+    ledger.add("Received", "pl-rcv-003", "000.21.11.H40", "pl-rcv-003", code=CODE)
+    ledger.checkpoint(minutes=100)
+    earlier = ledger.export()
+    for minute in (101, 102):
+        ledger.noise(1)
+        ledger.checkpoint(minutes=minute)
+    document = ledger.export()
+    assert len(document["consistency"]) == 2 + 1 + 6
+    report = ledger.verify(document, (earlier,))
+    assert report.valid, problems(report)
 
 
 def test_an_untouched_export_verifies(ledger: Ledger) -> None:
