@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -150,22 +151,29 @@ class KafkaSubscription:
             bootstrap_servers=bootstrap, group_id=group, client_id=client_id,
             enable_auto_commit=False, auto_offset_reset="earliest",
             session_timeout_ms=session_timeout_ms, heartbeat_interval_ms=heartbeat_interval_ms,
-            max_poll_records=max_records)
+            max_poll_records=max_records,
+            reconnect_backoff_max_ms=1_000)  # back within a second of the broker's return
         self._consumer.subscribe([topic])
 
     def poll(self, timeout: float) -> list[Record]:
         """The next records of the partitions this member holds, in offset order per
         partition (partitions one after another)."""
-        batches = self._consumer.poll(timeout_ms=int(timeout * 1000),
-                                      max_records=self.max_records)
+        try:
+            batches = self._consumer.poll(timeout_ms=int(timeout * 1000),
+                                          max_records=self.max_records)
+        except KafkaError as error:  # the client reconnects by itself; poll again later
+            log.warning("poll failed: %s", error)
+            time.sleep(timeout)
+            return []
         return [Record(tp.partition, r.offset, r.key, r.value)
                 for tp, records in sorted(batches.items(), key=lambda item: item[0].partition)
                 for r in records]
 
     def commit(self, next_offsets: dict[int, int]) -> bool:
         """Commit, per partition, the offset of the next record to read (last applied + 1).
-        False when the group moved the partitions to another member meanwhile: it starts from
-        the offsets committed before, so the caller must tolerate seeing those records again."""
+        False when the group moved the partitions to another member meanwhile, or the broker
+        could not be reached: the records may then be read again (by this member after a
+        restart, or by another one), so the caller must tolerate seeing them twice."""
         if not next_offsets:
             return True
         try:
@@ -174,6 +182,9 @@ class KafkaSubscription:
                 for partition, offset in next_offsets.items()})
         except CommitFailedError as error:
             log.warning("offsets not committed after a rebalance: %s", error)
+            return False
+        except KafkaError as error:  # broker unreachable: a later commit covers these offsets
+            log.warning("offsets not committed: %s", error)
             return False
         return True
 
