@@ -8,7 +8,8 @@ outages) → ask the tracker to record ``Digitised``. The tracker is reached thr
 station token (scanning/tracker_http.py). Blank pages are kept and flagged, never dropped.
 
 Pages are decoded twice (once for barcodes, once per dossier for clean-up) so memory holds one
-dossier's pages at a time, not the whole feeder's.
+dossier's pages at a time, not the whole feeder's. Both passes run file by file in the OCR worker
+pool (scanning/stages.py); storing and recording stay in this process, in page order.
 """
 
 from __future__ import annotations
@@ -17,19 +18,20 @@ import io
 import json
 import mimetypes
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from PIL import Image
 
-from scanning.barcodes import read_barcodes
-from scanning.clean import CleanPage, clean
-from scanning.errors import BadPage, ScanningError
-from scanning.images import Page, load_pages
-from scanning.ocr import OcrSettings, ocr_pages
+from scanning.clean import CleanPage
+from scanning.errors import ScanningError
+from scanning.images import Page
+from scanning.ocr import OcrSettings, worker_pool
 from scanning.pdf import searchable_pdf
 from scanning.split import Refusal, split_batch
+from scanning.stages import prepare_pages, read_covers
 from storage.objects import ObjectStore
 
 CLEANED_JPEG_QUALITY = 90
@@ -145,48 +147,47 @@ class Station:
         if assign_to is not None and not self.tracker.known_dossier(assign_to):
             raise RecordRefused(f"unknown dossier {assign_to}")
         report = BatchReport()
-        scanned = self._read_covers(files, report, progress)
-        split = split_batch([p.codes for p in scanned], self.tracker.known_dossier, assign_to)
-        for number in split.held:
-            report.held.append(scanned[number - 1].label)
-        for refusal in split.refused:
-            report.refused.append(self._refusal(refusal, scanned))
-        done = 0
-        total = sum(len(d.pages) for d in split.dossiers)
-        for share in split.dossiers:
-            pages = [scanned[n - 1] for n in share.pages]
-            result = DossierResult(share.code, files={p.path for p in pages}
-                                   | {scanned[n - 1].path for n in share.covers})
-            report.dossiers.append(result)
-            if not pages:
-                result.error = "a cover with no pages behind it: nothing to record"
-                continue
-            try:
-                self._digitise(result, pages)
-            except (ScanningError, OSError) as error:
-                result.error = str(error)
-            done += len(pages)
-            if progress:
-                progress("dossiers", done, total)
+        with worker_pool(self.jobs, self.ocr) as pool:
+            scanned = self._read_covers(files, report, pool, progress)
+            split = split_batch([p.codes for p in scanned], self.tracker.known_dossier,
+                                assign_to)
+            for number in split.held:
+                report.held.append(scanned[number - 1].label)
+            for refusal in split.refused:
+                report.refused.append(self._refusal(refusal, scanned))
+            done = 0
+            total = sum(len(d.pages) for d in split.dossiers)
+            for share in split.dossiers:
+                pages = [scanned[n - 1] for n in share.pages]
+                result = DossierResult(share.code, files={p.path for p in pages}
+                                       | {scanned[n - 1].path for n in share.covers})
+                report.dossiers.append(result)
+                if not pages:
+                    result.error = "a cover with no pages behind it: nothing to record"
+                    continue
+                try:
+                    self._digitise(result, pages, pool)
+                except (ScanningError, OSError) as error:
+                    result.error = str(error)
+                done += len(pages)
+                if progress:
+                    progress("dossiers", done, total)
         report.file_outcomes = self._outcomes(files, scanned, split.held, split.refused,
                                               report)
         return report
 
     # -- first pass: covers ------------------------------------------------------------------
 
-    def _read_covers(self, files: Sequence[Path], report: BatchReport,
+    def _read_covers(self, files: Sequence[Path], report: BatchReport, pool: Executor,
                      progress: Progress | None) -> list[ScannedPage]:
         scanned: list[ScannedPage] = []
-        for index, path in enumerate(files, start=1):
-            try:
-                pages = load_pages(path)
-            except BadPage as error:
-                report.bad_files.append({"file": str(path), "reason": error.reason})
-            else:
-                for page in pages:
-                    codes = tuple(b.text for b in read_barcodes(page.pixels))
-                    scanned.append(ScannedPage(path, page.number, len(pages), page.label,
-                                               codes))
+        futures = [pool.submit(read_covers, Path(path)) for path in files]
+        for index, future in enumerate(futures, start=1):
+            found = future.result()
+            if found.refused is not None:
+                report.bad_files.append({"file": str(found.path), "reason": found.refused})
+            for number, label, codes in found.pages:
+                scanned.append(ScannedPage(found.path, number, len(found.pages), label, codes))
             if progress:
                 progress("pages", index, len(files))
         return scanned
@@ -198,14 +199,21 @@ class Station:
 
     # -- second pass: one dossier --------------------------------------------------------------
 
-    def _digitise(self, result: DossierResult, pages: list[ScannedPage]) -> None:
-        loaded = self._reload(pages)
-        tidied = [clean(page) for page in loaded]
-        texts = ocr_pages([(t.page.label, t.binary) for t in tidied], jobs=self.jobs,
-                          settings=self.ocr)
+    def _digitise(self, result: DossierResult, pages: list[ScannedPage], pool: Executor
+                  ) -> None:
+        runs: list[tuple[Path, list[int]]] = []  # consecutive pages of one file go together
+        for wanted in pages:
+            if runs and runs[-1][0] == wanted.path:
+                runs[-1][1].append(wanted.number)
+            else:
+                runs.append((wanted.path, [wanted.number]))
+        futures = [pool.submit(prepare_pages, path, numbers, self.ocr) for path, numbers in runs]
+        prepared = [item for future in futures for item in future.result()]
+        pdf = searchable_pdf(prepared)
+        loaded = [tidy.page for tidy, _ in prepared]
+        texts = [text for _, text in prepared]
         # OCR may find a page upside down that geometry missed: keep its second opinion
-        cleaned = [t.turned(text.quarter_turns) for t, text in zip(tidied, texts, strict=True)]
-        pdf = searchable_pdf(list(zip(tidied, texts, strict=True)))
+        cleaned = [tidy.turned(text.quarter_turns) for tidy, text in prepared]
         notes: list[dict[str, Any]] = []
         blank: list[int] = []
         ocr_doc: list[dict[str, Any]] = []
@@ -236,16 +244,6 @@ class Station:
         result.pages, result.blank_pages, result.quality_notes = len(loaded), blank, notes
         self.tracker.record_digitised(record)
         result.recorded = True
-
-    @staticmethod
-    def _reload(pages: list[ScannedPage]) -> list[Page]:
-        by_file: dict[Path, list[Page]] = {}
-        loaded = []
-        for wanted in pages:
-            if wanted.path not in by_file:
-                by_file = {wanted.path: load_pages(wanted.path)}  # one file held at a time
-            loaded.append(by_file[wanted.path][wanted.number - 1])
-        return loaded
 
     def _store_original(self, scanned: ScannedPage, page: Page) -> str:
         """A one-page image file is archived byte for byte; a page of a multi-page file (TIFF,

@@ -1,0 +1,56 @@
+"""The station's per-file work, run in the OCR worker processes: covers, then clean-up and OCR.
+
+Each function takes a file path (not pixels) so no page image crosses into a worker, and loads
+the file itself; it returns plain results (a refused file as its reason, not an exception, so
+nothing depends on pickling exceptions). One file's pages are handled by one worker, so a
+one-page-per-file scanner batch spreads over every core while clean-up of one page overlaps
+OCR of another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanning.barcodes import read_barcodes
+from scanning.clean import CleanPage, clean
+from scanning.errors import BadPage
+from scanning.images import load_pages
+from scanning.ocr import OcrSettings, PageText, read_page
+
+
+@dataclass(frozen=True)
+class FileCovers:
+    """What the first pass learnt about a file: per page (number, label, barcode texts), or
+    why the file cannot be a scan."""
+
+    path: Path
+    pages: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
+    refused: str | None = None
+
+
+def read_covers(path: Path) -> FileCovers:
+    try:
+        pages = load_pages(path)
+    except BadPage as error:
+        return FileCovers(path, refused=error.reason)
+    return FileCovers(path, tuple(
+        (page.number, page.label, tuple(b.text for b in read_barcodes(page.pixels)))
+        for page in pages))
+
+
+def prepare_pages(path: Path, numbers: Sequence[int], settings: OcrSettings
+                  ) -> list[tuple[CleanPage, PageText]]:
+    """Clean and OCR pages ``numbers`` (1-based) of ``path``; a page OCR found upside down
+    comes back turned. Raises BadPage if the file changed into something unreadable since the
+    first pass."""
+    pages = load_pages(path)
+    prepared = []
+    for number in numbers:
+        if not 1 <= number <= len(pages):
+            raise BadPage(path.name, f"page {number} is gone (the file has {len(pages)})")
+        tidy = clean(pages[number - 1])
+        text = read_page(tidy.page.label, tidy.binary, settings)
+        prepared.append((tidy, text))
+    return prepared
