@@ -39,6 +39,11 @@ def serve(host: str | None, port: int | None, threads: int) -> None:
 
         build_relay(custody, settings, settings.kafka_bootstrap).start(stop)
         click.echo(f"hoso: relaying events to Kafka at {settings.kafka_bootstrap}", err=True)
+    else:  # no Kafka: the views follow the log in this process (issue 5)
+        from tracker.projections.views import open_views
+
+        views = app.extensions["views"] = open_views(custody)
+        views.follower.start(stop)
     click.echo(f"hoso: serving {settings.describe_store()} on http://{host}:{port}", err=True)
     try:
         run(app, host=host, port=port, threads=threads)

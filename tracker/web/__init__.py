@@ -8,7 +8,7 @@ from flask import Flask
 from waitress import serve
 
 from tracker.application import CustodyApplication
-from tracker.web import api, errors, health, openapi, station
+from tracker.web import api, errors, health, openapi, station, views
 
 
 def create_app(custody: CustodyApplication | None = None,
@@ -33,6 +33,7 @@ def create_app(custody: CustodyApplication | None = None,
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
     app.register_blueprint(station.blueprint, url_prefix="/api/v1/station")
+    app.register_blueprint(views.blueprint, url_prefix="/api/v1")
     return app
 
 

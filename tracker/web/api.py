@@ -11,6 +11,7 @@ from tracker.application import CustodyApplication
 from tracker.domain.errors import BadInput, UnknownReference
 from tracker.presenters import office_rows, procedure_rows, staff_rows
 from tracker.timeparse import parse_date, parse_moment
+from tracker.web.views import views
 
 blueprint = Blueprint("api", __name__)
 
@@ -81,7 +82,7 @@ def receive() -> tuple[Response, int]:
 
 @blueprint.get("/dossiers/<code>")
 def status(code: str) -> Response:
-    return jsonify(custody().status(code))
+    return jsonify(views().status(code))  # the status view, caught up with the log first
 
 
 @blueprint.get("/dossiers/<code>/history")

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from tracker.web.station import station_paths
+from tracker.web.views import view_paths
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -82,6 +83,7 @@ def spec() -> dict[str, Any]:
         paths[f"/{listing}"] = {"get": {"summary": f"List {listing}", "responses": _answers(
             {"type": "array", "items": {"type": "object"}})}}
     paths.update(station_paths(_answers, ERROR))  # the scanning station's routes (issue 7)
+    paths.update(view_paths(_answers))  # queues and the report (issue 5)
     return {
         "openapi": "3.1.0",
         "info": {"title": "hoso custody API", "version": "1"},

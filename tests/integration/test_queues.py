@@ -1,0 +1,93 @@
+"""Office and courier queues, through the views and through ``hoso queue`` and the API.
+
+GIVEN dossiers received at a commune office, one handed to a courier for the land registry
+branch, WHEN time passes beyond the branch's transit limit with nobody accepting it, THEN the
+courier's, the sender's and the receiver's queues all show it flagged late in transit (nothing
+lost), and once accepted it moves to the branch's holdings, due and overdue as the calendar says.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hoso_cli import Hoso
+from tests.month import A
+from tracker.projections.views import open_views
+from tracker.web import create_app
+
+
+@pytest.fixture
+def two_dossiers(custody, clock):
+    codes = [custody.receive(office=A.office, procedure=A.procedure, applicant_name="Trần Văn Cư",
+                             applicant_id=f"03519000001{i}", actor=A.receiver,
+                             components=A.components)["code"] for i in range(2)]
+    custody.hand_over(codes[0], A.receiver, A.agency, courier=A.courier)
+    return codes
+
+
+def test_an_unaccepted_release_is_flagged_late_not_lost(custody, clock, two_dossiers):
+    moving, staying = two_dossiers
+    views = open_views(custody)
+    clock.advance(hours=23)
+    courier = views.queue(A.courier)
+    assert [i["code"] for i in courier["holds"]] == [moving]
+    assert courier["late_in_transit"] == []
+    clock.advance(hours=2)  # 25 h: past the default 24 h transit limit
+    for who in (A.courier, A.office, A.agency):
+        assert views.queue(who)["late_in_transit"] == [moving], who
+    sender = views.queue(A.office)
+    assert [i["code"] for i in sender["holds"]] == [staying]
+    assert [i["code"] for i in sender["sent"]] == [moving]
+    assert [i["code"] for i in views.queue(A.agency)["incoming"]] == [moving]
+
+
+def test_accepted_dossiers_are_held_and_fall_due(custody, clock, two_dossiers):
+    moving, staying = two_dossiers
+    custody.accept(moving, A.official, A.agency)
+    views = open_views(custody)
+    branch = views.queue(A.agency)
+    assert [i["code"] for i in branch["holds"]] == [moving]
+    assert branch["incoming"] == []
+    assert branch["late_in_transit"] == []
+    official = views.queue(A.official)
+    assert [i["code"] for i in official["holds"]] == [moving]
+    due = branch["holds"][0]["due"]
+    clock.now = clock.now.replace(year=int(due[:4]), month=int(due[5:7]), day=int(due[8:]))
+    assert views.queue(A.agency)["due_today"] == [moving]
+    clock.advance(days=1)
+    assert views.queue(A.agency)["overdue"] == [moving]
+    assert views.queue(A.office)["overdue"] == [staying]  # same due date, held at the counter
+
+
+def test_queue_and_status_commands(custody, store_env, two_dossiers):
+    moving, staying = two_dossiers
+    hoso = Hoso(store_env)
+    queue = hoso.ok("queue", A.office)
+    assert queue["holder"]["kind"] == "office"
+    assert [i["code"] for i in queue["holds"]] == [staying]
+    assert [i["code"] for i in queue["sent"]] == [moving]
+    assert hoso.ok("status", moving)["custodian"] == A.courier
+    human = hoso("queue", A.courier)
+    assert human.code == 0
+    assert moving in human.stdout
+    unknown = hoso("queue", "nobody-at-all")
+    assert unknown.code == 2
+    assert unknown.stderr.strip() == ("hoso: 'nobody-at-all' is neither an office code nor "
+                                      "a staff id")
+
+
+def test_the_api_reads_the_views(custody, two_dossiers):
+    moving, _ = two_dossiers
+    client = create_app(custody, {"TESTING": True, "STATION_TOKENS": {}}).test_client()
+    assert client.get(f"/api/v1/dossiers/{moving}").get_json()["custodian"] == A.courier
+    queue = client.get(f"/api/v1/queues/{A.agency}").get_json()
+    assert [i["code"] for i in queue["incoming"]] == [moving]
+    report = client.get("/api/v1/report?from=2026-03-01&to=2026-03-31&by=level").get_json()
+    assert report["totals"]["received"] == 2
+    assert report["rows"][0]["level"] == "commune"
+    bad = client.get("/api/v1/report?from=2026-03-31&to=2026-03-01")
+    assert bad.status_code == 400
+    assert bad.get_json()["error"] == "bad_input"
+    assert client.get("/api/v1/queues/nobody").status_code == 404
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/queues/{who}", "/report"} <= set(paths)
