@@ -8,20 +8,24 @@ are rebuilt, THEN their full table contents are the same and agree with each dos
 from __future__ import annotations
 
 import random
+import threading
 from datetime import datetime
 
 import pytest
 from eventsourcing.persistence import Tracking
 
 from tests.conftest import ManualClock
+from tests.hoso_cli import Hoso
 from tests.month import SAMPLER, run_month
 from tracker.application import CustodyApplication
+from tracker.bootstrap import bootstrap
 from tracker.cloudevents import Fact, from_cloudevent, to_cloudevent
 from tracker.projections.projector import BehindTheLog
 from tracker.projections.rebuild import rebuild
 from tracker.projections.status import dossier_status
 from tracker.projections.store import VIEWS
 from tracker.projections.views import Views, open_views
+from tracker.settings import Settings
 
 
 @pytest.fixture
@@ -145,3 +149,53 @@ def test_views_catch_up_with_new_events_after_a_rebuild(custody, clock, month, v
     rebuild(views)
     assert contents(views) == live
     assert all(dossier_status(views.store, c, clock())["code"] == c for c in extra)
+
+
+def test_followers_in_two_processes_racing_with_writes_agree_with_a_rebuild(
+        custody, clock, store_env, views):
+    """Two applications on one store (as two processes would be), each following the log in a
+    thread while dossiers are being written: nothing is lost or applied twice."""
+    other = open_views(bootstrap(Settings.from_environ(store_env), create_tables=False))
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def follow(follower: Views) -> None:
+        try:
+            while not stop.is_set():
+                follower.catch_up()
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=follow, args=(v,)) for v in (views, other)]
+    for thread in threads:
+        thread.start()
+    try:
+        run_month(custody, clock, SAMPLER)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    views.catch_up()
+    live = contents(views)
+    rebuild(views)
+    assert contents(views) == live
+    other.app.close()
+
+
+def test_project_rebuild_command(custody, store_env, month, views):
+    views.catch_up()
+    live = contents(views)
+    hoso = Hoso(store_env)
+    done = hoso.ok("project", "rebuild")
+    assert done == {"views": ["queues", "report", "status"],
+                    "events": views.app.recorder.max_notification_id(),
+                    "applied": len(all_facts(views))}
+    assert contents(views) == live
+    quiet = hoso("project", "rebuild", "report")
+    assert quiet.code == 0
+    assert quiet.stderr == ""  # no progress bar without a terminal
+    assert quiet.stdout.startswith("rebuilt report: ")
+    assert contents(views) == live
+    wrong = hoso("project", "rebuild", "everything")
+    assert wrong.code == 2
