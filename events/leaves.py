@@ -4,6 +4,9 @@ The leaves table numbers leaves densely (0, 1, 2 …) in notification order, bec
 ids may have gaps (a PostgreSQL sequence skips values of rolled-back inserts). Writers are already
 serialised where the leaf index is taken — SQLite holds its write lock after the first insert,
 PostgreSQL's recorder locks the events table — so ``MAX(leaf_index) + 1`` never races. The
+table has no index on ``notification_id``: each one written costs every append a page (SQLite
+wrote 4.3 WAL frames per single-event commit with it, 3.3 without, against 2.4 with no leaves),
+and nothing reads leaves by position but whole scans. The
 application picks a recorder by the library's ``APPLICATION_RECORDER_TOPIC`` setting; each
 backend's recorder lives in its own module so SQLite users never load psycopg.
 """
@@ -34,9 +37,3 @@ def leaf_hashes(stored_events: Sequence[StoredEvent],
         for event, position in zip(stored_events, notification_ids, strict=True)
     ]
 
-
-def leaf_rows(first_index: int, stored_events: Sequence[StoredEvent],
-              notification_ids: Sequence[int]) -> list[tuple[int, int, bytes]]:
-    """(leaf index, notification id, leaf hash), indexes counted from ``first_index``."""
-    return [(first_index + n, position, leaf) for n, (position, leaf)
-            in enumerate(leaf_hashes(stored_events, notification_ids))]

@@ -76,4 +76,4 @@ def _joined_cleanly(scanner: RangeScanner, size: int, scans: list[RangeScan]) ->
            for before, after in pairwise(scans)):
         return False
     covered = [(scan.first_position, scan.last_position) for scan in scans]
-    return scanner.stray_events(covered) == 0
+    return scanner.stray_events(covered, size) == 0

@@ -14,7 +14,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from events.audit import StoredLeaf, StoredRecord
-from events.leaves import checkpoints_table, leaf_rows, leaves_table
+from events.leaves import checkpoints_table, leaf_hashes, leaves_table
 from events.range_scan_postgres import PostgresRangeScanner
 
 
@@ -32,7 +32,7 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(SQL(
             "CREATE TABLE IF NOT EXISTS {}.{} ("
             "leaf_index bigint PRIMARY KEY, "
-            "notification_id bigint NOT NULL UNIQUE, "
+            "notification_id bigint NOT NULL, "
             "leaf_hash bytea NOT NULL)").format(*table))
         self.checkpoints_table_name = checkpoints_table(events_table_name)
         notes = (Identifier(self.datastore.schema), Identifier(self.checkpoints_table_name))
@@ -60,8 +60,14 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
         ).format(*events)
         self.next_leaf_statement = SQL(
             "SELECT COALESCE(MAX(leaf_index), -1) + 1 AS next FROM {}.{}").format(*table)
-        self.insert_leaves_statement = SQL("INSERT INTO {}.{} VALUES (%s, %s, %s)").format(
-            *table)
+        # the leaves of one transaction in one statement, indexes counted on from the table's
+        # highest in the same statement: one round trip, under the events table's lock
+        self.insert_leaves_statement = SQL(
+            "INSERT INTO {0}.{1} (leaf_index, notification_id, leaf_hash) "
+            "SELECT base.next + v.n - 1, v.notification_id, v.leaf_hash "
+            "FROM (SELECT COALESCE(MAX(leaf_index), -1) + 1 AS next FROM {0}.{1}) AS base, "
+            "unnest(%s::bigint[], %s::bytea[]) WITH ORDINALITY AS v(notification_id, leaf_hash, n)"
+        ).format(*table)
 
     def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow],
                                        stored_events: Sequence[StoredEvent],
@@ -69,11 +75,9 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if not stored_events or notification_ids is None:
             return notification_ids
-        curs.execute(self.next_leaf_statement)
-        row = curs.fetchone()
-        first_index = int(row["next"]) if row else 0
-        curs.executemany(self.insert_leaves_statement,
-                         leaf_rows(first_index, stored_events, notification_ids))
+        leaves = leaf_hashes(stored_events, notification_ids)
+        curs.execute(self.insert_leaves_statement,
+                     ([position for position, _ in leaves], [leaf for _, leaf in leaves]))
         return notification_ids
 
     def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]:

@@ -47,7 +47,7 @@ class RangeScanner(Protocol):
 
     def read(self, start: int, stop: int) -> Iterator[list[ScannedRow]]: ...
 
-    def stray_events(self, covered: Sequence[tuple[int, int]]) -> int: ...
+    def stray_events(self, covered: Sequence[tuple[int, int]], size: int) -> int: ...
 
 
 def check_batches(start: int, stop: int, batches: Iterable[Sequence[ScannedRow]],
@@ -121,21 +121,24 @@ class SQLiteRangeScanner:
         while rows := cursor.fetchmany(BATCH):
             yield rows
 
-    def stray_events(self, covered: Sequence[tuple[int, int]]) -> int:
-        """Events outside the ``covered`` position intervals (ascending, disjoint), except those
-        after the last interval that have a leaf: events appended while the scan ran."""
+    def stray_events(self, covered: Sequence[tuple[int, int]], size: int) -> int:
+        """Events outside the ``covered`` position intervals (ascending, disjoint) of the first
+        ``size`` leaves, less the leaves from ``size`` on for positions after them: events
+        appended while the scan ran, each with its leaf, leave it zero."""
         gaps = " OR ".join(["rowid < ?", *("(rowid > ? AND rowid < ?)" for _ in covered[1:])])
         bounds = [covered[0][0], *(b for (_, last), (first, _) in pairwise(covered)
                                    for b in (last, first))]
+        last = covered[-1][1]
         conn = self._connect()
         try:
             conn.execute("BEGIN")
             inside = conn.execute(f"SELECT COUNT(*) FROM {self.events_table} WHERE {gaps}",
                                   bounds).fetchone()[0]
             after = conn.execute(
-                f"SELECT COUNT(*) FROM {self.events_table} e WHERE e.rowid > ? AND NOT EXISTS "
-                f"(SELECT 1 FROM {self.leaves_table} l WHERE l.notification_id = e.rowid)",
-                (covered[-1][1],)).fetchone()[0]
-            return int(inside) + int(after)
+                f"SELECT (SELECT COUNT(*) FROM {self.events_table} WHERE rowid > ?) - "
+                f"(SELECT COUNT(*) FROM {self.leaves_table} "
+                "WHERE leaf_index >= ? AND notification_id > ?)",
+                (last, size, last)).fetchone()[0]
+            return int(inside) + abs(int(after))
         finally:
             conn.close()

@@ -70,20 +70,22 @@ class PostgresRangeScanner:
         while rows := cursor.fetchmany(BATCH):
             yield rows
 
-    def stray_events(self, covered: Sequence[tuple[int, int]]) -> int:
-        """Events outside the ``covered`` position intervals (ascending, disjoint), except those
-        after the last interval that have a leaf: events appended while the scan ran."""
+    def stray_events(self, covered: Sequence[tuple[int, int]], size: int) -> int:
+        """Events outside the ``covered`` position intervals (ascending, disjoint) of the first
+        ``size`` leaves, less the leaves from ``size`` on for positions after them: events
+        appended while the scan ran, each with its leaf, leave it zero."""
         gaps = SQL(" OR ").join([SQL("notification_id < %s"),
                                  *(SQL("(notification_id > %s AND notification_id < %s)")
                                    for _ in covered[1:])])
         bounds = [covered[0][0], *(b for (_, last), (first, _) in pairwise(covered)
                                    for b in (last, first))]
+        last = covered[-1][1]
         tables = self._tables()
         with self._connect() as conn:
             inside = conn.execute(SQL("SELECT count(*) FROM {events} WHERE ").format(**tables)
                                   + gaps, bounds).fetchone()
             after = conn.execute(SQL(
-                "SELECT count(*) FROM {events} e WHERE e.notification_id > %s AND NOT EXISTS "
-                "(SELECT 1 FROM {leaves} l WHERE l.notification_id = e.notification_id)"
-            ).format(**tables), (covered[-1][1],)).fetchone()
-            return (int(inside[0]) if inside else 0) + (int(after[0]) if after else 0)
+                "SELECT (SELECT count(*) FROM {events} WHERE notification_id > %s) - "
+                "(SELECT count(*) FROM {leaves} WHERE leaf_index >= %s AND notification_id > %s)"
+            ).format(**tables), (last, size, last)).fetchone()
+            return (int(inside[0]) if inside else 0) + (abs(int(after[0])) if after else 0)

@@ -45,7 +45,7 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {self.leaves_table_name} ("
             "leaf_index INTEGER PRIMARY KEY, "
-            "notification_id INTEGER NOT NULL UNIQUE, "
+            "notification_id INTEGER NOT NULL, "
             "leaf_hash BLOB NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table_name} ("
             "tree_size INTEGER PRIMARY KEY, note TEXT NOT NULL)",

@@ -198,6 +198,21 @@ def test_the_parallel_scan_is_clean_only_when_every_leaf_is(
     assert scan_log(scanner, log.size(), workers=3, align=1).clean is (kind == "checkpoint")
 
 
+def test_events_appended_during_a_scan_do_not_make_it_unclean(
+        logged: tuple[TamperEvidentLog, Path, Database], custody: CustodyApplication) -> None:
+    """GIVEN the log's size read WHEN more events are stored before the ranges are scanned
+    THEN the scan of the first ``size`` leaves is still clean: the new ones have leaves."""
+    log, _, _ = logged
+    size = log.size()
+    c = cast_from(custody.province())
+    custody.receive(office=c.commune, procedure=c.procedure.code, applicant_name="Trong lúc",
+                    applicant_id="555", actor=c.receiver, components=c.components)
+    scanner = cast(HashingRecorder, log.recorder).range_scanner()
+    assert scanner is not None
+    assert log.size() > size
+    assert scan_log(scanner, size, workers=2, align=1).clean
+
+
 def test_cli_verify_exits_1_naming_the_first_bad_position(
         logged: tuple[TamperEvidentLog, Path, Database], store_env: dict[str, str]) -> None:
     _, public, db = logged
