@@ -4,8 +4,9 @@ Every source yields plain files, in page order, that the station then loads and 
 deletes anything. The scanner writes through ``scanimage --batch`` into a fresh folder (SANE's
 own front end: no Python binding to keep in step with the drivers). A watched folder takes a file
 only once it is fully written — its size and modification time unchanged over ``settle``
-seconds, or renamed into place from a ``.part``/dot-file — and the station moves it to ``done/``,
-``held/`` or ``failed/`` only after its objects are stored (or it was refused), never before.
+seconds, with the rest of the folder as quiet, or renamed into place from a ``.part``/dot-file —
+and the station moves it to ``done/``, ``held/`` or ``failed/`` only after its objects are
+stored (or it was refused), never before.
 """
 
 from __future__ import annotations
@@ -102,9 +103,15 @@ class WatchedFolder:
             folder.mkdir(parents=True, exist_ok=True)
 
     def ready(self) -> list[Path]:
-        """Files whose size and mtime have not changed for ``settle`` seconds, oldest first."""
+        """The folder's files, in name order (scanners number their pages), once every one of
+        them has kept its size and mtime for ``settle`` seconds; [] while any is still changing.
+
+        Waiting for the whole folder to be quiet keeps a feeder's pages in one batch with their
+        cover, instead of cutting the batch wherever a poll happened to fall.
+        """
         now = time.monotonic()
-        ready: list[tuple[float, Path]] = []
+        ready: list[Path] = []
+        quiet = True
         present = set()
         for path in self._candidates():
             try:
@@ -116,12 +123,14 @@ class WatchedFolder:
             seen = self._seen.get(path)
             if seen is None or seen[:2] != signature:
                 self._seen[path] = (*signature, now)
-                continue
-            if now - seen[2] >= self.settle:  # an empty settled file too: loading refuses it
-                ready.append((stat.st_mtime, path))
+                quiet = False
+            elif now - seen[2] < self.settle:
+                quiet = False
+            else:  # an empty settled file too: loading refuses it by name
+                ready.append(path)
         for gone in set(self._seen) - present:
             del self._seen[gone]
-        return [path for _, path in sorted(ready)]
+        return ready if quiet else []
 
     def finish(self, path: Path, outcome: str) -> Path:
         """Move a processed file to done/, held/ (pages waiting for a dossier) or failed/,

@@ -16,16 +16,12 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from scanning.geometry import find_geometry
+from scanning.geometry import ANALYSIS_DPI, RULE_INCHES, find_geometry
 from scanning.images import Page
 from scanning.quality import QualityNote, assess, is_blank
 
-# Geometry is measured on a copy at about this resolution: enough for text lines, cheap.
-ANALYSIS_DPI = 100
 # On the flattened copy (paper = 255), ink of even a faint photocopy is darker than this.
 INK_LEVEL = 170
-# Ink runs straight for longer than this (0.4 inch, 1 cm) only in rules and underlines.
-RULE_INCHES = 0.4
 # A pixel whose channels differ by more than this is coloured ink (seal, signature, stamp),
 # unless it is dark in every channel (black print under the seal).
 COLOUR_INK = 60

@@ -106,8 +106,8 @@ def _dpi(image: Image.Image) -> float | None:
         value = float(dpi[0])
     except (TypeError, ValueError, IndexError):
         return None
-    # JFIF "no units" and PNG files without pHYs often say 1 or 72: not a scanner's answer.
-    return value if value >= 50 else None
+    # JFIF "no units" says 1. PNG stores pixels per metre, so 200 dpi reads back 199.9994.
+    return float(round(value)) if value >= 50 else None
 
 
 def _bgr(image: Image.Image) -> np.ndarray:

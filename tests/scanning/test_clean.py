@@ -1,0 +1,62 @@
+"""Clean-up on the generated corpus: pages come out upright and level, blank pages are told
+from faint ones, and the quality gate names the reason to rescan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from scanning.clean import clean
+from scanning.images import load_pages
+from tests.scanning.corpus import ADMIN_SET, QUALITY_SET, TEXT_SET, Generated
+
+Corpus = Callable[[str], Generated]
+
+
+@pytest.mark.parametrize("case", TEXT_SET + ADMIN_SET, ids=lambda c: c.name)
+def test_every_page_comes_out_upright_and_level(case, generated: Corpus) -> None:  # type: ignore[no-untyped-def]
+    # GIVEN a page laid on the glass turned by `turn` quarter turns and skewed by `angle`
+    page, = load_pages(generated(case.name).path)
+    # WHEN cleaned
+    cleaned = clean(page)
+    # THEN the turn is undone, the skew measured to a tenth of a degree, nothing is blank
+    assert cleaned.rotation == (90 * case.turn) % 360
+    assert cleaned.skew == pytest.approx(-case.angle, abs=0.15)
+    assert not cleaned.blank
+    # AND the OCR copy has pure white paper; the archive keeps the original untouched
+    assert np.median(cleaned.binary) == 255
+    assert cleaned.page is page and cleaned.page.pixels.shape == page.pixels.shape
+
+
+def test_an_off_white_page_is_blank_but_one_with_a_faint_stamp_is_not(generated: Corpus) -> None:
+    blank, = load_pages(generated("blank-offwhite").path)
+    stamped, = load_pages(generated("blank-faint-stamp").path)
+    assert clean(blank).blank
+    assert not clean(stamped).blank
+
+
+@pytest.mark.parametrize("case", QUALITY_SET, ids=lambda c: c.name)
+def test_the_quality_gate_names_the_reason_to_rescan(case, generated: Corpus) -> None:  # type: ignore[no-untyped-def]
+    page, = load_pages(generated(case.name).path)
+    codes = [note.code for note in clean(page).quality]
+    assert codes == [case.klass]
+
+
+@pytest.mark.parametrize("name", ["text-300-skew-noise", "text-200-jpeg", "photocopy-300",
+                                  "text-300-shadow", "notice-300"])
+def test_good_scans_pass_the_gate(name: str, generated: Corpus) -> None:
+    page, = load_pages(generated(name).path)
+    assert clean(page).quality == []
+
+
+def test_low_and_unknown_resolution_are_flagged(generated: Corpus, tmp_path: Path) -> None:
+    fax, = load_pages(generated("fax-150").path)
+    assert [n.code for n in clean(fax).quality] == ["low-resolution"]
+    with Image.open(generated("text-200-jpeg").path) as image:
+        image.save(tmp_path / "no-dpi.png")  # PNG without pHYs: resolution unknown
+    bare, = load_pages(tmp_path / "no-dpi.png")
+    assert [n.code for n in clean(bare).quality] == ["unknown-resolution"]
