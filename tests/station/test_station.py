@@ -135,6 +135,10 @@ def test_a_watched_folder_takes_only_settled_files_and_moves_them_after_storing(
     (hot / ".0004.png").write_bytes(b"hidden temp file")
     # WHEN polled: the first look only notes sizes; the second takes the settled files
     assert folder.ready() == []
+    assert [p.name for p in folder.ready()] == ["0001.png", "0002.png"]
+    # AND while any file is still changing, nothing is taken (the batch is not cut in two)
+    (hot / "0002.png").touch()
+    assert folder.ready() == []
     batch = folder.ready()
     assert [p.name for p in batch] == ["0001.png", "0002.png"]
     report = Station(custody.objects, InProcessTracker(custody), "st-1",

@@ -106,6 +106,8 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
     settings = Settings.from_environ()
     worker = Station(station_store(settings), tracker_link(settings), station, operator,
                      jobs=jobs, ocr=OcrSettings(timeout=ocr_timeout), device=device)
+    if watch is not None and wants_json() and not once:
+        raise BadInput("--json with --watch needs --once (one document when the folder is idle)")
     reports: list[BatchReport] = []
     with progress_bar(not wants_json()) as progress:
         if watch is not None:
@@ -114,9 +116,12 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
                 report = _run(worker, batch, dossier, progress)
                 for path, outcome in report.file_outcomes.items():
                     folder.finish(path, outcome)
-                reports.append(report)
+                if once:
+                    reports.append(report)  # a long-running watch keeps nothing per batch
                 if not wants_json():
                     _print_summary(report)
+                    if not once and (problems := list(_problems(report))):
+                        click.echo(f"hoso: {'; '.join(problems)}", err=True)
         elif device is not None:
             with tempfile.TemporaryDirectory(prefix="hoso-scan-") as folder_name:
                 try:
