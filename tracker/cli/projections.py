@@ -102,9 +102,21 @@ def _report_lines(document: dict[str, Any], by: str) -> Iterable[str]:
                 yield f"{row[by]}: {kind} {n} × {reason}"
 
 
-@click.group()
-def project() -> None:
-    """Projected views: rebuild them from the log."""
+@click.group(invoke_without_command=True)
+@click.option("--from-kafka", is_flag=True,
+              help="Keep the views as a member of the Kafka consumer group until SIGTERM.")
+@click.option("--group", help="The consumer group (default HOSO_KAFKA_GROUP).")
+@click.option("--max-records", type=click.IntRange(1, 10_000), default=500, show_default=True,
+              help="With --from-kafka: records applied per view transaction, at most.")
+@click.pass_context
+def project(ctx: click.Context, from_kafka: bool, group: str | None, max_records: int) -> None:
+    """Projected views: rebuild them from the log, or follow Kafka (--from-kafka)."""
+    if from_kafka:
+        from tracker.cli.relay import project_from_kafka  # kafka is loaded only for this
+
+        project_from_kafka(group, max_records)
+    elif ctx.invoked_subcommand is None:
+        raise click.UsageError("hoso project needs a command (rebuild) or --from-kafka")
 
 
 @project.command(name="rebuild")

@@ -1,7 +1,8 @@
-"""``hoso relay``: publish every stored event to Kafka until told to stop.
+"""``hoso relay`` and ``hoso project --from-kafka``: the two ends of hoso.dossier-events.
 
 The relay itself (``events.relay``) knows nothing of dossiers; this module wires in the tracker's
-CloudEvents mapping and the settings, for the command and for ``hoso serve``'s relay thread.
+CloudEvents mapping and the settings, for the command and for ``hoso serve``'s relay thread, and
+wires the projection consumer group to the projector.
 """
 
 from __future__ import annotations
@@ -52,9 +53,9 @@ def build_relay(custody: CustodyApplication, settings: Settings, bootstrap: str,
                  name=f"kafka:{topic}", batch_size=batch_size)
 
 
-def kafka_bootstrap(settings: Settings) -> str:
+def kafka_bootstrap(settings: Settings, purpose: str) -> str:
     if settings.kafka_bootstrap is None:
-        raise BadInput("HOSO_KAFKA_BOOTSTRAP is not set: there is no Kafka to relay to")
+        raise BadInput(f"HOSO_KAFKA_BOOTSTRAP is not set: there is no Kafka to {purpose}")
     return settings.kafka_bootstrap
 
 
@@ -82,7 +83,7 @@ def log_to_stderr() -> None:
 def relay(batch_size: int) -> None:
     """Publish stored events to Kafka topic hoso.dossier-events until SIGTERM/SIGINT."""
     settings = Settings.from_environ()
-    bootstrap = kafka_bootstrap(settings)
+    bootstrap = kafka_bootstrap(settings, "relay to")
     custody = application()
     stop = stop_on_signals()
     log_to_stderr()
@@ -91,19 +92,20 @@ def relay(batch_size: int) -> None:
     click.echo("hoso: relay stopped", err=True)
 
 
-def project_from_kafka(group: str | None = None) -> None:
+def project_from_kafka(group: str | None = None, max_records: int = 500) -> None:
     """``hoso project --from-kafka``: keep the views as a member of a Kafka consumer group
     (HOSO_KAFKA_GROUP unless ``group``) until SIGTERM/SIGINT; start more members to share the
     partitions."""
     settings = Settings.from_environ()
-    bootstrap = kafka_bootstrap(settings)
+    bootstrap = kafka_bootstrap(settings, "project from")
     views = open_views(application())
     views.app.province()  # refuses clearly when the store was never initialised
     stop = stop_on_signals()
     log_to_stderr()
     group = group or settings.kafka_group
     click.echo(f"hoso: projecting {TOPIC} from {bootstrap} as group {group}", err=True)
-    KafkaProjection(KafkaSubscription(bootstrap, group), views.projector).run(stop)
+    subscription = KafkaSubscription(bootstrap, group, max_records=max_records)
+    KafkaProjection(subscription, views.projector).run(stop)
     click.echo("hoso: projection consumer stopped", err=True)
 
 

@@ -1,0 +1,123 @@
+"""The views as a Kafka consumer group: duplicates at new offsets and a killed consumer.
+
+Each test ends with the views equal to views rebuilt from the log: no event missing, none
+applied twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from events.kafka import TOPIC, KafkaPublisher, KafkaSubscription
+from events.relay import Relay
+from events.relay_position import relay_positions
+from tests.hoso_cli import Hoso
+from tests.kafka_scenario import (
+    Load,
+    Process,
+    assert_topic_holds_the_log,
+    assert_views_equal_a_rebuild,
+    stored_versions,
+    view_versions,
+    wait_for,
+)
+from tests.servers.tansu import Tansu
+from tracker.application import CustodyApplication
+from tracker.cli.relay import CloudEventMessages, build_relay
+from tracker.projections.kafka_consumer import KafkaProjection
+from tracker.projections.views import open_views
+from tracker.settings import Settings
+
+
+def publish_all(relay: Relay) -> None:
+    """Everything stored after the relay's recorded position, acknowledged and recorded."""
+    relay.relay_available(relay.positions.get(relay.name), threading.Event())
+
+
+def replaying_relay(custody: CustodyApplication, bootstrap: str) -> Relay:
+    """A relay whose position was never recorded (as after a crash before any record): it
+    sends the whole log again, so each event lands a second time at a new offset."""
+    return Relay(custody.recorder, relay_positions(custody.recorder),
+                 KafkaPublisher(bootstrap), CloudEventMessages(custody, "hoso/custody-log"),
+                 name=f"kafka:{TOPIC}:replay")
+
+
+@pytest.fixture
+def projection(custody: CustodyApplication, tansu: Tansu) -> Iterator[KafkaProjection]:
+    """One in-process member of the projection group."""
+    member = KafkaProjection(KafkaSubscription(tansu.bootstrap, "hoso-projections"),
+                             open_views(custody).projector)
+    stop = threading.Event()
+    thread = threading.Thread(target=member.run, args=(stop,), daemon=True)
+    thread.start()
+    yield member
+    stop.set()
+    thread.join(15)
+
+
+def caught_up(custody: CustodyApplication) -> bool:
+    return view_versions(custody) == stored_versions(custody)
+
+
+def test_an_event_delivered_twice_at_another_offset_is_applied_once(
+        custody: CustodyApplication, tansu: Tansu, projection: KafkaProjection) -> None:
+    # GIVEN 30 dossiers with fees and handovers, published and projected
+    load = Load(custody, dossiers=30)
+    for n, code in enumerate(load.codes):
+        custody.collect_fee(code, by=load.cast.receiver, amount=10_000 * (n + 1))
+    for _ in range(40):
+        load.step()
+    relay = build_relay(custody, Settings.from_environ({}), tansu.bootstrap)
+    publish_all(relay)
+    wait_for(lambda: caught_up(custody), 60, "views following the topic")
+    first_time = sum(stored_versions(custody).values())
+    assert projection.consumed.applied == first_time
+    # WHEN the whole log is delivered again at new offsets, with new events after it
+    publish_all(replaying_relay(custody, tansu.bootstrap))
+    for _ in range(10):
+        load.step()
+    publish_all(relay)
+    wait_for(lambda: caught_up(custody), 60, "views following the redelivery")
+    # THEN every redelivered event was recognised as a duplicate, and only new ones applied
+    assert assert_topic_holds_the_log(custody, tansu.bootstrap) == first_time
+    assert projection.consumed.duplicates == first_time
+    assert projection.consumed.applied == first_time + 20
+    assert projection.consumed.skipped == 0
+    # … so fees and figures are counted once: the views equal a rebuild
+    assert_views_equal_a_rebuild(custody)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # PostgreSQL: relay faults
+def test_projection_consumer_killed_mid_batch_and_restarted(
+        custody: CustodyApplication, store_env: dict[str, str], tansu: Tansu) -> None:
+    # GIVEN 600 events on the topic and `hoso project --from-kafka` applying them 5 at a time
+    load = Load(custody, dossiers=100)
+    for _ in range(250):
+        load.step()
+    publish_all(build_relay(custody, Settings.from_environ({}), tansu.bootstrap))
+    hoso = Hoso({**store_env, "HOSO_KAFKA_BOOTSTRAP": tansu.bootstrap})
+    consumer = Process(hoso, "project", "--from-kafka", "--max-records", "5")
+    # WHEN it is killed with SIGKILL once some views are written
+    wait_for(lambda: len(view_versions(custody)) > 0, 60, "the consumer applying events")
+    consumer.kill()
+    assert not caught_up(custody), "the kill must land before the end of the topic"
+    # … and a new member of the group starts
+    consumer = Process(hoso, "project", "--from-kafka")
+    try:
+        wait_for(lambda: caught_up(custody), 60, "the restarted consumer catching up")
+    finally:
+        stderr = consumer.terminate()
+    assert "projection consumer stopped" in stderr
+    # THEN the views equal a rebuild: nothing was missed or applied twice
+    assert_views_equal_a_rebuild(custody)
+
+
+def test_project_from_kafka_without_a_broker_address_is_bad_input(
+        store_env: dict[str, str]) -> None:
+    done = Hoso(store_env)("project", "--from-kafka")
+    assert done.code == 2
+    assert done.stderr.strip().splitlines() == [
+        "hoso: HOSO_KAFKA_BOOTSTRAP is not set: there is no Kafka to project from"]
