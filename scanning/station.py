@@ -33,9 +33,14 @@ from scanning.pdf import searchable_pdf
 from scanning.split import Refusal, split_batch
 from scanning.stages import prepare_pages, read_covers
 from storage.objects import ObjectStore
+from storage.spool import SpoolingObjectStore
 
 CLEANED_JPEG_QUALITY = 90
 Progress = Callable[[str, int, int], None]
+
+
+class ObjectsSpooled(ScanningError):
+    """A dossier's objects are safe in the station's spool but not yet in the object store."""
 
 
 class RecordRefused(ScanningError):
@@ -242,6 +247,14 @@ class Station:
             dpi=min(dpis) if dpis else None, blank_pages=blank, quality_notes=notes,
             device=self.device)
         result.pages, result.blank_pages, result.quality_notes = len(loaded), blank, notes
+        if isinstance(self.store, SpoolingObjectStore):
+            waiting = [k for k in [*originals, *straight, pdf_key, ocr_key]
+                       if self.store.is_pending(k)]
+            if waiting:  # the tracker would refuse: it reads every object from the primary
+                raise ObjectsSpooled(
+                    f"{len(waiting)} object(s) wait in the station's spool (object store "
+                    "unreachable); they upload by themselves (hoso storage sync): scan these "
+                    "files again then to record the dossier")
         self.tracker.record_digitised(record)
         result.recorded = True
 

@@ -146,15 +146,15 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
 
 def _run(worker: Station, files: list[Path], dossier: str | None,
          progress: Progress | None) -> BatchReport:
-    from scanning.errors import ScanningError
     from scanning.station import RecordRefused
+    from scanning.tracker_http import TrackerUnavailable
 
     try:
         return worker.process(files, assign_to=dossier, progress=progress)
-    except RecordRefused as error:
+    except RecordRefused as error:  # the named dossier is unknown: nothing was done
         raise UnknownReference(str(error)) from None
-    except ScanningError as error:
-        raise BadInput(str(error)) from None
+    except TrackerUnavailable as error:  # not the operator's input: exit 1, files untouched
+        raise click.ClickException(str(error)) from None
 
 
 def _problems(report: BatchReport) -> Iterable[str]:
