@@ -16,6 +16,8 @@ ROOT = Path(__file__).parents[2]
     ("custody.py", ["--count", "5", "--backend", "both"], "backends"),
     ("storage.py", ["--scale", "0.02"], "s3"),
     ("audit.py", ["--events", "2000", "--appends", "20"], "verify"),
+    ("projections.py", ["--events", "200", "--rate", "100", "--seconds", "1",
+                        "--rebuild-events", "3000"], "rebuild"),
     ("barcodes.py", ["--rounds", "1"], "ms_per_cover"),
 ])
 def test_bench_prints_one_json_document(script: str, args: list[str], key: str) -> None:
