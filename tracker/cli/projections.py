@@ -130,9 +130,10 @@ def rebuild_command(view: str | None, batch_size: int) -> None:
     the_views.app.province()  # refuses clearly when the store was never initialised
     names = _tables_of(view)
     if sys.stderr.isatty():
+        from rich.console import Console
         from rich.progress import Progress
 
-        with Progress(transient=True) as bar:
+        with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("rebuilding views", total=events_to_rebuild(the_views))
             done = rebuild(the_views, names, batch_size,
                            lambda n: bar.advance(task, n))
