@@ -17,6 +17,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from scanning.acquire import ScannerSettings, WatchedFolder, from_scanner
+from scanning.ocr import OcrSettings
 from scanning.station import RecordRefused, Station
 from scanning.tracker_http import HttpTracker
 from tests.cast import Cast, cast_from
@@ -206,3 +207,26 @@ def test_upload_acquisition_needs_a_token_and_answers_the_batch_report(
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["dossiers"][0]["recorded"] is True
     assert custody.status(code)["pages"] == 1
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert {"/station/dossiers/{code}", "/station/dossiers/{code}/digitised",
+            "/station/scans"} <= set(spec["paths"])
+    assert spec["components"]["securitySchemes"]["stationToken"]["scheme"] == "bearer"
+
+
+def test_a_page_that_hangs_ocr_is_recorded_with_a_note_not_waited_on(
+        custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
+    # GIVEN a Tesseract that hangs on every page (fault injection, as tests/scanning does)
+    hangs = tmp_path / "tesseract-hangs"
+    hangs.write_text('#!/bin/sh\n[ "$1" = --version ] && exec tesseract --version\n'
+                     "exec sleep 600\n")
+    hangs.chmod(0o755)
+    code = receive(custody, cast)
+    station = Station(custody.objects, InProcessTracker(custody), "st-1", cast.receiver,
+                      jobs=1, ocr=OcrSettings(timeout=1.0, tesseract_cmd=str(hangs)))
+    # WHEN a page is scanned THEN the page is stopped, kept, and the operator told why
+    report = station.process([text_page(["Trang"], tmp_path / "p.png")], assign_to=code)
+    assert report.all_recorded
+    event = digitised(custody, code)
+    assert event["pages"] == 1
+    assert [n["code"] for n in event["quality_notes"]] == ["ocr_failed"]
+    assert "within 1 s" in event["quality_notes"][0]["message"]

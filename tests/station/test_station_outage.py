@@ -1,4 +1,4 @@
-"""An object-store outage during a scan: nothing recorded, nothing lost, recorded once it is back."""
+"""An object-store outage during a scan: nothing recorded, nothing lost, recorded once back."""
 
 from __future__ import annotations
 
