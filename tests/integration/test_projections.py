@@ -7,7 +7,12 @@ are rebuilt, THEN their full table contents are the same and agree with each dos
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pty
 import random
+import subprocess
+import sys
 import threading
 from datetime import datetime
 
@@ -199,3 +204,20 @@ def test_project_rebuild_command(custody, store_env, month, views):
     assert contents(views) == live
     wrong = hoso("project", "rebuild", "everything")
     assert wrong.code == 2
+
+
+def test_rebuild_shows_a_progress_bar_on_a_terminal(custody, store_env, month):
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "tracker.cli.main", "project", "rebuild"],
+                              env=Hoso(store_env).env, stdout=subprocess.PIPE, stderr=terminal,
+                              timeout=120, check=True)
+        os.close(terminal)
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO once the terminal's other end is closed
+            while chunk := os.read(controller, 65536):
+                shown += chunk
+    finally:
+        os.close(controller)
+    assert b"rebuilding views" in shown
+    assert done.stdout.decode().startswith("rebuilt queues, report, status: ")
