@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 from PIL import Image
 
 from scanning.clean import CleanPage
@@ -286,7 +287,7 @@ class Station:
         return outcome
 
 
-def _png(pixels: Any) -> bytes:
+def _png(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(_rgb(pixels)).save(buffer, format="PNG")
     return buffer.getvalue()
@@ -300,5 +301,6 @@ def _jpeg(page: CleanPage) -> bytes:
     return buffer.getvalue()
 
 
-def _rgb(pixels: Any) -> Any:
+def _rgb(pixels: np.ndarray) -> np.ndarray:
+    """OpenCV's BGR order to the RGB Pillow expects (grey stays grey)."""
     return pixels[:, :, ::-1] if pixels.ndim == 3 else pixels
