@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -178,3 +179,30 @@ def test_hoso_relay_publishes_and_stops_cleanly_on_sigterm(tmp_path: Path, tansu
     assert process.returncode == 0, stderr
     assert "relay stopped" in stderr
     assert len(read_topic(tansu.bootstrap)) == 2
+
+
+def test_hoso_serve_relays_when_kafka_is_configured(tmp_path: Path, tansu: Tansu) -> None:
+    # GIVEN `hoso serve` with HOSO_KAFKA_BOOTSTRAP set, and one dossier received meanwhile
+    hoso = Hoso({"HOSO_DATA_DIR": str(tmp_path / "var"), "HOSO_KAFKA_BOOTSTRAP": tansu.bootstrap})
+    hoso.ok("init", "--demo")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "tracker.cli.main", "serve", "--port",
+                               str(port)], env=hoso.env, stderr=subprocess.PIPE, text=True)
+    try:
+        cast = cast_from(Province(load_province_file(demo_province_path())))
+        code = hoso.ok("receive", "--office", cast.commune, "--procedure", cast.procedure.code,
+                       "--applicant-name", "Công dân", "--applicant-id", "001234567890",
+                       *[a for c in cast.components for a in ("--component", c)],
+                       "--actor", cast.receiver)["code"]
+        # THEN its Received event reaches the topic through the server's relay thread
+        deadline = time.monotonic() + 30
+        while not (reads := read_topic(tansu.bootstrap)):
+            assert time.monotonic() < deadline, "nothing published within 30 s"
+            time.sleep(0.2)
+        assert [r.json()["subject"] for r in reads] == [code]
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=20)
+    assert "relaying events to Kafka" in stderr

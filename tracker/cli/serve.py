@@ -18,7 +18,10 @@ from tracker.settings import Settings
 @click.option("--host", help="Address to listen on (default HOSO_HOST or 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default HOSO_PORT or 8080).")
 @click.option("--threads", type=int, default=8, show_default=True)
-def serve(host: str | None, port: int | None, threads: int) -> None:
+@click.option("--relay/--no-relay", default=True, show_default=True,
+              help="With HOSO_KAFKA_BOOTSTRAP: also run the Kafka relay in this process "
+                   "(--no-relay when a `hoso relay` service runs beside it).")
+def serve(host: str | None, port: int | None, threads: int, relay: bool) -> None:
     """Serve the JSON API (loopback only unless --host says otherwise)."""
     from tracker.web import create_app, run  # Flask is loaded only for this command
 
@@ -34,7 +37,9 @@ def serve(host: str | None, port: int | None, threads: int) -> None:
                      policy, custody.clock).start(stop)
     else:
         click.echo("hoso: HOSO_AUDIT_KEY is not set: no periodic checkpoints", err=True)
-    if settings.kafka_bootstrap is not None:
+    if settings.kafka_bootstrap is not None and not relay:
+        click.echo("hoso: --no-relay: events reach Kafka through `hoso relay`", err=True)
+    elif settings.kafka_bootstrap is not None:
         from tracker.cli.relay import build_relay  # kafka is loaded only when configured
 
         build_relay(custody, settings, settings.kafka_bootstrap).start(stop)
