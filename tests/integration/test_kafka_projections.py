@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -115,9 +116,8 @@ def test_projection_consumer_killed_mid_batch_and_restarted(
     assert_views_equal_a_rebuild(custody)
 
 
-def test_project_from_kafka_without_a_broker_address_is_bad_input(
-        store_env: dict[str, str]) -> None:
-    done = Hoso(store_env)("project", "--from-kafka")
+def test_project_from_kafka_without_a_broker_address_is_bad_input(tmp_path: Path) -> None:
+    done = Hoso({"HOSO_DATA_DIR": str(tmp_path / "var")})("project", "--from-kafka")
     assert done.code == 2
     assert done.stderr.strip().splitlines() == [
         "hoso: HOSO_KAFKA_BOOTSTRAP is not set: there is no Kafka to project from"]
