@@ -15,7 +15,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -180,8 +179,3 @@ def durable_tansu(tmp_path: Path, seaweedfs_server: SeaweedFS) -> Iterator[Tansu
     with Tansu.on_s3(tmp_path / "tansu", seaweedfs_server) as broker:
         yield broker
 
-
-if __name__ == "__main__":  # manual use: python -m tests.servers.tansu
-    with Tansu(Path(sys.argv[1] if len(sys.argv) > 1 else "var/tansu")) as broker:
-        print(broker.bootstrap, flush=True)
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
