@@ -93,24 +93,34 @@ def worker_pool(jobs: int, settings: OcrSettings) -> ProcessPoolExecutor:
 
 
 def ocr_pages(binaries: Sequence[tuple[str, np.ndarray]], jobs: int,
-              settings: OcrSettings | None = None) -> list[PageText]:
-    """OCR each ``(label, binary image)`` in a pool of ``jobs`` processes; results in order."""
+              settings: OcrSettings | None = None,
+              dpis: Sequence[float] | None = None) -> list[PageText]:
+    """OCR each ``(label, binary image)`` in a pool of ``jobs`` processes; results in order.
+    ``dpis``, one per page (``CleanPage.ocr_dpi``), helps Tesseract's layout analysis."""
     settings = settings or OcrSettings()
+    resolutions = list(dpis) if dpis is not None else [None] * len(binaries)
     with worker_pool(jobs, settings) as pool:
-        futures = [pool.submit(read_page, label, image, settings) for label, image in binaries]
+        futures = [pool.submit(read_page, label, image, settings, dpi)
+                   for (label, image), dpi in zip(binaries, resolutions, strict=True)]
         return [future.result() for future in futures]
 
 
-def read_page(label: str, binary: np.ndarray, settings: OcrSettings) -> PageText:
-    """OCR one page in this process; a confident-looking failure gets a second look at 180°."""
+def read_page(label: str, binary: np.ndarray, settings: OcrSettings,
+              dpi: float | None = None) -> PageText:
+    """OCR one page in this process; a page read with low confidence gets a second look at
+    180°. ``dpi`` is told to Tesseract (the PNG it is handed carries none)."""
     started = time.monotonic()
     try:
-        first = _tesseract(label, binary, settings)
+        first = _tesseract(label, binary, settings, dpi)
         if first.confidence < FLIP_CONFIDENCE or not first.words:
-            flipped = _tesseract(label, np.ascontiguousarray(binary[::-1, ::-1]), settings)
+            flipped = _tesseract(label, np.ascontiguousarray(binary[::-1, ::-1]), settings, dpi)
             if flipped.confidence > first.confidence + 10:
                 first = PageText(label=label, text=flipped.text, confidence=flipped.confidence,
                                  words=flipped.words, quarter_turns=2, lines=flipped.lines)
+    except pytesseract.TesseractError as error:
+        return PageText(label=label, text="", confidence=0.0,
+                        seconds=round(time.monotonic() - started, 3),
+                        error=f"Tesseract failed: {error.message or error.status}")
     except RuntimeError as error:
         if "timeout" not in str(error).lower():
             raise
@@ -123,9 +133,10 @@ def read_page(label: str, binary: np.ndarray, settings: OcrSettings) -> PageText
                     quarter_turns=first.quarter_turns, lines=first.lines)
 
 
-def _tesseract(label: str, binary: np.ndarray, settings: OcrSettings) -> PageText:
+def _tesseract(label: str, binary: np.ndarray, settings: OcrSettings,
+               dpi: float | None) -> PageText:
     data = pytesseract.image_to_data(Image.fromarray(binary), lang=settings.languages,
-                                     config="--psm 3", timeout=settings.timeout,
+                                     config=f"--psm 3 --dpi {round(dpi)}" if dpi else "--psm 3", timeout=settings.timeout,
                                      output_type=pytesseract.Output.DICT)
     words: list[Word] = []
     line_keys: dict[tuple[int, int, int], int] = {}

@@ -25,6 +25,10 @@ FONT_NAME = "HosoTextLayer"
 FONT_FILES = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
               Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"))
 JPEG_QUALITY = 80
+# A line's text is stretched to the width Tesseract found it at, but never beyond this: a table
+# row's cells are far apart, and stretching its few words across the row makes pdftotext read
+# every word as a column of its own. Such a row's layer then covers its first cells only.
+MAX_STRETCH = 1.3
 
 
 def _register_font() -> str:
@@ -73,7 +77,7 @@ def _text_layer(canvas: Canvas, font: str, text: PageText, points: float,
         layer.setTextRenderMode(3)
         layer.setFont(font, size)
         if natural > 0:
-            layer.setHorizScale(100.0 * width * points / natural)
+            layer.setHorizScale(100.0 * min(MAX_STRETCH, width * points / natural))
         layer.setTextOrigin(left * points, page_height - (top + height) * points + size * 0.2)
         layer.textOut(string)
         canvas.drawText(layer)

@@ -29,7 +29,8 @@ def test_every_page_comes_out_upright_and_level(case, generated: Corpus) -> None
     assert not cleaned.blank
     # AND the OCR copy has pure white paper; the archive keeps the original untouched
     assert np.median(cleaned.binary) == 255
-    assert cleaned.page is page and cleaned.page.pixels.shape == page.pixels.shape
+    assert cleaned.page is page
+    assert cleaned.page.pixels.shape == page.pixels.shape
 
 
 def test_an_off_white_page_is_blank_but_one_with_a_faint_stamp_is_not(generated: Corpus) -> None:

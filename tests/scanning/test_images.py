@@ -34,7 +34,8 @@ def test_png_jpeg_and_multipage_tiff_load_with_their_resolution(tmp_path: Path) 
     assert png.pixels[110, 60].tolist() == [200, 20, 10]  # BGR, as OpenCV expects
     assert jpeg.dpi == 300.0
     assert [p.number for p in tiff] == [1, 2, 3]
-    assert tiff[1].pixels.shape == (700, 500, 3) and tiff[1].label == "c.tif page 2"
+    assert tiff[1].pixels.shape == (700, 500, 3)
+    assert tiff[1].label == "c.tif page 2"
 
 
 def test_a_png_without_resolution_says_so(tmp_path: Path) -> None:
@@ -50,7 +51,8 @@ def test_pdf_pages_are_rasterised_at_300_dpi(tmp_path: Path) -> None:
     canvas.save()
     pages = load_pages(tmp_path / "two.pdf")
     assert [(p.number, p.dpi) for p in pages] == [(1, 300.0), (2, 300.0)]
-    assert abs(pages[0].pixels.shape[0] - 3508) <= 1 and pages[0].pixels.shape[1] == 2480
+    assert abs(pages[0].pixels.shape[0] - 3508) <= 1
+    assert pages[0].pixels.shape[1] == 2480
 
 
 def _png_header_only(width: int, height: int) -> bytes:

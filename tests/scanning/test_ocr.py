@@ -1,0 +1,80 @@
+"""OCR on the generated corpus: every page class read to the acceptance's word recall, the words
+under the seal included, and the searchable PDF's text layer equal to the OCR text."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from scanning.batch import ocr_files
+from scanning.ocr import OcrSettings, ocr_pages
+from tests.scanning.corpus import OCR_TEST_SET, Generated
+from tests.scanning.measure import collapse, word_recall
+
+Corpus = Callable[[str], Generated]
+RECALL_TARGET = 0.985
+
+
+def test_every_page_class_is_read_and_its_pdf_text_is_the_ocr_text(
+        generated: Corpus, tmp_path: Path) -> None:
+    # GIVEN one degraded page of every class, with its ground truth
+    pages = [generated(name) for name in OCR_TEST_SET]
+    # WHEN the OCR stage reads them on two worker processes
+    results = ocr_files([g.path for g in pages], tmp_path, jobs=2)
+    # THEN each class reaches the recall target, comes out upright, and its PDF's text layer
+    # is exactly the OCR text (NFC, whitespace collapsed), diacritics included
+    failures = []
+    for page, result in zip(pages, results, strict=True):
+        summary, = result.pages
+        text = (tmp_path / f"{page.path.stem}.txt").read_text(encoding="utf-8")
+        recall = word_recall(page.truth_text, text)
+        if recall < RECALL_TARGET:
+            failures.append(f"{page.case.name}: word recall {recall:.2%}")
+        if summary.rotation != (90 * page.case.turn) % 360:
+            failures.append(f"{page.case.name}: turned {summary.rotation}")
+        layer = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / f"{page.path.stem}.pdf"),
+                                "-"], capture_output=True, text=True, check=True).stdout
+        if collapse(layer) != collapse(text):
+            failures.append(f"{page.case.name}: pdftotext differs from the OCR text")
+    assert not failures, failures
+    # AND the signer's title and name, under the red seal and blue signature, are read
+    notice = collapse((tmp_path / "notice-200.txt").read_text(encoding="utf-8"))
+    for words in ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Nguyễn Văn Hưởng"):
+        assert words in notice
+
+
+def _hanging_tesseract(folder: Path) -> str:
+    """A Tesseract that answers ``--version`` (pytesseract asks once) and hangs on any page."""
+    script = folder / "tesseract-hangs"
+    script.write_text('#!/bin/sh\n[ "$1" = --version ] && exec tesseract --version\n'
+                      "exec sleep 600\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_page_that_hangs_tesseract_is_stopped_and_reported(tmp_path: Path) -> None:
+    page = np.full((400, 300), 255, np.uint8)
+    page[100:130, 40:260] = 0
+    settings = OcrSettings(timeout=1.0, tesseract_cmd=_hanging_tesseract(tmp_path))
+    started = time.monotonic()
+    read, = ocr_pages([("hangs.png", page)], jobs=1, settings=settings)
+    assert time.monotonic() - started < 30
+    assert read.text == ""
+    assert read.error is not None
+    assert "within 1 s" in read.error
+    assert subprocess.run(["pgrep", "-f", str(tmp_path / "tesseract-hangs")],
+                          capture_output=True).returncode == 1  # nothing left running
+
+
+def test_the_timeout_stops_real_tesseract_on_a_real_page(generated: Corpus) -> None:
+    from scanning.clean import clean
+    from scanning.images import load_pages
+
+    cleaned = clean(load_pages(generated("fax-150").path)[0])
+    read, = ocr_pages([("fax", cleaned.binary)], jobs=1, settings=OcrSettings(timeout=0.05))
+    assert read.error is not None
+    assert "stopped" in read.error
