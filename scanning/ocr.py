@@ -135,8 +135,9 @@ def read_page(label: str, binary: np.ndarray, settings: OcrSettings,
 
 def _tesseract(label: str, binary: np.ndarray, settings: OcrSettings,
                dpi: float | None) -> PageText:
+    config = f"--psm 3 --dpi {round(dpi)}" if dpi else "--psm 3"
     data = pytesseract.image_to_data(Image.fromarray(binary), lang=settings.languages,
-                                     config=f"--psm 3 --dpi {round(dpi)}" if dpi else "--psm 3", timeout=settings.timeout,
+                                     config=config, timeout=settings.timeout,
                                      output_type=pytesseract.Output.DICT)
     words: list[Word] = []
     line_keys: dict[tuple[int, int, int], int] = {}
