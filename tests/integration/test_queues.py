@@ -91,3 +91,19 @@ def test_the_api_reads_the_views(custody, two_dossiers):
     assert client.get("/api/v1/queues/nobody").status_code == 404
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/queues/{who}", "/report"} <= set(paths)
+
+
+def test_a_store_set_up_before_the_views_says_to_run_init_again(custody, store_env,
+                                                               two_dossiers):
+    """A store initialised by an older hoso has no view tables: a clear failure, then 'hoso
+    init' (which keeps what is stored) creates them and the views follow the whole log."""
+    moving, _ = two_dossiers
+    store = open_views(custody).store
+    with store.batch() as batch:  # as if the tables had never been created
+        batch.c.execute(f"DROP TABLE {getattr(store, 'dossiers', 'hoso_view_dossiers')}")
+    hoso = Hoso(store_env)
+    missing = hoso("status", moving)
+    assert missing.code == 1
+    assert "run 'hoso init' again" in missing.stderr
+    hoso.ok("init", "--demo")
+    assert hoso.ok("status", moving)["custodian"] == A.courier

@@ -11,9 +11,9 @@ from datetime import date
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, OperationalError, ProgrammingError
 
-from tracker.application import CustodyApplication
+from tracker.application import CustodyApplication, NotInitialised
 from tracker.cloudevents import DossierFacts, Fact
 from tracker.projections import queues, report, status
 from tracker.projections.follower import Follower
@@ -40,10 +40,17 @@ class Views:
         return self.follower.catch_up()
 
     def _fresh(self) -> None:
-        if self.follow:
-            self.catch_up()
-        else:
-            self.app.province()
+        self.app.province()  # refuses clearly when the store was never initialised
+        try:
+            if self.follow:
+                self.follower.catch_up()
+            else:
+                self.projector.position()
+        except (OperationalError, ProgrammingError) as error:
+            if "no such table" in str(error) or "does not exist" in str(error):
+                raise NotInitialised("the views are not set up in this store: run 'hoso init' "
+                                     "again (it keeps what is stored)") from None
+            raise
 
     def status(self, code: str) -> dict[str, Any]:
         self._fresh()
