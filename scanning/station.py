@@ -29,7 +29,7 @@ from PIL import Image
 from scanning.clean import CleanPage
 from scanning.errors import ScanningError
 from scanning.images import Page
-from scanning.ocr import OcrSettings, worker_pool
+from scanning.ocr import OcrSettings, PageText, worker_pool
 from scanning.pdf import searchable_pdf
 from scanning.split import Refusal, split_batch
 from scanning.stages import prepare_pages, read_covers
@@ -46,6 +46,15 @@ class ObjectsSpooled(ScanningError):
 
 class RecordRefused(ScanningError):
     """The tracker refused to record a scan (unknown dossier, custody rule, bad token…)."""
+
+
+class PagePreparer(Protocol):
+    """Cleans and OCRs runs of pages somewhere else (scale-out: tracker/ocr_queue.py)."""
+
+    def prepare(self, runs: list[tuple[Path, list[int]]]
+                ) -> list[tuple[CleanPage, PageText]]:
+        """Every page of ``runs`` (file, 1-based page numbers) cleaned and read, in order.
+        Raises ScanningError when a run cannot be done."""
 
 
 class TrackerPort(Protocol):
@@ -136,8 +145,8 @@ class Station:
     """Runs batches for one station and operator; holds no state between batches."""
 
     def __init__(self, store: ObjectStore, tracker: TrackerPort, station: str, operator: str,
-                 jobs: int = 2, ocr: OcrSettings | None = None, device: str | None = None
-                 ) -> None:
+                 jobs: int = 2, ocr: OcrSettings | None = None, device: str | None = None,
+                 preparer: PagePreparer | None = None) -> None:
         self.store = store
         self.tracker = tracker
         self.station = station
@@ -145,6 +154,7 @@ class Station:
         self.jobs = jobs
         self.ocr = ocr or OcrSettings()
         self.device = device
+        self.preparer = preparer
 
     def process(self, files: Sequence[Path], assign_to: str | None = None,
                 progress: Progress | None = None) -> BatchReport:
@@ -213,8 +223,12 @@ class Station:
                 runs[-1][1].append(wanted.number)
             else:
                 runs.append((wanted.path, [wanted.number]))
-        futures = [pool.submit(prepare_pages, path, numbers, self.ocr) for path, numbers in runs]
-        prepared = [item for future in futures for item in future.result()]
+        if self.preparer is not None:
+            prepared = self.preparer.prepare(runs)
+        else:
+            futures = [pool.submit(prepare_pages, path, numbers, self.ocr)
+                       for path, numbers in runs]
+            prepared = [item for future in futures for item in future.result()]
         pdf = searchable_pdf(prepared)
         loaded = [tidy.page for tidy, _ in prepared]
         texts = [text for _, text in prepared]

@@ -11,7 +11,18 @@ import sys
 import click
 
 from storage.objects import StorageError
-from tracker.cli import audit, dossiers, projections, reference, relay, scan, serve, storage
+from tracker.cli import (
+    audit,
+    dossiers,
+    ocr,
+    projections,
+    reference,
+    relay,
+    scan,
+    serve,
+    storage,
+    worker,
+)
 from tracker.cli.output import to_json
 from tracker.domain.errors import HosoError
 
@@ -29,7 +40,8 @@ def cli(ctx: click.Context, as_json: bool) -> None:
         ctx.obj["json"] = True
 
 
-for module in (reference, dossiers, storage, audit, serve, relay, scan, projections):
+for module in (reference, dossiers, storage, audit, serve, relay, scan, projections, ocr,
+               worker):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -84,11 +84,13 @@ def progress_bar(enabled: bool) -> Iterator[Progress | None]:
               help="OCR worker processes (one per core).")
 @click.option("--ocr-timeout", default=120.0, show_default=True,
               type=click.FloatRange(1.0, 3600.0), help="Seconds before a page's OCR is stopped.")
+@click.option("--kafka", "over_kafka", is_flag=True,
+              help="Leave clean-up and OCR to 'hoso worker ocr' processes (HOSO_KAFKA_BOOTSTRAP).")
 @json_option
 def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str,
          source: str | None, batch_count: int | None, scanner_options: tuple[str, ...],
          watch: Path | None, settle: float, once: bool, station: str, operator: str,
-         dossier: str | None, jobs: int, ocr_timeout: float) -> None:
+         dossier: str | None, jobs: int, ocr_timeout: float, over_kafka: bool) -> None:
     """Scan a batch: split it at cover sheets, clean, OCR, store, and record each dossier."""
     from scanning.acquire import (
         ScannerFailed,
@@ -104,8 +106,18 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
     if sum([bool(files), device is not None, watch is not None]) != 1:
         raise BadInput("scan needs exactly one of FILES…, --device DEV or --watch DIR")
     settings = Settings.from_environ()
+    ocr = OcrSettings(timeout=ocr_timeout)
+    preparer = None
+    if over_kafka:
+        from tracker.bootstrap import object_store
+        from tracker.cli.relay import kafka_bootstrap
+        from tracker.ocr_queue import KafkaPreparer
+
+        # workers read the files from the shared store itself, not from this station's spool
+        preparer = KafkaPreparer(kafka_bootstrap(settings, "send OCR jobs to"),
+                                 object_store(settings), station, ocr)
     worker = Station(station_store(settings), tracker_link(settings), station, operator,
-                     jobs=jobs, ocr=OcrSettings(timeout=ocr_timeout), device=device)
+                     jobs=jobs, ocr=ocr, device=device, preparer=preparer)
     if watch is not None and wants_json() and not once:
         raise BadInput("--json with --watch needs --once (one document when the folder is idle)")
     reports: list[BatchReport] = []
