@@ -80,7 +80,7 @@ class KafkaPublisher:
             "linger_ms": linger_ms,
             "batch_size": 256 * 1024,
             "delivery_timeout_ms": delivery_timeout_ms,
-            "request_timeout_ms": min(30_000, delivery_timeout_ms),
+            "request_timeout_ms": min(30_000, (delivery_timeout_ms - linger_ms) // 2),
             "max_block_ms": max_block_ms,  # send() blocks this long for metadata; keeps stop prompt
             "reconnect_backoff_max_ms": 1_000,
         }

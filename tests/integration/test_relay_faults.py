@@ -6,13 +6,15 @@ dossier at its latest version, and every stored event on the topic in per-dossie
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from events.kafka import TOPIC, KafkaSubscription
+from events.kafka import TOPIC, KafkaPublisher, KafkaSubscription
+from events.relay import Backoff, Relay
 from events.relay_position import relay_positions
 from tests.hoso_cli import Hoso
 from tests.kafka_scenario import (
@@ -26,6 +28,7 @@ from tests.kafka_scenario import (
 )
 from tests.servers.tansu import Tansu
 from tracker.application import CustodyApplication
+from tracker.cli.relay import CloudEventMessages
 from tracker.projections.kafka_consumer import KafkaProjection
 from tracker.projections.views import open_views
 
@@ -121,3 +124,37 @@ def test_relay_killed_mid_batch_resumes_from_its_recorded_position(
     consumer(tansu.bootstrap)
     wait_for(lambda: views_caught_up(custody), 60, "views catching up")
     assert_views_equal_a_rebuild(custody)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # a broker fault: one store
+def test_broker_away_longer_than_the_delivery_timeout(
+        custody: CustodyApplication, durable_tansu: Tansu,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # GIVEN a relay whose producer gives a batch up after 2 s, publishing a load of handovers
+    relay = Relay(custody.recorder, relay_positions(custody.recorder),
+                  KafkaPublisher(durable_tansu.bootstrap, delivery_timeout_ms=2_000),
+                  CloudEventMessages(custody, "hoso/custody-log"), name=RELAY,
+                  batch_size=20, backoff=Backoff(first=0.2, most=1.0))
+    load = Load(custody, dossiers=10, steps_per_second=30)
+    stop = threading.Event()
+    caplog.set_level(logging.WARNING, logger="events.relay")
+    thread = relay.start(stop)
+    try:
+        load.start()
+        wait_for(lambda: relay.published > 20, 30, "the relay publishing")
+        # WHEN the broker is gone for 6 s: batches expire, the relay backs off and resends
+        durable_tansu.stop()
+        time.sleep(6)
+        durable_tansu.start()
+        time.sleep(1)
+        load.stop()
+        last = custody.recorder.max_notification_id()
+        wait_for(lambda: relay_positions(custody.recorder).get(RELAY) == last, 60,
+                 "the relay resending after the outage")
+    finally:
+        load.stop()
+        stop.set()
+        thread.join(15)
+    assert "broker did not acknowledge" in caplog.text
+    # THEN every event is on the topic, each dossier's in version order
+    assert_topic_holds_the_log(custody, durable_tansu.bootstrap)
