@@ -121,7 +121,7 @@ def project(ctx: click.Context, from_kafka: bool, group: str | None, max_records
 
 @project.command(name="rebuild")
 @click.argument("view", required=False, type=click.Choice(VIEW_NAMES))
-@click.option("--batch-size", type=click.IntRange(100, 100_000), default=5000,
+@click.option("--batch-size", type=click.IntRange(100, 100_000), default=20_000,
               show_default=True, help="Stored events per transaction.")
 @json_option
 def rebuild_command(view: str | None, batch_size: int) -> None:

@@ -63,7 +63,8 @@ def fold(row: Row | None, fact: Fact, figures: list[Figure]) -> Row:
             "procedure": data["procedure"], "receiving_office": data["office"],
             "resolving_office": data["resolving_office"],
             "applicant_name": data["applicant_name"],
-            "missing_components": json.dumps(data["missing_components"]),
+            "missing_components": json.dumps(data["missing_components"])
+            if data["missing_components"] else "[]",
             "stage": "in_progress", "decision": None, "custodian": data["actor"],
             "office": data["office"], "transit_carrier": None, "transit_from": None,
             "transit_to": None, "transit_since": None, "due": data["due"],

@@ -34,7 +34,7 @@ class Rebuilt:
     """Dossier events folded into the views."""
 
 
-def rebuild(views: Views, names: Sequence[str] = VIEW_NAMES, batch_size: int = 5000,
+def rebuild(views: Views, names: Sequence[str] = VIEW_NAMES, batch_size: int = 20_000,
             progress: Progress | None = None) -> Rebuilt:
     """Drop the contents of the views ``names`` and fold the whole log into them again."""
     chosen = frozenset(names)
