@@ -29,12 +29,12 @@ DOSSIER_COLUMNS: tuple[str, ...] = (
 FIGURE_COLUMNS: tuple[str, ...] = (
     "dossier_id", "version", "day", "office", "procedure", "figure", "reason", "amount")
 
-FIGURES = ("received", "resolved_early", "resolved_on_time", "resolved_overdue", "rejected",
-           "cancelled", "paused", "supplement_requested", "digitised", "fee")
-"""What a report figure row counts (``fee`` rows carry their amount in VND)."""
-
 
 class Figure(NamedTuple):
+    """One event that counts in the report. ``figure`` is received, resolved_early,
+    resolved_on_time, resolved_overdue, rejected, cancelled, paused, supplement_requested,
+    digitised (first scan only) or fee (``amount`` in VND)."""
+
     dossier_id: str
     version: int
     day: str
