@@ -7,12 +7,14 @@ import csv
 import io
 import sys
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import click
 
 from tracker.cli.context import application
 from tracker.cli.output import emit, json_option, table
+from tracker.domain.calendar import LOCAL_TZ
 from tracker.domain.errors import BadInput
 from tracker.projections.rebuild import events_to_rebuild, rebuild
 from tracker.projections.report import GROUPINGS, csv_rows
@@ -61,7 +63,8 @@ def _flags(item: dict[str, Any]) -> str:
     if item["overdue"]:
         flags.append("OVERDUE")
     if item["in_transit"]:
-        flags.append(f"in transit to {item['to_office']} since {item['in_transit_since']}")
+        since = datetime.fromisoformat(item["in_transit_since"]).astimezone(LOCAL_TZ)
+        flags.append(f"in transit to {item['to_office']} since {since:%Y-%m-%d %H:%M}")
     if item["late_in_transit"]:
         flags.append("LATE IN TRANSIT")
     if item["clock_stopped"]:
