@@ -14,6 +14,7 @@ import random
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime
 
 import pytest
@@ -25,6 +26,7 @@ from tests.month import SAMPLER, run_month
 from tracker.application import CustodyApplication
 from tracker.bootstrap import bootstrap
 from tracker.cloudevents import Fact, from_cloudevent, to_cloudevent
+from tracker.domain.errors import UnknownReference
 from tracker.projections.projector import BehindTheLog
 from tracker.projections.rebuild import rebuild
 from tracker.projections.status import dossier_status
@@ -221,3 +223,21 @@ def test_rebuild_shows_a_progress_bar_on_a_terminal(custody, store_env, month):
         os.close(controller)
     assert b"rebuilding views" in shown
     assert done.stdout.decode().startswith("rebuilt queues, report, status: ")
+
+
+def test_the_serve_follower_thread_keeps_the_views_current(custody, clock, views):
+    stop = threading.Event()
+    thread = views.follower.start(stop)
+    try:
+        code = run_month(custody, clock, SAMPLER[:1])[0]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(UnknownReference):
+                if dossier_status(views.store, code, clock())["stage"] == "resolved":
+                    break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the follower did not apply the new events within 30 s")
+    finally:
+        stop.set()
+        thread.join()
