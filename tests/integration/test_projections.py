@@ -127,6 +127,19 @@ def test_a_consumer_starting_mid_stream_reads_the_missing_events_from_the_store(
     assert contents(views) == live
 
 
+def test_several_gaps_of_one_dossier_in_one_delivery_are_all_filled(month, views):
+    views.catch_up()
+    live = contents(views)
+    views.store.clear(["status", "report"])
+    facts = all_facts(views)
+    last = {f.dossier_id: f.version for f in facts}
+    every_other = [f for f in facts if f.version % 2 == 0 or f.version == last[f.dossier_id]]
+    outcome = views.projector.apply(every_other)
+    assert outcome.applied == len(every_other)
+    assert outcome.filled == len(facts) - len(every_other)
+    assert contents(views) == live
+
+
 def test_a_batch_behind_the_recorded_position_is_refused_whole(month, views):
     views.catch_up()
     before = contents(views)

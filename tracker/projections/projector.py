@@ -67,7 +67,10 @@ class Projector:
             try:
                 return self._attempt(facts, tracking, fills)
             except _Gap as gap:
-                fills[gap.dossier_id] = self.history(gap.dossier_id, gap.have, gap.want)
+                known = {f.version: f for f in fills.get(gap.dossier_id, [])}
+                known.update((f.version, f)
+                             for f in self.history(gap.dossier_id, gap.have, gap.want))
+                fills[gap.dossier_id] = [known[v] for v in sorted(known)]
 
     def _attempt(self, facts: Sequence[Fact], tracking: Tracking | None,
                  fills: dict[UUID, list[Fact]]) -> Outcome:
@@ -93,13 +96,13 @@ class Projector:
                         outcome.duplicates += 1
                         continue
                     if fact.version > have + 1:
-                        missing = fills.get(fact.dossier_id)
-                        if missing is None:
+                        missing = [f for f in fills.get(fact.dossier_id, [])
+                                   if have < f.version < fact.version]
+                        if len(missing) != fact.version - 1 - have:
                             raise _Gap(fact.dossier_id, have, fact.version - 1)
                         for earlier in missing:
-                            if earlier.version > have:
-                                row = fold(row, earlier, figures)
-                                outcome.filled += 1
+                            row = fold(row, earlier, figures)
+                            outcome.filled += 1
                     row = fold(row, fact, figures)
                     rows[key] = dirty[key] = row
                     outcome.applied += 1
