@@ -8,6 +8,7 @@ import pytest
 
 from tests.cast import Cast, cast_from
 from tracker.application import CustodyApplication
+from tracker.domain.codes import DossierCode
 from tracker.domain.dossier import ScanDetails
 from tracker.domain.errors import BadInput, RuleViolation
 from tracker.search.fold import fold, query_terms, snippet
@@ -95,3 +96,31 @@ def test_scan_details_that_do_not_fit_are_refused(custody: CustodyApplication,
     key = custody.objects.put(b"page", "image/png").key
     with pytest.raises(BadInput, match="blank page 2 is not one of the 1 pages"):
         custody.digitise(code, cast.receiver, [key], details=ScanDetails(blank_pages=[2]))
+
+
+def test_events_stored_before_the_station_still_decode(custody: CustodyApplication,
+                                                       cast: Cast) -> None:
+    """A Digitised or HandedOver stored by the previous release (class version 1, without the
+    station's fields) is upcast on read, so old logs replay unchanged."""
+    from dataclasses import replace
+
+    from eventsourcing.persistence import StoredEvent
+
+    code = scanned(custody, cast, "Lê Thị Mai", "trang", pages=1)
+    custody.hand_over(code, cast.receiver, cast.agency, courier=cast.courier)
+    stored = custody.recorder.select_events(DossierCode.parse(code).dossier_id)
+    decoded = []
+    for record in stored[-2:]:  # Digitised, HandedOver
+        state = json.loads(record.state)  # the store keeps plain JSON (no cipher, no zlib)
+        assert state.pop("class_version") == 2
+        for new in ("cleaned", "dpi", "blank_pages", "quality_notes", "station",
+                    "pages_counted"):
+            state.pop(new, None)
+        old = replace(record, state=json.dumps(state).encode())
+        assert isinstance(old, StoredEvent)
+        decoded.append(custody.mapper.to_domain_event(old))
+    digitised, handed_over = decoded
+    assert (digitised.cleaned, digitised.dpi, digitised.blank_pages, digitised.station) == (
+        [], None, [], None)
+    assert digitised.pages == 1
+    assert handed_over.pages_counted is None
