@@ -123,9 +123,11 @@ def from_cloudevent(document: Mapping[str, Any]) -> Fact:
         data = document["data"]
         if not isinstance(data, dict):
             raise BadInput("CloudEvent data must be a JSON object")
+        moment = datetime.fromisoformat(document["time"])
+        if moment.tzinfo is None:
+            raise BadInput(f"CloudEvent time {document['time']!r} has no UTC offset")
         return Fact(position=position, dossier_id=dossier_id, version=version,
-                    code=str(document["subject"]), kind=kind,
-                    time=datetime.fromisoformat(document["time"]).astimezone(UTC),
+                    code=str(document["subject"]), kind=kind, time=moment.astimezone(UTC),
                     data=data)
     except KeyError as missing:
         raise BadInput(f"CloudEvent has no {missing.args[0]!r} attribute") from None

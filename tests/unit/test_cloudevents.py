@@ -82,6 +82,7 @@ def test_source_is_a_uri_reference_even_for_odd_origins():
     ({"data": "text"}, "JSON object"),
     ({"hosodossierid": "not-a-uuid"}, "malformed CloudEvent"),
     ({"time": "yesterday"}, "malformed CloudEvent"),
+    ({"time": "2026-03-10T02:30:00"}, "no UTC offset"),
 ])
 def test_malformed_cloudevents_are_refused_by_name(change, message):
     event = {**to_cloudevent(handover(), "o"), **change}
