@@ -131,7 +131,7 @@ def raw_producer_rate(broker: Tansu, messages: list[Any]) -> float:
 def bench_lag(broker: Tansu, workdir: Path, rate: int, seconds: float) -> dict[str, Any]:
     """Commands at ``rate`` events/s; lag = when a consumer reads the event − its timestamp."""
     custody, cast, settings = fresh_store(workdir / "lag")
-    dossiers = max(4, rate // 10)
+    dossiers = max(4, int(rate * seconds) // 20)  # ~20 events each: replays stay short
     codes = [receive(custody, cast, n) for n in range(dossiers)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
     env.update({"HOSO_DATA_DIR": str(settings.data_dir), "HOSO_KAFKA_BOOTSTRAP": broker.bootstrap})
