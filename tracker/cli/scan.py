@@ -2,9 +2,11 @@
 
 ``hoso scan`` takes its batch from files, a SANE scanner (``--device``) or a watched folder
 (``--watch``), and records each dossier through the tracker: in-process, or over the HTTP API
-when HOSO_TRACKER_URL is set (a station on another machine, with HOSO_STATION_TOKEN). A progress
-bar appears only on a terminal. Exit 0 when every page went into a recorded dossier; 2 when any
-file, page or dossier was refused or held (the rest still went through, the summary says which).
+when HOSO_TRACKER_URL is set (a station on another machine, with HOSO_STATION_TOKEN); with
+``--kafka`` clean-up and OCR go to ``hoso worker ocr`` processes (tracker/cli/worker.py). A
+progress bar appears only on a terminal. Exit 0 when every page went into a recorded dossier; 2
+when any file, page or dossier was refused or held (the rest still went through, the summary
+says which).
 """
 
 from __future__ import annotations
