@@ -99,21 +99,21 @@ def test_broker_stopped_30_s_under_a_load_of_handovers(
 def test_relay_killed_mid_batch_resumes_from_its_recorded_position(
         custody: CustodyApplication, store_env: dict[str, str], tansu: Tansu,
         consumer: Callable[[str], KafkaProjection]) -> None:
-    # GIVEN a backlog of 360 events and the relay publishing it 10 at a time
+    # GIVEN a backlog of 360 events and the relay publishing it 5 at a time
     load = Load(custody, dossiers=60)
     for _ in range(150):
         load.step()
     hoso = hoso_for(store_env, tansu)
     last = custody.recorder.max_notification_id() or 0
     positions = relay_positions(custody.recorder)
-    relay = Process(hoso, "relay", "--batch-size", "10")
+    relay = Process(hoso, "relay", "--batch-size", "5")
     # WHEN it is killed with SIGKILL part-way through
     wait_for(lambda: positions.get(RELAY) > 0, 30, "the relay starting to publish")
     relay.kill()
     killed_at = positions.get(RELAY)
     assert 0 < killed_at < last, "the kill must land mid-backlog"
     # … and started again
-    relay = Process(hoso, "relay", "--batch-size", "10")
+    relay = Process(hoso, "relay", "--batch-size", "5")
     try:
         wait_for(lambda: positions.get(RELAY) == last, 60, "the restarted relay catching up")
     finally:
