@@ -85,6 +85,7 @@ def relay(batch_size: int) -> None:
     settings = Settings.from_environ()
     bootstrap = kafka_bootstrap(settings, "relay to")
     custody = application()
+    custody.province()  # refuses clearly when the store was never initialised
     stop = stop_on_signals()
     log_to_stderr()
     click.echo(f"hoso: relaying to {bootstrap} topic {TOPIC}", err=True)
