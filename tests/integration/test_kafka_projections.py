@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Producer
 
 from events.kafka import TOPIC, KafkaPublisher, KafkaSubscription
 from events.relay import Relay
@@ -121,3 +122,24 @@ def test_project_from_kafka_without_a_broker_address_is_bad_input(tmp_path: Path
     assert done.code == 2
     assert done.stderr.strip().splitlines() == [
         "hoso: HOSO_KAFKA_BOOTSTRAP is not set: there is no Kafka to project from"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # consumer logic: one store
+def test_a_message_that_is_not_a_hoso_cloudevent_is_skipped(
+        custody: CustodyApplication, tansu: Tansu, projection: KafkaProjection) -> None:
+    # GIVEN a topic where a foreign message sits between hoso's events
+    load = Load(custody, dossiers=3)
+    relay = build_relay(custody, Settings.from_environ({}), tansu.bootstrap)
+    publish_all(relay)
+    foreign = Producer({"bootstrap.servers": tansu.bootstrap})
+    foreign.produce(TOPIC, key=b"not-a-dossier", value=b'{"specversion": "1.0"}')
+    foreign.produce(TOPIC, key=b"not-json", value=b"\xff garbage")
+    assert foreign.flush(10) == 0
+    load.step()
+    publish_all(relay)
+    # WHEN the consumer group reads it all
+    wait_for(lambda: caught_up(custody) and projection.consumed.skipped == 2, 60,
+             "views following the topic")
+    # THEN the foreign messages were skipped and every hoso event applied
+    assert projection.consumed.applied == sum(stored_versions(custody).values())
+    assert_views_equal_a_rebuild(custody)
