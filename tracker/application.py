@@ -7,6 +7,8 @@ history) replay the dossier's events. The clock is injected so tests can place e
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -15,7 +17,12 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, OperationalError, ProgrammingError
+from eventsourcing.persistence import (
+    IntegrityError,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+)
 from eventsourcing.utils import get_topic
 
 from storage.objects import CorruptObject, MissingObject, ObjectStore, digest_of
@@ -28,6 +35,7 @@ from tracker.presenters import describe_event, dossier_status
 from tracker.search.index import Hit, ScanText, SearchIndex, ocr_text, search, search_index_for
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 RECEIVE_ATTEMPTS = 200
 UPDATE_ATTEMPTS = 5
 MAX_REMEMBERED_SEQUENCES = 4096
@@ -166,8 +174,14 @@ class CustodyApplication(Application[Any]):
 
         status = self._update(code, record)
         if ocr_text_key:
-            self.search_index().add(ScanText(code=code, office=status["office"] or "",
-                                             scan=ocr_text_key, text=text[0]))
+            try:
+                self.search_index().add(ScanText(code=code, office=status["office"] or "",
+                                                 scan=ocr_text_key, text=text[0]))
+            except (PersistenceError, sqlite3.Error) as error:
+                # The scan is recorded; the index is derived from it and can be rebuilt. Failing
+                # here would make the station scan (and record) the dossier a second time.
+                log.warning("%s recorded but not indexed for search (%s): run 'hoso init' "
+                            "then 'hoso search --reindex'", code, error)
         return status
 
     def _confirm_stored(self, key: str) -> bytes:
@@ -322,7 +336,13 @@ class CustodyApplication(Application[Any]):
         """Dossiers whose OCR text has every word of ``query``, accents and case ignored."""
         if office is not None:
             self.province().office(office)
-        return search(self.search_index(), query, office, limit)
+        try:
+            return search(self.search_index(), query, office, limit)
+        except (PersistenceError, sqlite3.Error) as error:
+            if "dossier_text" in str(error):  # a store set up before the search index existed
+                raise NotInitialised("the search index is not set up: run 'hoso init' (same "
+                                     "province file) then 'hoso search --reindex'") from None
+            raise
 
     def reindex_search(self) -> int:
         """Rebuild the search index from every Digitised event's OCR object; how many scans."""

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.cast import Cast, cast_from
-from tracker.application import CustodyApplication
+from tracker.application import CustodyApplication, NotInitialised
 from tracker.domain.codes import DossierCode
 from tracker.domain.dossier import ScanDetails
 from tracker.domain.errors import BadInput, RuleViolation
@@ -124,3 +124,22 @@ def test_events_stored_before_the_station_still_decode(custody: CustodyApplicati
         [], None, [], None)
     assert digitised.pages == 1
     assert handed_over.pages_counted is None
+
+
+def test_a_store_set_up_before_the_index_records_scans_and_rebuilds_it(
+        custody: CustodyApplication, cast: Cast) -> None:
+    # GIVEN a store whose 'hoso init' predates the search table
+    datastore = custody.search_index().datastore  # type: ignore[attr-defined]
+    schema = getattr(datastore, "schema", None)  # PostgreSQL: the test's own schema
+    with datastore.transaction(commit=True) as c:
+        c.execute(f'DROP TABLE "{schema}".dossier_text' if schema else "DROP TABLE dossier_text")
+    # WHEN a scan is recorded THEN it is recorded all the same (the index is derived)
+    code = scanned(custody, cast, "Nguyễn Văn A", "Nguyễn Văn A")
+    assert custody.status(code)["pages"] == 2
+    # AND search says how to set the index up instead of failing obscurely
+    with pytest.raises(NotInitialised, match="search --reindex"):
+        custody.search("nguyen")
+    # AND after the DDL the index is rebuilt from the events
+    custody.search_index().create_tables()
+    assert custody.reindex_search() == 1
+    assert [h.code for h in custody.search("nguyen van a")] == [code]
