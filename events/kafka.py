@@ -113,6 +113,8 @@ class KafkaPublisher:
 
 
 class KafkaAcknowledgement:
+    """The futures of one batch's messages, waited for in send order."""
+
     def __init__(self, futures: list[FutureRecordMetadata]) -> None:
         self.futures = futures
         self.count = len(futures)
@@ -169,24 +171,21 @@ class KafkaSubscription:
                 for tp, records in sorted(batches.items(), key=lambda item: item[0].partition)
                 for r in records]
 
-    def commit(self, next_offsets: dict[int, int]) -> bool:
+    def commit(self, next_offsets: dict[int, int]) -> None:
         """Commit, per partition, the offset of the next record to read (last applied + 1).
-        False when the group moved the partitions to another member meanwhile, or the broker
-        could not be reached: the records may then be read again (by this member after a
-        restart, or by another one), so the caller must tolerate seeing them twice."""
+        When the group moved the partitions to another member meanwhile, or the broker cannot
+        be reached, the failure is logged and the records will be read again (by this member
+        after a restart, or by another one): the caller must tolerate seeing them twice."""
         if not next_offsets:
-            return True
+            return
         try:
             self._consumer.commit({
                 TopicPartition(self.topic, partition): OffsetAndMetadata(offset, "", -1)
                 for partition, offset in next_offsets.items()})
         except CommitFailedError as error:
             log.warning("offsets not committed after a rebalance: %s", error)
-            return False
         except KafkaError as error:  # broker unreachable: a later commit covers these offsets
             log.warning("offsets not committed: %s", error)
-            return False
-        return True
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Consumed:
-    """Counts since the consumer started (for logs and tests)."""
+    """Counts since the consumer started, logged when it stops."""
 
     records: int = 0
     applied: int = 0
@@ -55,6 +55,10 @@ class KafkaProjection:
                     self.apply(records)
         finally:
             self.subscription.close()
+            c = self.consumed
+            log.info("left the group after %d records: %d applied, %d duplicates, %d read "
+                     "from the store, %d skipped", c.records, c.applied, c.duplicates, c.filled,
+                     c.skipped)
 
     def apply(self, records: Sequence[Record]) -> None:
         """Apply one poll's records in one view transaction, then commit their offsets."""
@@ -63,8 +67,8 @@ class KafkaProjection:
         next_offsets: dict[int, int] = {}
         for record in records:
             next_offsets[record.partition] = record.offset + 1
-        # False after a rebalance: the partitions' new owner re-reads these records, and the
-        # projector drops them as duplicates
+        # if this commit is refused (a rebalance, an outage) the records come again, to this
+        # member or another, and the projector drops them as duplicates
         self.subscription.commit(next_offsets)
         self.consumed.records += len(records)
         self.consumed.applied += outcome.applied
