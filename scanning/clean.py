@@ -1,12 +1,12 @@
 """Page clean-up with OpenCV: the one module (with ``geometry`` and ``quality``) that imports cv2.
 
-A scan yields three things here. The untouched original stays with the ``Page`` for the archive:
+A scan yields four things here. The untouched original stays with the ``Page`` for the archive:
 nothing hoso does can lose what the scanner saw. A straightened colour copy (turned upright,
-deskewed, scanner borders cropped) is what people look at in the searchable PDF. A binarised copy
-is what Tesseract reads: its grey level is the brightest of the three colour channels, so red
-seals and blue signatures turn white and the black print under them stays; uneven light (scanner
-shadows, grey or yellowed paper, faint photocopies) is divided out against a background estimate
-before a global Otsu threshold.
+deskewed, scanner borders cropped) is what people look at in the searchable PDF. The OCR copy is
+grey: its level is the brightest of the three colour channels, so red seals and blue signatures
+turn white and the black print under them stays; uneven light (scanner shadows, grey or yellowed
+paper, faint photocopies) is divided out against a background estimate; table rules are erased.
+Its Otsu-thresholded black-and-white version is kept beside it.
 """
 
 from __future__ import annotations
@@ -37,9 +37,11 @@ A4_LONG_INCHES = 11.69
 class CleanPage:
     """A page made ready for OCR and for people, with what clean-up found about it.
 
-    ``binary`` is the OCR copy: thresholded, so paper is exactly 255, with ink keeping its grey
-    edge values. ``straight`` (BGR) and ``binary`` share one geometry at ``ocr_dpi``, so word
-    boxes found on ``binary`` place the PDF's text layer on ``straight``.
+    ``ocr_image`` is what Tesseract should read (``reading_copy()``): grey, light divided out,
+    colour inks, deep shadow and table rules turned to paper. ``binary`` is its black-and-white
+    version (0 ink, 255 paper). ``straight`` (BGR), ``binary`` and ``ocr_image`` share one
+    geometry at ``ocr_dpi``, so word boxes found by OCR place the PDF's text layer on
+    ``straight``.
     """
 
     page: Page
@@ -50,6 +52,12 @@ class CleanPage:
     skew: float
     blank: bool
     quality: list[QualityNote] = field(default_factory=list)
+    ocr_image: np.ndarray | None = None
+
+    def reading_copy(self) -> np.ndarray:
+        """The image to hand Tesseract: ``ocr_image``, or ``binary`` for a page rebuilt
+        without one (a bundle returned by an OCR worker)."""
+        return self.ocr_image if self.ocr_image is not None else self.binary
 
     def turned(self, quarter_turns: int) -> CleanPage:
         """The same page turned by further quarter turns clockwise (a second opinion on which
@@ -61,7 +69,9 @@ class CleanPage:
         return CleanPage(page=self.page, straight=cv2.rotate(self.straight, code[k]),
                          binary=cv2.rotate(self.binary, code[k]), ocr_dpi=self.ocr_dpi,
                          rotation=(self.rotation + 90 * k) % 360, skew=self.skew,
-                         blank=self.blank, quality=self.quality)
+                         blank=self.blank, quality=self.quality,
+                         ocr_image=None if self.ocr_image is None
+                         else cv2.rotate(self.ocr_image, code[k]))
 
 
 def effective_dpi(page: Page) -> float:
@@ -99,17 +109,17 @@ def clean(page: Page) -> CleanPage:
     flat = _straighten(flat_text, rotation, skew, grow, 255)
     crop = _crop_box(_straighten(all_grey, rotation, skew, grow, 255))
     straight, flat = straight[crop], flat[crop]
-    if grow == 1.0:  # an unsharp mask restores tone marks a slight blur merged with letters;
-        # on an enlarged page it would only sharpen the interpolation
-        flat = cv2.addWeighted(flat, 1.6, cv2.GaussianBlur(flat, (0, 0), 1.0), -0.6, 0)
     _, binary = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    binary = _erase_rules(binary, ocr_dpi)
-    # Paper is made pure white; ink keeps its grey edges, which Tesseract's LSTM reads better
-    # than hard black-and-white (diacritics on 200 dpi pages above all).
-    binary = np.where(binary == 255, 255, flat).astype(np.uint8)
+    rules = _rules(binary, ocr_dpi)
+    # Tesseract gets the flattened grey with the rules whitened, not the black-and-white copy:
+    # its LSTM reads the grey edges of tone marks better (1-2 points of word recall on 150-200
+    # dpi pages, see docs/DESIGN-NOTES.md), and it thresholds for layout itself.
+    ocr_image = cv2.bitwise_or(flat, rules)
+    binary = cv2.bitwise_or(binary, rules)
     quality = assess(page.dpi, all_grey, background, dpi)
     return CleanPage(page=page, straight=straight, binary=binary, ocr_dpi=ocr_dpi,
-                     rotation=rotation, skew=skew, blank=blank, quality=quality)
+                     rotation=rotation, skew=skew, blank=blank, quality=quality,
+                     ocr_image=ocr_image)
 
 
 def _background(grey: np.ndarray, dpi: float) -> np.ndarray:
@@ -147,10 +157,10 @@ def _straighten(image: np.ndarray, rotation: int, skew: float, grow: float,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
 
 
-def _erase_rules(binary: np.ndarray, dpi: float) -> np.ndarray:
-    """Paper where table rules and long underlines were: Tesseract takes a ruled table for
-    one picture and drops the figures in it. A rule is a run of ink longer than ``RULE_INCHES``
-    one stroke thin; letters are never that long."""
+def _rules(binary: np.ndarray, dpi: float) -> np.ndarray:
+    """White (255) where table rules and long underlines are, black elsewhere: Tesseract takes
+    a ruled table for one picture and drops the figures in it. A rule is a run of ink longer
+    than ``RULE_INCHES`` one stroke thin; letters are never that long."""
     ink = cv2.bitwise_not(binary)
     length = max(15, int(RULE_INCHES * dpi))
     rules = cv2.bitwise_or(
@@ -158,10 +168,7 @@ def _erase_rules(binary: np.ndarray, dpi: float) -> np.ndarray:
                                                                          (length, 1))),
         cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
                                                                          (1, length))))
-    if not rules.any():
-        return binary
-    rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
-    return cv2.bitwise_or(binary, rules)
+    return cv2.dilate(rules, np.ones((3, 3), np.uint8))
 
 
 def _crop_box(grey: np.ndarray) -> tuple[slice, slice]:

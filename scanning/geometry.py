@@ -58,12 +58,11 @@ def find_geometry(ink: np.ndarray) -> Geometry:
 def _level(ink: np.ndarray, sideways: bool, angle: float) -> np.ndarray:
     """The analysis image turned (clockwise if sideways) and deskewed, table rules and
     underlines removed: a rule spans every text row of a table and would hide the lines."""
-    image = ink.astype(np.uint8) * 255
-    if sideways:
-        image = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
-    height, width = image.shape
+    mask: np.ndarray = ink.astype(np.uint8) * 255
+    upright = cv2.rotate(mask, cv2.ROTATE_90_CLOCKWISE) if sideways else mask
+    height, width = upright.shape
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-    image = cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_NEAREST)
+    image = cv2.warpAffine(upright, matrix, (width, height), flags=cv2.INTER_NEAREST)
     length = int(RULE_INCHES * ANALYSIS_DPI)
     rules = cv2.bitwise_or(
         cv2.morphologyEx(image, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),

@@ -27,8 +27,9 @@ def test_every_page_comes_out_upright_and_level(case, generated: Corpus) -> None
     assert cleaned.rotation == (90 * case.turn) % 360
     assert cleaned.skew == pytest.approx(-case.angle, abs=0.15)
     assert not cleaned.blank
-    # AND the OCR copy has pure white paper; the archive keeps the original untouched
+    # AND the black-and-white copy is mostly paper; the archive keeps the original untouched
     assert np.median(cleaned.binary) == 255
+    assert cleaned.binary.shape == cleaned.reading_copy().shape == cleaned.straight.shape[:2]
     assert cleaned.page is page
     assert cleaned.page.pixels.shape == page.pixels.shape
 

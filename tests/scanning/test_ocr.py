@@ -36,8 +36,9 @@ def test_every_page_class_is_read_and_its_pdf_text_is_the_ocr_text(
             failures.append(f"{page.case.name}: word recall {recall:.2%}")
         if summary.rotation != (90 * page.case.turn) % 360:
             failures.append(f"{page.case.name}: turned {summary.rotation}")
-        layer = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / f"{page.path.stem}.pdf"),
-                                "-"], capture_output=True, text=True, check=True).stdout
+        pdf = tmp_path / f"{page.path.stem}.pdf"
+        layer = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
+                               capture_output=True, text=True, check=True).stdout
         if collapse(layer) != collapse(text):
             failures.append(f"{page.case.name}: pdftotext differs from the OCR text")
     assert not failures, failures
@@ -75,6 +76,6 @@ def test_the_timeout_stops_real_tesseract_on_a_real_page(generated: Corpus) -> N
     from scanning.images import load_pages
 
     cleaned = clean(load_pages(generated("fax-150").path)[0])
-    read, = ocr_pages([("fax", cleaned.binary)], jobs=1, settings=OcrSettings(timeout=0.05))
+    read, = ocr_pages([("fax", cleaned.reading_copy())], jobs=1, settings=OcrSettings(timeout=0.05))
     assert read.error is not None
     assert "stopped" in read.error
