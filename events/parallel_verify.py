@@ -1,9 +1,9 @@
 """Verifies a large log on every core: leaf ranges scanned side by side, one tree from their parts.
 
 Reading a million rows and hashing them is Python work bound to one core, so the leaves are cut
-into ranges at multiples of ``ALIGN`` and scanned at once: the first range in this process, the
-others in forked worker processes, each with its own connection (see :mod:`events.range_scan`).
-Each returns the tree over its range; cut at those multiples, the trees join without re-hashing
+into ranges at multiples of ``ALIGN``, a few per core, and scanned by one forked worker process
+per core, each range with its own connection (see :mod:`events.range_scan`); this process only
+waits. Each range returns its tree; cut at those multiples, the trees join without re-hashing
 their lower levels (:meth:`events.merkle.MerkleTree.concatenate`).
 
 Workers are forked, not spawned: a spawned child first re-imports the program that started it
@@ -25,6 +25,8 @@ from events.range_scan import RangeScan, RangeScanner
 
 ALIGN = 1 << 14  # ranges start at multiples of this, so levels up to 14 are joined as they are
 RANGES_FROM = 8  # a log shorter than this many ALIGNs is one range: a worker would cost more
+PIECES = 4  # ranges per worker, handed out as workers finish: a core slowed by another
+# program's work then scans fewer of them instead of holding the others up
 
 
 class LogScan(NamedTuple):
@@ -44,10 +46,10 @@ def default_workers() -> int:
 
 
 def split(size: int, workers: int, align: int = ALIGN) -> list[tuple[int, int]]:
-    """``[0, size)`` cut into at most ``workers`` ranges starting at multiples of ``align``."""
+    """``[0, size)`` cut into ``PIECES`` ranges per worker, starting at multiples of ``align``."""
     if workers <= 1 or size < RANGES_FROM * align:
         return [(0, size)]
-    step = -(-size // workers)
+    step = -(-size // (workers * PIECES))
     step = -(-step // align) * align
     return [(start, min(start + step, size)) for start in range(0, size, step)]
 
@@ -56,14 +58,15 @@ def scan_log(scanner: RangeScanner, size: int, workers: int | None = None, *,
              align: int = ALIGN) -> LogScan:
     """Scan leaves ``[0, size)`` with up to ``workers`` processes (default: one per core) over
     ranges cut at multiples of ``align`` (small only in tests, to cut small logs)."""
-    ranges = split(size, default_workers() if workers is None else workers, align)
+    workers = default_workers() if workers is None else workers
+    ranges = split(size, workers, align)
     if len(ranges) == 1:
         scans = [scanner.scan(0, size)]
     else:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(len(ranges) - 1, mp_context=context) as pool:
-            futures = [pool.submit(scanner.scan, start, stop) for start, stop in ranges[1:]]
-            scans = [scanner.scan(*ranges[0]), *(future.result() for future in futures)]
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = [pool.submit(scanner.scan, start, stop) for start, stop in ranges]
+            scans = [future.result() for future in futures]
     if not _joined_cleanly(scanner, size, scans):
         return LogScan(False, size, MerkleTree())
     return LogScan(True, size, MerkleTree.concatenate(scan.tree for scan in scans))
