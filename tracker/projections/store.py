@@ -45,17 +45,18 @@ def dossiers_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> li
         f"CREATE INDEX IF NOT EXISTS {base}_custodian ON {table} (custodian)",
         f"CREATE INDEX IF NOT EXISTS {base}_transit_to ON {table} (transit_to)",
         f"CREATE INDEX IF NOT EXISTS {base}_transit_from ON {table} (transit_from)",
-        f"CREATE INDEX IF NOT EXISTS {base}_code ON {table} (code)",
     ]
 
 
-def figures_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> list[str]:
+def figures_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER",
+                options: str = "") -> list[str]:
+    """``options``: SQLite's ``WITHOUT ROWID`` keeps these small rows in their key's B-tree."""
     base = table.rsplit(".", 1)[-1]
     return [
         f"CREATE TABLE IF NOT EXISTS {table} (dossier_id {text} NOT NULL, "
         f"version {integer} NOT NULL, day {text} NOT NULL, office {text} NOT NULL, "
         f"procedure {text} NOT NULL, figure {text} NOT NULL, reason {text}, "
-        f"amount {integer} NOT NULL, PRIMARY KEY (dossier_id, version))",
+        f"amount {integer} NOT NULL, PRIMARY KEY (dossier_id, version)){options}",
         f"CREATE INDEX IF NOT EXISTS {base}_day ON {table} (day, office)",
     ]
 
