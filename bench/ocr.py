@@ -15,7 +15,8 @@ signature, ruled tables), drawn once before any timing. Three readers, each with
 
 CER is order-free: both texts' words are sorted before the Levenshtein distance, so the reading
 order of a two-column header or a table (which tools legitimately differ on) is not counted as
-misreading; it is summed per page class and overall. Word recall per class is printed too.
+misreading; it is summed per page class and overall. Word recall per class is printed too, and
+how many of hoso's PDFs give back the OCR text exactly through ``pdftotext``.
 Targets (2 cores): hoso ≥ 1.6× ocrmypdf's pages/min and ≥ 80 % of the limit's; CER ≤ 0.2 %
 overall and ≤ 1 % on every class.
 
@@ -51,7 +52,7 @@ from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
 from scanning.batch import ocr_files  # noqa: E402
 from tests.scanning.corpus import ADMIN_SET, TEXT_SET, Generated, PageCase, write_case  # noqa: E402
-from tests.scanning.measure import edit_distance, word_recall, words  # noqa: E402
+from tests.scanning.measure import collapse, edit_distance, word_recall, words  # noqa: E402
 
 # Cheapest first, so ``--pages 2`` (the test suite's run) stays quick.
 ORDER = ["fax-150", "table-sideways-200"]
@@ -94,6 +95,18 @@ def run_hoso(pages: list[Generated], work: Path, jobs: int) -> tuple[float, list
     ocr_files([p.path for p in pages], out, jobs)
     seconds = time.perf_counter() - started
     return seconds, [(out / f"{p.path.stem}.txt").read_text(encoding="utf-8") for p in pages]
+
+
+def text_layers_equal(pages: list[Generated], out: Path) -> str:
+    """How many of hoso's PDFs give back, through ``pdftotext``, exactly the OCR text (NFC,
+    whitespace collapsed): ``"equal/pages"``."""
+    equal = 0
+    for page in pages:
+        layer = subprocess.run(["pdftotext", "-enc", "UTF-8", str(out / f"{page.path.stem}.pdf"),
+                                "-"], capture_output=True, text=True, check=True).stdout
+        text = (out / f"{page.path.stem}.txt").read_text(encoding="utf-8")
+        equal += collapse(layer) == collapse(text)
+    return f"{equal}/{len(pages)}"
 
 
 def run_ocrmypdf(pages: list[Generated], work: Path) -> tuple[float, list[str]]:
@@ -170,6 +183,7 @@ def main() -> None:
             results[name] = {"seconds": round(seconds, 2),
                              "pages_per_min": round(len(pages) / seconds * 60, 2),
                              **score(pages, texts)}
+        results["hoso"]["pdf_text_layer_equal"] = text_layers_equal(pages, work / "hoso")
     hoso = results["hoso"]["pages_per_min"]
     ratios = {"hoso_vs_limit": round(hoso / results["limit"]["pages_per_min"], 3)}
     if "ocrmypdf" in results:
