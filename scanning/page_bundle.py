@@ -2,9 +2,9 @@
 
 A bundle is a NumPy ``.npz`` (pixel arrays, loaded with ``allow_pickle=False``: a bundle from
 the network can hold arrays and nothing executable) plus one JSON member with everything else.
-It round-trips exactly what the station needs from ``prepare_pages``: the original page (for the
-archive), the straightened and binarised copies, geometry, blank flag, quality notes and the
-OCR text with its word and line boxes.
+It round-trips a ``CleanPage`` field by field (arrays as arrays, the rest as JSON, so fields
+clean-up adds later travel too), its original page (for the archive), and the OCR text with
+its word and line boxes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -28,15 +29,21 @@ def to_bundle(pages: Sequence[tuple[CleanPage, PageText]]) -> bytes:
     arrays: dict[str, np.ndarray] = {}
     meta: list[dict[str, Any]] = []
     for index, (tidy, text) in enumerate(pages):
-        arrays[f"original{index}"] = tidy.page.pixels
-        arrays[f"straight{index}"] = tidy.straight
-        arrays[f"binary{index}"] = tidy.binary
-        meta.append({
+        arrays[f"page.pixels{index}"] = tidy.page.pixels
+        item: dict[str, Any] = {
             "page": {"source": tidy.page.source, "number": tidy.page.number,
                      "dpi": tidy.page.dpi},
-            "ocr_dpi": tidy.ocr_dpi, "rotation": tidy.rotation, "skew": tidy.skew,
-            "blank": tidy.blank, "quality": [note.as_dict() for note in tidy.quality],
-            "text": {**text.as_dict(), "lines": [list(box) for box in text.lines]}})
+            "quality": [note.as_dict() for note in tidy.quality],
+            "text": {**text.as_dict(), "lines": [list(box) for box in text.lines]},
+            "arrays": [], "fields": {}}
+        for name in _plain_fields():
+            value = getattr(tidy, name)
+            if isinstance(value, np.ndarray):
+                arrays[f"{name}{index}"] = value
+                item["arrays"].append(name)
+            else:
+                item["fields"][name] = value  # scalars (dpi, angles, flags) or None
+        meta.append(item)
     arrays[META] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8)
     out = io.BytesIO()
     np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
@@ -49,16 +56,19 @@ def from_bundle(data: bytes) -> list[tuple[CleanPage, PageText]]:
         pages = []
         for index, item in enumerate(meta):
             source = item["page"]
-            page = Page(pixels=arrays[f"original{index}"], source=source["source"],
+            page = Page(pixels=arrays[f"page.pixels{index}"], source=source["source"],
                         number=source["number"], dpi=source["dpi"])
-            tidy = CleanPage(page=page, straight=arrays[f"straight{index}"],
-                             binary=arrays[f"binary{index}"], ocr_dpi=item["ocr_dpi"],
-                             rotation=item["rotation"], skew=item["skew"],
-                             blank=item["blank"],
-                             quality=[QualityNote(n["code"], n["message"])
-                                      for n in item["quality"]])
+            values = {**item["fields"],
+                      **{name: arrays[f"{name}{index}"] for name in item["arrays"]}}
+            tidy = CleanPage(page=page, quality=[QualityNote(n["code"], n["message"])
+                                                 for n in item["quality"]], **values)
             pages.append((tidy, _page_text(item["text"])))
     return pages
+
+
+def _plain_fields() -> list[str]:
+    """CleanPage's fields other than the page and its notes, whatever clean-up adds later."""
+    return [f.name for f in fields(CleanPage) if f.name not in ("page", "quality")]
 
 
 def _page_text(item: dict[str, Any]) -> PageText:
