@@ -2,9 +2,10 @@
 
 The relay follows the store's notification log from the position it recorded last, sends a batch,
 waits until the broker acknowledged all of it, and only then moves the position forward in the
-same database. A crash anywhere in between leaves the position where it was, so the batch is sent
-again after the restart: consumers see duplicates, never gaps, and drop the duplicates by the
-event's own identity. Per-dossier order holds because the key (the aggregate id) picks the
+same database (from a thread of its own, so publishing never waits for the write lock). A crash
+anywhere in between leaves the position at or before the last acknowledged batch, so what
+follows it is sent again after the restart: consumers see duplicates, never gaps, and drop the
+duplicates by the event's own identity. Per-dossier order holds because the key (the aggregate id) picks the
 partition and the producer keeps each partition in send order; a failed batch is resent as a
 whole, from the recorded position, by a fresh producer.
 
@@ -23,7 +24,7 @@ from typing import NamedTuple, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from events.relay_position import RelayPositions
+from events.relay_position import PositionWriter, RelayPositions
 
 log = logging.getLogger(__name__)
 
@@ -93,22 +94,25 @@ class Relay:
         self.backoff = backoff
         self.published = 0
         """Messages acknowledged since this relay started (for logs and benchmarks)."""
+        self.acknowledged = 0
+        """The last notification id the broker acknowledged (recorded soon after)."""
 
     def run(self, stop: threading.Event) -> None:
         """Relay until ``stop`` is set. Broker outages are waited out with back-off, then the
-        relay goes on from the recorded position: nothing is skipped and nothing reordered."""
+        relay resends from the last acknowledged position: nothing skipped, nothing reordered."""
         position = self.positions.get(self.name)
         log.info("relay %s resumes after notification %d", self.name, position)
+        writer = PositionWriter(self.positions, self.name, position)
         failures = 0
         try:
             while not stop.is_set():
                 try:
-                    moved = self.relay_available(position, stop)
+                    moved = self._publish(position, stop, writer.note)
                 except Interrupted:
                     break
                 except PublishFailed as error:
                     self.publisher.reset()
-                    position = self.positions.get(self.name)
+                    position = self.acknowledged
                     failures += 1
                     wait = self.backoff.delay(failures)
                     log.warning("relay %s: broker did not acknowledge (%s); resending from "
@@ -123,12 +127,22 @@ class Relay:
                 position = moved
         finally:
             self.publisher.reset()
+            writer.close()
 
     def relay_available(self, after: int, stop: threading.Event) -> int:
-        """Publish what is stored after notification ``after``, recording each batch's last
-        position once the broker acknowledged it; returns the last position recorded."""
+        """One pass: publish what is stored after ``after`` (the recorded position) and return
+        the last acknowledged position, recorded."""
+        writer = PositionWriter(self.positions, self.name, after)
+        try:
+            return self._publish(after, stop, writer.note)
+        finally:
+            writer.close()
+
+    def _publish(self, after: int, stop: threading.Event, note: Callable[[int], None]) -> int:
+        """Publish until caught up, ``window`` batches in flight; each batch's last position
+        goes to ``note`` once the broker acknowledged it, in log order."""
         in_flight: deque[tuple[int, Acknowledgement]] = deque()
-        read_to = acknowledged = after
+        read_to = self.acknowledged = after
         while True:
             notifications = self.recorder.select_notifications(
                 read_to, self.batch_size, inclusive_of_start=False)
@@ -137,13 +151,14 @@ class Relay:
                 read_to = notifications[-1].id
                 in_flight.append((read_to, self.publisher.send(messages)))
             if not in_flight:
-                return acknowledged
+                return self.acknowledged
             if notifications and len(in_flight) < self.window:
                 continue
-            acknowledged, acknowledgement = in_flight.popleft()
+            position, acknowledgement = in_flight.popleft()
             acknowledgement.wait(stop)
-            self.positions.advance(self.name, acknowledged)
+            self.acknowledged = position
             self.published += acknowledgement.count
+            note(position)
 
     def start(self, stop: threading.Event) -> threading.Thread:
         """Run in a daemon thread (beside ``hoso serve``)."""

@@ -9,10 +9,15 @@ is made with the store's other tables (``hoso init``), never by a running relay.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Protocol
 
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+log = logging.getLogger(__name__)
 
 
 def relay_table(events_table_name: str) -> str:
@@ -67,3 +72,53 @@ def relay_positions(recorder: ApplicationRecorder) -> RelayPositions:
 
         return PostgresRelayPositions(recorder)
     raise TypeError(f"no relay position table for {type(recorder).__name__}")
+
+
+class PositionWriter:
+    """Records the newest acknowledged position from a thread of its own, so that publishing
+    never waits for the store's write lock: on SQLite the application's writers hold it most
+    of the time under load, and a relay that waited for it after every batch stalled for up
+    to a second (bench/projections.py's lag). A position recorded late only means more
+    duplicates after a crash; ``close`` records the last one before returning."""
+
+    def __init__(self, positions: RelayPositions, relay: str, start: int) -> None:
+        self.positions = positions
+        self.relay = relay
+        self._noted = self._written = start
+        self._closing = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="relay-position", daemon=True)
+        self._thread.start()
+
+    def note(self, position: int) -> None:
+        """``position`` is acknowledged: record it soon (never waits)."""
+        with self._changed:
+            if position > self._noted:
+                self._noted = position
+                self._changed.notify()
+
+    def close(self) -> None:
+        """Stop the thread and record the last noted position (raises if the store cannot)."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify()
+        self._thread.join()
+        if self._noted > self._written:
+            self.positions.advance(self.relay, self._noted)
+            self._written = self._noted
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while self._noted <= self._written and not self._closing:
+                    self._changed.wait()
+                if self._closing:
+                    return
+                target = self._noted
+            try:
+                self.positions.advance(self.relay, target)
+            except Exception:  # e.g. the database restarting: the next note or close retries
+                log.warning("relay position %d not recorded yet", target, exc_info=True)
+                time.sleep(1.0)
+                continue
+            self._written = target
