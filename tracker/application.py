@@ -28,9 +28,10 @@ from eventsourcing.utils import get_topic
 from storage.objects import CorruptObject, MissingObject, ObjectStore, digest_of
 from tracker.domain.calendar import local_date
 from tracker.domain.codes import DailySequence, DossierCode, sequence_id
-from tracker.domain.dossier import Dossier, ScanDetails
+from tracker.domain.dossier import Dossier
 from tracker.domain.errors import BadInput, HosoError, RuleViolation, UnknownReference
 from tracker.domain.province import PROVINCE_ID, Province, ProvinceData
+from tracker.domain.scan_details import ScanDetails
 from tracker.presenters import describe_event, dossier_status
 from tracker.search.index import Hit, ScanText, SearchIndex, ocr_text, search, search_index_for
 

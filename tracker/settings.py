@@ -19,9 +19,9 @@
 | HOSO_KAFKA_BOOTSTRAP | (unset) | host:port[,host:port] of Kafka; ``hoso relay`` and ``hoso serve``
 |                     |          | publish events to hoso.dossier-events; unset, no relay runs |
 | HOSO_KAFKA_GROUP    | hoso-projections | consumer group of ``hoso project --from-kafka``     |
-| HOSO_STATION_TOKENS | (unset)  | tracker side: ``station=token,…``; the API's /station routes answer 401 |
-|                     |          | to anything else (no tokens: the routes are closed)      |
-| HOSO_TRACKER_URL    | (unset)  | a scanning station elsewhere: the tracker's base URL (else in-process) |
+| HOSO_STATION_TOKENS | (unset)  | tracker side: ``station=token,…``; /api/v1/station answers |
+|                     |          | 401 to anything else (no tokens: the routes are closed)   |
+| HOSO_TRACKER_URL    | (unset)  | a station elsewhere: the tracker's base URL (else in-process) |
 | HOSO_STATION_TOKEN  | (unset)  | that station's token, sent as ``Authorization: Bearer``   |
 """
 

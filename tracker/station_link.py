@@ -12,8 +12,8 @@ from typing import Any
 from scanning.station import RecordRefused, ScanRecord
 from storage.objects import StorageError
 from tracker.application import CustodyApplication
-from tracker.domain.dossier import ScanDetails
 from tracker.domain.errors import HosoError
+from tracker.domain.scan_details import ScanDetails
 
 
 def scan_details(record: ScanRecord) -> ScanDetails:

@@ -9,8 +9,8 @@ import pytest
 from tests.cast import Cast, cast_from
 from tracker.application import CustodyApplication, NotInitialised
 from tracker.domain.codes import DossierCode
-from tracker.domain.dossier import ScanDetails
 from tracker.domain.errors import BadInput, RuleViolation
+from tracker.domain.scan_details import ScanDetails
 from tracker.search.fold import fold, query_terms, snippet
 
 

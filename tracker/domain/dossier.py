@@ -8,7 +8,6 @@ nothing pending.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -20,31 +19,7 @@ from tracker.domain.codes import DossierCode
 from tracker.domain.custody import COUNTER_STAFF, DECIDERS, Transit
 from tracker.domain.errors import BadInput, RuleViolation
 from tracker.domain.province import RECEIVING_KINDS, Office, Procedure, Staff
-
-
-@dataclass(frozen=True)
-class ScanDetails:
-    """What a scanning station knows about a scan beyond its page objects."""
-
-    cleaned: list[dict[str, str]] = field(default_factory=list)
-    dpi: int | None = None
-    blank_pages: list[int] = field(default_factory=list)
-    quality_notes: list[dict[str, Any]] = field(default_factory=list)
-    station: str | None = None
-
-    def check(self, pages: int) -> None:
-        """Refuse details that do not fit a scan of ``pages`` pages."""
-        if self.cleaned and len(self.cleaned) != pages:
-            raise BadInput(f"{len(self.cleaned)} cleaned images for {pages} pages")
-        if self.dpi is not None and not 50 <= self.dpi <= 2400:
-            raise BadInput(f"a scan resolution of {self.dpi} dpi is not plausible")
-        for number in self.blank_pages:
-            if not 1 <= number <= pages:
-                raise BadInput(f"blank page {number} is not one of the {pages} pages")
-        for note in self.quality_notes:
-            if not isinstance(note.get("message"), str) or note.get("page") not in range(
-                    1, pages + 1):
-                raise BadInput("each quality note names a page of the scan and a message")
+from tracker.domain.scan_details import ScanDetails
 
 
 def _text(value: str, what: str) -> str:

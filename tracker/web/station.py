@@ -19,8 +19,8 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.utils import secure_filename
 
 from scanning.station import RecordRefused, Station
-from tracker.domain.dossier import ScanDetails
 from tracker.domain.errors import BadInput, HosoError, UnknownReference
+from tracker.domain.scan_details import ScanDetails
 from tracker.station_link import InProcessTracker
 from tracker.web.api import Body, custody
 

@@ -1,0 +1,37 @@
+"""What a scanning station knows about a scan beyond its page objects, checked before recording.
+
+Kept apart from the Dossier aggregate: the station's details (resolution, blank pages, quality
+notes, cleaned copies) are validated here, and the aggregate records them in ``Digitised``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.domain.errors import BadInput
+
+
+@dataclass(frozen=True)
+class ScanDetails:
+    """What a scanning station knows about a scan beyond its page objects."""
+
+    cleaned: list[dict[str, str]] = field(default_factory=list)
+    dpi: int | None = None
+    blank_pages: list[int] = field(default_factory=list)
+    quality_notes: list[dict[str, Any]] = field(default_factory=list)
+    station: str | None = None
+
+    def check(self, pages: int) -> None:
+        """Refuse details that do not fit a scan of ``pages`` pages."""
+        if self.cleaned and len(self.cleaned) != pages:
+            raise BadInput(f"{len(self.cleaned)} cleaned images for {pages} pages")
+        if self.dpi is not None and not 50 <= self.dpi <= 2400:
+            raise BadInput(f"a scan resolution of {self.dpi} dpi is not plausible")
+        for number in self.blank_pages:
+            if not 1 <= number <= pages:
+                raise BadInput(f"blank page {number} is not one of the {pages} pages")
+        for note in self.quality_notes:
+            if not isinstance(note.get("message"), str) or note.get("page") not in range(
+                    1, pages + 1):
+                raise BadInput("each quality note names a page of the scan and a message")
