@@ -58,7 +58,8 @@ def scan_log(scanner: RangeScanner, size: int, workers: int | None = None, *,
              align: int = ALIGN) -> LogScan:
     """Scan leaves ``[0, size)`` with up to ``workers`` processes (default: one per core) over
     ranges cut at multiples of ``align`` (small only in tests, to cut small logs)."""
-    workers = default_workers() if workers is None else workers
+    if workers is None or "fork" not in multiprocessing.get_all_start_methods():
+        workers = default_workers()
     ranges = split(size, workers, align)
     if len(ranges) == 1:
         scans = [scanner.scan(0, size)]
