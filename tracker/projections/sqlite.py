@@ -36,8 +36,7 @@ class SQLiteViewStore(SQLiteTrackingRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),
-                *dossiers_ddl(DOSSIERS_TABLE),
-                *figures_ddl(FIGURES_TABLE, options=" WITHOUT ROWID")]
+                *dossiers_ddl(DOSSIERS_TABLE), *figures_ddl(FIGURES_TABLE)]
 
     @contextmanager
     def batch(self) -> Iterator[_SQLiteBatch]:

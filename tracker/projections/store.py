@@ -48,15 +48,13 @@ def dossiers_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> li
     ]
 
 
-def figures_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER",
-                options: str = "") -> list[str]:
-    """``options``: SQLite's ``WITHOUT ROWID`` keeps these small rows in their key's B-tree."""
+def figures_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> list[str]:
     base = table.rsplit(".", 1)[-1]
     return [
         f"CREATE TABLE IF NOT EXISTS {table} (dossier_id {text} NOT NULL, "
         f"version {integer} NOT NULL, day {text} NOT NULL, office {text} NOT NULL, "
         f"procedure {text} NOT NULL, figure {text} NOT NULL, reason {text}, "
-        f"amount {integer} NOT NULL, PRIMARY KEY (dossier_id, version)){options}",
+        f"amount {integer} NOT NULL, PRIMARY KEY (dossier_id, version))",
         f"CREATE INDEX IF NOT EXISTS {base}_day ON {table} (day, office)",
     ]
 
