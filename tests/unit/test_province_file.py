@@ -71,3 +71,19 @@ def test_a_missing_section_is_named(tmp_path: Path) -> None:
 def test_an_unreadable_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ProvinceFileError, match="cannot read"):
         load_province_file(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize(("hours", "expected"), [(" transit_hours: 48", 48), ("", 24)])
+def test_an_office_may_set_how_long_a_handover_to_it_may_take(
+        tmp_path: Path, hours: str, expected: int) -> None:
+    """``transit_hours`` is optional; without it ``hoso queue`` flags transit beyond 24 h."""
+    office = 'kind: one_stop, parent: "000.00.01.H99"'
+    path = broken(tmp_path, office + "}", office + ("," + hours if hours else "") + "}")
+    assert Province(load_province_file(path)).office("000.11.01.H99").transit_hours == expected
+
+
+def test_a_transit_limit_is_a_positive_number_of_hours(tmp_path: Path) -> None:
+    office = 'kind: one_stop, parent: "000.00.01.H99"'
+    path = broken(tmp_path, office + "}", office + ", transit_hours: 0}")
+    with pytest.raises(ProvinceFileError, match="transit_hours must be a whole number ≥ 1"):
+        load_province_file(path)
