@@ -5,9 +5,9 @@ waits until the broker acknowledged all of it, and only then moves the position 
 same database (from a thread of its own, so publishing never waits for the write lock). A crash
 anywhere in between leaves the position at or before the last acknowledged batch, so what
 follows it is sent again after the restart: consumers see duplicates, never gaps, and drop the
-duplicates by the event's own identity. Per-dossier order holds because the key (the aggregate id) picks the
-partition and the producer keeps each partition in send order; a failed batch is resent as a
-whole, from the recorded position, by a fresh producer.
+duplicates by the event's own identity. Per-dossier order holds because the key (the aggregate
+id) picks the partition and the producer keeps each partition in send order; after a failure
+the relay resends from the last acknowledged position, with a fresh producer.
 
 The relay knows nothing of dossiers: the caller injects the conversion of a stored event into a
 Kafka message (the tracker wires in its CloudEvents mapping), so ``events`` never imports it.
