@@ -2,7 +2,8 @@
 
 The relay itself (``events.relay``) knows nothing of dossiers; this module wires in the tracker's
 CloudEvents mapping and the settings, for the command and for ``hoso serve``'s relay thread, and
-wires the projection consumer group to the projector.
+wires the projection consumer group to the projector. kafka-python (a third of a second to
+import) is loaded only by the functions that talk to Kafka, not by every ``hoso`` command.
 """
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ from types import FrameType
 import click
 from eventsourcing.persistence import Notification
 
-from events.kafka import TOPIC, KafkaPublisher, KafkaSubscription
 from events.relay import Message, Relay
 from events.relay_position import relay_positions
 from tracker.application import CustodyApplication
 from tracker.cli.context import application
 from tracker.cloudevents import DossierFacts
 from tracker.domain.errors import BadInput
-from tracker.projections.kafka_consumer import KafkaProjection
 from tracker.projections.views import open_views
 from tracker.settings import Settings
 
@@ -46,8 +45,12 @@ class CloudEventMessages:
 
 
 def build_relay(custody: CustodyApplication, settings: Settings, bootstrap: str,
-                topic: str = TOPIC, batch_size: int = 1000) -> Relay:
-    """The relay of ``custody``'s store to ``topic`` on the Kafka cluster at ``bootstrap``."""
+                topic: str | None = None, batch_size: int = 1000) -> Relay:
+    """The relay of ``custody``'s store to ``topic`` (hoso.dossier-events unless another is
+    given) on the Kafka cluster at ``bootstrap``."""
+    from events.kafka import TOPIC, KafkaPublisher
+
+    topic = topic or TOPIC
     return Relay(custody.recorder, relay_positions(custody.recorder),
                  KafkaPublisher(bootstrap, topic), CloudEventMessages(custody, settings.log_origin),
                  name=f"kafka:{topic}", batch_size=batch_size)
@@ -82,6 +85,8 @@ def log_to_stderr() -> None:
               help="Events read and published per acknowledged batch.")
 def relay(batch_size: int) -> None:
     """Publish stored events to Kafka topic hoso.dossier-events until SIGTERM/SIGINT."""
+    from events.kafka import TOPIC
+
     settings = Settings.from_environ()
     bootstrap = kafka_bootstrap(settings, "relay to")
     custody = application()
@@ -97,6 +102,9 @@ def project_from_kafka(group: str | None = None, max_records: int = 500) -> None
     """``hoso project --from-kafka``: keep the views as a member of a Kafka consumer group
     (HOSO_KAFKA_GROUP unless ``group``) until SIGTERM/SIGINT; start more members to share the
     partitions."""
+    from events.kafka import TOPIC, KafkaSubscription
+    from tracker.projections.kafka_consumer import KafkaProjection
+
     settings = Settings.from_environ()
     bootstrap = kafka_bootstrap(settings, "project from")
     views = open_views(application())
