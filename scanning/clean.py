@@ -90,6 +90,10 @@ def clean(page: Page) -> CleanPage:
     all_grey = cv2.min(cv2.min(blue, green), red)  # every mark counts, whatever its colour
     colour = cv2.subtract(text_grey, all_grey)
     text_grey[(colour > COLOUR_INK) & (text_grey > 100)] = 255  # ...and then paper
+    # The lid's and the glass's dark bands run along the scanner's frame, not the paper's:
+    # they are cut before anything is turned.
+    crop = _crop_box(all_grey)
+    pixels, text_grey, all_grey = pixels[crop], text_grey[crop], all_grey[crop]
     background = _background(all_grey, dpi)
     flat_all = _divide(all_grey, background)
     blank = is_blank(flat_all, dpi)
@@ -107,8 +111,6 @@ def clean(page: Page) -> CleanPage:
     grow = ocr_dpi / dpi
     straight = _straighten(pixels, rotation, skew, grow, (255, 255, 255))
     flat = _straighten(flat_text, rotation, skew, grow, 255)
-    crop = _crop_box(_straighten(all_grey, rotation, skew, grow, 255))
-    straight, flat = straight[crop], flat[crop]
     _, binary = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     rules = _rules(binary, ocr_dpi)
     # Tesseract gets the flattened grey with the rules whitened, not the black-and-white copy:

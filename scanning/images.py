@@ -53,7 +53,8 @@ def load_pages(path: Path | str) -> list[Page]:
     path = Path(path)
     name = path.name
     try:
-        head = path.read_bytes()[:8] if path.stat().st_size else b""
+        with path.open("rb") as file:
+            head = file.read(8)
     except OSError as error:
         raise BadPage(name, f"cannot be read ({error.strerror or error})") from error
     if not head:

@@ -6,19 +6,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
 from scanning.clean import clean
-from scanning.images import load_pages
-from tests.scanning.corpus import ADMIN_SET, QUALITY_SET, TEXT_SET, Generated
+from scanning.images import Page, load_pages
+from tests.scanning.corpus import (
+    ADMIN_SET,
+    QUALITY_SET,
+    TEXT_SET,
+    Generated,
+    PageCase,
+    write_case,
+)
 
 Corpus = Callable[[str], Generated]
 
 
 @pytest.mark.parametrize("case", TEXT_SET + ADMIN_SET, ids=lambda c: c.name)
-def test_every_page_comes_out_upright_and_level(case, generated: Corpus) -> None:  # type: ignore[no-untyped-def]
+def test_every_page_comes_out_upright_and_level(case: PageCase, generated: Corpus) -> None:
     # GIVEN a page laid on the glass turned by `turn` quarter turns and skewed by `angle`
     page, = load_pages(generated(case.name).path)
     # WHEN cleaned
@@ -42,7 +50,7 @@ def test_an_off_white_page_is_blank_but_one_with_a_faint_stamp_is_not(generated:
 
 
 @pytest.mark.parametrize("case", QUALITY_SET, ids=lambda c: c.name)
-def test_the_quality_gate_names_the_reason_to_rescan(case, generated: Corpus) -> None:  # type: ignore[no-untyped-def]
+def test_the_quality_gate_names_the_reason_to_rescan(case: PageCase, generated: Corpus) -> None:
     page, = load_pages(generated(case.name).path)
     codes = [note.code for note in clean(page).quality]
     assert codes == [case.klass]
@@ -62,3 +70,27 @@ def test_low_and_unknown_resolution_are_flagged(generated: Corpus, tmp_path: Pat
         image.save(tmp_path / "no-dpi.png")  # PNG without pHYs: resolution unknown
     bare, = load_pages(tmp_path / "no-dpi.png")
     assert [n.code for n in clean(bare).quality] == ["unknown-resolution"]
+
+
+def test_the_dark_border_of_an_open_lid_is_cropped(generated: Corpus) -> None:
+    # GIVEN a page scanned with the lid open: black glass 120 px deep along the top and left
+    page, = load_pages(generated("text-200-jpeg").path)
+    pixels = cv2.copyMakeBorder(page.pixels, 120, 0, 120, 0, cv2.BORDER_CONSTANT,
+                                value=(12, 12, 12))
+    bordered = Page(pixels=pixels, source="lid-open.png", number=1, dpi=page.dpi)
+    # WHEN cleaned
+    cleaned = clean(bordered)
+    # THEN the straightened copy ends where the paper does and the original is kept whole
+    height, width = page.pixels.shape[:2]
+    assert abs(cleaned.straight.shape[0] - height) <= 6
+    assert abs(cleaned.straight.shape[1] - width) <= 6
+    assert cleaned.page.pixels.shape == pixels.shape
+
+
+@pytest.mark.parametrize("angle", [12.0, -14.0])
+def test_deskew_reaches_fifteen_degrees(angle: float, corpus_dir: Path) -> None:
+    case = PageCase(f"text-200-skew{angle:g}", dpi=200, angle=angle, noise=6, seed=51)
+    page, = load_pages(write_case(case, corpus_dir).path)
+    cleaned = clean(page)
+    assert cleaned.rotation == 0
+    assert cleaned.skew == pytest.approx(-angle, abs=0.15)
