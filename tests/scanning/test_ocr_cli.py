@@ -60,3 +60,15 @@ def test_a_page_that_outlives_the_timeout_fails_the_run_and_is_named(generated: 
     assert page.name in result.stderr
     entry, = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["pages"]
     assert "stopped" in entry["error"]
+
+
+def test_two_files_with_one_stem_are_refused_before_any_work(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        Image.new("RGB", (300, 400), "white").save(tmp_path / folder / "scan.png")
+    out = tmp_path / "out"
+    result = Hoso({})("ocr", str(tmp_path / "a" / "scan.png"), str(tmp_path / "b" / "scan.png"),
+                      "--out-dir", str(out))
+    assert result.code == 2
+    assert "scan.png" in result.stderr
+    assert not out.exists()
