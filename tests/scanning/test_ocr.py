@@ -3,12 +3,14 @@ under the seal included, and the searchable PDF's text layer equal to the OCR te
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from scanning.batch import ocr_files
 from scanning.ocr import OcrSettings, ocr_pages
@@ -49,26 +51,31 @@ def test_every_page_class_is_read_and_its_pdf_text_is_the_ocr_text(
 
 
 def _hanging_tesseract(folder: Path) -> str:
-    """A Tesseract that answers ``--version`` (pytesseract asks once) and hangs on any page."""
+    """A Tesseract that answers ``--version`` (pytesseract asks once) and hangs on any page,
+    leaving its process id in ``folder/hung.pid``."""
     script = folder / "tesseract-hangs"
     script.write_text('#!/bin/sh\n[ "$1" = --version ] && exec tesseract --version\n'
-                      "exec sleep 600\n")
+                      f"echo $$ > {folder / 'hung.pid'}\nexec sleep 600\n")
     script.chmod(0o755)
     return str(script)
 
 
 def test_a_page_that_hangs_tesseract_is_stopped_and_reported(tmp_path: Path) -> None:
+    # GIVEN a Tesseract that never finishes and a one-second page timeout
     page = np.full((400, 300), 255, np.uint8)
     page[100:130, 40:260] = 0
     settings = OcrSettings(timeout=1.0, tesseract_cmd=_hanging_tesseract(tmp_path))
+    # WHEN the page is read
     started = time.monotonic()
     read, = ocr_pages([("hangs.png", page)], jobs=1, settings=settings)
+    # THEN the call returns soon, the page is reported as stopped, and the process is gone
     assert time.monotonic() - started < 30
     assert read.text == ""
     assert read.error is not None
     assert "within 1 s" in read.error
-    assert subprocess.run(["pgrep", "-f", str(tmp_path / "tesseract-hangs")],
-                          capture_output=True).returncode == 1  # nothing left running
+    hung = int((tmp_path / "hung.pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(hung, 0)
 
 
 def test_the_timeout_stops_real_tesseract_on_a_real_page(generated: Corpus) -> None:
