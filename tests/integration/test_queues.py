@@ -102,8 +102,9 @@ def test_a_store_set_up_before_the_views_says_to_run_init_again(custody, store_e
     with store.batch() as batch:  # as if the tables had never been created
         batch.c.execute(f"DROP TABLE {getattr(store, 'dossiers', 'hoso_view_dossiers')}")
     hoso = Hoso(store_env)
-    missing = hoso("status", moving)
-    assert missing.code == 1
-    assert "run 'hoso init' again" in missing.stderr
+    for command in (("status", moving), ("project", "rebuild")):
+        missing = hoso(*command)
+        assert missing.code == 1
+        assert "run 'hoso init' again" in missing.stderr
     hoso.ok("init", "--demo")
     assert hoso.ok("status", moving)["custodian"] == A.courier

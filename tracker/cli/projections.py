@@ -130,7 +130,7 @@ def project(ctx: click.Context, from_kafka: bool, group: str | None, max_records
 def rebuild_command(view: str | None, batch_size: int) -> None:
     """Clear VIEW (default: all) and fold the whole log into it again."""
     the_views = views()
-    the_views.app.province()  # refuses clearly when the store was never initialised
+    the_views.ready()
     names = _tables_of(view)
     if sys.stderr.isatty():
         from rich.console import Console

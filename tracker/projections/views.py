@@ -6,6 +6,8 @@ and shares its datastore (same database, same connection pool).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -39,18 +41,18 @@ class Views:
         self.app.province()  # refuses clearly when the store was never initialised
         return self.follower.catch_up()
 
+    def ready(self) -> None:
+        """Refuse clearly when the store, or its view tables, were never set up."""
+        self.app.province()
+        with _set_up():
+            self.projector.position()
+            self.store.query("SELECT 1 FROM {dossiers} LIMIT 1")
+            self.store.query("SELECT 1 FROM {figures} LIMIT 1")
+
     def _fresh(self) -> None:
-        self.app.province()  # refuses clearly when the store was never initialised
-        try:
-            if self.follow:
-                self.follower.catch_up()
-            else:
-                self.projector.position()
-        except (OperationalError, ProgrammingError) as error:
-            if "no such table" in str(error) or "does not exist" in str(error):
-                raise NotInitialised("the views are not set up in this store: run 'hoso init' "
-                                     "again (it keeps what is stored)") from None
-            raise
+        self.ready()
+        if self.follow:
+            self.follower.catch_up()
 
     def status(self, code: str) -> dict[str, Any]:
         self._fresh()
@@ -64,6 +66,18 @@ class Views:
                by: str = "office") -> dict[str, Any]:
         self._fresh()
         return report.report(self.store, self.app.province(), start, end, office, by)
+
+
+@contextmanager
+def _set_up() -> Iterator[None]:
+    """A missing view table (a store set up before the views existed) says how to fix it."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as error:
+        if "no such table" in str(error) or "does not exist" in str(error):
+            raise NotInitialised("the views are not set up in this store: run 'hoso init' "
+                                 "again (it keeps what is stored)") from None
+        raise
 
 
 def dossier_history(recorder: ApplicationRecorder, facts: DossierFacts, dossier_id: UUID,
