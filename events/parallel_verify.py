@@ -79,5 +79,4 @@ def _joined_cleanly(scanner: RangeScanner, size: int, scans: list[RangeScan]) ->
     if any(before.last_position >= after.first_position
            for before, after in pairwise(scans)):
         return False
-    covered = [(scan.first_position, scan.last_position) for scan in scans]
-    return scanner.stray_events(covered, size) == 0
+    return scanner.stray_events(size, scans[-1].last_position) == 0

@@ -9,16 +9,16 @@ itself), and returns only a verdict and the tree over the range's leaves.
 
 The verdict is deliberately coarse: ``clean`` means every leaf index in the range is present,
 joined to an existing event, in strictly increasing position order, with a leaf equal to the
-recomputed one, and no event in the covered positions lacks a leaf. Anything else is left to
-:func:`events.audit.audit`, which reads the whole log again to name what is wrong and where.
+recomputed one. Whether the store holds events that no leaf accounts for is asked once for the
+whole log (``stray_events``). Anything else is left to :func:`events.audit.audit`, which reads
+the whole log again to name what is wrong and where.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -47,13 +47,14 @@ class RangeScanner(Protocol):
 
     def read(self, start: int, stop: int) -> Iterator[list[ScannedRow]]: ...
 
-    def stray_events(self, covered: Sequence[tuple[int, int]], size: int) -> int: ...
+    def stray_events(self, size: int, last_position: int) -> int:
+        """How many stored events the first ``size`` leaves, the last at ``last_position``, do
+        not account for: besides their ``size`` events the store may hold only events after
+        ``last_position`` matched by leaves numbered from ``size`` (appended during a scan)."""
 
 
-def check_batches(start: int, stop: int, batches: Iterable[Sequence[ScannedRow]],
-                  count_events: Callable[[int, int], int]) -> RangeScan:
-    """Recompute and check the rows of ``[start, stop)`` as fetched (joined, in leaf order);
-    ``count_events(first, last)`` counts the events stored at positions ``first..last``."""
+def check_batches(start: int, stop: int, batches: Iterable[Sequence[ScannedRow]]) -> RangeScan:
+    """Recompute and check the rows of ``[start, stop)`` as fetched (joined, in leaf order)."""
     tree = MerkleTree()
     rows_seen = 0
     first = last = -1
@@ -69,8 +70,7 @@ def check_batches(start: int, stop: int, batches: Iterable[Sequence[ScannedRow]]
         last = positions[-1]
         rows_seen += len(rows)
         tree.extend(stored)
-    clean = rows_seen == stop - start and (
-        rows_seen == 0 or count_events(first, last) == rows_seen)
+    clean = rows_seen == stop - start
     return RangeScan(start, stop, clean, first, last, tree if clean else MerkleTree())
 
 
@@ -91,14 +91,7 @@ class SQLiteRangeScanner:
     def scan(self, start: int, stop: int) -> RangeScan:
         conn = self._connect()
         try:
-            conn.execute("BEGIN")  # one snapshot for the rows and the count
-
-            def count_events(first: int, last: int) -> int:
-                row = conn.execute(f"SELECT COUNT(*) FROM {self.events_table} "
-                                   "WHERE rowid >= ? AND rowid <= ?", (first, last)).fetchone()
-                return int(row[0])
-
-            return check_batches(start, stop, self._batches(conn, start, stop), count_events)
+            return check_batches(start, stop, self._batches(conn, start, stop))
         finally:
             conn.close()
 
@@ -121,24 +114,17 @@ class SQLiteRangeScanner:
         while rows := cursor.fetchmany(BATCH):
             yield rows
 
-    def stray_events(self, covered: Sequence[tuple[int, int]], size: int) -> int:
-        """Events outside the ``covered`` position intervals (ascending, disjoint) of the first
-        ``size`` leaves, less the leaves from ``size`` on for positions after them: events
-        appended while the scan ran, each with its leaf, leave it zero."""
-        gaps = " OR ".join(["rowid < ?", *("(rowid > ? AND rowid < ?)" for _ in covered[1:])])
-        bounds = [covered[0][0], *(b for (_, last), (first, _) in pairwise(covered)
-                                   for b in (last, first))]
-        last = covered[-1][1]
+    def stray_events(self, size: int, last_position: int) -> int:
+        # one statement, one snapshot; a whole-table COUNT(*) walks the smaller primary-key
+        # index (~0.05 s a million), where counting each range walked the rows (~0.45 s)
         conn = self._connect()
         try:
-            conn.execute("BEGIN")
-            inside = conn.execute(f"SELECT COUNT(*) FROM {self.events_table} WHERE {gaps}",
-                                  bounds).fetchone()[0]
-            after = conn.execute(
-                f"SELECT (SELECT COUNT(*) FROM {self.events_table} WHERE rowid > ?) - "
+            total, after, tail_leaves = conn.execute(
+                f"SELECT (SELECT COUNT(*) FROM {self.events_table}), "
+                f"(SELECT COUNT(*) FROM {self.events_table} WHERE rowid > ?), "
                 f"(SELECT COUNT(*) FROM {self.leaves_table} "
                 "WHERE leaf_index >= ? AND notification_id > ?)",
-                (last, size, last)).fetchone()[0]
-            return int(inside) + abs(int(after))
+                (last_position, size, last_position)).fetchone()
+            return abs(int(total) - size - int(after)) + abs(int(after) - int(tail_leaves))
         finally:
             conn.close()

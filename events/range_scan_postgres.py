@@ -8,9 +8,8 @@ them; the hashing stays in Python (see :mod:`events.range_scan`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any
 
 import psycopg
@@ -41,16 +40,8 @@ class PostgresRangeScanner:
                 "leaves": Identifier(self.schema, self.leaves_table)}
 
     def scan(self, start: int, stop: int) -> RangeScan:
-        tables = self._tables()
         with self._connect() as conn:
-
-            def count_events(first: int, last: int) -> int:
-                row = conn.execute(SQL(
-                    "SELECT count(*) FROM {events} WHERE notification_id BETWEEN %s AND %s"
-                ).format(**tables), (first, last)).fetchone()
-                return int(row[0]) if row else -1
-
-            return check_batches(start, stop, self._batches(conn, start, stop), count_events)
+            return check_batches(start, stop, self._batches(conn, start, stop))
 
     def read(self, start: int, stop: int) -> Iterator[list[ScannedRow]]:
         """The rows of leaves ``[start, stop)`` in batches, unchecked (for measuring reads)."""
@@ -70,22 +61,14 @@ class PostgresRangeScanner:
         while rows := cursor.fetchmany(BATCH):
             yield rows
 
-    def stray_events(self, covered: Sequence[tuple[int, int]], size: int) -> int:
-        """Events outside the ``covered`` position intervals (ascending, disjoint) of the first
-        ``size`` leaves, less the leaves from ``size`` on for positions after them: events
-        appended while the scan ran, each with its leaf, leave it zero."""
-        gaps = SQL(" OR ").join([SQL("notification_id < %s"),
-                                 *(SQL("(notification_id > %s AND notification_id < %s)")
-                                   for _ in covered[1:])])
-        bounds = [covered[0][0], *(b for (_, last), (first, _) in pairwise(covered)
-                                   for b in (last, first))]
-        last = covered[-1][1]
-        tables = self._tables()
+    def stray_events(self, size: int, last_position: int) -> int:
         with self._connect() as conn:
-            inside = conn.execute(SQL("SELECT count(*) FROM {events} WHERE ").format(**tables)
-                                  + gaps, bounds).fetchone()
-            after = conn.execute(SQL(
-                "SELECT (SELECT count(*) FROM {events} WHERE notification_id > %s) - "
+            row = conn.execute(SQL(
+                "SELECT (SELECT count(*) FROM {events}), "
+                "(SELECT count(*) FROM {events} WHERE notification_id > %s), "
                 "(SELECT count(*) FROM {leaves} WHERE leaf_index >= %s AND notification_id > %s)"
-            ).format(**tables), (last, size, last)).fetchone()
-            return (int(inside[0]) if inside else 0) + (abs(int(after[0])) if after else 0)
+            ).format(**self._tables()), (last_position, size, last_position)).fetchone()
+            if row is None:
+                return -1
+            total, after, tail_leaves = (int(value) for value in row)
+            return abs(total - size - after) + abs(after - tail_leaves)
