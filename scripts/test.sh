@@ -17,7 +17,16 @@ fi
 pg_lsclusters -h | awk '$1=="15" && $2=="main" {print $4}' | grep -q online \
   || { log "starting PostgreSQL 15"; pg_ctlcluster 15 main start; }
 psql_admin() { runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtAX "$@"; }
-for _ in $(seq 1 50); do psql_admin -c 'select 1' >/dev/null 2>&1 && break; sleep 0.2; done
+wait_for_postgres() { for _ in $(seq 1 50); do psql_admin -c 'select 1' >/dev/null 2>&1 && return; sleep 0.2; done; }
+wait_for_postgres
+# Tests open many short-lived pools at once (two workers, relay and consumer subprocesses):
+# Debian's default of 100 connections has run out on a busy machine.
+if [ "$(psql_admin -c 'show max_connections')" -lt 300 ]; then
+  log "raising PostgreSQL max_connections to 300"
+  psql_admin -c 'alter system set max_connections = 300'
+  pg_ctlcluster 15 main restart
+  wait_for_postgres
+fi
 [ "$(psql_admin -c "select 1 from pg_roles where rolname='hoso_test'")" = 1 ] \
   || psql_admin -c "create role hoso_test login password 'hoso_test'"
 [ "$(psql_admin -c "select 1 from pg_database where datname='hoso_test'")" = 1 ] \
