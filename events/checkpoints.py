@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from events.durable import fsync_directory
 from events.notes import Checkpoint, MalformedCheckpoint, NoteError, note_text
+from storage.durable import fsync_directory
 
 SUFFIX = ".checkpoint"
 PARTIAL_SUFFIX = ".partial"

@@ -10,8 +10,8 @@ import os
 import stat
 from pathlib import Path
 
-from events.durable import fsync_directory
 from events.notes import MalformedKey, Signer, Verifier
+from storage.durable import fsync_directory
 
 DEFAULT_KEY_NAME = "hoso-audit"
 PRIVATE_KEY_FILE = "audit.key"

@@ -11,7 +11,6 @@ stored (or it was refused), never before.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanning.errors import ScanningError
+from storage.durable import fsync_directory
 
 SCANNER_FORMAT = "png"  # lossless, and scanimage records the resolution in it (pHYs)
 SCANNER_TIMEOUT = 1800.0  # a 100-sheet feeder at 300 dpi colour takes minutes, not hours
@@ -146,7 +146,7 @@ class WatchedFolder:
             target = target_dir / f"{path.stem}-{counter}{path.suffix}"
             counter += 1
         shutil.move(str(path), target)
-        _fsync_dir(target_dir)
+        fsync_directory(target_dir)
         self._seen.pop(path, None)
         return target
 
@@ -173,10 +173,3 @@ class WatchedFolder:
                     and not path.name.endswith(IGNORED_SUFFIXES)):
                 yield path
 
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

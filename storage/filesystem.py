@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from storage.durable import fsync_directory
 from storage.objects import (
     CHUNK,
     DEFAULT_CONTENT_TYPE,
@@ -68,7 +69,7 @@ class FilesystemObjectStore:
             # The type is advisory (the bytes are the evidence): renamed into place, not fsynced.
             _write_atomically(path.with_name(path.name + TYPE_SUFFIX), content_type.encode())
             os.replace(temp, path)
-            _fsync_dir(path.parent)
+            fsync_directory(path.parent)
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
@@ -124,10 +125,3 @@ def _write_atomically(path: Path, content: bytes) -> None:
     temp.write_bytes(content)
     os.replace(temp, path)
 
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
