@@ -111,7 +111,7 @@ def ocr_pages(images: Sequence[tuple[str, np.ndarray]], jobs: int,
 def read_page(label: str, image: np.ndarray, settings: OcrSettings,
               dpi: float | None = None) -> PageText:
     """OCR one page in this process; a page read with low confidence gets a second look at
-    180°. ``dpi`` is told to Tesseract (the PNG it is handed carries none)."""
+    180°. ``dpi`` is told to Tesseract (the PGM it is handed carries none)."""
     started = time.monotonic()
     try:
         first = _tesseract(label, image, settings, dpi)
