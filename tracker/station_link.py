@@ -35,4 +35,4 @@ class InProcessTracker:
                 pdf_key=record.pdf_key, quality=record.quality, device=record.device,
                 cleaned=record.cleaned, details=scan_details(record))
         except (HosoError, StorageError) as error:
-            raise RecordRefused(f"{record.code}: {error}") from error
+            raise RecordRefused(str(error)) from error  # callers name the dossier

@@ -35,7 +35,7 @@ def hoso(store_env: dict[str, str]) -> Hoso:
     (receive_args(CAST, **{"--office": "000.99.99.X"}), "unknown office '000.99.99.X'"),
     (receive_args(CAST, **{"--procedure": "9.999999"}), "unknown procedure '9.999999'"),
     (receive_args(CAST, **{"--actor": "nobody"}), "unknown staff member 'nobody'"),
-    (receive_args(CAST, **{"--actor": CAST.courier}), "this needs a receiver or supervisor"),
+    (receive_args(CAST, **{"--actor": CAST.courier}), "this needs the role receiver or supervisor"),
     (receive_args(CAST, **{"--applicant-name": "  "}), "applicant name must not be empty"),
     (receive_args(CAST)[:-2] if CAST.components else [], "missing required component"),
     (["status", "not-a-code"], "malformed dossier code 'not-a-code'"),

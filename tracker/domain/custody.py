@@ -11,7 +11,7 @@ from datetime import date
 from typing import Protocol
 
 from tracker.domain.errors import RuleViolation
-from tracker.domain.province import Staff
+from tracker.domain.province import Staff, wrong_role
 
 TERMINAL_STAGES = frozenset({"returned", "cancelled"})
 DECIDED_STAGES = frozenset({"resolved", "rejected"})
@@ -65,9 +65,7 @@ def undecided(dossier: CustodyState) -> None:
 
 def has_role(actor: Staff, *roles: str) -> None:
     if actor.role not in roles:
-        raise RuleViolation(
-            "actor-role", f"{actor.id} is a {actor.role}; this needs a {' or '.join(roles)}"
-        )
+        raise wrong_role(actor.id, actor.role, roles)
 
 
 def at_dossier_office(dossier: CustodyState, actor: Staff) -> None:

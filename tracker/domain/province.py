@@ -113,10 +113,7 @@ class Province:
         """The staff member, refused unless they hold one of ``roles``."""
         person = self.person(staff_id)
         if person.role not in roles:
-            raise RuleViolation(
-                "actor-role",
-                f"{staff_id} is a {person.role}; this needs a {' or '.join(roles)}",
-            )
+            raise wrong_role(staff_id, person.role, roles)
         return person
 
 
@@ -142,3 +139,10 @@ class ProvinceData(Aggregate):
     def replace(self, document: dict[str, Any]) -> None:
         if document != self.document:
             self.trigger_event(self.Replaced, document=document)
+
+
+def wrong_role(staff_id: str, role: str, roles: tuple[str, ...]) -> RuleViolation:
+    """The refusal of a command by someone whose role may not give it."""
+    return RuleViolation(
+        "actor-role", f"{staff_id} has the role {role}; this needs the role {' or '.join(roles)}"
+    )
