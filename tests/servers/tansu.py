@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import random
 import secrets
-import signal
 import socket
 import subprocess
 import time
@@ -22,7 +21,8 @@ from typing import IO
 
 import pytest
 
-from tests.servers.seaweedfs import SeaweedFS, _die_with_parent, _port_free
+from tests.servers.process import die_with_parent, log_tail, port_free, terminate
+from tests.servers.seaweedfs import SeaweedFS
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
@@ -49,7 +49,7 @@ def free_port() -> int:
     candidates = list(range(*PORT_RANGE))
     random.shuffle(candidates)
     for port in candidates:
-        if _port_free(port):
+        if port_free(port):
             return port
     raise RuntimeError(f"no free port in {PORT_RANGE}")
 
@@ -106,7 +106,7 @@ class Tansu:
         self._log.flush()
         self._process = subprocess.Popen(
             command, cwd=self.work_dir, env=self._environment(), stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent())
+            stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent())
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -127,13 +127,7 @@ class Tansu:
     def stop(self) -> None:
         """SIGTERM, wait, then SIGKILL. Safe to call when not running."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, STOP_TIMEOUT)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -143,11 +137,7 @@ class Tansu:
         self.start()
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
     def _storage(self) -> str:
         return f"s3://{self.bucket}/" if self.s3 is not None else "memory://tansu/"

@@ -20,6 +20,7 @@ from events.export_files import MalformedExport, load_export
 from events.keys import KeyFileError, load_verifier
 from events.notes import NoteError, Verifier
 from events.offline import OfflineReport, verify_export
+from storage.durable import fsync_directory
 from tracker.bootstrap import tamper_evident_log
 from tracker.cli.context import application
 from tracker.cli.output import emit, json_option
@@ -168,9 +169,4 @@ def _write_atomically(path: Path, data: bytes) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_directory(directory)

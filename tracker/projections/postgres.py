@@ -20,6 +20,7 @@ from tracker.projections.store import (
     figures_ddl,
     insert_figures_sql,
     row_values,
+    tables_of,
     upsert_sql,
 )
 
@@ -46,10 +47,8 @@ class PostgresViewStore(PostgresTrackingRecorder):
 
     def clear(self, views: Sequence[str]) -> None:
         with self.datastore.transaction(commit=True) as c:
-            if "status" in views or "queues" in views:
-                c.execute(f"DELETE FROM {self.dossiers}")
-            if "report" in views:
-                c.execute(f"DELETE FROM {self.figures}")
+            for table in tables_of(views, self.dossiers, self.figures):
+                c.execute(f"DELETE FROM {table}")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         text = sql.format(dossiers=self.dossiers, figures=self.figures).replace("?", "%s")

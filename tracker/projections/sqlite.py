@@ -17,6 +17,7 @@ from tracker.projections.store import (
     figures_ddl,
     insert_figures_sql,
     row_values,
+    tables_of,
     upsert_sql,
 )
 
@@ -48,10 +49,8 @@ class SQLiteViewStore(SQLiteTrackingRecorder):
 
     def clear(self, views: Sequence[str]) -> None:
         with self.datastore.transaction(commit=True) as c:
-            if "status" in views or "queues" in views:
-                c.execute(f"DELETE FROM {DOSSIERS_TABLE}")
-            if "report" in views:
-                c.execute(f"DELETE FROM {FIGURES_TABLE}")
+            for table in tables_of(views, DOSSIERS_TABLE, FIGURES_TABLE):
+                c.execute(f"DELETE FROM {table}")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:

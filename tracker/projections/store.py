@@ -32,6 +32,13 @@ VIEW_NAMES = ("status", "queues", "report")
 INTEGER_COLUMNS = frozenset({"version", "fee_paid", "pages", "supplements_requested"})
 
 
+def tables_of(views: Iterable[str], dossiers: str, figures: str) -> list[str]:
+    """The tables holding ``views``: status and queues share the dossiers table."""
+    chosen = set(views)
+    return ([dossiers] if chosen & {"status", "queues"} else []) + (
+        [figures] if "report" in chosen else [])
+
+
 def dossiers_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> list[str]:
     columns = ", ".join(
         f"{c} {integer if c in INTEGER_COLUMNS else text}"
