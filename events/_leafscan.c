@@ -1,0 +1,557 @@
+/* events._leafscan: the hot loop of `hoso audit verify` in C, for ~1 µs an event instead of ~3.5.
+ *
+ * Three functions, each byte-identical to its Python definition:
+ *   hash_pairs(level)   one Merkle level: SHA-256(0x01 ‖ left ‖ right) per 64-byte pair
+ *                       (events/merkle.py);
+ *   leaf_hashes(rows)   RFC 6962 leaves SHA-256(0x00 ‖ record) of (position, id, version, topic,
+ *                       state, ...) rows (events/records.py `_encode`);
+ *   scan_sqlite(...)    one read-only SQLite pass over a range of stored events that recomputes
+ *                       and checks each stored leaf, never building a Python object per row.
+ * Hashing is OpenSSL's (EVP, one fetched SHA-256 and one context per call). Records are built in
+ * one growable buffer from the raw allocator, so nothing below needs the GIL while it hashes or
+ * steps through rows. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <string.h>
+
+#define HASH_SIZE 32
+#define PAIR_SIZE (2 * HASH_SIZE)
+#define COLUMNS 7
+#define BUSY_TIMEOUT_MS 30000
+
+static const char TAG[] = "hoso-log-record-v1";
+#define TAG_LEN (sizeof(TAG) - 1)
+
+/* ---- record encoding ------------------------------------------------------------------------ */
+
+typedef struct { unsigned char *data; size_t len, cap; } Buf;    /* free with PyMem_RawFree */
+typedef struct { const void *ptr; size_t len; } Field;           /* ptr may be NULL if len == 0 */
+
+enum { ENC_OK = 0, ENC_NOMEM = -1, ENC_TOO_LONG = -2 };
+
+static int buf_reserve(Buf *b, size_t need)
+{
+    if (need <= b->cap)
+        return ENC_OK;
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    unsigned char *data = PyMem_RawRealloc(b->data, cap);
+    if (data == NULL)
+        return ENC_NOMEM;
+    b->data = data;
+    b->cap = cap;
+    return ENC_OK;
+}
+
+/* v in ASCII decimal, as Python's b"%d" writes it; returns the length (at most 20). */
+static size_t format_int64(char *out, int64_t v)
+{
+    char digits[20];
+    size_t n = 0, len = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        out[len++] = '-';
+    while (n)
+        out[len++] = digits[--n];
+    return len;
+}
+
+static unsigned char *put_field(unsigned char *p, const void *ptr, size_t len)
+{
+    p[0] = (unsigned char)(len >> 24);
+    p[1] = (unsigned char)(len >> 16);
+    p[2] = (unsigned char)(len >> 8);
+    p[3] = (unsigned char)len;
+    if (len)
+        memcpy(p + 4, ptr, len);
+    return p + 4 + len;
+}
+
+/* 0x00 ‖ len4(TAG) ‖ TAG ‖ len4(P) ‖ P ‖ len4(OID) ‖ OID ‖ len4(V) ‖ V ‖ len4(TOPIC) ‖ TOPIC ‖
+ * len4(STATE) ‖ STATE into b (replacing its content). A field over 2**32-1 bytes has no len4. */
+static int encode(Buf *b, int64_t position, Field oid, int64_t version, Field topic, Field state)
+{
+    char pos[20], ver[20];
+    size_t pos_len = format_int64(pos, position), ver_len = format_int64(ver, version);
+    if (oid.len > UINT32_MAX || topic.len > UINT32_MAX || state.len > UINT32_MAX)
+        return ENC_TOO_LONG;
+    /* each term is below 2**32 + 4, so the sum cannot wrap a 64-bit size_t */
+    size_t size = 1 + 6 * 4 + TAG_LEN + pos_len + oid.len + ver_len + topic.len + state.len;
+    if (buf_reserve(b, size) != ENC_OK)
+        return ENC_NOMEM;
+    unsigned char *p = b->data;
+    *p++ = 0x00;
+    p = put_field(p, TAG, TAG_LEN);
+    p = put_field(p, pos, pos_len);
+    p = put_field(p, oid.ptr, oid.len);
+    p = put_field(p, ver, ver_len);
+    p = put_field(p, topic.ptr, topic.len);
+    p = put_field(p, state.ptr, state.len);
+    b->len = (size_t)(p - b->data);
+    return ENC_OK;
+}
+
+/* ---- SHA-256 ------------------------------------------------------------------------------- */
+
+typedef struct { EVP_MD *md; EVP_MD_CTX *ctx; } Hasher;
+
+static int hasher_open(Hasher *h)       /* 0, or -1 (then hasher_close still must be called) */
+{
+    h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    h->ctx = EVP_MD_CTX_new();
+    return h->md != NULL && h->ctx != NULL ? 0 : -1;
+}
+
+static void hasher_close(Hasher *h)
+{
+    EVP_MD_CTX_free(h->ctx);
+    EVP_MD_free(h->md);
+    h->ctx = NULL;
+    h->md = NULL;
+}
+
+static int sha256(Hasher *h, const void *data, size_t len, unsigned char *out)
+{
+    return EVP_DigestInit_ex2(h->ctx, h->md, NULL) && EVP_DigestUpdate(h->ctx, data, len)
+           && EVP_DigestFinal_ex(h->ctx, out, NULL) ? 0 : -1;
+}
+
+static PyObject *openssl_error(void)
+{
+    return PyErr_Format(PyExc_RuntimeError, "OpenSSL could not compute SHA-256");
+}
+
+/* ---- hash_pairs ---------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(hash_pairs_doc,
+"hash_pairs($module, level, /)\n--\n\n"
+"SHA-256(0x01 || pair) of each 64-byte pair of ``level`` (a bytes-like object whose length is a\n"
+"multiple of 64), concatenated: the next level of a Merkle tree. Releases the GIL.");
+
+static PyObject *hash_pairs(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    Py_buffer level;
+    if (PyObject_GetBuffer(arg, &level, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *out = NULL;
+    if (level.len % PAIR_SIZE) {
+        PyErr_Format(PyExc_ValueError,
+                     "level must hold whole pairs: its length must be a multiple of %d bytes, "
+                     "got %zd", PAIR_SIZE, level.len);
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, level.len / 2);
+    if (out == NULL)
+        goto done;
+    const unsigned char *src = level.buf;
+    unsigned char *dst = (unsigned char *)PyBytes_AS_STRING(out);
+    Py_ssize_t pairs = level.len / PAIR_SIZE;
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    Hasher h;
+    unsigned char node[1 + PAIR_SIZE] = {0x01};
+    failed = hasher_open(&h);
+    for (Py_ssize_t i = 0; i < pairs && !failed; i++) {
+        memcpy(node + 1, src + i * PAIR_SIZE, PAIR_SIZE);
+        failed = sha256(&h, node, sizeof node, dst + i * HASH_SIZE);
+    }
+    hasher_close(&h);
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        Py_CLEAR(out);
+        openssl_error();
+    }
+done:
+    PyBuffer_Release(&level);
+    return out;
+}
+
+/* ---- leaf_hashes --------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(leaf_hashes_doc,
+"leaf_hashes($module, rows, /)\n--\n\n"
+"The 32-byte leaf hashes SHA-256(0x00 || canonical record), concatenated, of rows that begin\n"
+"(position: int, originator_id: bytes-like, version: int, topic: bytes-like, state: bytes-like);\n"
+"further items are ignored. TypeError names the row and field of a wrong type; OverflowError an\n"
+"int outside int64.");
+
+static int row_int(PyObject *row, Py_ssize_t i, Py_ssize_t index, const char *name, int64_t *out)
+{
+    PyObject *o = PySequence_Fast_GET_ITEM(row, i);
+    if (!PyLong_Check(o) || PyBool_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "row %zd: %s must be an int, not %.100s",
+                     index, name, Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) {
+        PyErr_Format(PyExc_OverflowError, "row %zd: %s does not fit in a signed 64-bit integer",
+                     index, name);
+        return -1;
+    }
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int row_bytes(PyObject *row, Py_ssize_t i, Py_ssize_t index, const char *name,
+                     Py_buffer *view)
+{
+    PyObject *o = PySequence_Fast_GET_ITEM(row, i);
+    if (PyObject_GetBuffer(o, view, PyBUF_SIMPLE) == 0)
+        return 0;
+    PyErr_Clear();
+    PyErr_Format(PyExc_TypeError, "row %zd: %s must be a contiguous bytes-like object, not %.100s",
+                 index, name, Py_TYPE(o)->tp_name);
+    return -1;
+}
+
+/* The leaf of one row into out (32 bytes); -1 with an exception set. */
+static int row_leaf(PyObject *item, Py_ssize_t index, Buf *record, Hasher *h, unsigned char *out)
+{
+    if (!PyTuple_Check(item) && !PyList_Check(item) && !PySequence_Check(item)) {
+        PyErr_Format(PyExc_TypeError, "row %zd must be a sequence, not %.100s",
+                     index, Py_TYPE(item)->tp_name);
+        return -1;
+    }
+    PyObject *row = PySequence_Fast(item, "row must be a sequence");
+    if (row == NULL)
+        return -1;
+    int result = -1;
+    int64_t position, version;
+    Py_buffer oid = {0}, topic = {0}, state = {0};
+    if (PySequence_Fast_GET_SIZE(row) < 5) {
+        PyErr_Format(PyExc_TypeError, "row %zd has %zd items, needs at least 5 (position, "
+                     "originator_id, version, topic, state)", index, PySequence_Fast_GET_SIZE(row));
+        goto done;
+    }
+    if (row_int(row, 0, index, "position", &position) < 0
+        || row_bytes(row, 1, index, "originator_id", &oid) < 0
+        || row_int(row, 2, index, "version", &version) < 0
+        || row_bytes(row, 3, index, "topic", &topic) < 0
+        || row_bytes(row, 4, index, "state", &state) < 0)
+        goto done;
+    switch (encode(record, position, (Field){oid.buf, (size_t)oid.len}, version,
+                   (Field){topic.buf, (size_t)topic.len}, (Field){state.buf, (size_t)state.len})) {
+    case ENC_NOMEM:
+        PyErr_NoMemory();
+        goto done;
+    case ENC_TOO_LONG:
+        PyErr_Format(PyExc_OverflowError, "row %zd: a field is longer than 2**32-1 bytes", index);
+        goto done;
+    }
+    if (sha256(h, record->data, record->len, out) < 0) {
+        openssl_error();
+        goto done;
+    }
+    result = 0;
+done:
+    PyBuffer_Release(&oid);
+    PyBuffer_Release(&topic);
+    PyBuffer_Release(&state);
+    Py_DECREF(row);
+    return result;
+}
+
+static PyObject *leaf_hashes(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    PyObject *rows = PySequence_Fast(arg, "rows must be a sequence of rows");
+    if (rows == NULL)
+        return NULL;
+    Buf record = {0};
+    Hasher h = {0};
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(rows);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * HASH_SIZE);
+    if (out == NULL)
+        goto done;
+    if (hasher_open(&h) < 0) {
+        Py_CLEAR(out);
+        openssl_error();
+        goto done;
+    }
+    unsigned char *dst = (unsigned char *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(rows, i);
+        Py_INCREF(item);    /* a row's own code may change a list of rows while we read it */
+        int failed = row_leaf(item, i, &record, &h, dst + i * HASH_SIZE);
+        Py_DECREF(item);
+        if (failed) {
+            Py_CLEAR(out);
+            break;
+        }
+    }
+done:
+    hasher_close(&h);
+    PyMem_RawFree(record.data);
+    Py_DECREF(rows);
+    return out;
+}
+
+/* ---- scan_sqlite --------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(scan_sqlite_doc,
+"scan_sqlite($module, path, sql, params, first_leaf, count)\n--\n\n"
+"Open the SQLite file ``path`` read-only, run ``sql`` with ``params`` bound as int64 to ?1..?n,\n"
+"and check that its rows (position INTEGER, originator_id TEXT, originator_version INTEGER,\n"
+"topic TEXT, state BLOB, leaf_index INTEGER, leaf_hash BLOB) are exactly ``count`` leaves\n"
+"numbered from ``first_leaf``, of these storage classes, in strictly increasing position, each\n"
+"leaf_hash the 32-byte recomputed leaf. Returns (True, first_position, last_position, leaves)\n"
+"when clean, else (False, -1, -1, b'') as soon as a row is not. Reads with the GIL released.\n"
+"RuntimeError carries SQLite's message when it cannot open, prepare or read.");
+
+enum { SCAN_CLEAN, SCAN_NOT_CLEAN, SCAN_SQLITE_ERROR, SCAN_USAGE_ERROR, SCAN_NOMEM,
+       SCAN_OPENSSL_ERROR };
+
+typedef struct {
+    const char *path, *sql;
+    const int64_t *params;
+    Py_ssize_t n_params;
+    int64_t first_leaf, count;
+    unsigned char *leaves;              /* count * HASH_SIZE bytes, filled only when clean */
+    int64_t first_position, last_position;
+    char message[1024];                 /* why, for SCAN_SQLITE_ERROR and SCAN_USAGE_ERROR */
+} Scan;
+
+static const int COLUMN_TYPES[COLUMNS] = {SQLITE_INTEGER, SQLITE_TEXT, SQLITE_INTEGER, SQLITE_TEXT,
+                                          SQLITE_BLOB, SQLITE_INTEGER, SQLITE_BLOB};
+
+static int sqlite_error(Scan *s, sqlite3 *db, const char *what)
+{
+    snprintf(s->message, sizeof s->message, "SQLite: %s: %s", what, sqlite3_errmsg(db));
+    return SCAN_SQLITE_ERROR;
+}
+
+/* A TEXT or BLOB column (of the type checked before); -1 if SQLite ran out of memory. A
+ * zero-length BLOB comes back as NULL, which is an empty field. */
+static int column_field(sqlite3_stmt *st, int column, Field *f)
+{
+    f->ptr = sqlite3_column_type(st, column) == SQLITE_TEXT
+             ? (const void *)sqlite3_column_text(st, column) : sqlite3_column_blob(st, column);
+    f->len = (size_t)sqlite3_column_bytes(st, column);
+    return f->ptr == NULL && f->len != 0 ? -1 : 0;
+}
+
+/* Step through every row, stopping at the first that is not clean. */
+static int scan_rows(Scan *s, sqlite3 *db, sqlite3_stmt *st)
+{
+    Buf record = {0};
+    Hasher h = {0};
+    unsigned char leaf[HASH_SIZE];
+    int status = SCAN_NOT_CLEAN;
+    if (hasher_open(&h) < 0) {
+        status = SCAN_OPENSSL_ERROR;
+        goto done;
+    }
+    for (int64_t i = 0;; i++) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) {
+            status = i == s->count ? SCAN_CLEAN : SCAN_NOT_CLEAN;
+            break;
+        }
+        if (rc != SQLITE_ROW) {
+            status = sqlite_error(s, db, "reading the range failed");
+            break;
+        }
+        if (i == s->count)
+            break;                                  /* more rows than count */
+        int types_ok = 1;
+        for (int c = 0; c < COLUMNS; c++)
+            types_ok &= sqlite3_column_type(st, c) == COLUMN_TYPES[c];
+        if (!types_ok)
+            break;
+        int64_t position = sqlite3_column_int64(st, 0);
+        if (sqlite3_column_int64(st, 5) != s->first_leaf + i
+            || (i > 0 && position <= s->last_position))
+            break;
+        Field oid, topic, state, stored;
+        if (column_field(st, 1, &oid) < 0 || column_field(st, 3, &topic) < 0
+            || column_field(st, 4, &state) < 0 || column_field(st, 6, &stored) < 0) {
+            status = SCAN_NOMEM;
+            break;
+        }
+        if (stored.len != HASH_SIZE)
+            break;
+        int encoded = encode(&record, position, oid, sqlite3_column_int64(st, 2), topic, state);
+        if (encoded != ENC_OK) {
+            status = encoded == ENC_NOMEM ? SCAN_NOMEM : SCAN_NOT_CLEAN;
+            break;
+        }
+        if (sha256(&h, record.data, record.len, leaf) < 0) {
+            status = SCAN_OPENSSL_ERROR;
+            break;
+        }
+        if (memcmp(leaf, stored.ptr, HASH_SIZE) != 0)
+            break;
+        memcpy(s->leaves + i * HASH_SIZE, leaf, HASH_SIZE);
+        if (i == 0)
+            s->first_position = position;
+        s->last_position = position;
+    }
+done:
+    hasher_close(&h);
+    PyMem_RawFree(record.data);
+    return status;
+}
+
+/* Open, prepare, bind, scan, close; runs without the GIL (no Python API but the raw allocator). */
+static int scan(Scan *s)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    int status;
+    if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL)
+        != SQLITE_OK) {
+        char what[600];
+        snprintf(what, sizeof what, "cannot open %s", s->path);
+        status = sqlite_error(s, db, what);
+        goto done;
+    }
+    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    if (sqlite3_prepare_v2(db, s->sql, -1, &st, &tail) != SQLITE_OK) {
+        status = sqlite_error(s, db, "cannot prepare the scan");
+        goto done;
+    }
+    status = SCAN_USAGE_ERROR;
+    while (tail != NULL && (*tail == ';' || *tail == ' ' || (*tail >= '\t' && *tail <= '\r')))
+        tail++;
+    if (st == NULL || (tail != NULL && *tail != '\0')) {
+        snprintf(s->message, sizeof s->message, "sql must be exactly one statement");
+        goto done;
+    }
+    if (sqlite3_column_count(st) != COLUMNS) {
+        snprintf(s->message, sizeof s->message, "sql must select %d columns (position, "
+                 "originator_id, originator_version, topic, state, leaf_index, leaf_hash), "
+                 "not %d", COLUMNS, sqlite3_column_count(st));
+        goto done;
+    }
+    if (sqlite3_bind_parameter_count(st) != s->n_params) {
+        snprintf(s->message, sizeof s->message, "sql takes %d parameters, params holds %zd",
+                 sqlite3_bind_parameter_count(st), s->n_params);
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < s->n_params; i++) {
+        if (sqlite3_bind_int64(st, (int)i + 1, s->params[i]) != SQLITE_OK) {
+            status = sqlite_error(s, db, "cannot bind the parameters");
+            goto done;
+        }
+    }
+    status = scan_rows(s, db, st);
+done:
+    sqlite3_finalize(st);                       /* both accept NULL */
+    sqlite3_close(db);
+    return status;
+}
+
+static int int64_param(PyObject *o, Py_ssize_t i, int64_t *out)
+{
+    if (!PyLong_Check(o) || PyBool_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "params[%zd] must be an int, not %.100s",
+                     i, Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) {
+        PyErr_Format(PyExc_OverflowError, "params[%zd] does not fit in a signed 64-bit integer",
+                     i);
+        return -1;
+    }
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static PyObject *scan_sqlite(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    (void)module;
+    static char *keywords[] = {"path", "sql", "params", "first_leaf", "count", NULL};
+    const char *path, *sql;
+    PyObject *params, *leaves = NULL, *result = NULL;
+    long long first_leaf, count;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ssO!LL:scan_sqlite", keywords, &path, &sql,
+                                     &PyTuple_Type, &params, &first_leaf, &count))
+        return NULL;
+    if (count < 0)
+        return PyErr_Format(PyExc_ValueError, "count must be >= 0, got %lld", count);
+    if (first_leaf > INT64_MAX - count)
+        return PyErr_Format(PyExc_ValueError, "first_leaf + count must fit in int64");
+    if (count > PY_SSIZE_T_MAX / HASH_SIZE)
+        return PyErr_NoMemory();
+    Py_ssize_t n_params = PyTuple_GET_SIZE(params);
+    int64_t *binds = PyMem_New(int64_t, n_params ? n_params : 1);
+    if (binds == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n_params; i++)
+        if (int64_param(PyTuple_GET_ITEM(params, i), i, &binds[i]) < 0)
+            goto done;
+    leaves = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)count * HASH_SIZE);
+    if (leaves == NULL)
+        goto done;
+    Scan s = {.path = path, .sql = sql, .params = binds, .n_params = n_params,
+              .first_leaf = first_leaf, .count = count,
+              .leaves = (unsigned char *)PyBytes_AS_STRING(leaves),
+              .first_position = -1, .last_position = -1, .message = ""};
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = scan(&s);
+    Py_END_ALLOW_THREADS
+    switch (status) {
+    case SCAN_CLEAN:
+        result = Py_BuildValue("(OLLO)", Py_True, (long long)s.first_position,
+                               (long long)s.last_position, leaves);
+        break;
+    case SCAN_NOT_CLEAN:
+        result = Py_BuildValue("(Oiiy#)", Py_False, -1, -1, "", (Py_ssize_t)0);
+        break;
+    case SCAN_SQLITE_ERROR:
+        PyErr_SetString(PyExc_RuntimeError, s.message);
+        break;
+    case SCAN_USAGE_ERROR:
+        PyErr_SetString(PyExc_ValueError, s.message);
+        break;
+    case SCAN_NOMEM:
+        PyErr_NoMemory();
+        break;
+    default:
+        openssl_error();
+    }
+done:
+    Py_XDECREF(leaves);
+    PyMem_Free(binds);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"hash_pairs", hash_pairs, METH_O, hash_pairs_doc},
+    {"leaf_hashes", leaf_hashes, METH_O, leaf_hashes_doc},
+    {"scan_sqlite", (PyCFunction)(void (*)(void))scan_sqlite, METH_VARARGS | METH_KEYWORDS,
+     scan_sqlite_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyModuleDef_Slot slots[] = {{0, NULL}};
+
+static struct PyModuleDef leafscan_module = {
+    PyModuleDef_HEAD_INIT, .m_name = "events._leafscan",
+    .m_doc = "Leaf and Merkle-pair hashing and a checked SQLite range scan for audit verify, in C.",
+    .m_size = 0, .m_methods = methods, .m_slots = slots,
+};
+
+PyMODINIT_FUNC PyInit__leafscan(void)
+{
+    return PyModuleDef_Init(&leafscan_module);
+}

@@ -1,0 +1,27 @@
+"""Types of events._leafscan, the C hot loop of ``audit verify`` (events/_leafscan.c)."""
+
+from collections.abc import Sequence
+
+from typing_extensions import Buffer
+
+def hash_pairs(level: Buffer, /) -> bytes:
+    """SHA-256(0x01 ‖ pair) of each 64-byte pair of ``level``, concatenated (releases the GIL).
+
+    Raises ValueError unless ``len(level)`` is a multiple of 64.
+    """
+
+def leaf_hashes(rows: Sequence[Sequence[object]], /) -> bytes:
+    """The 32-byte leaf hashes of rows ``(position, originator_id, version, topic, state, ...)``.
+
+    ids, topics and states are bytes-like; TypeError names the row and field of a wrong type,
+    OverflowError an int outside int64.
+    """
+
+def scan_sqlite(path: str, sql: str, params: tuple[int, ...], first_leaf: int,
+                count: int) -> tuple[bool, int, int, bytes]:
+    """Read ``sql``'s rows from the SQLite file ``path`` (read-only, GIL released) and check them.
+
+    Returns ``(True, first_position, last_position, leaf hashes)`` when the rows are exactly the
+    ``count`` clean leaves from ``first_leaf``, else ``(False, -1, -1, b"")``. RuntimeError for an
+    SQLite error, ValueError for sql of the wrong shape.
+    """
