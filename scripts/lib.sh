@@ -16,14 +16,29 @@ apt_ensure() {
   if ((${#missing[@]})); then
     log "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
+    [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq; APT_UPDATED=1; }   # once a run
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 }
 
+# build_tools_ensure — what installing hoso compiles its C extension (events/_leafscan.c, audit
+# verify's hot loop) with: gcc, libc, OpenSSL's and SQLite's headers, and Python's own headers
+# when the interpreter that makes (or made) the venv has none, as Debian's python3 without
+# python3-dev.
+build_tools_ensure() {
+  apt_ensure gcc libc6-dev libssl-dev libsqlite3-dev
+  local python=python3
+  [ ! -x "$VENV/bin/python" ] || python="$VENV/bin/python"
+  "$python" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+    || apt_ensure python3-dev
+}
+
 # venv_ensure [EXTRA] — create .venv if missing and install hoso (editable), with the optional
-# EXTRA; pip runs only when pyproject.toml changed or EXTRA was never installed, and extras
-# installed before are kept, so run.sh and test.sh do not undo each other.
+# EXTRA; pip runs only when pyproject.toml or the C extension's source changed (an editable
+# install builds the extension in place once, so a changed .c needs pip again) or EXTRA was
+# never installed, and extras installed before are kept, so run.sh and test.sh do not undo each
+# other. Needs build_tools_ensure first.
 venv_ensure() {
   local extra=${1:-}
   if [ ! -x "$VENV/bin/python" ]; then
@@ -33,8 +48,9 @@ venv_ensure() {
       || { rm -rf "$VENV"; apt_ensure python3-venv; python3 -m venv "$VENV"; }
   fi
   local stamp="$VENV/.hoso-installed" hash had=""
-  hash=$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)
-  if [ "$(head -n1 "$stamp" 2>/dev/null)" = "$hash" ]; then
+  hash=$(cat "$ROOT/pyproject.toml" "$ROOT/events/_leafscan.c" | sha256sum | cut -d' ' -f1)
+  if [ "$(head -n1 "$stamp" 2>/dev/null)" = "$hash" ] \
+     && compgen -G "$ROOT/events/_leafscan.*.so" >/dev/null; then
     had=$(sed -n 2p "$stamp")
     [ -z "$extra" ] || [[ ",$had," == *",$extra,"* ]] && return 0
   fi

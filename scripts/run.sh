@@ -5,6 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 apt_ensure fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd   # slip font; OCR at the scanning station
+build_tools_ensure   # compiles events/_leafscan.c when hoso is installed
 venv_ensure
 "$VENV/bin/hoso" init --demo
 exec "$VENV/bin/hoso" serve

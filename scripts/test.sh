@@ -7,6 +7,7 @@ cd "$ROOT"
 
 apt_ensure postgresql-15 fonts-dejavu-core fonts-liberation2 poppler-utils \
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd sane-utils zint
+build_tools_ensure   # compiles events/_leafscan.c when hoso is installed
 venv_ensure "test"
 
 # PostgreSQL 15 from Debian: start the cluster and make the test role and database once.
