@@ -74,9 +74,9 @@ class AuditReport:
 
 def audit(records: Iterable[StoredRecord], leaves: Iterable[StoredLeaf],
           signed_roots: Sequence[SignedRoot]) -> AuditReport:
-    """Check ``records`` (in position order) against ``leaves`` (in index order) and roots."""
+    """Check ``records`` (in position order) against ``leaves`` (in any order) and roots."""
     by_position = {record.position: record for record in records}
-    stored = list(leaves)
+    stored = sorted(leaves, key=lambda leaf: leaf.leaf_index)
     report = AuditReport(events=len(by_position), leaves=len(stored),
                          checkpoints=len(signed_roots))
     report.findings.extend(_check_leaves(by_position, stored))
@@ -96,11 +96,21 @@ def _check_leaves(records: dict[int, StoredRecord],
     findings: list[Finding] = []
     leaf_positions = {leaf.position for leaf in leaves}
     previous = None
+    expected = 0  # the next leaf index
     mismatched: list[tuple[StoredLeaf, StoredRecord]] = []
-    for expected_index, leaf in enumerate(leaves):
-        if leaf.leaf_index != expected_index:
-            findings.append(Finding(leaf.position, "missing",
-                                    f"leaf {expected_index} is gone (next is {leaf.leaf_index})"))
+    for leaf in leaves:
+        if leaf.leaf_index > expected:
+            # a deleted event's own position is unknown where its leaf went with it: name the
+            # first position it could have held
+            gap = leaf.leaf_index - expected
+            where = leaf.position - gap if previous is None else previous + 1
+            gone = f"leaf {expected}" if gap == 1 else f"leaves {expected}–{leaf.leaf_index - 1}"
+            findings.append(Finding(where, "missing", f"{gone} gone (next is {leaf.leaf_index}, "
+                                                      f"at position {leaf.position})"))
+        elif leaf.leaf_index < expected:
+            findings.append(Finding(leaf.position, "inserted",
+                                    f"leaf {leaf.leaf_index} is stored twice"))
+        expected = max(expected, leaf.leaf_index + 1)
         if previous is not None and leaf.position <= previous:
             findings.append(Finding(leaf.position, "reordered",
                                     f"leaf {leaf.leaf_index} comes after position {previous}"))
@@ -111,21 +121,21 @@ def _check_leaves(records: dict[int, StoredRecord],
                                     f"the event at position {leaf.position} was deleted"))
         elif record.leaf() != leaf.hash:
             mismatched.append((leaf, record))
-    findings.extend(_explain_mismatches(mismatched, leaves))
+    findings.extend(_explain_mismatches(mismatched))
     for position in sorted(set(records) - leaf_positions):
         findings.append(Finding(position, "inserted",
                                 f"the event at position {position} has no leaf"))
     return findings
 
 
-def _explain_mismatches(mismatched: list[tuple[StoredLeaf, StoredRecord]],
-                        leaves: list[StoredLeaf]) -> list[Finding]:
-    """A row whose bytes hash correctly at another position was moved there; else changed."""
-    by_hash = {leaf.hash: leaf for leaf in leaves}
+def _explain_mismatches(mismatched: list[tuple[StoredLeaf, StoredRecord]]) -> list[Finding]:
+    """A row whose bytes hash correctly at another mismatched position was moved from there —
+    its leaf stayed at that position (a leaves table) or moved with it (a leaf in the row);
+    else it was changed."""
     findings = []
     for leaf, record in mismatched:
         moved_from = next((other for other, _ in mismatched
-                           if by_hash.get(record.leaf(other.position)) is other), None)
+                           if record.leaf(other.position) in (other.hash, leaf.hash)), None)
         if moved_from is not None:
             findings.append(Finding(leaf.position, "reordered",
                                     f"the event at position {leaf.position} was recorded at "

@@ -1,14 +1,16 @@
-"""What both hashing recorders share: the leaves table's name and the rows they insert.
+"""What both hashing recorders share: table names and the leaves they write.
 
-The leaves table numbers leaves densely (0, 1, 2 …) in notification order, because notification
-ids may have gaps (a PostgreSQL sequence skips values of rolled-back inserts). Writers are already
-serialised where the leaf index is taken — SQLite holds its write lock after the first insert,
-PostgreSQL's recorder locks the events table — so ``MAX(leaf_index) + 1`` never races. The
-table has no index on ``notification_id``: each one written costs every append a page (SQLite
-wrote 4.3 WAL frames per single-event commit with it, 3.3 without, against 2.4 with no leaves),
-and nothing reads leaves by position but whole scans. The
-application picks a recorder by the library's ``APPLICATION_RECORDER_TOPIC`` setting; each
-backend's recorder lives in its own module so SQLite users never load psycopg.
+Leaves are numbered densely (0, 1, 2 …) in notification order, because notification ids may have
+gaps (a PostgreSQL sequence skips values of rolled-back inserts). Writers are already serialised
+where the leaf index is taken — SQLite holds its write lock after the first insert, PostgreSQL's
+recorder locks the events table — so "the last index + 1" never races. Where a leaf lives is the
+backend's choice, by what an append costs there: SQLite keeps it in the event's own row (a table
+of its own cost every commit a WAL page), PostgreSQL in ``<events>_leaves`` (an UPDATE of the row
+just inserted would leave a dead tuple behind each append). Neither has an index besides the
+leaf index's own on PostgreSQL: each index written costs every append a page, and nothing reads
+leaves by position but whole scans. The application picks a recorder by the library's
+``APPLICATION_RECORDER_TOPIC`` setting; each backend's recorder lives in its own module so
+SQLite users never load psycopg.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from events.records import record_leaf_hash
 
 
 def leaves_table(events_table_name: str) -> str:
+    """PostgreSQL's leaves table."""
     return f"{events_table_name}_leaves"
 
 

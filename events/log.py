@@ -45,7 +45,10 @@ class HashingRecorder(Protocol):
 
     def select_aggregate_records(self, originator_id: UUID) -> list[StoredRecord]: ...
 
-    def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]: ...
+    def select_leaves(self, after: StoredLeaf | None, limit: int) -> list[StoredLeaf]:
+        """The next stored leaves after ``after`` (from the first with None), in the store's
+        order: by leaf index, or by position where leaf indexes have no index (SQLite). The
+        two orders agree in an intact log; :func:`events.audit.audit` sorts for itself."""
 
     def insert_checkpoint(self, tree_size: int, note: str) -> None: ...
 
@@ -65,10 +68,10 @@ class TamperEvidentLog:
         self.sinks = list(sinks)
 
     def leaves(self) -> Iterator[StoredLeaf]:
-        start = 0
-        while page := self.recorder.select_leaves(start, PAGE):
+        after = None
+        while page := self.recorder.select_leaves(after, PAGE):
             yield from page
-            start = page[-1].leaf_index + 1
+            after = page[-1]
 
     def records(self) -> Iterator[StoredRecord]:
         after = None  # from the lowest position, zero or negative ones included

@@ -80,8 +80,9 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.executemany(self.insert_leaves_statement, leaves)
         return notification_ids
 
-    def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]:
-        """Stored leaves from index ``start``, in index order."""
+    def select_leaves(self, after: StoredLeaf | None, limit: int) -> list[StoredLeaf]:
+        """Stored leaves after ``after`` (from the first with None), in index order."""
+        start = 0 if after is None else after.leaf_index + 1
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.select_leaves_statement, (start, limit))
             return [StoredLeaf(row["leaf_index"], row["notification_id"],

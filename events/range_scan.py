@@ -1,14 +1,14 @@
-"""The hot path of ``audit verify``: recompute one range of leaves from raw rows, in any process.
+"""The hot path of ``audit verify``: recompute one range of leaves, in any process.
 
 A scanner is a small picklable description of the store (a file path, or connection settings,
 and table names), so a worker process opens its own read-only connection and nothing of the
-application crosses over. It reads leaves ``[start, stop)`` joined to their events, recomputes
-each leaf from the record bytes with :func:`events.records.scanned_leaf_hashes` (in Python,
-never by the database: a server whose functions were replaced must not be able to vouch for
-itself), and returns only a verdict and the tree over the range's leaves.
+application crosses over. It reads the events of leaves ``[start, stop)`` with their stored
+leaves, recomputes each leaf from the record bytes (in hoso's own code — the C loop of
+:mod:`events._leafscan` — never by the database: a server whose functions were replaced must not
+be able to vouch for itself), and returns only a verdict and the tree over the range's leaves.
 
 The verdict is deliberately coarse: ``clean`` means every leaf index in the range is present,
-joined to an existing event, in strictly increasing position order, with a leaf equal to the
+on an existing event, in strictly increasing position order, with a leaf equal to the
 recomputed one. Whether the store holds events that no leaf accounts for is asked once for the
 whole log (``stray_events``). Anything else is left to :func:`events.audit.audit`, which reads
 the whole log again to name what is wrong and where.
@@ -17,15 +17,20 @@ the whole log again to name what is wrong and where.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
+from events import _leafscan
 from events.merkle import MerkleTree
-from events.records import ScannedRow, scanned_leaf_hashes
 
 BATCH = 20_000  # rows per fetch: large enough that per-batch work vanishes, small in memory
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+ScannedRow = tuple[int, bytes, int, bytes, bytes, bytes]
+"""A row as a scan reads it: position, aggregate id, version, topic (the id and topic as the
+UTF-8 bytes the store holds), state, and last the leaf hash stored for it."""
 
 
 class RangeScan(NamedTuple):
@@ -45,8 +50,6 @@ class RangeScanner(Protocol):
 
     def scan(self, start: int, stop: int) -> RangeScan: ...
 
-    def read(self, start: int, stop: int) -> Iterator[list[ScannedRow]]: ...
-
     def stray_events(self, size: int, last_position: int) -> int:
         """How many stored events the first ``size`` leaves, the last at ``last_position``, do
         not account for: besides their ``size`` events the store may hold only events after
@@ -59,9 +62,9 @@ def check_batches(start: int, stop: int, batches: Iterable[Sequence[ScannedRow]]
     rows_seen = 0
     first = last = -1
     for rows in batches:
-        stored = [row[5] for row in rows]
+        stored = b"".join([row[5] for row in rows])
         positions = [row[0] for row in rows]
-        if (b"".join(scanned_leaf_hashes(rows)) != b"".join(stored)
+        if (_leafscan.leaf_hashes(rows) != stored
                 or sorted(set(positions)) != positions
                 or (rows_seen and positions[0] <= last)):
             return RangeScan(start, stop, False, -1, -1, MerkleTree())
@@ -69,62 +72,71 @@ def check_batches(start: int, stop: int, batches: Iterable[Sequence[ScannedRow]]
             first = positions[0]
         last = positions[-1]
         rows_seen += len(rows)
-        tree.extend(stored)
+        tree.extend_packed(stored)
     clean = rows_seen == stop - start
     return RangeScan(start, stop, clean, first, last, tree if clean else MerkleTree())
 
 
 @dataclass(frozen=True)
 class SQLiteRangeScanner:
-    """Scans a SQLite file through a read-only connection of its own."""
+    """Scans a SQLite file, whose events carry their leaves in their own rows.
+
+    Leaf indexes have no index (it would cost every append a page), so a range is read as the
+    rows between the positions where its first leaf and the next range's first leaf lie, found
+    by bisecting positions — sound because leaf indexes increase with positions in an intact
+    log, and a log where they do not fails the range's own checks. Range 0 starts below every
+    position and the ranges meet, so every event up to the last leaf is in exactly one range;
+    those after it are ``stray_events``' business.
+    """
 
     path: str
     events_table: str
-    leaves_table: str
 
     def _connect(self) -> sqlite3.Connection:
         uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
-        conn.text_factory = bytes  # ids and topics stay the UTF-8 bytes the record hashes
-        return conn
+        return sqlite3.connect(uri, uri=True, isolation_level=None)
 
     def scan(self, start: int, stop: int) -> RangeScan:
         conn = self._connect()
         try:
-            return check_batches(start, stop, self._batches(conn, start, stop))
+            low = INT64_MIN if start == 0 else self._position_of(conn, start)
+            high = self._position_of(conn, stop)
         finally:
             conn.close()
+        clean, first, last, leaves = _leafscan.scan_sqlite(
+            self.path,
+            f"SELECT rowid, originator_id, originator_version, topic, state, leaf_index, "
+            f"leaf_hash FROM {self.events_table} WHERE rowid >= ?1 AND rowid < ?2 "
+            "ORDER BY rowid", (low, high), start, stop - start)
+        return RangeScan(start, stop, clean, first, last,
+                         MerkleTree.from_packed(leaves) if clean else MerkleTree())
 
-    def read(self, start: int, stop: int) -> Iterator[list[ScannedRow]]:
-        """The rows of leaves ``[start, stop)`` in batches, unchecked (for measuring reads)."""
-        conn = self._connect()
-        try:
-            yield from self._batches(conn, start, stop)
-        finally:
-            conn.close()
-
-    def _batches(self, conn: sqlite3.Connection, start: int, stop: int
-                 ) -> Iterator[list[ScannedRow]]:
-        cursor = conn.execute(
-            f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, "
-            f"l.leaf_hash FROM {self.leaves_table} l "
-            f"JOIN {self.events_table} e ON e.rowid = l.notification_id "
-            "WHERE l.leaf_index >= ? AND l.leaf_index < ? ORDER BY l.leaf_index",
-            (start, stop))
-        while rows := cursor.fetchmany(BATCH):
-            yield rows
+    def _position_of(self, conn: sqlite3.Connection, leaf: int) -> int:
+        """Where the rows of leaves from ``leaf`` on begin: a value below which every row's
+        leaf index is smaller and from which none is, bisected over positions (a few dozen
+        lookups through the rowid). The same rows give the same value, whichever worker asks,
+        and rows appended since do not change it."""
+        probe = (f"SELECT rowid, leaf_index FROM {self.events_table} WHERE rowid >= ? "
+                 "ORDER BY rowid LIMIT 1")
+        low, high = INT64_MIN, INT64_MAX
+        while high - low > 1:
+            middle = (low + high) // 2
+            row = conn.execute(probe, (middle,)).fetchone()
+            if row is not None and not (isinstance(row[1], int) and row[1] >= leaf):
+                low = row[0]  # a row before the boundary, at or after ``middle``
+            else:
+                high = middle  # from ``middle`` on, no row before the boundary
+        return high
 
     def stray_events(self, size: int, last_position: int) -> int:
-        # one statement, one snapshot; a whole-table COUNT(*) walks the smaller primary-key
-        # index (~0.05 s a million), where counting each range walked the rows (~0.45 s)
+        # the ranges held every row up to the last leaf; after it, only rows appended since
+        # (numbered from ``size``) may follow
         conn = self._connect()
         try:
-            total, after, tail_leaves = conn.execute(
-                f"SELECT (SELECT COUNT(*) FROM {self.events_table}), "
-                f"(SELECT COUNT(*) FROM {self.events_table} WHERE rowid > ?), "
-                f"(SELECT COUNT(*) FROM {self.leaves_table} "
-                "WHERE leaf_index >= ? AND notification_id > ?)",
-                (last_position, size, last_position)).fetchone()
-            return abs(int(total) - size - int(after)) + abs(int(after) - int(tail_leaves))
+            (count,) = conn.execute(
+                f"SELECT COUNT(*) FROM {self.events_table} WHERE rowid > ? AND NOT "
+                "(typeof(leaf_index) = 'integer' AND leaf_index >= ?)",
+                (last_position, size)).fetchone()
+            return int(count)
         finally:
             conn.close()

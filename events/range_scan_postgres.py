@@ -3,7 +3,7 @@
 Rows come through a server-side cursor in binary, so a range of a million events is never held
 whole by libpq and ints and bytes arrive without text parsing. The server only formats: the
 aggregate id as its 32 hex digits and the topic as UTF-8 bytes, as the canonical record has
-them; the hashing stays in Python (see :mod:`events.range_scan`).
+them; the hashing stays in hoso (see :mod:`events.range_scan`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import psycopg
 from psycopg import IsolationLevel
 from psycopg.sql import SQL, Identifier
 
-from events.range_scan import BATCH, RangeScan, check_batches
-from events.records import ScannedRow
+from events.range_scan import BATCH, RangeScan, ScannedRow, check_batches
 
 
 @dataclass(frozen=True)
@@ -42,11 +41,6 @@ class PostgresRangeScanner:
     def scan(self, start: int, stop: int) -> RangeScan:
         with self._connect() as conn:
             return check_batches(start, stop, self._batches(conn, start, stop))
-
-    def read(self, start: int, stop: int) -> Iterator[list[ScannedRow]]:
-        """The rows of leaves ``[start, stop)`` in batches, unchecked (for measuring reads)."""
-        with self._connect() as conn:
-            yield from self._batches(conn, start, stop)
 
     def _batches(self, conn: psycopg.Connection[Any], start: int, stop: int
                  ) -> Iterator[list[ScannedRow]]:

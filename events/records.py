@@ -11,7 +11,6 @@ records already hashed (a new encoding would need a new version tag).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from uuid import UUID
 
 VERSION_TAG = b"hoso-log-record-v1"
@@ -45,24 +44,3 @@ def record_leaf_hash(position: int, originator_id: UUID | str, version: int, top
     """RFC 6962 leaf hash, SHA-256(0x00 ‖ canonical record)."""
     return hashlib.sha256(_encode(position, originator_id, version, topic, state)).digest()
 
-
-ScannedRow = tuple[int, bytes, int, bytes, bytes, bytes]
-"""A row as ``audit verify`` scans it: position, aggregate id, version, topic (the id and topic as
-the UTF-8 bytes the store holds), state, and last the leaf hash stored for it."""
-
-
-def scanned_leaf_hashes(rows: Sequence[ScannedRow]) -> list[bytes]:
-    """The leaf hash of each scanned row's record (its stored leaf is not read here).
-
-    The same bytes as :func:`record_leaf_hash`, written as one comprehension because
-    verification runs it over millions of rows: text arrives as bytes, so nothing is decoded
-    and encoded again, and no function is called per field (tests pin the two together).
-    """
-    sha256, join, lengths = hashlib.sha256, b"".join, _LENGTHS
-    return [sha256(join((
-        _PREFIX, lengths[len(p := b"%d" % position)], p,
-        len(oid).to_bytes(4, "big"), oid,
-        lengths[len(v := b"%d" % version)], v,
-        len(topic).to_bytes(4, "big"), topic,
-        len(state).to_bytes(4, "big"), state))).digest()
-        for position, oid, version, topic, state, _ in rows]

@@ -1,4 +1,12 @@
-"""The SQLite application recorder that stores each event's leaf hash in the same transaction."""
+"""The SQLite application recorder that stores each event's leaf hash in the event's own row.
+
+The leaf (its dense index and hash) is written by an UPDATE of the row just inserted, in the same
+transaction, so a commit writes no page the plain recorder does not: a separate leaves table cost
+every single-event commit one more 4 KB WAL frame (3.3 against 2.4, ~0.8 of the plain append
+rate). What that table gave and this does not: after an event row is deleted, its leaf no longer
+survives to name its exact position. A deletion shows as a gap in the leaf indexes instead (named
+at the position after the last leaf before it), and the signed roots catch it either way.
+"""
 
 from __future__ import annotations
 
@@ -10,61 +18,85 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from events.audit import StoredLeaf, StoredRecord
-from events.leaves import checkpoints_table, leaf_hashes, leaves_table
+from events.leaves import checkpoints_table, leaf_hashes
 from events.range_scan import SQLiteRangeScanner
 
 
 class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
-    """SQLite events, each with its leaf in ``<events table>_leaves``."""
+    """SQLite events, each row carrying its ``leaf_index`` and ``leaf_hash``."""
 
     def __init__(self, datastore: SQLiteDatastore,
                  events_table_name: str = "stored_events") -> None:
-        # the parent's __init__ creates the table statements, which need these names
-        self.leaves_table_name = leaves_table(events_table_name)
+        # the parent's __init__ creates the table statements, which need this name
         self.checkpoints_table_name = checkpoints_table(events_table_name)
         super().__init__(datastore, events_table_name)
-        table, notes = self.leaves_table_name, self.checkpoints_table_name
-        self.next_leaf_statement = f"SELECT COALESCE(MAX(leaf_index), -1) + 1 FROM {table}"
-        self.append_leaf_statement = (
-            f"INSERT INTO {table} SELECT COALESCE(MAX(leaf_index), -1) + 1, ?, ? FROM {table}")
-        self.select_leaves_statement = (
-            f"SELECT leaf_index, notification_id, leaf_hash FROM {table} "
-            "WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?")
+        table, notes = self.events_table_name, self.checkpoints_table_name
+        # the library inserts all columns by position; the leaf columns are set afterwards
+        self.insert_events_statement = (
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state) "
+            "VALUES (?, ?, ?, ?)")
+        # the index follows the last leaf before the row: it is the row just before in an
+        # intact log, found through the rowid without reading the table
+        self.set_leaf_statement = (
+            f"UPDATE {table} SET leaf_hash = ?2, leaf_index = 1 + COALESCE(("
+            f"SELECT leaf_index FROM {table} WHERE rowid < ?1 AND typeof(leaf_index) = 'integer' "
+            "ORDER BY rowid DESC LIMIT 1), -1) WHERE rowid = ?1")
+        self.last_leaf_statement = (
+            f"SELECT leaf_index FROM {table} WHERE typeof(leaf_index) = 'integer' "
+            "ORDER BY rowid DESC LIMIT 1")
+        # a row whose leaf columns hold anything but an int and a blob has no leaf
+        leaves = (f"SELECT leaf_index, rowid, leaf_hash FROM {table} "
+                  "WHERE typeof(leaf_index) = 'integer' AND typeof(leaf_hash) = 'blob' ")
+        self.select_first_leaves_statement = f"{leaves} ORDER BY rowid LIMIT ?"
+        self.select_leaves_statement = f"{leaves} AND rowid > ? ORDER BY rowid LIMIT ?"
         self.insert_checkpoint_statement = (
             f"INSERT OR IGNORE INTO {notes} (tree_size, note) VALUES (?, ?)")
         self.select_checkpoints_statement = f"SELECT note FROM {notes} ORDER BY tree_size"
         records = (f"SELECT rowid, originator_id, originator_version, topic, state "
-                   f"FROM {self.events_table_name} ")
+                   f"FROM {table} ")
         self.select_first_records_statement = f"{records} ORDER BY rowid LIMIT ?"
         self.select_records_statement = f"{records} WHERE rowid > ? ORDER BY rowid LIMIT ?"
         self.select_aggregate_records_statement = (
             f"{records} WHERE originator_id = ? ORDER BY originator_version, rowid")
 
     def construct_create_table_statements(self) -> list[str]:
+        # the library's application events table, with the two leaf columns added
         return [
-            *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {self.leaves_table_name} ("
-            "leaf_index INTEGER PRIMARY KEY, "
-            "notification_id INTEGER NOT NULL, "
-            "leaf_hash BLOB NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.events_table_name} ("
+            "originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
+            "leaf_index INTEGER, leaf_hash BLOB, "
+            "PRIMARY KEY (originator_id, originator_version))",
             f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table_name} ("
             "tree_size INTEGER PRIMARY KEY, note TEXT NOT NULL)",
         ]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        c.execute(f"PRAGMA table_info({self.events_table_name})")
+        if "leaf_hash" not in {row[1] for row in c.fetchall()}:
+            # hoso before 2026-11-24 kept leaves in <events>_leaves; no store of that layout
+            # was ever deployed, so there is no migration, only this clear refusal
+            raise RuntimeError(
+                f"{self.datastore.pool.db_name}: the events table has no leaf columns (a store "
+                "made by an earlier development version of hoso); create a new store")
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         if not stored_events or notification_ids is None:
             return notification_ids
-        # One statement per leaf takes its index too (MAX + 1 sees the rows inserted before it
-        # in this transaction); a separate SELECT per transaction cost appends ~5 %.
-        c.executemany(self.append_leaf_statement, leaf_hashes(stored_events, notification_ids))
+        # in notification order, so each sees the leaf index its predecessor just took
+        c.executemany(self.set_leaf_statement, leaf_hashes(stored_events, notification_ids))
         return notification_ids
 
-    def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]:
-        """Stored leaves from index ``start``, in index order."""
+    def select_leaves(self, after: StoredLeaf | None, limit: int) -> list[StoredLeaf]:
+        """Stored leaves after ``after`` (from the first with None), in position order: the
+        leaf indexes have no index of their own (it would cost each append a page)."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute(self.select_leaves_statement, (start, limit))
+            if after is None:
+                c.execute(self.select_first_leaves_statement, (limit,))
+            else:
+                c.execute(self.select_leaves_statement, (after.position, limit))
             return [StoredLeaf(row[0], row[1], bytes(row[2])) for row in c.fetchall()]
 
     def insert_checkpoint(self, tree_size: int, note: str) -> None:
@@ -77,9 +109,11 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             return [row[0] for row in c.fetchall()]
 
     def leaf_count(self) -> int:
+        """One more than the last row's leaf index: the size of the log appends have built."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute(self.next_leaf_statement)
-            return int(c.fetchone()[0])
+            c.execute(self.last_leaf_statement)
+            row = c.fetchone()
+            return int(row[0]) + 1 if row else 0
 
     def select_records(self, after: int | None, limit: int) -> list[StoredRecord]:
         """Raw rows after position ``after`` (from the first with None), with no conversion:
@@ -102,4 +136,4 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         pool = self.datastore.pool
         if pool.is_sqlite_memory_mode or pool.db_name.startswith("file:"):
             return None
-        return SQLiteRangeScanner(pool.db_name, self.events_table_name, self.leaves_table_name)
+        return SQLiteRangeScanner(pool.db_name, self.events_table_name)

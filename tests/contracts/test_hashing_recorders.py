@@ -95,15 +95,16 @@ class PostgresRecorders(LeafCheckedRecorders):
 
 
 def stored_leaves(recorder: Any) -> list[tuple[int, int, bytes]]:
-    table = recorder.leaves_table_name
+    """(leaf index, position, leaf hash) as stored: in the event rows on SQLite, in a table of
+    their own on PostgreSQL."""
     if isinstance(recorder, HashingSQLiteApplicationRecorder):
         with recorder.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT leaf_index, notification_id, leaf_hash FROM {table} "
+            c.execute(f"SELECT leaf_index, rowid, leaf_hash FROM {recorder.events_table_name} "
                       "ORDER BY leaf_index")
             return [(r[0], r[1], bytes(r[2])) for r in c.fetchall()]
     with recorder.datastore.get_connection() as conn, conn.cursor() as c:
         c.execute(f"SELECT leaf_index, notification_id, leaf_hash FROM "
-                  f"{recorder.datastore.schema}.{table} ORDER BY leaf_index")
+                  f"{recorder.datastore.schema}.{recorder.leaves_table_name} ORDER BY leaf_index")
         return [(r["leaf_index"], r["notification_id"], bytes(r["leaf_hash"]))
                 for r in c.fetchall()]
 

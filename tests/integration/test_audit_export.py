@@ -19,7 +19,6 @@ from events.export_files import load_export
 from events.keys import load_signer, load_verifier
 from events.log import TamperEvidentLog
 from events.offline import verify_export
-from events.records import record_leaf_hash
 from tests.cast import cast_from
 from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso, Result
@@ -61,20 +60,7 @@ def inspector(tmp_path: Path) -> Cli:
                 "HOSO_DATABASE_URL": "postgresql://nobody:none@127.0.0.1:9/nothing"})
 
 
-def rebuild_consistently(db: Database, target: int) -> None:
-    """drills.rebuild_consistently, made consistent on PostgreSQL too: its ids come back as
-    UUIDs, whose str() (with dashes) is not the hex the canonical record holds."""
-    drills.flip_a_byte(db, target)
-    with db.cursor() as c:
-        c.execute(f"DELETE FROM {db.leaves}")
-        for index, (position, originator, version, topic, state) in enumerate(db.rows()):
-            c.execute(f"INSERT INTO {db.leaves} VALUES (?, ?, ?)",
-                      (index, position, record_leaf_hash(position, originator, version, topic,
-                                                         state)))
-
-
-DRILLS = {**{name: tamper for name, (tamper, _) in drills.DRILLS.items()},
-          "rebuilt consistently without the key": rebuild_consistently}
+DRILLS = {name: tamper for name, (tamper, _) in drills.DRILLS.items()}
 
 
 def first_code(db: Database) -> str:
@@ -228,7 +214,7 @@ def test_a_rebuild_that_also_drops_the_stored_checkpoints_is_caught_only_with_th
     earlier = tmp_path / "e1.json"
     assert cli("audit", "export", first_code(db), "-o", str(earlier)).code == 0
     # GIVEN the first dossier's handover rewritten, every leaf rebuilt, the checkpoints dropped
-    rebuild_consistently(db, TARGET)
+    drills.rebuild_consistently(db, TARGET)
     recorder = custody.recorder
     table = recorder.checkpoints_table_name  # type: ignore[attr-defined]
     if db.postgres:

@@ -37,13 +37,15 @@ class Database:
     def __init__(self, custody: CustodyApplication, store_env: dict[str, str]) -> None:
         recorder: Any = custody.recorder
         self.events = recorder.events_table_name
-        self.leaves = recorder.leaves_table_name
         self.env = store_env
         self.postgres = "HOSO_DATABASE_URL" in store_env
+        self.id = "notification_id" if self.postgres else "rowid"
+        # where a leaf is, by its event's position: SQLite keeps it in the event's row
+        self.leaves, self.leaf_position = self.events, self.id
         if self.postgres:
             schema = store_env["HOSO_DATABASE_URL"].split("schema=")[1]
-            self.events, self.leaves = f"{schema}.{self.events}", f"{schema}.{self.leaves}"
-        self.id = "notification_id" if self.postgres else "rowid"
+            self.events = f"{schema}.{self.events}"
+            self.leaves = f"{schema}.{recorder.leaves_table_name}"
 
     @contextmanager
     def cursor(self) -> Iterator[Any]:
@@ -120,11 +122,15 @@ def rebuild_consistently(db: Database, target: int) -> None:
     """Change a record, then recompute every leaf so records and leaves agree again."""
     flip_a_byte(db, target)
     with db.cursor() as c:
-        c.execute(f"DELETE FROM {db.leaves}")
+        if db.postgres:
+            c.execute(f"DELETE FROM {db.leaves}")
         for index, (position, originator, version, topic, state) in enumerate(db.rows()):
-            c.execute(f"INSERT INTO {db.leaves} VALUES (?, ?, ?)",
-                      (index, position, record_leaf_hash(position, originator, version,
-                                                         topic, state)))
+            leaf = record_leaf_hash(position, originator, version, topic, state)
+            if db.postgres:
+                c.execute(f"INSERT INTO {db.leaves} VALUES (?, ?, ?)", (index, position, leaf))
+            else:
+                c.execute(f"UPDATE {db.events} SET leaf_index = ?, leaf_hash = ? "
+                          "WHERE rowid = ?", (index, leaf, position))
 
 
 DRILLS: dict[str, tuple[Callable[[Database, int], None], str]] = {
@@ -233,7 +239,7 @@ def test_a_leaf_overwritten_with_garbage_is_reported_not_a_crash(
     log, public, db = logged
     position = db.rows()[3][0]
     with db.cursor() as c:
-        c.execute(f"UPDATE {db.leaves} SET leaf_hash = ? WHERE notification_id = ?",
+        c.execute(f"UPDATE {db.leaves} SET leaf_hash = ? WHERE {db.leaf_position} = ?",
                   (b"short", position))
     report = log.audit(load_verifier(public))
     assert report.first is not None

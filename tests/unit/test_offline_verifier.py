@@ -59,7 +59,8 @@ class MemoryRecorder:
     def range_scanner(self) -> None:
         return None  # in memory: audit reads it whole
 
-    def select_leaves(self, start: int, limit: int) -> list[StoredLeaf]:
+    def select_leaves(self, after: StoredLeaf | None, limit: int) -> list[StoredLeaf]:
+        start = 0 if after is None else after.leaf_index + 1
         return [leaf for leaf in self.leaf_rows if leaf.leaf_index >= start][:limit]
 
     def insert_checkpoint(self, tree_size: int, note: str) -> None:
