@@ -18,8 +18,9 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from events.audit import StoredLeaf, StoredRecord
-from events.leaves import checkpoints_table, leaf_hashes
+from events.leaves import checkpoints_table
 from events.range_scan import SQLiteRangeScanner
+from events.records import record_leaf_hash
 
 
 class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -31,19 +32,20 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self.checkpoints_table_name = checkpoints_table(events_table_name)
         super().__init__(datastore, events_table_name)
         table, notes = self.events_table_name, self.checkpoints_table_name
-        # the library inserts all columns by position; the leaf columns are set afterwards
         self.insert_events_statement = (
-            f"INSERT INTO {table} (originator_id, originator_version, topic, state) "
-            "VALUES (?, ?, ?, ?)")
-        # the index follows the last leaf before the row: it is the row just before in an
-        # intact log, found through the rowid without reading the table
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state, "
+            "leaf_index, leaf_hash) VALUES (?, ?, ?, ?, ?, ?)")
         self.set_leaf_statement = (
-            f"UPDATE {table} SET leaf_hash = ?2, leaf_index = 1 + COALESCE(("
-            f"SELECT leaf_index FROM {table} WHERE rowid < ?1 AND typeof(leaf_index) = 'integer' "
-            "ORDER BY rowid DESC LIMIT 1), -1) WHERE rowid = ?1")
+            f"UPDATE {table} SET leaf_index = ?, leaf_hash = ? WHERE rowid = ?")
+        # the last leaf (before a position): the row just before in an intact log, found
+        # through the rowid without reading the table
         self.last_leaf_statement = (
             f"SELECT leaf_index FROM {table} WHERE typeof(leaf_index) = 'integer' "
             "ORDER BY rowid DESC LIMIT 1")
+        self.last_leaf_before_statement = (
+            f"SELECT leaf_index FROM {table} WHERE rowid < ? AND typeof(leaf_index) = 'integer' "
+            "ORDER BY rowid DESC LIMIT 1")
+        self._last_written: tuple[int, int] | None = None  # (position, leaf index)
         # a row whose leaf columns hold anything but an int and a blob has no leaf
         leaves = (f"SELECT leaf_index, rowid, leaf_hash FROM {table} "
                   "WHERE typeof(leaf_index) = 'integer' AND typeof(leaf_hash) = 'blob' ")
@@ -81,13 +83,44 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 "made by an earlier development version of hoso); create a new store")
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
-                       **kwargs: Any) -> Sequence[int] | None:
-        notification_ids = super()._insert_events(c, stored_events, **kwargs)
-        if not stored_events or notification_ids is None:
-            return notification_ids
-        # in notification order, so each sees the leaf index its predecessor just took
-        c.executemany(self.set_leaf_statement, leaf_hashes(stored_events, notification_ids))
-        return notification_ids
+                       **_: Any) -> Sequence[int] | None:
+        """Insert each event with its leaf, in one statement when the position is foreseen.
+
+        The leaf covers the position, which SQLite gives out on insert (the highest rowid + 1).
+        When this recorder wrote the last row, the next position and leaf index follow from it,
+        so the leaf goes in with the event; ``lastrowid`` then says whether it was foreseen
+        right, and if not (first append of this recorder, another writer since, a rolled-back
+        write) the row's leaf is set by an UPDATE after reading the last leaf before it. The
+        library's connections cache one prepared statement, so every statement an append runs
+        is compiled again: a second statement per append cost ~13 µs a commit, and reading the
+        last leaf ~20 (appends ~0.81 of plain before this).
+        """
+        positions = []
+        for event in stored_events:
+            oid = event.originator_id.hex if isinstance(event.originator_id, UUID) \
+                else event.originator_id
+            record = (oid, event.originator_version, event.topic, event.state)
+            foreseen = None  # (position, leaf index) the row gets if nobody else wrote since
+            if self._last_written is not None:
+                foreseen = (self._last_written[0] + 1, self._last_written[1] + 1)
+            leaf_columns = ((foreseen[1], record_leaf_hash(foreseen[0], *record)) if foreseen
+                            else (None, None))
+            c.execute(self.insert_events_statement, (*record, *leaf_columns))
+            position = c.lastrowid
+            if foreseen is not None and position == foreseen[0]:
+                index = foreseen[1]
+            else:
+                index = self._leaf_index_before(c, position)
+                c.execute(self.set_leaf_statement,
+                          (index, record_leaf_hash(position, *record), position))
+            self._last_written = (position, index)
+            positions.append(position)
+        return positions
+
+    def _leaf_index_before(self, c: SQLiteCursor, position: int) -> int:
+        c.execute(self.last_leaf_before_statement, (position,))
+        row = c.fetchone()
+        return int(row[0]) + 1 if row else 0
 
     def select_leaves(self, after: StoredLeaf | None, limit: int) -> list[StoredLeaf]:
         """Stored leaves after ``after`` (from the first with None), in position order: the

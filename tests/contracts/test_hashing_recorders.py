@@ -11,6 +11,7 @@ recorders. ApplicationRecorderTestCase covers the same select semantics for thes
 
 from __future__ import annotations
 
+import sqlite3
 import tempfile
 import uuid
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.tests.persistence import (
@@ -137,3 +140,36 @@ class TestPostgresNonInterleaving(PostgresRecorders, NonInterleavingNotification
 
 
 del ApplicationRecorderTestCase, NonInterleavingNotificationIDsBaseCase
+
+
+def received(originator: uuid.UUID, version: int = 1) -> StoredEvent:
+    return StoredEvent(originator_id=originator, originator_version=version,
+                       topic="tracker.domain.dossier:Dossier.Received", state=b'{"n": 1}')
+
+
+def test_sqlite_leaves_stay_dense_across_writers_and_rollbacks(tmp_path: Path) -> None:
+    """The SQLite recorder puts a leaf in with its event when it foresees the position (it
+    wrote the last row): GIVEN two recorders on one file writing in turn, a batch rolled back
+    by a version conflict, and rows forged without a leaf THEN every leaf it writes still has
+    the next index and hashes the position the event got."""
+    path = str(tmp_path / "events.sqlite")
+    one, two = (HashingSQLiteApplicationRecorder(SQLiteDatastore(path)) for _ in range(2))
+    one.create_table()
+    dossier = uuid.uuid4()
+    one.insert_events([received(dossier)])
+    one.insert_events([received(uuid.uuid4())])  # foreseen
+    two.insert_events([received(uuid.uuid4()), received(uuid.uuid4())])
+    one.insert_events([received(uuid.uuid4())])  # another writer since: read
+    with pytest.raises(IntegrityError):  # the new event is rolled back with the conflict
+        one.insert_events([received(uuid.uuid4()), received(dossier)])
+    one.insert_events([received(uuid.uuid4())])  # given the rolled-back position again
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO stored_events (originator_id, originator_version, topic, "
+                     "state) VALUES (?, 1, 't', x'')", (uuid.uuid4().hex,))
+    one.insert_events([received(uuid.uuid4())])
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT rowid, originator_id, originator_version, topic, state, "
+                            "leaf_index, leaf_hash FROM stored_events ORDER BY rowid").fetchall()
+    assert [row[0] for row in rows] == list(range(1, 9))
+    assert [row[5] for row in rows] == [0, 1, 2, 3, 4, 5, None, 6]  # row 7 forged
+    assert all(row[6] == record_leaf_hash(*row[:5]) for row in rows if row[5] is not None)
