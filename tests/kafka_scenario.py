@@ -3,6 +3,7 @@ checks that end every fault test (views equal a rebuild; every event on the topi
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
@@ -86,6 +87,13 @@ class Process:
         self.args = args
         self.popen = subprocess.Popen([sys.executable, "-m", "tracker.cli.main", *args],
                                       env=hoso.env, stderr=subprocess.PIPE, text=True)
+
+    def pause(self) -> None:
+        """SIGSTOP: it holds everything as it is until ``resume``."""
+        self.popen.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.popen.send_signal(signal.SIGCONT)
 
     def kill(self) -> None:
         """SIGKILL: no clean-up of any kind runs."""

@@ -75,8 +75,15 @@ def test_broker_stopped_30_s_under_a_load_of_handovers(
     try:
         load.start()
         wait_for(lambda: projection.consumed.applied > 20, 30, "views following the topic")
-        # WHEN the broker stops for 30 s while handovers go on, then comes back
+        # WHEN the broker stops for 30 s while handovers go on, then comes back. It is stopped
+        # with no produce request half done: tansu's object-store engine records an idempotent
+        # producer's sequence number before the batch, so a broker stopped between the two
+        # answers the retry "duplicate" and the batch is lost though acknowledged (seen once
+        # here; nisshi-io/nisshi#742 on the same engine). Kafka writes both in one log append.
+        relay.pause()
+        time.sleep(1)  # requests already sent finish on the broker
         durable_tansu.stop()
+        relay.resume()
         steps_before = load.steps
         time.sleep(OUTAGE_SECONDS)
         assert load.steps > steps_before + 100, "custody must go on while Kafka is down"
