@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from events import _leafscan
-from events.merkle import MerkleTree
+from events.merkle import HASH_SIZE, MerkleTree
 
 BATCH = 20_000  # rows per fetch: large enough that per-batch work vanishes, small in memory
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -62,9 +62,10 @@ def check_batches(start: int, stop: int, batches: Iterable[Sequence[ScannedRow]]
     rows_seen = 0
     first = last = -1
     for rows in batches:
-        stored = b"".join([row[5] for row in rows])
+        leaves = [row[5] for row in rows]
+        stored = b"".join(leaves)
         positions = [row[0] for row in rows]
-        if (_leafscan.leaf_hashes(rows) != stored
+        if (set(map(len, leaves)) != {HASH_SIZE} or _leafscan.leaf_hashes(rows) != stored
                 or sorted(set(positions)) != positions
                 or (rows_seen and positions[0] <= last)):
             return RangeScan(start, stop, False, -1, -1, MerkleTree())
