@@ -9,6 +9,7 @@ TSV run; text is NFC so Vietnamese compares and searches the same whatever produ
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 import time
@@ -27,6 +28,8 @@ from PIL import Image
 # ("Văn" read "Van") and table words, ~1 point of word recall (docs/DESIGN-NOTES.md).
 LANGUAGES = "vie"
 DEFAULT_TIMEOUT = 120.0
+_WORKER_CONTEXT = multiprocessing.get_context("forkserver")
+_WORKER_CONTEXT.set_forkserver_preload([__name__])
 # Below this mean confidence the page is read again turned 180°: an upside-down page read the
 # wrong way scores far lower (40-60, figures included) than the worst page read right (~88).
 FLIP_CONFIDENCE = 75.0
@@ -88,10 +91,18 @@ def init_worker(settings: OcrSettings) -> None:
 
 
 def worker_pool(jobs: int, settings: OcrSettings) -> ProcessPoolExecutor:
-    """``jobs`` worker processes (one per core is right: each runs one Tesseract)."""
+    """``jobs`` worker processes (one per core is right: each runs one Tesseract).
+
+    Workers are forked from a forkserver, a single-threaded process started once with this
+    module imported, never from the caller: the station's upload route runs in one of
+    waitress's threads, and a process forked from a threaded one inherits whatever locks the
+    other threads held at that instant. The forkserver keeps forking cheap (numpy, OpenCV and
+    pytesseract are imported once, in it) where spawning would import them per worker.
+    """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
-    return ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=(settings,))
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=_WORKER_CONTEXT,
+                               initializer=init_worker, initargs=(settings,))
 
 
 def ocr_pages(images: Sequence[tuple[str, np.ndarray]], jobs: int,
