@@ -1,20 +1,11 @@
 """Types of events._leafscan, the C hot loop of ``audit verify`` (events/_leafscan.c)."""
 
-from collections.abc import Sequence
-
 from typing_extensions import Buffer
 
 def hash_pairs(level: Buffer, /) -> bytes:
     """SHA-256(0x01 ‖ pair) of each 64-byte pair of ``level``, concatenated (releases the GIL).
 
     Raises ValueError unless ``len(level)`` is a multiple of 64.
-    """
-
-def leaf_hashes(rows: Sequence[Sequence[object]], /) -> bytes:
-    """The 32-byte leaf hashes of rows ``(position, originator_id, version, topic, state, ...)``.
-
-    ids, topics and states are bytes-like; TypeError names the row and field of a wrong type,
-    OverflowError an int outside int64.
     """
 
 def scan_sqlite(path: str, sql: str, params: tuple[int, ...], first_leaf: int,
@@ -30,12 +21,12 @@ def check_copy(events: Buffer, leaves: Buffer, leaves_at: int, after: int,
                /) -> tuple[int, int, int, bytes, bool]:
     """Check PostgreSQL binary COPY tuples of events against the leaves COPY, in C (GIL released).
 
-    ``events`` holds (position int8, originator_id, version int4/int8, topic, state) tuples from a
-    tuple boundary, perhaps ending inside one or at the trailer; ``leaves`` the whole (position
-    int8, 32-byte leaf_hash) COPY with its trailer, the next tuple at ``leaves_at``. Each
-    complete event needs the next leaf, of the same position, strictly above ``after`` and the
-    one before, and holding the event's recomputed leaf hash. Returns ``(events_consumed,
-    leaves_at, last_position, leaf_hashes, ok)``; when ok is False the rest is meaningless.
-    ValueError for ``leaves_at`` outside ``[0, len(leaves)]``, OverflowError for ``after``
-    outside int64, TypeError for an argument that is not bytes-like.
+    ``events`` holds (position int8, originator_id uuid, version int4/int8, topic text, state
+    bytea) tuples from a tuple boundary, perhaps ending inside one or at the trailer; ``leaves``
+    the whole (position int8, 32-byte leaf_hash) COPY with its trailer, the next tuple at
+    ``leaves_at``. Each complete event needs the next leaf, of the same position, strictly above
+    ``after`` and the one before, and holding the event's recomputed leaf hash. Returns
+    ``(events_consumed, leaves_at, last_position, leaf_hashes, ok)``; when ok is False the rest
+    is meaningless. ValueError for ``leaves_at`` outside ``[0, len(leaves)]``, OverflowError for
+    ``after`` outside int64, TypeError for an argument that is not bytes-like.
     """

@@ -17,20 +17,14 @@ the whole log again to name what is wrong and where.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from events import _leafscan
-from events.merkle import HASH_SIZE, MerkleTree
+from events.merkle import MerkleTree
 
-BATCH = 20_000  # rows per fetch: large enough that per-batch work vanishes, small in memory
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-
-ScannedRow = tuple[int, bytes, int, bytes, bytes, bytes]
-"""A row as a scan reads it: position, aggregate id, version, topic (the id and topic as the
-UTF-8 bytes the store holds), state, and last the leaf hash stored for it."""
 
 
 class RangeScan(NamedTuple):
@@ -54,28 +48,6 @@ class RangeScanner(Protocol):
         """How many stored events the first ``size`` leaves, the last at ``last_position``, do
         not account for: besides their ``size`` events the store may hold only events after
         ``last_position`` matched by leaves numbered from ``size`` (appended during a scan)."""
-
-
-def check_batches(start: int, stop: int, batches: Iterable[Sequence[ScannedRow]]) -> RangeScan:
-    """Recompute and check the rows of ``[start, stop)`` as fetched (joined, in leaf order)."""
-    tree = MerkleTree()
-    rows_seen = 0
-    first = last = -1
-    for rows in batches:
-        leaves = [row[5] for row in rows]
-        stored = b"".join(leaves)
-        positions = [row[0] for row in rows]
-        if (set(map(len, leaves)) != {HASH_SIZE} or _leafscan.leaf_hashes(rows) != stored
-                or sorted(set(positions)) != positions
-                or (rows_seen and positions[0] <= last)):
-            return RangeScan(start, stop, False, -1, -1, MerkleTree())
-        if not rows_seen:
-            first = positions[0]
-        last = positions[-1]
-        rows_seen += len(rows)
-        tree.extend_packed(stored)
-    clean = rows_seen == stop - start
-    return RangeScan(start, stop, clean, first, last, tree if clean else MerkleTree())
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ def copy_tuple(*fields: bytes | None) -> bytes:
 
 def event_fields(record: Record, version_size: int = 8) -> list[bytes | None]:
     position, oid, version, topic, state = record
-    return [struct.pack(">q", position), oid.encode(),
+    return [struct.pack(">q", position), bytes.fromhex(oid),
             struct.pack(">q" if version_size == 8 else ">i", version), topic.encode(), state]
 
 
@@ -130,8 +130,10 @@ def test_leaves_are_read_from_leaves_at_and_positions_from_above_after() -> None
 
 
 def test_extreme_and_negative_positions_and_versions_are_clean() -> None:
-    records: list[Record] = [(INT64_MIN + 1, "", INT64_MIN, "", b""), (-10, "a", -1, "t", b"\0"),
-                             (0, "b", 0, "t", b"x"), (INT64_MAX, "c", INT64_MAX, "t", b"y")]
+    ids = [uuid.UUID(int=n).hex for n in (0, 1, 2**128 - 1, 3)]
+    records: list[Record] = [(INT64_MIN + 1, ids[0], INT64_MIN, "", b""),
+                             (-10, ids[1], -1, "t", b"\0"), (0, ids[2], 0, "t", b"x"),
+                             (INT64_MAX, ids[3], INT64_MAX, "t", b"y")]
     events, leaves = streams(records)
     assert check_copy(events, leaves, 0, INT64_MIN) == (
         len(events) - 2, len(leaves) - 2, INT64_MAX, b"".join(map(leaf, records)), True)
@@ -256,6 +258,8 @@ NOT_CLEAN: dict[str, Callable[[], tuple[bytes, bytes, int]]] = {
         event_with(2, 0, struct.pack(">i", RECORDS[2][0])), LEAVES, 0),
     "leaf position of 4 bytes": lambda: (
         EVENTS, leaf_with(2, struct.pack(">i", RECORDS[2][0]), HASH), 0),
+    "id as its 32 hex digits, not a uuid's 16 bytes": lambda: (
+        event_with(2, 1, RECORDS[2][1].encode()), LEAVES, 0),
     "version of 2 bytes": lambda: (event_with(2, 2, struct.pack(">h", RECORDS[2][2])), LEAVES, 0),
     "leaves cut inside a tuple": lambda: (EVENTS, LEAVES[:len(LEAVES) - 2 - 20], 0),
     "leaves cut at a tuple, no trailer": lambda: (EVENTS, LEAVES[:len(LEAVES) - 2 - 50], 0),
@@ -323,9 +327,9 @@ def test_a_view_is_never_read_past_its_end() -> None:
 
 
 def test_a_field_longer_than_what_has_come_waits_for_the_rest() -> None:
-    big = (RECORDS[0][0], "x", 1, "t", bytes(100_000))
+    big = (RECORDS[0][0], uuid.UUID(int=7).hex, 1, "t", bytes(100_000))
     events, leaves = streams([big])
-    for cut in (2 + 4 + 8 + 4 + 1 + 4 + 8 + 4 + 1 + 4, len(events) - 3):
+    for cut in (2 + 4 + 8 + 4 + 16 + 4 + 8 + 4 + 1 + 4, len(events) - 3):
         assert check_copy(events[:cut], leaves, 0, 0) == (0, 0, 0, b"", True)
 
 
@@ -413,8 +417,7 @@ def test_streams_written_by_postgresql_are_clean() -> None:
                 cursor.executemany(SQL("INSERT INTO {} VALUES (%s, %s, %s)").format(leaves_table),
                                    [(i, r[0], leaf(r)) for i, r in enumerate(records)])
             events_query = SQL(
-                "SELECT notification_id, convert_to(replace(originator_id::text, '-', ''), "
-                "'UTF8'), originator_version, convert_to(topic, 'UTF8'), state FROM {} "
+                "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
                 "ORDER BY notification_id").format(events_table)
             leaves_query = SQL("SELECT notification_id, leaf_hash FROM {} ORDER BY leaf_index"
                                ).format(leaves_table)

@@ -12,7 +12,7 @@ import pytest
 
 from events.merkle import MerkleTree
 from events.parallel_verify import ALIGN, PIECES, RANGES_FROM, scan_log, split
-from events.range_scan import SQLiteRangeScanner, check_batches
+from events.range_scan import SQLiteRangeScanner
 from events.records import record_leaf_hash
 
 
@@ -79,16 +79,3 @@ def test_a_row_without_a_leaf_between_leaves_or_after_them_is_not_clean(tmp_path
                          "state) VALUES (?, ?, 1, 't', x'')", (position * 10 + 5, f"f{position}"))
         assert not scan_log(scanner, 6, workers=2, align=1).clean
 
-
-def test_batches_are_clean_only_when_each_stored_leaf_is_its_own_hash() -> None:
-    """GIVEN two rows whose stored leaves are right but cut at the wrong byte (31 + 33, the
-    same bytes joined) THEN the rows are not clean: each leaf is checked, not the join."""
-    records = [(1, UUID(int=1).hex, 1, "t.Received", b"{}"),
-               (2, UUID(int=2).hex, 1, "t.Received", b"{}")]
-    leaves = [record_leaf_hash(*record) for record in records]
-    rows = [(p, oid.encode(), v, topic.encode(), state, leaf)
-            for (p, oid, v, topic, state), leaf in zip(records, leaves, strict=True)]
-    assert check_batches(0, 2, [rows]).clean
-    joined = b"".join(leaves)
-    cut = [(*row[:5], part) for row, part in zip(rows, (joined[:31], joined[31:]), strict=True)]
-    assert not check_batches(0, 2, [cut]).clean
