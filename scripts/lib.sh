@@ -48,7 +48,7 @@ venv_ensure() {
       || { rm -rf "$VENV"; apt_ensure python3-venv; python3 -m venv "$VENV"; }
   fi
   local stamp="$VENV/.hoso-installed" hash had=""
-  hash=$(cat "$ROOT/pyproject.toml" "$ROOT/events/_leafscan.c" | sha256sum | cut -d' ' -f1)
+  hash=$(cat "$ROOT/pyproject.toml" "$ROOT"/events/_leafscan*.[ch] | sha256sum | cut -d' ' -f1)
   if [ "$(head -n1 "$stamp" 2>/dev/null)" = "$hash" ] \
      && compgen -G "$ROOT/events/_leafscan.*.so" >/dev/null; then
     had=$(sed -n 2p "$stamp")
