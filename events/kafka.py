@@ -99,11 +99,19 @@ class KafkaPublisher:
     def reset(self) -> None:
         """Drop the producer without waiting: what it still holds is resent by the caller."""
         producer, self._producer = self._producer, None
-        if producer is not None:
-            try:
-                producer.close(timeout=0)
-            except Exception:  # closing a broken producer must not hide the first error
-                log.debug("closing the failed producer", exc_info=True)
+        if producer is None:
+            return
+        try:
+            producer.close(timeout=0)
+        except KafkaTimeoutError:
+            # kafka-python 3.0 flushes before closing and, out of time, raises before it stops
+            # the sender thread, which would go on retrying the old batches beside the fresh
+            # producer's resend (and out of order with it): stop that thread without waiting
+            sender = producer._sender
+            if sender is not None:
+                sender.force_close()
+        except Exception:  # closing a broken producer must not hide the first error
+            log.debug("closing the failed producer", exc_info=True)
 
     def _connect(self) -> KafkaProducer:
         if self._producer is None:

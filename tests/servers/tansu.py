@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import signal
 import socket
 import subprocess
 import time
@@ -135,6 +136,15 @@ class Tansu:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open and requests go unanswered until ``thaw``."""
+        assert self._process is not None, "tansu is not running"
+        self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self._process is not None, "tansu is not running"
+        self._process.send_signal(signal.SIGCONT)
 
     def log_tail(self, lines: int = 40) -> str:
         return log_tail(self.log_path, lines)
