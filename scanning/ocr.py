@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
 import tempfile
 import time
 import unicodedata
@@ -147,8 +148,27 @@ def read_page(label: str, image: np.ndarray, settings: OcrSettings,
                     quarter_turns=first.quarter_turns, lines=first.lines)
 
 
+_version_answered: set[str] = set()  # the programs that answered --version in this process
+
+
+def _ask_version_first(settings: OcrSettings) -> None:
+    """pytesseract asks ``tesseract --version`` once per process with no timeout, so a program
+    that hangs there would hold the worker for ever: ask first, with the page timeout (a
+    RuntimeError naming the timeout, which the page reports like any other)."""
+    if settings.tesseract_cmd in _version_answered:
+        return
+    try:
+        subprocess.run([settings.tesseract_cmd, "--version"], capture_output=True,
+                       timeout=settings.timeout, check=False)
+    except subprocess.TimeoutExpired as error:
+        raise RuntimeError(f"Tesseract timeout: {settings.tesseract_cmd} --version did not "
+                           f"answer within {settings.timeout:g} s") from error
+    _version_answered.add(settings.tesseract_cmd)
+
+
 def _tesseract(label: str, image: np.ndarray, settings: OcrSettings,
                dpi: float | None) -> PageText:
+    _ask_version_first(settings)
     config = f"--psm 3 --dpi {round(dpi)}" if dpi else "--psm 3"
     # Handed over as an uncompressed PGM file: pytesseract would otherwise spend ~0.15 s a page
     # compressing a PNG that Tesseract then decompresses.

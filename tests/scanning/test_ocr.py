@@ -78,6 +78,21 @@ def test_a_page_that_hangs_tesseract_is_stopped_and_reported(tmp_path: Path) -> 
         os.kill(hung, 0)
 
 
+def test_a_tesseract_that_hangs_on_its_version_is_stopped_and_reported(tmp_path: Path) -> None:
+    """pytesseract asks ``--version`` with no timeout: hoso asks first, with the page's."""
+    script = tmp_path / "tesseract-mute"
+    script.write_text(f"#!/bin/sh\necho $$ > {tmp_path / 'hung.pid'}\nexec sleep 60\n")
+    script.chmod(0o755)
+    started = time.monotonic()
+    read, = ocr_pages([("mute.png", np.full((100, 100), 255, np.uint8))], jobs=1,
+                      settings=OcrSettings(timeout=1.0, tesseract_cmd=str(script)))
+    assert time.monotonic() - started < 30
+    assert read.error is not None
+    assert "within 1 s" in read.error
+    with pytest.raises(ProcessLookupError):
+        os.kill(int((tmp_path / "hung.pid").read_text()), 0)
+
+
 def test_the_timeout_stops_real_tesseract_on_a_real_page(generated: Corpus) -> None:
     from scanning.clean import clean
     from scanning.images import load_pages
