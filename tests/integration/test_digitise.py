@@ -152,3 +152,30 @@ def test_downloads_go_through_an_authorisation_check(custody: CustodyApplication
     assert client.get(url).status_code == 400
     # AND the filesystem store has no presigned URLs to hand out
     assert client.get(f"{url}?by={cast.receiver}&presigned=1").status_code == 400
+
+
+def test_the_api_records_a_scan_with_its_details(custody: CustodyApplication,
+                                                 cast: Cast) -> None:
+    """GIVEN a scan posted to the dossier's digitise action with what a station reports (the
+    straightened copies, resolution, blank pages, quality notes) THEN the Digitised event holds
+    them as the station's own route records them; AND a malformed detail is a 400 that records
+    nothing."""
+    from tracker.web import create_app
+
+    client = create_app(custody, {"TESTING": True}).test_client()
+    code = received(custody, cast)
+    pages, cleaned = scanned_pages(custody, 2), scanned_pages(custody, 2)
+    url = f"/api/v1/dossiers/{code}/digitise"
+    before = custody.history(code)
+    bad = client.post(url, json={"by": cast.receiver, "pages": pages, "blank_pages": ["2"]})
+    assert bad.status_code == 400
+    assert bad.get_json()["message"] == "'blank_pages' must be a list of page numbers"
+    assert custody.history(code) == before
+    note = {"page": 1, "message": "trang nghiêng 4°, đã làm thẳng"}
+    ok = client.post(url, json={"by": cast.receiver, "pages": pages, "cleaned": cleaned,
+                                "dpi": 200, "blank_pages": [2], "quality_notes": [note]})
+    assert ok.status_code == 200, ok.get_json()
+    digitised = custody.history(code)[-1]
+    assert (digitised["pages"], digitised["dpi"], digitised["blank_pages"],
+            digitised["quality_notes"]) == (2, 200, [2], [note])
+    assert [c["key"] for c in digitised["cleaned"]] == cleaned

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from tracker.application import CustodyApplication
 from tracker.domain.errors import BadInput, UnknownReference
+from tracker.domain.scan_details import ScanDetails
 from tracker.presenters import office_rows, procedure_rows, staff_rows
 from tracker.timeparse import parse_date, parse_moment
 from tracker.web.views import views
@@ -64,6 +65,18 @@ class Body:
         if isinstance(value, bool) or not isinstance(value, int):
             raise BadInput(f"{name!r} must be a whole number")
         return value
+
+    def scan_details(self, station: str | None = None) -> ScanDetails:
+        """What a scanning station reports with a scan: resolution, blank pages (1-based, kept
+        in the scan, only flagged) and the quality notes the operator was shown."""
+        notes = self.data.get("quality_notes", [])
+        blank = self.data.get("blank_pages", [])
+        if not isinstance(notes, list) or not all(isinstance(n, dict) for n in notes):
+            raise BadInput("'quality_notes' must be a list of objects")
+        if not isinstance(blank, list) or not all(type(n) is int for n in blank):
+            raise BadInput("'blank_pages' must be a list of page numbers")
+        return ScanDetails(dpi=self.optional_integer("dpi"), blank_pages=blank,
+                           quality_notes=notes, station=station)
 
 
 @blueprint.post("/dossiers")
@@ -143,7 +156,7 @@ def act(code: str, action: str) -> Response:
         "digitise": lambda: app.digitise(
             code, by, body.strings("pages"), ocr_text_key=body.optional("ocr_text_key"),
             pdf_key=body.optional("pdf_key"), quality=body.optional("quality") or "ok",
-            device=device),
+            device=device, cleaned=body.strings("cleaned"), details=body.scan_details()),
     }
     if action not in commands:
         raise UnknownReference(f"unknown action {action!r}; one of {', '.join(commands)}")

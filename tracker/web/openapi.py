@@ -53,7 +53,9 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "cancel": _body(["by", "reason"], by="string", reason="string"),
     "collect-fee": _body(["by", "amount"], by="string", amount="integer"),
     "digitise": _body(["by", "pages"], by="string", pages="array", pdf_key="string",
-                      ocr_text_key="string", quality="string", device="string"),
+                      ocr_text_key="string", quality="string", device="string",
+                      cleaned="array", dpi="integer", blank_pages="array",
+                      quality_notes="array"),
 }
 
 

@@ -20,7 +20,6 @@ from werkzeug.utils import secure_filename
 
 from scanning.station import RecordRefused, Station
 from tracker.domain.errors import BadInput, HosoError, UnknownReference
-from tracker.domain.scan_details import ScanDetails
 from tracker.station_link import InProcessTracker
 from tracker.web.api import Body, custody
 
@@ -75,16 +74,7 @@ def digitised(code: str) -> Response:
     station = body.required("station")
     if station != g.station:
         raise WrongStation(f"this token belongs to station {g.station}, not {station}")
-    notes = body.data.get("quality_notes", [])
-    blank = body.data.get("blank_pages", [])
-    dpi = body.data.get("dpi")
-    if not isinstance(notes, list) or not all(isinstance(n, dict) for n in notes):
-        raise BadInput("'quality_notes' must be a list of objects")
-    if not isinstance(blank, list) or not all(type(n) is int for n in blank):
-        raise BadInput("'blank_pages' must be a list of page numbers")
-    if dpi is not None and type(dpi) is not int:
-        raise BadInput("'dpi' must be a whole number")
-    details = ScanDetails(dpi=dpi, blank_pages=blank, quality_notes=notes, station=station)
+    details = body.scan_details(station)
     return jsonify(custody().digitise(
         code, body.required("by"), body.strings("pages"),
         ocr_text_key=body.optional("ocr_text_key"), pdf_key=body.optional("pdf_key"),
