@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import CommitFailedError, KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
+from kafka.partitioner.default import murmur2
 from kafka.producer.future import FutureRecordMetadata
 
 from events.relay import Interrupted, Message, PublishFailed
@@ -142,6 +143,47 @@ class KafkaAcknowledgement:
         if failed:
             raise PublishFailed(f"{len(failed)} of {self.count} not acknowledged, "
                                 f"first: {failed[0]!r}")
+
+
+class KafkaKeyReader:
+    """The records of one key on a shared topic, from the moment the reader is made.
+
+    For replies keyed by request (a station's OCR results, keyed by batch): only the key's
+    partition is read, from its end offset at construction, so nothing published before is read
+    again, where a consumer group per request read the topic's whole retention each time. Make
+    the reader before sending the request, or a quick reply lands before the offset taken.
+    """
+
+    def __init__(self, bootstrap: str, topic: str, key: bytes, *,
+                 client_id: str = "hoso-reader") -> None:
+        self.key = key
+        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id=client_id,
+                                       group_id=None, enable_auto_commit=False,
+                                       reconnect_backoff_max_ms=1_000)
+        partitions = sorted(self._consumer.partitions_for_topic(topic) or ())
+        if not partitions:
+            self._consumer.close()
+            raise LookupError(f"the broker reports no partitions of topic {topic}")
+        # the producer's default partitioner: murmur2 of the key over the sorted partitions
+        self._partition = TopicPartition(
+            topic, partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)])
+        self._consumer.assign([self._partition])
+        self._consumer.seek(self._partition,
+                            self._consumer.end_offsets([self._partition])[self._partition])
+
+    def poll(self, timeout: float) -> list[Record]:
+        """The key's records that arrived since the last poll, in offset order."""
+        try:
+            batches = self._consumer.poll(timeout_ms=int(timeout * 1000))
+        except KafkaError as error:  # the client reconnects by itself; poll again later
+            log.warning("poll failed: %s", error)
+            time.sleep(timeout)
+            return []
+        return [Record(tp.partition, r.offset, r.key, r.value)
+                for tp, records in batches.items() for r in records if r.key == self.key]
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
 
 
 class KafkaSubscription:

@@ -4,10 +4,11 @@ The message formats and one job's work are in scanning/ocr_jobs.py; this module 
 through Kafka with the relay's producer and consumer (events/kafka.py, the one Kafka import).
 Workers form one consumer group on ``hoso.ocr-jobs`` and commit a job's offset only after its
 result is acknowledged, so a worker killed mid-job leaves the job to another (at least once).
-A station reads ``hoso.ocr-results`` in a group of its own per batch, from the earliest offset,
-keeping only its batch's results by job index: a duplicate counts once and order is the job
-order. That read covers the topic's whole retention, so production keeps results for hours,
-not forever (deploy/ sets retention.ms); the objects themselves are in the object store.
+Results are keyed by batch, so a station reads only its batch's partition of
+``hoso.ocr-results``, from the end offset it had before the jobs went out, keeping its batch's
+results by job index: a duplicate counts once and order is the job order. (It used to read the
+whole topic in a consumer group per batch: the topic's whole retention every time.) Results
+are small, the pages and bundles themselves are in the object store.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
-from events.kafka import PARTITIONS, KafkaPublisher, KafkaSubscription, ensure_topic
+from events.kafka import PARTITIONS, KafkaKeyReader, KafkaPublisher, KafkaSubscription, ensure_topic
 from events.relay import Interrupted, Message
 from scanning.clean import CleanPage
 from scanning.errors import ScanningError
@@ -69,8 +70,8 @@ class KafkaPreparer:
                        self.settings.timeout, self.settings.languages)
                 for index, (path, numbers) in enumerate(runs)]
         ensure_topics(self.bootstrap)
-        results = KafkaSubscription(self.bootstrap, f"hoso-station-{batch}", RESULTS_TOPIC,
-                                    client_id=f"hoso-station-{self.station}")
+        results = KafkaKeyReader(self.bootstrap, RESULTS_TOPIC, batch.encode(),
+                                 client_id=f"hoso-station-{self.station}")
         try:
             publisher = KafkaPublisher(self.bootstrap, JOBS_TOPIC)
             try:
@@ -95,7 +96,7 @@ class KafkaPreparer:
         with path.open("rb") as data:
             return self.store.put(data, content_type).key
 
-    def _collect(self, results: KafkaSubscription, batch: str, count: int
+    def _collect(self, results: KafkaKeyReader, batch: str, count: int
                  ) -> dict[int, OcrResult]:
         answers: dict[int, OcrResult] = {}
         deadline = time.monotonic() + self.wait
