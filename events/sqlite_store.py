@@ -1,11 +1,12 @@
 """The SQLite application recorder that stores each event's leaf hash in the event's own row.
 
-The leaf (its dense index and hash) is written by an UPDATE of the row just inserted, in the same
-transaction, so a commit writes no page the plain recorder does not: a separate leaves table cost
-every single-event commit one more 4 KB WAL frame (3.3 against 2.4, ~0.8 of the plain append
-rate). What that table gave and this does not: after an event row is deleted, its leaf no longer
-survives to name its exact position. A deletion shows as a gap in the leaf indexes instead (named
-at the position after the last leaf before it), and the signed roots catch it either way.
+The leaf (its dense index and hash) goes in with the event, or by an UPDATE of the row just
+inserted in the same transaction (see ``_insert_events``), so a commit writes no page the plain
+recorder does not: a separate leaves table cost every single-event commit one more 4 KB WAL frame
+(3.3 against 2.4, ~0.8 of the plain append rate). What that table gave and this does not: after
+an event row is deleted, its leaf no longer survives to name its exact position. A deletion
+shows as a gap in the leaf indexes instead (named at the position after the last leaf before
+it), and the signed roots catch it either way.
 """
 
 from __future__ import annotations
