@@ -28,6 +28,18 @@ void hasher_close(Hasher *h);
 int sha256(Hasher *h, const void *data, size_t len, unsigned char *out);    /* 0 or -1 */
 PyObject *openssl_error(void);  /* sets RuntimeError, returns NULL */
 
+/* What both scans check of each stored event: is the stored leaf its record's leaf? The record
+ * buffer and the hasher are reused from one event to the next. */
+typedef struct { Buf record; Hasher hasher; } LeafCheck;
+enum { LEAF_MATCHES = 0, LEAF_DIFFERS = 1, LEAF_NOMEM = -1, LEAF_OPENSSL_ERROR = -2 };
+
+int leaf_check_open(LeafCheck *lc);     /* 0, or -1 (then leaf_check_close still must be called) */
+void leaf_check_close(LeafCheck *lc);
+/* LEAF_MATCHES when stored (HASH_SIZE bytes) is SHA-256(0x00 ‖ canonical record) of the event,
+ * LEAF_DIFFERS when not (a field too long to encode included), else an error. */
+int leaf_check(LeafCheck *lc, int64_t position, Field oid, int64_t version, Field topic,
+               Field state, const void *stored);
+
 extern const char scan_sqlite_doc[], check_copy_doc[];
 PyObject *scan_sqlite(PyObject *module, PyObject *args, PyObject *kwargs);
 PyObject *check_copy(PyObject *module, PyObject *args);

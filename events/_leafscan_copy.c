@@ -113,11 +113,9 @@ typedef struct {
  * not clean; runs without the GIL (no Python API but the raw allocator). */
 static int check_tuples(Copy *c)
 {
-    Buf record = {0};
-    Hasher h = {0};
-    unsigned char leaf[HASH_SIZE];
+    LeafCheck lc;
     int status = COPY_NOT_OK;
-    if (hasher_open(&h) < 0) {
+    if (leaf_check_open(&lc) < 0) {
         status = COPY_OPENSSL_ERROR;
         goto done;
     }
@@ -139,31 +137,26 @@ static int check_tuples(Copy *c)
             break;
         char oid[2 * UUID_SIZE];
         uuid_hex(event[1].ptr, oid);
-        int encoded = encode(&record, position, (Field){oid, sizeof oid},
-                             big_endian(event[2].ptr, event[2].len), event[3], event[4]);
-        if (encoded != ENC_OK) {                    /* no field over COPY_MAX_FIELD is too long */
-            status = encoded == ENC_NOMEM ? COPY_NOMEM : COPY_NOT_OK;
+        int checked = leaf_check(&lc, position, (Field){oid, sizeof oid},
+                                 big_endian(event[2].ptr, event[2].len), event[3], event[4],
+                                 stored[1].ptr);
+        if (checked != LEAF_MATCHES) {
+            status = checked == LEAF_NOMEM ? COPY_NOMEM
+                     : checked == LEAF_OPENSSL_ERROR ? COPY_OPENSSL_ERROR : COPY_NOT_OK;
             break;
         }
-        if (sha256(&h, record.data, record.len, leaf) < 0) {
-            status = COPY_OPENSSL_ERROR;
-            break;
-        }
-        if (memcmp(leaf, stored[1].ptr, HASH_SIZE) != 0)
-            break;
         if (buf_reserve(&c->hashes, c->hashes.len + HASH_SIZE) != ENC_OK) {
             status = COPY_NOMEM;
             break;
         }
-        memcpy(c->hashes.data + c->hashes.len, leaf, HASH_SIZE);
+        memcpy(c->hashes.data + c->hashes.len, stored[1].ptr, HASH_SIZE);
         c->hashes.len += HASH_SIZE;
         c->consumed = event_end;
         c->leaves_at = leaf_end;
         c->last = position;
     }
 done:
-    hasher_close(&h);
-    PyMem_RawFree(record.data);
+    leaf_check_close(&lc);
     return status;
 }
 

@@ -102,3 +102,30 @@ PyObject *openssl_error(void)
 {
     return PyErr_Format(PyExc_RuntimeError, "OpenSSL could not compute SHA-256");
 }
+
+/* ---- the leaf check ------------------------------------------------------------------------ */
+
+int leaf_check_open(LeafCheck *lc)
+{
+    lc->record = (Buf){0};
+    return hasher_open(&lc->hasher);
+}
+
+void leaf_check_close(LeafCheck *lc)
+{
+    hasher_close(&lc->hasher);
+    PyMem_RawFree(lc->record.data);
+    lc->record = (Buf){0};
+}
+
+int leaf_check(LeafCheck *lc, int64_t position, Field oid, int64_t version, Field topic,
+               Field state, const void *stored)
+{
+    unsigned char leaf[HASH_SIZE];
+    int encoded = encode(&lc->record, position, oid, version, topic, state);
+    if (encoded != ENC_OK)
+        return encoded == ENC_NOMEM ? LEAF_NOMEM : LEAF_DIFFERS;
+    if (sha256(&lc->hasher, lc->record.data, lc->record.len, leaf) < 0)
+        return LEAF_OPENSSL_ERROR;
+    return memcmp(leaf, stored, HASH_SIZE) == 0 ? LEAF_MATCHES : LEAF_DIFFERS;
+}

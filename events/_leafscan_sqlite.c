@@ -53,11 +53,9 @@ static int column_field(sqlite3_stmt *st, int column, Field *f)
 /* Step through every row, stopping at the first that is not clean. */
 static int scan_rows(Scan *s, sqlite3 *db, sqlite3_stmt *st)
 {
-    Buf record = {0};
-    Hasher h = {0};
-    unsigned char leaf[HASH_SIZE];
+    LeafCheck lc;
     int status = SCAN_NOT_CLEAN;
-    if (hasher_open(&h) < 0) {
+    if (leaf_check_open(&lc) < 0) {
         status = SCAN_OPENSSL_ERROR;
         goto done;
     }
@@ -90,25 +88,20 @@ static int scan_rows(Scan *s, sqlite3 *db, sqlite3_stmt *st)
         }
         if (stored.len != HASH_SIZE)
             break;
-        int encoded = encode(&record, position, oid, sqlite3_column_int64(st, 2), topic, state);
-        if (encoded != ENC_OK) {
-            status = encoded == ENC_NOMEM ? SCAN_NOMEM : SCAN_NOT_CLEAN;
+        int checked = leaf_check(&lc, position, oid, sqlite3_column_int64(st, 2), topic, state,
+                                 stored.ptr);
+        if (checked != LEAF_MATCHES) {
+            status = checked == LEAF_NOMEM ? SCAN_NOMEM
+                     : checked == LEAF_OPENSSL_ERROR ? SCAN_OPENSSL_ERROR : SCAN_NOT_CLEAN;
             break;
         }
-        if (sha256(&h, record.data, record.len, leaf) < 0) {
-            status = SCAN_OPENSSL_ERROR;
-            break;
-        }
-        if (memcmp(leaf, stored.ptr, HASH_SIZE) != 0)
-            break;
-        memcpy(s->leaves + i * HASH_SIZE, leaf, HASH_SIZE);
+        memcpy(s->leaves + i * HASH_SIZE, stored.ptr, HASH_SIZE);
         if (i == 0)
             s->first_position = position;
         s->last_position = position;
     }
 done:
-    hasher_close(&h);
-    PyMem_RawFree(record.data);
+    leaf_check_close(&lc);
     return status;
 }
 

@@ -145,6 +145,20 @@ class KafkaAcknowledgement:
                                 f"first: {failed[0]!r}")
 
 
+def _poll(consumer: KafkaConsumer, timeout: float, **options: Any) -> list[Record]:
+    """One poll's records, partitions one after another, each in offset order; none when the
+    broker cannot be reached (the client reconnects by itself: poll again later)."""
+    try:
+        batches = consumer.poll(timeout_ms=int(timeout * 1000), **options)
+    except KafkaError as error:
+        log.warning("poll failed: %s", error)
+        time.sleep(timeout)
+        return []
+    return [Record(tp.partition, r.offset, r.key, r.value)
+            for tp, records in sorted(batches.items(), key=lambda item: item[0].partition)
+            for r in records]
+
+
 class KafkaKeyReader:
     """The records of one key on a shared topic, from the moment the reader is made.
 
@@ -173,14 +187,7 @@ class KafkaKeyReader:
 
     def poll(self, timeout: float) -> list[Record]:
         """The key's records that arrived since the last poll, in offset order."""
-        try:
-            batches = self._consumer.poll(timeout_ms=int(timeout * 1000))
-        except KafkaError as error:  # the client reconnects by itself; poll again later
-            log.warning("poll failed: %s", error)
-            time.sleep(timeout)
-            return []
-        return [Record(tp.partition, r.offset, r.key, r.value)
-                for tp, records in batches.items() for r in records if r.key == self.key]
+        return [record for record in _poll(self._consumer, timeout) if record.key == self.key]
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
@@ -210,16 +217,7 @@ class KafkaSubscription:
     def poll(self, timeout: float) -> list[Record]:
         """The next records of the partitions this member holds, in offset order per
         partition (partitions one after another)."""
-        try:
-            batches = self._consumer.poll(timeout_ms=int(timeout * 1000),
-                                          max_records=self.max_records)
-        except KafkaError as error:  # the client reconnects by itself; poll again later
-            log.warning("poll failed: %s", error)
-            time.sleep(timeout)
-            return []
-        return [Record(tp.partition, r.offset, r.key, r.value)
-                for tp, records in sorted(batches.items(), key=lambda item: item[0].partition)
-                for r in records]
+        return _poll(self._consumer, timeout, max_records=self.max_records)
 
     def commit(self, next_offsets: dict[int, int]) -> None:
         """Commit, per partition, the offset of the next record to read (last applied + 1).
