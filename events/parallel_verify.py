@@ -1,10 +1,11 @@
 """Verifies a large log on every core: leaf ranges scanned side by side, one tree from their parts.
 
-Reading a million rows and hashing them is Python work bound to one core, so the leaves are cut
-into ranges at multiples of ``ALIGN``, a few per core, and scanned by one forked worker process
-per core, each range with its own connection (see :mod:`events.range_scan`); this process only
-waits. Each range returns its tree; cut at those multiples, the trees join without re-hashing
-their lower levels (:meth:`events.merkle.MerkleTree.concatenate`).
+Reading a million rows and hashing them keeps one core busy (the check itself is C, the stream
+around it and the tree's upper levels Python), so the leaves are cut into ranges at multiples of
+``ALIGN``, a few per core, and scanned by one forked worker process per core, each range with its
+own connection (see :mod:`events.range_scan`); this process only waits. Each range returns its
+tree; cut at those multiples, the trees join without re-hashing their lower levels
+(:meth:`events.merkle.MerkleTree.concatenate`).
 
 Workers are forked, not spawned: a spawned child first re-imports the program that started it
 (about half a second for ``hoso``), which would cost more than it saves. A forked child uses
