@@ -151,7 +151,7 @@ def test_a_damaged_key_file_is_refused_without_echoing_it(tmp_path: Path) -> Non
     key_path.write_text(secret[:-4] + "AAAA\n")
     with pytest.raises(KeyFileError, match="not a signer key") as refused:
         load_signer(key_path)
-    assert secret.rsplit("+", 1)[1][:20] not in str(refused.value)
+    assert secret.split("+", 4)[4][:20] not in str(refused.value)  # base64 may hold "+"
 
 
 def test_load_verifier_takes_a_path_or_the_key_string(tmp_path: Path) -> None:
