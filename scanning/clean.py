@@ -73,6 +73,13 @@ class CleanPage:
                          ocr_image=None if self.ocr_image is None
                          else cv2.rotate(self.ocr_image, code[k]))
 
+    def straight_jpeg(self, quality: int) -> bytes:
+        """The straightened copy encoded as JPEG (what the searchable PDF shows)."""
+        ok, jpeg = cv2.imencode(".jpg", self.straight, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            raise ValueError(f"{self.page.label}: the page image could not be encoded")
+        return bytes(jpeg.tobytes())
+
 
 def effective_dpi(page: Page) -> float:
     """The page's resolution, or the one an A4 sheet filling the scan would have."""

@@ -12,7 +12,6 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-import cv2
 from reportlab import rl_config
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
@@ -64,10 +63,8 @@ def _pdf(pages: Sequence[tuple[CleanPage, PageText]]) -> bytes:
         points = 72.0 / shown.ocr_dpi
         width, height = width_px * points, height_px * points
         canvas.setPageSize((width, height))
-        ok, jpeg = cv2.imencode(".jpg", shown.straight, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-        if not ok:
-            raise ValueError(f"{text.label}: the page image could not be encoded")
-        canvas.drawImage(ImageReader(io.BytesIO(jpeg.tobytes())), 0, 0, width, height)
+        jpeg = shown.straight_jpeg(JPEG_QUALITY)
+        canvas.drawImage(ImageReader(io.BytesIO(jpeg)), 0, 0, width, height)
         _text_layer(canvas, font, text, points, height)
         canvas.showPage()
     canvas.save()
