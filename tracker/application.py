@@ -34,12 +34,12 @@ from tracker.domain.province import PROVINCE_ID, Province, ProvinceData
 from tracker.domain.scan_details import ScanDetails
 from tracker.presenters import describe_event, dossier_status
 from tracker.search.index import Hit, ScanText, SearchIndex, ocr_text, search, search_index_for
+from tracker.sequences import DailyNumbering
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
 RECEIVE_ATTEMPTS = 200
 UPDATE_ATTEMPTS = 5
-MAX_REMEMBERED_SEQUENCES = 4096
 
 
 class NotInitialised(HosoError):
@@ -65,10 +65,10 @@ class CustodyApplication(Application[Any]):
         self._province: Province | None = None
         self._province_version = 0
         self._province_checked = float("-inf")
-        # The daily sequences this process saved last: the next receipt at that office issues
-        # its number without reading the store. If another process issued one meanwhile, the
-        # store refuses the stale version (IntegrityError) and the retry reads afresh.
-        self._sequences: dict[UUID, DailySequence] = {}
+        # One writer per office and day in this process, issuing from the daily sequence as
+        # it last saved it. If another process issued a number meanwhile, the store refuses
+        # the stale version (IntegrityError) and the retry reads afresh.
+        self._sequences = DailyNumbering(self._daily_sequence)
         self._search: SearchIndex | None = None
 
     # -- province data ------------------------------------------------------------------------
@@ -127,23 +127,22 @@ class CustodyApplication(Application[Any]):
         the_procedure = province.procedure(procedure)
         receiver = province.person(actor)
         for _ in range(RECEIVE_ATTEMPTS):
-            at = self.clock()
-            key = sequence_id(the_office.code, local_date(at))
-            sequence = self._sequences.pop(key, None) or self._daily_sequence(
-                the_office.code, local_date(at))
-            dossier = Dossier.receive(
-                code=sequence.issue(), procedure=the_procedure, office=the_office,
-                actor=receiver, applicant_name=applicant_name, applicant_id=applicant_id,
-                phone=phone, components=components, accept_incomplete=accept_incomplete,
-                at=at, calendar=province.calendar, device=device,
-            )
-            try:
-                self.save(sequence, dossier)
-            except IntegrityError:
-                continue  # another process took this number first: read and draw again
-            if len(self._sequences) > MAX_REMEMBERED_SEQUENCES:
-                self._sequences.clear()
-            self._sequences[key] = sequence
+            with self._sequences.turn(the_office.code, local_date(self.clock())) as turn:
+                at = self.clock()  # read once the turn is ours, so numbers follow time
+                if local_date(at) != turn.day:
+                    continue  # midnight passed while waiting: draw under the new day
+                sequence = turn.sequence()
+                dossier = Dossier.receive(
+                    code=sequence.issue(), procedure=the_procedure, office=the_office,
+                    actor=receiver, applicant_name=applicant_name, applicant_id=applicant_id,
+                    phone=phone, components=components, accept_incomplete=accept_incomplete,
+                    at=at, calendar=province.calendar, device=device,
+                )
+                try:
+                    self.save(sequence, dossier)
+                except IntegrityError:
+                    continue  # another process took this number first: read and draw again
+                turn.keep(sequence)
             return dossier_status(dossier, at)
         raise RuleViolation("daily-sequence", f"could not allocate a code at {office}: too busy")
 
