@@ -32,6 +32,7 @@ from tracker.domain.dossier import Dossier
 from tracker.domain.errors import BadInput, HosoError, RuleViolation, UnknownReference
 from tracker.domain.province import PROVINCE_ID, Province, ProvinceData
 from tracker.domain.scan_details import ScanDetails
+from tracker.idempotency import AlreadyDone, IdempotentRequest, pending, request_id
 from tracker.presenters import describe_event, dossier_status
 from tracker.search.index import Hit, ScanText, SearchIndex, ocr_text, search, search_index_for
 from tracker.sequences import DailyNumbering
@@ -201,7 +202,8 @@ class CustodyApplication(Application[Any]):
         """Release a dossier to a courier (or a named person) bound for ``to_office``;
         ``pages_counted`` is checked against the page count of its last scan."""
         if (courier is None) == (to_person is None):
-            raise BadInput("a handover names exactly one of a courier or a person")
+            raise RuleViolation("one-carrier",
+                                "a handover names exactly one of a courier or a person")
 
         def release(dossier: Dossier, province: Province, at: datetime) -> None:
             if courier is not None:
@@ -395,3 +397,33 @@ class CustodyApplication(Application[Any]):
                 continue
             return dossier_status(dossier, at)
         raise RuleViolation("concurrent-change", f"{code} is being changed by others; try again")
+
+    # -- idempotency --------------------------------------------------------------------------
+
+    def save(self, *objects: Any, **kwargs: Any) -> Any:
+        """Save, recording the running command's idempotency key with its dossier's events.
+
+        When the key was recorded meanwhile by another request, raises AlreadyDone instead of
+        the store's IntegrityError, so the caller answers as the first request did."""
+        claim = pending.get()
+        dossier = next((o for o in objects if isinstance(o, Dossier)), None)
+        if claim is None or dossier is None:
+            return super().save(*objects, **kwargs)
+        try:
+            return super().save(*objects, claim.record(dossier.code, dossier.version), **kwargs)
+        except IntegrityError:
+            if self.idempotent_request(claim.key) is not None:
+                raise AlreadyDone(claim) from None
+            raise
+
+    def idempotent_request(self, key: str) -> IdempotentRequest | None:
+        try:
+            return cast(IdempotentRequest, self.repository.get(request_id(key)))
+        except AggregateNotFoundError:
+            return None
+
+    def status_at(self, code: str, version: int) -> dict[str, Any]:
+        """The answer a command gave when it brought the dossier to ``version``."""
+        dossier = cast(Dossier, self.repository.get(DossierCode.parse(code).dossier_id,
+                                                    version=version))
+        return dossier_status(dossier, dossier.modified_on)

@@ -5,6 +5,8 @@
 | HOSO_DATA_DIR       | ./var    | where the embedded SQLite event store lives (hoso.sqlite) |
 | HOSO_DATABASE_URL   | (unset)  | postgresql://user:password@host:port/dbname[?schema=S]    |
 | HOSO_HOST/HOSO_PORT | 127.0.0.1 / 8080 | where ``hoso serve`` listens                      |
+| HOSO_TRUSTED_HOSTS  | localhost, 127.0.0.1, ::1 and HOSO_HOST | the ``Host`` names the API |
+|                     |          | answers; any other gets 400 (no DNS rebinding)            |
 | HOSO_S3_ENDPOINT    | (unset)  | host:port of MinIO/S3; unset keeps objects under HOSO_DATA_DIR |
 | HOSO_S3_BUCKET      | hoso     | the bucket (created if absent)                            |
 | HOSO_S3_ACCESS_KEY / HOSO_S3_SECRET_KEY | | credentials, required with an endpoint          |
@@ -64,6 +66,7 @@ class Settings:
     station_tokens: tuple[tuple[str, str], ...] = ()
     tracker_url: str | None = None
     station_token: str | None = None
+    trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -93,6 +96,7 @@ class Settings:
             station_tokens=station_tokens(env.get("HOSO_STATION_TOKENS", "")),
             tracker_url=(env.get("HOSO_TRACKER_URL") or "").rstrip("/") or None,
             station_token=env.get("HOSO_STATION_TOKEN") or None,
+            trusted_hosts=trusted_hosts(env),
         )
 
     @property
@@ -149,6 +153,15 @@ def s3_settings(env: Mapping[str, str]) -> S3Settings | None:
         raise BadInput(f"HOSO_S3_SECURE must be true or false, not {secure!r}")
     return S3Settings(endpoint=endpoint, bucket=env.get("HOSO_S3_BUCKET") or "hoso",
                       access_key=access, secret_key=secret, secure=secure == "true")
+
+
+def trusted_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
+    """HOSO_TRUSTED_HOSTS, else the loopback names and the address ``hoso serve`` binds."""
+    listed = [h.strip() for h in env.get("HOSO_TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if listed:
+        return tuple(listed)
+    return tuple(dict.fromkeys(["localhost", "127.0.0.1", "::1", env.get("HOSO_HOST") or
+                                "127.0.0.1"]))
 
 
 def station_tokens(text: str) -> tuple[tuple[str, str], ...]:

@@ -68,9 +68,10 @@ def test_scenario_over_http(client: FlaskClient, cast: Cast, clock: ManualClock)
     ("/dossiers", {"office": "x"}, 400, "bad_input", "'procedure' is required"),
     ("/dossiers", "RECEIPT:office=nowhere", 404, "not_found", "unknown office 'nowhere'"),
     ("/dossiers", "RECEIPT:applicant_name= ", 400, "bad_input",
-     "applicant name must not be empty"),
+     "'applicant_name' must be visible text: not blank"),
     ("/dossiers", "RECEIPT:components=[]", 409, "rule_violation", "complete-dossier"),
-    ("/dossiers/garbage/resolve", {"by": "x"}, 400, "bad_input", "malformed dossier code"),
+    ("/dossiers/garbage/resolve", {"by": "x"}, 400, "bad_input",
+     "'code' must be a dossier code"),
     ("/dossiers/000.00.01.H40-260310-0001/resolve", {"by": "x"}, 404, "not_found",
      "unknown dossier"),
     ("/dossiers/000.00.01.H40-260310-0001/teleport", {"by": "x"}, 404, "not_found",
@@ -107,7 +108,7 @@ def test_unknown_path_and_bad_as_of_are_json_too(client: FlaskClient) -> None:
     assert missing.get_json()["error"] == "not_found"
     bad = client.get("/api/v1/dossiers/000.00.01.H40-260310-0001/history?as_of=soon")
     assert bad.status_code == 400
-    assert "'soon' is not an ISO-8601" in bad.get_json()["message"]
+    assert "'as_of': must be an ISO-8601" in bad.get_json()["message"]
 
 
 def test_reference_listings_health_and_openapi(client: FlaskClient) -> None:

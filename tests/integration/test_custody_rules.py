@@ -217,7 +217,7 @@ def test_unknown_names_are_refused(custody: CustodyApplication, cast: Cast) -> N
         custody.hand_over(code, "ghost", cast.agency, courier=cast.courier)
     with pytest.raises(UnknownReference, match="unknown office 'nowhere'"):
         custody.hand_over(code, cast.receiver, "nowhere", courier=cast.courier)
-    with pytest.raises(BadInput, match="exactly one of a courier or a person"):
+    with pytest.raises(RuleViolation, match="exactly one of a courier or a person"):
         custody.hand_over(code, cast.receiver, cast.agency)
     with pytest.raises(BadInput, match="positive"):
         custody.collect_fee(code, cast.receiver, 0)

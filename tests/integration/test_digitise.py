@@ -169,7 +169,7 @@ def test_the_api_records_a_scan_with_its_details(custody: CustodyApplication,
     before = custody.history(code)
     bad = client.post(url, json={"by": cast.receiver, "pages": pages, "blank_pages": ["2"]})
     assert bad.status_code == 400
-    assert bad.get_json()["message"] == "'blank_pages' must be a list of page numbers"
+    assert bad.get_json()["message"] == "'blank_pages.0' must be a whole number"
     assert custody.history(code) == before
     note = {"page": 1, "message": "trang nghiêng 4°, đã làm thẳng"}
     ok = client.post(url, json={"by": cast.receiver, "pages": pages, "cleaned": cleaned,

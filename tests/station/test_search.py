@@ -94,7 +94,7 @@ def test_scan_details_that_do_not_fit_are_refused(custody: CustodyApplication,
                                                   cast: Cast) -> None:
     code = scanned(custody, cast, "Lê Thị Mai", "trang", pages=1)
     key = custody.objects.put(b"page", "image/png").key
-    with pytest.raises(BadInput, match="blank page 2 is not one of the 1 pages"):
+    with pytest.raises(RuleViolation, match="blank page 2 is not one of the 1 pages"):
         custody.digitise(code, cast.receiver, [key], details=ScanDetails(blank_pages=[2]))
 
 

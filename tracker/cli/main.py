@@ -6,11 +6,13 @@ Exit 0 ok; 2 bad input or a refused transition (one line on stderr, naming the p
 
 from __future__ import annotations
 
+import logging
 import sys
+import uuid
+from typing import cast
 
 import click
 
-from storage.objects import StorageError
 from tracker.cli import (
     audit,
     dossiers,
@@ -24,8 +26,9 @@ from tracker.cli import (
     worker,
 )
 from tracker.cli.output import to_json
-from tracker.domain.errors import HosoError
+from tracker.refusals import REFUSALS, Refusal
 
+log = logging.getLogger("hoso.cli")
 BAD_INPUT = 2
 FAILURE = 1
 
@@ -60,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.UsageError as error:
         message = error.format_message().replace("\n", " ")
         return _fail(BAD_INPUT, "usage", message)
-    except (HosoError, StorageError) as error:
-        return _fail(error.exit_code, error.code, str(error))
+    except REFUSALS as error:
+        refusal = cast(Refusal, error)
+        return _fail(refusal.exit_code, refusal.code, str(error))
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.Abort:
@@ -69,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         return _fail(FAILURE, "failed", error.format_message())
     except Exception as error:
-        return _fail(FAILURE, "internal", f"{type(error).__name__}: {error}")
+        incident = uuid.uuid4().hex[:12]
+        log.error("incident %s: unhandled %s", incident, type(error).__name__, exc_info=error)
+        return _fail(FAILURE, "internal", f"internal error ({type(error).__name__}), incident "
+                     f"{incident}; the traceback is in the log")
     return result if isinstance(result, int) else 0
 
 

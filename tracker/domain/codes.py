@@ -15,7 +15,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from tracker.domain.errors import BadInput, RuleViolation
+from tracker.domain.errors import BadInput, RuleViolation, UnknownReference
 
 NAMESPACE = UUID("5b1d5c9e-2f0a-4c8e-9d55-6f1f4b0a7c31")
 OFFICE_CODE = r"[A-Za-z0-9][A-Za-z0-9.]*"
@@ -38,7 +38,8 @@ class DossierCode:
 
     @classmethod
     def parse(cls, text: str) -> DossierCode:
-        """Parse a printed or scanned code; raises BadInput naming the expected shape."""
+        """Parse a printed or scanned code; raises BadInput naming the expected shape, and
+        UnknownReference for a well-shaped code no dossier can have (a day that never was)."""
         match = CODE_PATTERN.match(text.strip())
         if not match:
             raise BadInput(
@@ -48,10 +49,10 @@ class DossierCode:
         try:
             day = date(2000 + int(raw_day[:2]), int(raw_day[2:4]), int(raw_day[4:]))
         except ValueError:
-            raise BadInput(f"malformed dossier code {text!r}: {raw_day} is not a date") from None
+            raise UnknownReference(f"no dossier {text}: {raw_day} is not a day") from None
         number = int(match["number"])
         if number == 0:
-            raise BadInput(f"malformed dossier code {text!r}: numbers start at 0001")
+            raise UnknownReference(f"no dossier {text}: numbers start at 0001")
         return cls(office=match["office"], day=day, number=number)
 
 

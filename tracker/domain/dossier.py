@@ -8,7 +8,7 @@ nothing pending.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -17,9 +17,12 @@ from tracker.domain import custody
 from tracker.domain.calendar import WorkingCalendar, local_date, timeliness
 from tracker.domain.codes import DossierCode
 from tracker.domain.custody import COUNTER_STAFF, DECIDERS, Transit
-from tracker.domain.errors import BadInput, RuleViolation
+from tracker.domain.errors import BadInput, RuleViolation, UnknownReference
 from tracker.domain.province import RECEIVING_KINDS, Office, Procedure, Staff
 from tracker.domain.scan_details import ScanDetails
+
+RESCHEDULE_WINDOW = timedelta(days=731)
+"""How far ahead a new due date may be set: two years, so every date stays computable."""
 
 
 def _text(value: str, what: str) -> str:
@@ -269,7 +272,8 @@ class Dossier(Aggregate):
         known = {c.code for c in procedure.components}
         unknown = sorted(set(components) - known)
         if unknown:
-            raise BadInput(f"procedure {procedure.code} has no component {', '.join(unknown)}")
+            raise UnknownReference(
+                f"procedure {procedure.code} has no component {', '.join(unknown)}")
         missing = [c for c in procedure.required_components if c not in components]
         if missing and not accept_incomplete:
             raise RuleViolation(
@@ -393,6 +397,9 @@ class Dossier(Aggregate):
             raise RuleViolation(
                 "reschedule-later", f"the new due date {due} must be after {self.due}"
             )
+        if due > local_date(at) + RESCHEDULE_WINDOW:
+            raise RuleViolation("reschedule-window", f"the new due date {due} is more than "
+                                f"{RESCHEDULE_WINDOW.days} days ahead")
         self._record(self.Rescheduled, actor, at, device, due=due.isoformat(),
                      reason=_text(reason, "reason"))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import BadInput, RuleViolation
 
 
 @dataclass(frozen=True)
@@ -23,15 +23,19 @@ class ScanDetails:
     station: str | None = None
 
     def check(self, pages: int) -> None:
-        """Refuse details that do not fit a scan of ``pages`` pages."""
+        """Refuse details that do not fit a scan of ``pages`` pages: well-formed input that
+        contradicts itself is refused as a rule (409), malformed input as BadInput (400)."""
         if self.cleaned and len(self.cleaned) != pages:
-            raise BadInput(f"{len(self.cleaned)} cleaned images for {pages} pages")
+            raise RuleViolation("scan-details-fit", f"{len(self.cleaned)} cleaned images for "
+                                f"{pages} pages")
         if self.dpi is not None and not 50 <= self.dpi <= 2400:
             raise BadInput(f"a scan resolution of {self.dpi} dpi is not plausible")
         for number in self.blank_pages:
             if not 1 <= number <= pages:
-                raise BadInput(f"blank page {number} is not one of the {pages} pages")
+                raise RuleViolation("scan-details-fit",
+                                    f"blank page {number} is not one of the {pages} pages")
         for note in self.quality_notes:
             if not isinstance(note.get("message"), str) or note.get("page") not in range(
                     1, pages + 1):
-                raise BadInput("each quality note names a page of the scan and a message")
+                raise RuleViolation("scan-details-fit",
+                                    "each quality note names a page of the scan and a message")

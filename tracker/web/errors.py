@@ -1,33 +1,51 @@
-"""Every error leaves the API as ``{"error": code, "message": …}`` with its status."""
+"""Every error leaves the API as ``{"error": code, "message": …}`` with its status.
+
+Refusals (``HosoError``, ``StorageError``) carry their code and status on the class. Werkzeug's
+HTTP errors keep their headers (``Allow`` on a 405). Anything else is a fault of ours: it
+answers 500 with a generic message and an incident id, and the id and the traceback go to the
+log, never the exception's text to the caller.
+"""
 
 from __future__ import annotations
+
+import logging
+import uuid
+from typing import cast
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from storage.objects import StorageError
-from tracker.domain.errors import HosoError
+from tracker.refusals import REFUSALS, Refusal
+
+log = logging.getLogger("hoso.web")
 
 
-def _json_error(status: int, code: str, message: str) -> tuple[Response, int]:
-    return jsonify({"error": code, "message": message}), status
+def json_error(status: int, code: str, message: str, **extra: str) -> tuple[Response, int]:
+    return jsonify({"error": code, "message": message, **extra}), status
 
 
 def register(app: Flask) -> None:
-    @app.errorhandler(HosoError)
-    def refused(error: HosoError) -> tuple[Response, int]:
-        return _json_error(error.http_status, error.code, str(error))
+    def refused(error: Exception) -> tuple[Response, int]:
+        refusal = cast(Refusal, error)
+        return json_error(refusal.http_status, refusal.code, str(error))
 
-    @app.errorhandler(StorageError)
-    def storage_failed(error: StorageError) -> tuple[Response, int]:
-        return _json_error(error.http_status, error.code, str(error))
+    for kind in REFUSALS:
+        app.register_error_handler(kind, refused)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[Response, int]:
+    def http_error(error: HTTPException) -> Response:
         code = (error.name or "error").lower().replace(" ", "_")
-        return _json_error(error.code or 500, code, error.description or code)
+        response, status = json_error(error.code or 500, code, error.description or code)
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        response.status_code = status
+        return response
 
     @app.errorhandler(Exception)
     def failure(error: Exception) -> tuple[Response, int]:
-        app.logger.exception("unhandled error")
-        return _json_error(500, "internal", f"{type(error).__name__}: {error}")
+        incident = uuid.uuid4().hex[:12]
+        log.error("incident %s: unhandled %s", incident, type(error).__name__,
+                  exc_info=error)
+        return json_error(500, "internal", "the server failed; report incident "
+                          f"{incident} to the operators", incident=incident)

@@ -1,109 +1,155 @@
-"""``/api/v1/openapi.json``: the OpenAPI 3.1 description of the JSON API."""
+"""``/api/v1/openapi.json``: the OpenAPI 3.1 description, generated from the command, query
+and answer models, so it describes exactly what the server parses and answers."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
+from pydantic import BaseModel
 
-from tracker.web.station import station_paths
-from tracker.web.views import view_paths
+from tracker.commands import answers
+from tracker.commands.dossiers import DOSSIER_COMMANDS, Command, Receive, RecordStationScan
+from tracker.commands.queries import HistoryQuery, QueueQuery, ReportQuery
+from tracker.domain import identifiers
+from tracker.idempotency import KEY_PATTERN
+from tracker.web.station import MAX_UPLOAD_FILES
 
 blueprint = Blueprint("openapi", __name__)
 
-ERROR = {"$ref": "#/components/schemas/Error"}
-STATUS = {"$ref": "#/components/schemas/Status"}
-
-
-def _body(required: list[str], **properties: Any) -> dict[str, Any]:
-    schema = {"type": "object", "required": required,
-              "properties": {name: {"type": kind} for name, kind in properties.items()}}
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def json_of(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
-
-
-def _answers(ok: dict[str, Any], ok_status: str = "200") -> dict[str, Any]:
-    return {
-        ok_status: {"description": "done", **json_of(ok)},
-        "400": {"description": "malformed input", **json_of(ERROR)},
-        "404": {"description": "unknown office, procedure, staff member or dossier",
-                **json_of(ERROR)},
-        "409": {"description": "refused by a custody rule", **json_of(ERROR)},
-    }
-
-
-CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
-        "description": "<office code>-<yymmdd>-<NNNN>"}
-ACTIONS: dict[str, dict[str, Any]] = {
-    "handover": _body(["by", "to_office"], by="string", courier="string", to="string",
-                      to_office="string", manifest="string", device="string",
-                      pages="integer"),
-    "accept": _body(["by", "office"], by="string", office="string", device="string"),
-    "request-supplement": _body(["by", "reason"], by="string", reason="string"),
-    "supplement-received": _body(["by"], by="string"),
-    "pause": _body(["by", "reason"], by="string", reason="string"),
-    "resume": _body(["by"], by="string"),
-    "reschedule": _body(["by", "to", "reason"], by="string", to="string", reason="string"),
-    "reject": _body(["by", "reason"], by="string", reason="string"),
-    "resolve": _body(["by"], by="string"),
-    "return": _body(["by"], by="string", by_post="boolean"),
-    "cancel": _body(["by", "reason"], by="string", reason="string"),
-    "collect-fee": _body(["by", "amount"], by="string", amount="integer"),
-    "digitise": _body(["by", "pages"], by="string", pages="array", pdf_key="string",
-                      ocr_text_key="string", quality="string", device="string",
-                      cleaned="array", dpi="integer", blank_pages="array",
-                      quality_notes="array"),
+REFUSALS = {
+    "400": "malformed input: the message names each field and what it must be",
+    "404": "unknown office, procedure, staff member, component or dossier",
+    "409": "refused by a custody rule, which the message names",
+    "413": "the request body is larger than the limit",
+    "422": "the Idempotency-Key was already used for a different request",
 }
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Repeat a request with the same key and the same body: it is recorded once "
+                   "and the first answer comes back. The same key with another body: 422.",
+    "schema": {"type": "string", "pattern": KEY_PATTERN}}
 
 
+class Spec:
+    """One OpenAPI document under construction: its paths and the schemas they share."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[str, Any] = {}
+        self.paths: dict[str, Any] = {}
+
+    def ref(self, model: type[BaseModel]) -> dict[str, Any]:
+        if model.__name__ not in self.schemas:
+            self.schemas[model.__name__] = answers.schema_of(model, self.schemas)
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    def answers(self, ok: dict[str, Any], *refusals: str, ok_status: str = "200"
+                ) -> dict[str, Any]:
+        error = {"content": {"application/json": {"schema": self.ref(answers.Error)}}}
+        return {ok_status: {"description": "done",
+                            "content": {"application/json": {"schema": ok}}},
+                **{status: {"description": REFUSALS[status], **error} for status in refusals}}
+
+    def body(self, command: type[Command], path: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The command's schema without the fields its path gives."""
+        schema = answers.schema_of(command, self.schemas)
+        for name in path:
+            schema["properties"].pop(name)
+            schema["required"] = [r for r in schema.get("required", []) if r != name]
+        return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+    def parameters(self, query: type[BaseModel], where: str) -> list[dict[str, Any]]:
+        schema = answers.schema_of(query, self.schemas)
+        return [{"name": name, "in": where, "required": name in schema.get("required", []),
+                 "schema": {k: v for k, v in prop.items() if k not in ("title", "default")},
+                 **({"description": prop["description"]} if "description" in prop else {})}
+                for name, prop in schema["properties"].items()]
+
+    def command_path(self, command: type[Command], path: tuple[str, ...],
+                     ok_status: str = "200") -> dict[str, Any]:
+        code = [self.code_parameter()] if path else []
+        return {"post": {
+            "summary": (command.__doc__ or "").strip().splitlines()[0],
+            "operationId": command.__name__, "parameters": [*code, IDEMPOTENCY_KEY],
+            "requestBody": self.body(command, path),
+            "responses": self.answers(self.ref(answers.Status), "400", "404", "409", "413",
+                                      "422", ok_status=ok_status)}}
+
+    def code_parameter(self) -> dict[str, Any]:
+        prop = RecordStationScan.model_json_schema()["properties"]["code"]
+        return {"name": "code", "in": "path", "required": True,
+                "description": prop["description"],
+                "schema": {"type": "string", "pattern": prop["pattern"]}}
+
+
+@cache
 def spec() -> dict[str, Any]:
-    paths: dict[str, Any] = {
-        "/dossiers": {"post": {
-            "summary": "Receive a paper dossier",
-            "requestBody": _body(
-                ["office", "procedure", "applicant_name", "applicant_id", "actor"],
-                office="string", procedure="string", applicant_name="string",
-                applicant_id="string", phone="string", components="array",
-                accept_incomplete="boolean", actor="string", device="string"),
-            "responses": _answers(STATUS, "201")}},
-        "/dossiers/{code}": {"get": {"summary": "Status of a dossier", "parameters": [CODE],
-                                     "responses": _answers(STATUS)}},
-        "/dossiers/{code}/history": {"get": {
-            "summary": "Custody history, optionally as of a time",
-            "parameters": [CODE, {"name": "as_of", "in": "query", "schema": {"type": "string"},
-                                  "description": "ISO-8601; local Vietnamese time if no offset"}],
-            "responses": _answers({"type": "array", "items": {"type": "object"}})}},
-    }
-    for action, body in ACTIONS.items():
-        paths[f"/dossiers/{{code}}/{action}"] = {"post": {
-            "summary": action.replace("-", " ").capitalize(), "parameters": [CODE],
-            "requestBody": body, "responses": _answers(STATUS)}}
+    s = Spec()
+    status = s.ref(answers.Status)
+    s.paths["/dossiers"] = s.command_path(Receive, (), ok_status="201")
+    s.paths["/dossiers/{code}"] = {"get": {
+        "summary": "Status of a dossier", "operationId": "status",
+        "parameters": [s.code_parameter()], "responses": s.answers(status, "400", "404")}}
+    s.paths["/dossiers/{code}/history"] = {"get": {
+        "summary": "Custody history, optionally as of a moment", "operationId": "history",
+        "parameters": [s.code_parameter(), *s.parameters(HistoryQuery, "query")],
+        "responses": s.answers({"type": "array", "items": s.ref(answers.HistoryEntry)},
+                               "400", "404")}}
+    for command in DOSSIER_COMMANDS:
+        s.paths[f"/dossiers/{{code}}/{command.action}"] = s.command_path(command, ("code",))
     for listing in ("offices", "staff", "procedures"):
-        paths[f"/{listing}"] = {"get": {"summary": f"List {listing}", "responses": _answers(
-            {"type": "array", "items": {"type": "object"}})}}
-    paths.update(station_paths(_answers, ERROR))  # the scanning station's routes (issue 7)
-    paths.update(view_paths(_answers))  # queues and the report (issue 5)
+        s.paths[f"/{listing}"] = {"get": {
+            "summary": f"List {listing}", "operationId": listing,
+            "responses": s.answers({"type": "array", "items": {"type": "object"}})}}
+    s.paths["/queues/{who}"] = {"get": {
+        "summary": "What an office or a person holds, what is coming, what is due or late",
+        "operationId": "queue", "parameters": s.parameters(QueueQuery, "path"),
+        "responses": s.answers(s.ref(answers.Queue), "400", "404")}}
+    s.paths["/report"] = {"get": {
+        "summary": "The provincial report for a period (local dates, both included)",
+        "operationId": "report", "parameters": s.parameters(ReportQuery, "query"),
+        "responses": s.answers(s.ref(answers.Report), "400", "404")}}
+    s.paths.update(station_paths(s))
     return {
         "openapi": "3.1.0",
         "info": {"title": "hoso custody API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
-        "paths": paths,
+        "paths": s.paths,
         "components": {"securitySchemes": {"stationToken": {"type": "http", "scheme": "bearer"}},
-                       "schemas": {
-            "Error": {"type": "object", "required": ["error", "message"],
-                      "properties": {"error": {"type": "string"},
-                                     "message": {"type": "string"}}},
-            "Status": {"type": "object", "required": ["code", "stage", "custodian", "due"],
-                       "properties": {"code": {"type": "string"}, "stage": {"type": "string"},
-                                      "custodian": {"type": "string"},
-                                      "office": {"type": ["string", "null"]},
-                                      "in_transit": {"type": "boolean"},
-                                      "due": {"type": "string", "format": "date"},
-                                      "timeliness": {"type": ["string", "null"]}}},
-        }},
+                       "schemas": s.schemas},
+    }
+
+
+def station_paths(s: Spec) -> dict[str, Any]:
+    """The scanning station's routes, each behind a station token."""
+    security: list[dict[str, list[str]]] = [{"stationToken": []}]
+    unauthorised = {"401": {"description": "no valid station token",
+                            "content": {"application/json": {"schema": s.ref(answers.Error)}}},
+                    "403": {"description": "the token belongs to another station",
+                            "content": {"application/json": {"schema": s.ref(answers.Error)}}}}
+    record = s.command_path(RecordStationScan, ("code",))
+    record["post"]["security"] = security
+    record["post"]["responses"].update(unauthorised)
+    known = {"type": "object", "required": ["code", "known"], "additionalProperties": False,
+             "properties": {"code": {"type": "string"}, "known": {"type": "boolean"}}}
+    return {
+        "/station/dossiers/{code}": {"get": {
+            "summary": "Whether a scanned code names a received dossier", "security": security,
+            "operationId": "stationKnows", "parameters": [s.code_parameter()],
+            "responses": {**s.answers(known, "400"), **unauthorised}}},
+        "/station/dossiers/{code}/digitised": record,
+        "/station/scans": {"post": {
+            "summary": "Upload page files, processed as one batch by the tracker's machine",
+            "security": security, "operationId": "stationUpload",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["files", "operator"], "properties": {
+                    "files": {"type": "array", "maxItems": MAX_UPLOAD_FILES,
+                              "items": {"type": "string", "format": "binary"}},
+                    "operator": {"type": "string", "pattern": identifiers.SLUG},
+                    "dossier": {"type": "string", "pattern": identifiers.DOSSIER_CODE}}}}}},
+            "responses": {**s.answers({"type": "object"}, "400", "404", "413"),
+                          **unauthorised}}},
     }
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,15 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.utils import secure_filename
 
 from scanning.station import RecordRefused, Station
+from tracker.commands.dossiers import RecordStationScan
 from tracker.domain.errors import BadInput, HosoError, UnknownReference
+from tracker.handling import execute
 from tracker.station_link import InProcessTracker
-from tracker.web.api import Body, custody
+from tracker.web.api import command_from, custody, idempotency_key
 
 blueprint = Blueprint("station", __name__)
 MAX_UPLOAD_FILES = 500
+MAX_UPLOAD_BYTES = 500 * 1024 * 1024
 
 
 class Unauthorised(HosoError):
@@ -70,22 +72,17 @@ def known(code: str) -> Response:
 
 @blueprint.post("/dossiers/<code>/digitised")
 def digitised(code: str) -> Response:
-    body = Body()
-    station = body.required("station")
-    if station != g.station:
-        raise WrongStation(f"this token belongs to station {g.station}, not {station}")
-    details = body.scan_details(station)
-    return jsonify(custody().digitise(
-        code, body.required("by"), body.strings("pages"),
-        ocr_text_key=body.optional("ocr_text_key"), pdf_key=body.optional("pdf_key"),
-        quality=body.optional("quality") or "ok", device=body.optional("device"),
-        cleaned=body.strings("cleaned"), details=details))
+    command = command_from(RecordStationScan, code=code)
+    if command.station != g.station:
+        raise WrongStation(f"this token belongs to station {g.station}, not {command.station}")
+    return jsonify(execute(custody(), command, idempotency_key()))
 
 
 @blueprint.post("/scans")
 def upload() -> Response:
     """Multipart ``files`` (in page order) with form fields ``operator`` and optionally
     ``dossier``: processed as one batch here; answers the batch report."""
+    request.max_content_length = MAX_UPLOAD_BYTES
     operator = request.form.get("operator", "").strip()
     if not operator:
         raise BadInput("'operator' (the staff id scanning) is required")
@@ -110,36 +107,3 @@ def upload() -> Response:
     for bad in answer["bad_files"]:
         bad["file"] = Path(bad["file"]).name.split("-", 1)[-1]
     return jsonify(answer)
-
-
-def station_paths(answers: Callable[[dict[str, Any]], dict[str, Any]],
-                  error: dict[str, Any]) -> dict[str, Any]:
-    """The OpenAPI paths of these routes (``answers`` and ``error`` are openapi.py's)."""
-    security: list[dict[str, list[str]]] = [{"stationToken": []}]
-    code = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
-    refused = {"401": {"description": "no valid station token",
-                       "content": {"application/json": {"schema": error}}}}
-    record = {"type": "object", "required": ["by", "station", "pages"], "properties": {
-        "by": {"type": "string"}, "station": {"type": "string"},
-        "pages": {"type": "array", "items": {"type": "string"}},
-        "cleaned": {"type": "array", "items": {"type": "string"}},
-        "pdf_key": {"type": "string"}, "ocr_text_key": {"type": "string"},
-        "dpi": {"type": ["integer", "null"]},
-        "blank_pages": {"type": "array", "items": {"type": "integer"}},
-        "quality_notes": {"type": "array", "items": {"type": "object"}},
-        "quality": {"type": "string"}, "device": {"type": ["string", "null"]}}}
-    obj = {"type": "object"}
-    return {
-        "/station/dossiers/{code}": {"get": {
-            "summary": "Whether a scanned code names a received dossier", "security": security,
-            "parameters": [code], "responses": {**answers(obj), **refused}}},
-        "/station/dossiers/{code}/digitised": {"post": {
-            "summary": "Record a scan whose objects are all stored", "security": security,
-            "parameters": [code],
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": record}}},
-            "responses": {**answers(obj), **refused}}},
-        "/station/scans": {"post": {
-            "summary": "Upload page files (multipart 'files', 'operator', 'dossier')",
-            "security": security, "responses": {**answers(obj), **refused}}},
-    }

@@ -1,0 +1,149 @@
+"""The answers reads and commands give: a dossier's status, its history, a queue, the report.
+
+The OpenAPI document's response schemas come from these models, and the tests hold every
+answer to them. Answers are documents the service writes, so their models allow fields they do
+not list only where a document carries the fields of events (a history entry).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Transit(Answer):
+    carrier: str | None
+    from_office: str | None
+    to_office: str | None
+    since: str | None
+
+
+class Status(Answer):
+    """Where a dossier is, who holds it, and how it stands against its due date."""
+
+    code: str
+    procedure: str
+    stage: str
+    custodian: str
+    office: str | None
+    in_transit: bool
+    transit: Transit | None
+    due: str
+    clock_stopped: str | None
+    timeliness: str | None
+    overdue: bool
+    receiving_office: str
+    resolving_office: str
+    applicant_name: str
+    missing_components: list[str]
+    outcome_reason: str | None
+    fee_paid: int
+    pages: int
+    supplements_requested: int
+    received_at: str
+    updated_at: str
+    version: int
+
+
+class HistoryEntry(BaseModel):
+    """One event of a dossier's history, with the custodian after it and the event's fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    time: str
+    actor: str
+    office: str | None
+    custodian: str
+    in_transit: bool
+    version: int
+
+
+class QueueItem(Answer):
+    code: str
+    procedure: str
+    stage: str
+    open: bool
+    custodian: str
+    office: str | None
+    due: str
+    overdue: bool
+    clock_stopped: str | None
+    in_transit: bool
+    from_office: str | None
+    to_office: str | None
+    in_transit_since: str | None
+    late_in_transit: bool
+
+
+class Holder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    id: str
+    name: str
+    office: str
+    role: str | None = None
+
+
+class Queue(Answer):
+    """What an office or a person holds, what is coming, and what is due or late."""
+
+    holder: Holder
+    as_of: str
+    holds: list[QueueItem]
+    incoming: list[QueueItem]
+    sent: list[QueueItem]
+    due_today: list[str]
+    overdue: list[str]
+    late_in_transit: list[str]
+
+
+class Figures(Answer):
+    received: int
+    resolved_early: int
+    resolved_on_time: int
+    resolved_overdue: int
+    in_progress: int
+    rejected: int
+    cancelled: int
+    paused: int
+    supplements_requested: int
+    digitised: int
+    fees_vnd: int
+
+
+class ReportRow(Figures):
+    """One group's figures; the group's name is under the grouping's key (office, level or
+    field)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    digitisation_rate: float | None
+    rejected_by_reason: dict[str, int]
+    cancelled_by_reason: dict[str, int]
+
+
+class Report(Answer):
+    totals: Figures
+    rows: list[ReportRow]
+
+
+class Error(Answer):
+    """Every refusal: a stable code for programs and a message for people."""
+
+    error: str
+    message: str
+    incident: str | None = None
+
+
+def schema_of(model: type[BaseModel], definitions: dict[str, Any]) -> dict[str, Any]:
+    """``model``'s JSON Schema, its nested models moved into ``definitions``."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions.update(schema.pop("$defs", {}))
+    return schema

@@ -1,0 +1,221 @@
+"""The commands on dossiers, each a frozen model named for the intent.
+
+``action`` is the command's name in the API's path and on the command line; a field's ``x-cli``
+names its command-line option where that differs from the field (``--component`` for
+``components``), and ``x-cli: false`` keeps a field the station sends off the command line.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tracker.commands.fields import (
+    MAX_COMPONENTS,
+    MAX_PAGES,
+    ComponentCode,
+    Day,
+    DeviceId,
+    DossierCode,
+    Dpi,
+    Flag,
+    IdNumber,
+    Label,
+    Name,
+    ObjectKey,
+    OfficeCode,
+    PageCount,
+    PageNumber,
+    Phone,
+    PositiveMoney,
+    ProcedureCode,
+    Reason,
+    StaffId,
+    StationId,
+)
+
+
+def cli(option: str | bool) -> dict[str, Any]:
+    """The ``json_schema_extra`` naming a field's command-line option (False: none)."""
+    return {"x-cli": option}
+
+
+class Command(BaseModel):
+    """What every command carries: the device it was made on, when one is named."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    action: ClassVar[str]
+
+    device: DeviceId | None = Field(None, description="Scanner, phone or counter terminal used.")
+
+
+class Receive(Command):
+    """Register a paper dossier; prints its code."""
+
+    action: ClassVar[str] = "receive"
+
+    office: OfficeCode = Field(description="Office code where the dossier is received.")
+    procedure: ProcedureCode = Field(description="Procedure code.")
+    applicant_name: Name
+    applicant_id: IdNumber = Field(description="Citizen ID (CCCD) or passport number.")
+    phone: Phone | None = None
+    components: Annotated[list[ComponentCode], Field(max_length=MAX_COMPONENTS)] = Field(
+        default=[], description="A component handed in (repeat for each).",
+        json_schema_extra=cli("--component"))
+    accept_incomplete: Flag = Field(
+        False, description="Receive even though required components are missing (recorded).")
+    actor: StaffId = Field(description="The receiver at the counter.")
+
+
+class DossierCommand(Command):
+    """A command on one dossier, named by its code, by the staff member acting."""
+
+    code: DossierCode = Field(description="<office code>-<yymmdd>-<NNNN>",
+                              json_schema_extra=cli(False))
+    by: StaffId = Field(description="Staff id of the person acting.")
+
+
+class HandOver(DossierCommand):
+    """Release a dossier to a courier (or a person) bound for another office."""
+
+    action: ClassVar[str] = "handover"
+
+    courier: StaffId | None = Field(None, description="The courier who carries it.")
+    to: StaffId | None = Field(None, description="A person who carries it instead.")
+    to_office: OfficeCode = Field(description="The destination office code.")
+    manifest: Label | None = Field(None, description="Bag manifest number, when in a bag.")
+    pages: PageCount | None = Field(
+        None, description="Sheets counted at the handover; refused unless it matches the "
+                          "last scan.")
+
+
+class Accept(DossierCommand):
+    """Accept a dossier in transit at its destination office."""
+
+    action: ClassVar[str] = "accept"
+
+    office: OfficeCode = Field(description="The office where it is accepted.")
+
+
+class RequestSupplement(DossierCommand):
+    """Ask the citizen for missing components; stops the clock."""
+
+    action: ClassVar[str] = "request-supplement"
+
+    reason: Reason
+
+
+class ReceiveSupplement(DossierCommand):
+    """The missing components arrived; restarts the clock."""
+
+    action: ClassVar[str] = "supplement-received"
+
+
+class Pause(DossierCommand):
+    """Pause processing; stops the clock."""
+
+    action: ClassVar[str] = "pause"
+
+    reason: Reason
+
+
+class Resume(DossierCommand):
+    """Resume a paused dossier; restarts the clock."""
+
+    action: ClassVar[str] = "resume"
+
+
+class Reschedule(DossierCommand):
+    """Move the due date later, recording the apology slip."""
+
+    action: ClassVar[str] = "reschedule"
+
+    to: Day = Field(description="The new due date, YYYY-MM-DD.")
+    reason: Reason = Field(description="The apology given to the citizen.")
+
+
+class Reject(DossierCommand):
+    """Refuse the dossier, with the reason."""
+
+    action: ClassVar[str] = "reject"
+
+    reason: Reason
+
+
+class Resolve(DossierCommand):
+    """Record that the result is ready."""
+
+    action: ClassVar[str] = "resolve"
+
+
+class ReturnResult(DossierCommand):
+    """Return the result (or the rejected dossier) to the citizen."""
+
+    action: ClassVar[str] = "return"
+
+    by_post: Flag = Field(False, description="Delivered by post rather than at the counter.")
+
+
+class Cancel(DossierCommand):
+    """Cancel at the citizen's request, with the reason."""
+
+    action: ClassVar[str] = "cancel"
+
+    reason: Reason
+
+
+class CollectFee(DossierCommand):
+    """Record a fee or charge collected at the counter."""
+
+    action: ClassVar[str] = "collect-fee"
+
+    amount: PositiveMoney = Field(description="Whole đồng.")
+
+
+class QualityNote(BaseModel):
+    """What the station told its operator about one page."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    page: PageNumber
+    code: Label | None = None
+    message: Reason
+
+
+class Digitise(DossierCommand):
+    """Record a scan whose objects are all stored (see 'hoso storage put')."""
+
+    action: ClassVar[str] = "digitise"
+
+    pages: Annotated[list[ObjectKey], Field(min_length=1, max_length=MAX_PAGES)] = Field(
+        description="Object key of a page image, in page order (repeat for each).",
+        json_schema_extra=cli("--page"))
+    pdf_key: ObjectKey | None = Field(None, description="Object key of the searchable PDF.",
+                                      json_schema_extra=cli("--pdf"))
+    ocr_text_key: ObjectKey | None = Field(None, description="Object key of the OCR text.",
+                                           json_schema_extra=cli("--ocr-text"))
+    quality: Label = "ok"
+    cleaned: Annotated[list[ObjectKey], Field(max_length=MAX_PAGES)] = Field(
+        default=[], description="Object keys of the straightened pages, in page order.",
+        json_schema_extra=cli(False))
+    dpi: Dpi | None = Field(None, json_schema_extra=cli(False))
+    blank_pages: Annotated[list[PageNumber], Field(max_length=MAX_PAGES)] = Field(
+        default=[], description="Blank pages by 1-based number: kept, only flagged.",
+        json_schema_extra=cli(False))
+    quality_notes: Annotated[list[QualityNote], Field(max_length=4 * MAX_PAGES)] = Field(
+        default=[], json_schema_extra=cli(False))
+
+
+class RecordStationScan(Digitise):
+    """A scanning station's scan: the station named must be the one its token belongs to."""
+
+    action: ClassVar[str] = "digitised"
+
+    station: StationId
+
+
+DOSSIER_COMMANDS: tuple[type[DossierCommand], ...] = (
+    HandOver, Accept, RequestSupplement, ReceiveSupplement, Pause, Resume, Reschedule, Reject,
+    Resolve, ReturnResult, Cancel, CollectFee, Digitise)
+"""The commands posted to ``/dossiers/<code>/<action>``, in the order the CLI lists them."""

@@ -1,0 +1,53 @@
+"""The parameters of reads: a history as of a moment, a queue's holder, the report's period."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from tracker.commands.fields import Day, OfficeCode, identifier
+from tracker.domain import identifiers
+from tracker.domain.calendar import LOCAL_TZ
+
+
+def _moment(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not re.match(identifiers.ISO_MOMENT, value):
+        raise ValueError("must be an ISO-8601 date or date and time, this century")
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "T"))
+    except ValueError:
+        raise ValueError(f"{value} is not a moment of the calendar") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+
+
+Moment = Annotated[datetime, BeforeValidator(_moment),
+                   WithJsonSchema({"type": "string", "pattern": identifiers.ISO_MOMENT})]
+HOLDER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class Query(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class HistoryQuery(Query):
+    as_of: Moment | None = Field(
+        None, description="Replay up to this moment (local Vietnamese time if no offset).")
+
+
+class QueueQuery(Query):
+    who: identifier(HOLDER) = Field(  # type: ignore[valid-type]
+        description="An office code or a staff id.")
+
+
+class ReportQuery(Query):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    start: Day = Field(alias="from", description="First day of the period (local date).")
+    end: Day = Field(alias="to", description="Last day of the period, included.")
+    office: OfficeCode | None = Field(None, description="Only this office's figures.")
+    by: Literal["office", "level", "field"] = "office"

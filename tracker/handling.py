@@ -1,0 +1,108 @@
+"""The one way a command is carried out, whoever sends it: the CLI, the API or a page.
+
+``execute`` hands a command object to the application and, when the caller gave an
+idempotency key, makes a repeat of the same request answer as the first did and record nothing
+(see tracker/idempotency.py for how races between processes are settled).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.application import CustodyApplication
+from tracker.commands.dossiers import (
+    Accept,
+    Cancel,
+    CollectFee,
+    Command,
+    Digitise,
+    HandOver,
+    Pause,
+    Receive,
+    ReceiveSupplement,
+    Reject,
+    RequestSupplement,
+    Reschedule,
+    Resolve,
+    Resume,
+    ReturnResult,
+)
+from tracker.domain.errors import BadInput, HosoError
+from tracker.domain.scan_details import ScanDetails
+from tracker.idempotency import AlreadyDone, Claim, KeyReused, claiming, fingerprint
+
+ATTEMPTS = 5
+
+
+def execute(app: CustodyApplication, command: Command, key: str | None = None
+            ) -> dict[str, Any]:
+    """Carry out ``command``; with ``key``, at most once for that key."""
+    if key is None:
+        return run(app, command)
+    claim = Claim(key, fingerprint(command.action, command.model_dump(mode="json")),
+                  command.action)
+    for _ in range(ATTEMPTS):
+        earlier = app.idempotent_request(key)
+        if earlier is not None:
+            if earlier.fingerprint != claim.fingerprint:
+                raise KeyReused("this Idempotency-Key was already used for a different "
+                                "request; send a new key for a new request")
+            return app.status_at(earlier.code, earlier.version)
+        try:
+            with claiming(claim):
+                return run(app, command)
+        except AlreadyDone:
+            continue
+        except HosoError:
+            if app.idempotent_request(key) is None:
+                raise  # refused on its own merits, not because a twin got there first
+    raise BadInput("this Idempotency-Key is being used by several requests at once; retry")
+
+
+def run(app: CustodyApplication, command: Command) -> dict[str, Any]:
+    """The application method that carries out ``command``."""
+    device = command.device
+    match command:
+        case Receive():
+            return app.receive(
+                office=command.office, procedure=command.procedure,
+                applicant_name=command.applicant_name, applicant_id=command.applicant_id,
+                actor=command.actor, components=command.components, phone=command.phone,
+                accept_incomplete=command.accept_incomplete, device=device)
+        case HandOver():
+            return app.hand_over(command.code, command.by, command.to_office,
+                                 courier=command.courier, to_person=command.to,
+                                 manifest=command.manifest, device=device,
+                                 pages_counted=command.pages)
+        case Accept():
+            return app.accept(command.code, command.by, command.office, device=device)
+        case RequestSupplement():
+            return app.request_supplement(command.code, command.by, command.reason, device)
+        case ReceiveSupplement():
+            return app.receive_supplement(command.code, command.by, device)
+        case Pause():
+            return app.pause(command.code, command.by, command.reason, device)
+        case Resume():
+            return app.resume(command.code, command.by, device)
+        case Reschedule():
+            return app.reschedule(command.code, command.by, command.to, command.reason, device)
+        case Reject():
+            return app.reject(command.code, command.by, command.reason, device)
+        case Resolve():
+            return app.resolve(command.code, command.by, device)
+        case ReturnResult():
+            return app.return_result(command.code, command.by, command.by_post, device)
+        case Cancel():
+            return app.cancel(command.code, command.by, command.reason, device)
+        case CollectFee():
+            return app.collect_fee(command.code, command.by, command.amount, device)
+        case Digitise():
+            details = ScanDetails(
+                dpi=command.dpi, blank_pages=list(command.blank_pages),
+                quality_notes=[n.model_dump(exclude_none=True) for n in command.quality_notes],
+                station=getattr(command, "station", None))
+            return app.digitise(command.code, command.by, command.pages,
+                                ocr_text_key=command.ocr_text_key, pdf_key=command.pdf_key,
+                                quality=command.quality, device=device,
+                                cleaned=command.cleaned, details=details)
+    raise TypeError(f"no handler for {type(command).__name__}")
