@@ -76,11 +76,12 @@ class Claim:
             action=self.action, code=code, version=version)
 
 
-@dataclass(frozen=True)
 class AlreadyDone(Exception):
     """Raised out of a save when another request with this key committed first."""
 
-    claim: Claim
+    def __init__(self, claim: Claim) -> None:
+        super().__init__(claim.action)
+        self.claim = claim
 
 
 pending: ContextVar[Claim | None] = ContextVar("hoso_idempotency_claim", default=None)

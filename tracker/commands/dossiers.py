@@ -23,6 +23,7 @@ from tracker.commands.fields import (
     IdNumber,
     Label,
     Name,
+    Note,
     ObjectKey,
     OfficeCode,
     PageCount,
@@ -44,7 +45,7 @@ def cli(option: str | bool) -> dict[str, Any]:
 class Command(BaseModel):
     """What every command carries: the device it was made on, when one is named."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
     action: ClassVar[str]
 
     device: DeviceId | None = Field(None, description="Scanner, phone or counter terminal used.")
@@ -176,11 +177,11 @@ class CollectFee(DossierCommand):
 class QualityNote(BaseModel):
     """What the station told its operator about one page."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
 
     page: PageNumber
     code: Label | None = None
-    message: Reason
+    message: Note
 
 
 class Digitise(DossierCommand):
@@ -203,7 +204,7 @@ class Digitise(DossierCommand):
     blank_pages: Annotated[list[PageNumber], Field(max_length=MAX_PAGES)] = Field(
         default=[], description="Blank pages by 1-based number: kept, only flagged.",
         json_schema_extra=cli(False))
-    quality_notes: Annotated[list[QualityNote], Field(max_length=4 * MAX_PAGES)] = Field(
+    quality_notes: Annotated[list[QualityNote], Field(max_length=MAX_PAGES)] = Field(
         default=[], json_schema_extra=cli(False))
 
 

@@ -13,10 +13,10 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
+from annotated_types import Interval
 from pydantic import (
     AfterValidator,
     BeforeValidator,
-    Field,
     Strict,
     StringConstraints,
     WithJsonSchema,
@@ -65,6 +65,7 @@ def _iso_date(value: Any) -> Any:
 Name = text(200)
 Reason = text(1000)
 Label = text(100)
+Note = text(300)
 OfficeCode = identifier(identifiers.OFFICE_CODE)
 ProcedureCode = identifier(identifiers.OFFICE_CODE)
 StaffId = identifier(identifiers.SLUG)
@@ -77,11 +78,23 @@ IdNumber = identifier(r"^[A-Za-z0-9]{6,20}$")
 """A citizen ID (CCCD, 12 digits), an old ID card (9) or a passport number."""
 Phone = identifier(r"^\+?[0-9][0-9 .-]{5,19}$")
 
-Money = Annotated[int, Strict(), Field(ge=0, le=MAX_MONEY)]
-PositiveMoney = Annotated[int, Strict(), Field(ge=1, le=MAX_MONEY)]
-PageCount = Annotated[int, Strict(), Field(ge=1, le=MAX_PAGES)]
+def _whole(value: Any) -> Any:
+    """JSON's 3.0 is the integer 3 (JSON Schema agrees); text and true/false are not numbers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def whole(low: int, high: int) -> Any:
+    """A whole number from ``low`` to ``high``."""
+    return Annotated[int, Strict(), Interval(ge=low, le=high), BeforeValidator(_whole)]
+
+
+Money = whole(0, MAX_MONEY)
+PositiveMoney = whole(1, MAX_MONEY)
+PageCount = whole(1, MAX_PAGES)
 PageNumber = PageCount
-Dpi = Annotated[int, Strict(), Field(ge=50, le=2400)]
+Dpi = whole(50, 2400)
 Flag = Annotated[bool, Strict()]
 Day = Annotated[date, BeforeValidator(_iso_date),
                 WithJsonSchema({"type": "string", "format": "date",

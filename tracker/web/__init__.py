@@ -10,8 +10,9 @@ from waitress import serve
 from tracker.application import CustodyApplication
 from tracker.web import api, errors, health, openapi, station, views
 
-MAX_BODY = 1024 * 1024
-"""The largest JSON request: a scan's record of 2,000 pages is about 400 KB."""
+MAX_BODY = 8 * 1024 * 1024
+"""The largest JSON request: the largest scan record the commands allow (2,000 pages, each with
+a quality note, all in escaped non-ASCII text) is about 6 MB."""
 
 
 def create_app(custody: CustodyApplication | None = None,

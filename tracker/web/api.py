@@ -12,7 +12,7 @@ from tracker.application import CustodyApplication
 from tracker.commands.dossiers import DOSSIER_COMMANDS, Command, DossierCommand, Receive
 from tracker.commands.parse import parse, parse_json_object
 from tracker.commands.queries import HistoryQuery
-from tracker.domain.errors import BadInput, UnknownReference
+from tracker.domain.errors import BadInput
 from tracker.handling import execute
 from tracker.idempotency import KEY_PATTERN
 from tracker.presenters import office_rows, procedure_rows, staff_rows
@@ -81,15 +81,19 @@ def download(code: str, key: str) -> Response:
                     headers={"Cache-Control": "private, no-store"})
 
 
-ACTIONS: dict[str, type[DossierCommand]] = {c.action: c for c in DOSSIER_COMMANDS}
+def _command_route(model: type[DossierCommand]) -> None:
+    """``POST /dossiers/<code>/<action>`` for ``model``: one route per command, so each path
+    answers exactly the methods the API document lists for it."""
+
+    def act(code: str) -> Response:
+        return jsonify(execute(custody(), command_from(model, code=code), idempotency_key()))
+
+    blueprint.add_url_rule(f"/dossiers/<code>/{model.action}", f"act_{model.action}", act,
+                           methods=["POST"])
 
 
-@blueprint.post("/dossiers/<code>/<action>")
-def act(code: str, action: str) -> Response:
-    if action not in ACTIONS:
-        raise UnknownReference(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
-    command = command_from(ACTIONS[action], code=code)
-    return jsonify(execute(custody(), command, idempotency_key()))
+for _model in DOSSIER_COMMANDS:
+    _command_route(_model)
 
 
 @blueprint.get("/offices")
