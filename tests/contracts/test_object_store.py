@@ -1,7 +1,10 @@
-"""The ObjectStore contract, run on every adapter: filesystem and S3 (a real SeaweedFS).
+"""The ObjectStore contract, run on every adapter: filesystem, S3 and the station's spool.
 
-One abstract case states what any object store must do; each adapter subclasses it with a
-``store`` fixture and nothing else. The base is deleted at the end so pytest does not collect it.
+S3 is a real SeaweedFS; the spool runs in front of a primary that is up, and of one refusing
+writes, where objects stay spooled. One abstract case states what any object store must do;
+each adapter subclasses it with a ``store`` fixture and nothing else. The base is deleted at the
+end so pytest does not collect it. The spool's own promises (order, back-off, nothing lost,
+nothing damaged uploaded) follow it.
 """
 
 from __future__ import annotations
@@ -10,14 +13,26 @@ import hashlib
 import io
 import os
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
 from storage.filesystem import FilesystemObjectStore
-from storage.objects import CorruptObject, InvalidKey, MissingObject, ObjectStore, key_for
+from storage.objects import (
+    DEFAULT_CONTENT_TYPE,
+    CorruptObject,
+    InvalidKey,
+    MissingObject,
+    ObjectInfo,
+    ObjectStore,
+    StoreUnavailable,
+    key_for,
+)
 from storage.s3 import S3ObjectStore
+from storage.spool import SpoolingObjectStore
 from tests.servers.seaweedfs import SeaweedFS
 
 PAGE = "Trang 1 — Đơn đăng ký biến động đất đai".encode() * 2000
@@ -25,6 +40,50 @@ PAGE = "Trang 1 — Đơn đăng ký biến động đất đai".encode() * 2000
 
 def absent_key() -> str:
     return key_for(hashlib.sha256(uuid.uuid4().bytes).hexdigest())
+
+
+def flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+class FlakyStore(FilesystemObjectStore):
+    """A primary behind a network the test can cut: while ``down`` every call fails as
+    unreachable, while ``writes_down`` only puts do. ``arrived`` lists keys in arrival order."""
+
+    def __init__(self, root: Path, writes_down: bool = False) -> None:
+        super().__init__(root)
+        self.down = False
+        self.writes_down = writes_down
+        self.arrived: list[str] = []
+
+    def _reach(self, writing: bool = False) -> None:
+        if self.down or (writing and self.writes_down):
+            raise StoreUnavailable("the object store is unreachable")
+
+    def put(self, data: bytes | BinaryIO, content_type: str = DEFAULT_CONTENT_TYPE
+            ) -> ObjectInfo:
+        self._reach(writing=True)
+        info = super().put(data, content_type)
+        self.arrived.append(info.key)
+        return info
+
+    def get(self, key: str) -> Iterator[bytes]:
+        self._reach()
+        return super().get(key)
+
+    def exists(self, key: str) -> bool:
+        self._reach()
+        return super().exists(key)
+
+    def stat(self, key: str) -> ObjectInfo:
+        self._reach()
+        return super().stat(key)
+
+    def keys(self) -> Iterator[str]:
+        self._reach()
+        return super().keys()
 
 
 class ObjectStoreContract:
@@ -92,10 +151,7 @@ class TestFilesystemStore(ObjectStoreContract):
 
     def corrupt(self, store: ObjectStore, key: str) -> None:
         assert isinstance(store, FilesystemObjectStore)
-        path = store.root / key
-        data = bytearray(path.read_bytes())
-        data[100] ^= 0xFF
-        path.write_bytes(bytes(data))
+        flip_a_byte(store.root / key)
 
     def test_no_presigned_urls(self, store: ObjectStore) -> None:
         assert store.presigned_url(store.put(PAGE).key, timedelta(minutes=5)) is None
@@ -124,4 +180,119 @@ class TestS3Store(ObjectStoreContract):
                                         len(tampered))
 
 
+class TestSpoolingStore(ObjectStoreContract):
+    """The station's spool while the primary is up: every put goes straight through."""
+
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> ObjectStore:
+        return SpoolingObjectStore(FilesystemObjectStore(tmp_path / "primary"),
+                                   tmp_path / "spool")
+
+    def corrupt(self, store: ObjectStore, key: str) -> None:
+        assert isinstance(store, SpoolingObjectStore)
+        assert not store.is_pending(key)
+        assert isinstance(store.primary, FilesystemObjectStore)
+        flip_a_byte(store.primary.root / key)
+
+
+class TestSpoolingStoreWhileWritesFail(ObjectStoreContract):
+    """The station's spool while the primary refuses every write: objects stay in the spool."""
+
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> ObjectStore:
+        return SpoolingObjectStore(FlakyStore(tmp_path / "primary", writes_down=True),
+                                   tmp_path / "spool", first_retry=0.0)
+
+    def corrupt(self, store: ObjectStore, key: str) -> None:
+        assert isinstance(store, SpoolingObjectStore)
+        assert store.is_pending(key)
+        flip_a_byte(store.local.root / key)
+
+
 del ObjectStoreContract
+
+
+@pytest.fixture
+def primary(tmp_path: Path) -> FlakyStore:
+    return FlakyStore(tmp_path / "primary")
+
+
+@pytest.fixture
+def spool(primary: FlakyStore, tmp_path: Path) -> SpoolingObjectStore:
+    return SpoolingObjectStore(primary, tmp_path / "spool", first_retry=0.0, max_retry=0.0)
+
+
+def pages(count: int) -> list[bytes]:
+    return [f"hồ sơ 0007 — trang {n}\n".encode() * (500 + n) for n in range(count)]
+
+
+def test_pages_put_during_an_outage_reach_the_primary_in_order(
+        primary: FlakyStore, spool: SpoolingObjectStore) -> None:
+    """GIVEN a primary that has gone down
+    WHEN a station puts twelve pages
+    THEN each put answers its key at once, the pages wait in the spool and read back from it
+    AND once the primary is back one sync uploads them oldest first and empties the spool."""
+    primary.down = True
+    keys = [spool.put(page, "image/png").key for page in pages(12)]
+    assert spool.pending() == keys
+    assert spool.status().objects == 12
+    assert spool.status().bytes == sum(len(page) for page in pages(12))
+    assert spool.status().oldest is not None
+    assert [b"".join(spool.get(key)) for key in keys] == pages(12)
+    assert spool.stat(keys[0]).content_type == "image/png"
+    assert all(spool.exists(key) for key in keys)
+    primary.down = False
+    assert spool.sync_once() == 12
+    assert primary.arrived == keys
+    assert (spool.pending(), spool.status().objects, list(spool.local.keys())) == ([], 0, [])
+    assert [b"".join(primary.get(key)) for key in keys] == pages(12)
+    assert primary.stat(keys[0]).content_type == "image/png"
+
+
+def test_after_an_outage_is_seen_puts_wait_for_the_back_off(
+        primary: FlakyStore, tmp_path: Path) -> None:
+    """GIVEN a spool that saw the primary fail, with a minute's back-off
+    WHEN more pages are put
+    THEN none of them tries the primary (scanning never waits on a dead network)."""
+    attempts: list[int] = []
+    spool = SpoolingObjectStore(primary, tmp_path / "spool", first_retry=60.0)
+    primary.down = True
+    original = primary.put
+
+    def counted(data: bytes | BinaryIO, content_type: str = DEFAULT_CONTENT_TYPE
+                ) -> ObjectInfo:
+        attempts.append(1)
+        return original(data, content_type)
+
+    primary.put = counted  # type: ignore[method-assign]
+    for page in pages(5):
+        spool.put(page)
+    assert len(attempts) == 1
+    assert len(spool.pending()) == 5
+
+
+def test_a_spooled_copy_damaged_on_disk_is_never_uploaded(
+        primary: FlakyStore, spool: SpoolingObjectStore) -> None:
+    """GIVEN pages waiting in the spool, the first damaged on the station's disk
+    WHEN the primary is back and the spool syncs
+    THEN the sync fails loudly naming it, the primary has none of its bytes, and it stays
+    queued for someone to look at."""
+    primary.down = True
+    keys = [spool.put(page).key for page in pages(3)]
+    flip_a_byte(spool.local.root / keys[0])
+    primary.down = False
+    with pytest.raises(CorruptObject, match=keys[0]):
+        spool.sync_once()
+    assert not primary.exists(keys[0])
+    assert spool.pending() == keys
+
+
+def test_the_same_page_spooled_twice_is_queued_once(
+        primary: FlakyStore, spool: SpoolingObjectStore) -> None:
+    primary.down = True
+    first, again = spool.put(PAGE), spool.put(io.BytesIO(PAGE))
+    assert first.key == again.key
+    assert spool.pending() == [first.key]
+    primary.down = False
+    assert spool.sync_once() == 1
+    assert primary.arrived == [first.key]
