@@ -323,7 +323,7 @@ class CustodyApplication(Application[Any]):
         """True when ``code`` is well formed and names a received dossier."""
         try:
             dossier_id = DossierCode.parse(code).dossier_id
-        except BadInput:
+        except (BadInput, UnknownReference):
             return False
         return bool(self.recorder.select_events(dossier_id, limit=1))
 

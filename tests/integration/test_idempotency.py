@@ -104,7 +104,8 @@ def test_twins_at_the_same_moment_record_one_dossier(
         start = threading.Barrier(2)
         answers: list[Any] = [None, None]
 
-        def send(n: int, key: str = key) -> None:
+        def send(n: int, key: str = key, start: threading.Barrier = start,
+                 answers: list[Any] = answers) -> None:
             start.wait()
             answers[n] = post(clients[n], "/dossiers", receipt(cast), key)
 

@@ -8,6 +8,7 @@ and the API accept and refuse exactly the same input.
 
 from __future__ import annotations
 
+import inspect
 import types
 from collections.abc import Callable
 from datetime import date
@@ -77,6 +78,6 @@ def command_for(model: type[Command], output: Output = show_status) -> click.Com
                  for name, value in values.items() if value is not None}
         output(execute(application(), parse(model, given)))
 
-    doc = (model.__doc__ or "").strip()
+    doc = inspect.getdoc(model) or model.action
     return json_option(click.Command(model.action, callback=callback, params=params,
                                      help=doc, short_help=doc.splitlines()[0]))

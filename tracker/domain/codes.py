@@ -15,11 +15,11 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from tracker.domain import identifiers
 from tracker.domain.errors import BadInput, RuleViolation, UnknownReference
 
 NAMESPACE = UUID("5b1d5c9e-2f0a-4c8e-9d55-6f1f4b0a7c31")
-OFFICE_CODE = r"[A-Za-z0-9][A-Za-z0-9.]*"
-CODE_PATTERN = re.compile(rf"^(?P<office>{OFFICE_CODE})-(?P<day>\d{{6}})-(?P<number>\d{{4}})$")
+CODE_PATTERN = re.compile(identifiers.DOSSIER_CODE)
 MAX_DAILY_NUMBER = 9999
 
 
@@ -40,20 +40,21 @@ class DossierCode:
     def parse(cls, text: str) -> DossierCode:
         """Parse a printed or scanned code; raises BadInput naming the expected shape, and
         UnknownReference for a well-shaped code no dossier can have (a day that never was)."""
-        match = CODE_PATTERN.match(text.strip())
+        text = text.strip()
+        match = CODE_PATTERN.match(text)
         if not match:
             raise BadInput(
-                f"malformed dossier code {text!r}: expected <office code>-<yymmdd>-<NNNN>"
+                f"malformed dossier code {text[:60]!r}: expected <office code>-<yymmdd>-<NNNN>"
             )
-        raw_day = match["day"]
+        office, raw_day, raw_number = text.rsplit("-", 2)
         try:
             day = date(2000 + int(raw_day[:2]), int(raw_day[2:4]), int(raw_day[4:]))
         except ValueError:
             raise UnknownReference(f"no dossier {text}: {raw_day} is not a day") from None
-        number = int(match["number"])
+        number = int(raw_number)
         if number == 0:
             raise UnknownReference(f"no dossier {text}: numbers start at 0001")
-        return cls(office=match["office"], day=day, number=number)
+        return cls(office=office, day=day, number=number)
 
 
 def dossier_id(code: str) -> UUID:

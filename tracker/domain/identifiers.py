@@ -26,8 +26,8 @@ dossier, which is a 404 rather than malformed input."""
 OBJECT_KEY = r"^sha256/([0-9a-f]{2})/\1[0-9a-f]{62}$"
 """A content address in the object store: its folder is the hash's first two digits."""
 
-ISO_DATE = (r"^20[0-9][0-9]-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
-            r"|02-(0[1-9]|1[0-9]|2[0-9]))$")
+ISO_DATE = (r"^20[0-9][0-9]-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
+            r"|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-9]))$")
 """A calendar date this century, ``YYYY-MM-DD``; only 29 February of a common year slips
 through the shape and is refused as a day the calendar does not have."""
 

@@ -1,0 +1,54 @@
+"""A live ``hoso serve`` on loopback over a fresh demo store, for tests that speak HTTP to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.servers.process import die_with_parent, log_tail, port_free, terminate
+
+HOSO = Path(sys.executable).with_name("hoso")
+
+
+def free_port() -> int:
+    for _ in range(200):
+        port = random.randint(20000, 40000)
+        if port_free(port):
+            return port
+    raise RuntimeError("no free loopback port")
+
+
+@contextmanager
+def live_hoso(store_env: dict[str, str], folder: Path) -> Iterator[str]:
+    """``hoso init --demo`` then ``hoso serve`` on ``store_env``; yields the base URL."""
+    env = {**os.environ, **store_env}
+    subprocess.run([str(HOSO), "init", "--demo"], env=env, check=True, capture_output=True)
+    port = free_port()
+    log = folder / f"hoso-serve-{port}.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([str(HOSO), "serve", "--port", str(port)], env=env,
+                                  stdout=out, stderr=subprocess.STDOUT,
+                                  preexec_fn=die_with_parent())
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
+                    json.loads(answer.read())
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"hoso serve did not start:\n{log_tail(log)}") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        terminate(server, timeout=10)
