@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,16 @@ from tests.cast import Cast, cast_from
 from tests.hoso_cli import Hoso
 from tracker.application import CustodyApplication
 from tracker.bootstrap import bootstrap
-from tracker.domain.codes import DossierCode
+from tracker.domain.codes import DailySequence, DossierCode
 from tracker.domain.province import Province
 from tracker.province_file import demo_province_path, load_province_file
+from tracker.sequences import DailyNumbering
 from tracker.settings import Settings
 
 PARALLEL = 50
 THREADS = 12  # a provincial centre's counters, all receiving under one office code
 EACH = 10
+EACH_OF_TWO = 50  # enough that the two processes' receipts surely overlap
 ROOT = Path(__file__).parents[2]
 
 
@@ -157,21 +160,62 @@ def test_two_many_threaded_processes_share_one_sequence(store_env: dict[str, str
     hoso.ok("init", "--demo")
     c = cast_from(Province(load_province_file(demo_province_path())))
     children = [subprocess.Popen([sys.executable, "-c", CHILD, label, str(THREADS // 2),
-                                  str(EACH)], cwd=ROOT, env=hoso.env, text=True,
+                                  str(EACH_OF_TWO)], cwd=ROOT, env=hoso.env, text=True,
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE) for label in ("a", "b")]
     readies = [child.stdout.readline() if child.stdout else "" for child in children]
     assert readies == ["ready\n", "ready\n"], [child.communicate()[1] for child in children]
     # WHEN both receive at the same office at the same moment
-    outputs = [child.communicate("go\n", timeout=300) for child in children]
-    # THEN both finished, and between them the codes are 0001…0120, each once
+    for child in children:
+        if child.stdin:
+            child.stdin.write("go\n")
+            child.stdin.flush()  # communicate() then closes it
+    outputs = [child.communicate(timeout=300) for child in children]
+    # THEN both finished, and between them the codes are 0001…0600, each once
     failures = [err for child, (_, err) in zip(children, outputs, strict=True)
                 if child.returncode]
     assert not failures
     results = [json.loads(out) for out, _ in outputs]
     codes = [code for result in results for code in result["codes"]]
-    assert_gap_free(codes, c.commune, THREADS * EACH)
+    assert_gap_free(codes, c.commune, THREADS * EACH_OF_TWO)
+    # AND the two really overlapped: each took numbers below the other's last
+    numbers = [[DossierCode.parse(code).number for code in result["codes"]]
+               for result in results]
+    assert min(numbers[0]) < max(numbers[1])
+    assert min(numbers[1]) < max(numbers[0])
     # AND a receipt retried only when the other process had just issued its number: never more
     # often than the other process issued numbers
     for mine, theirs in ((results[0], results[1]), (results[1], results[0])):
         assert mine["conflicts"] <= len(theirs["codes"])
+
+
+def test_the_numbering_forgets_idle_offices_beyond_its_limit() -> None:
+    # GIVEN a numbering that remembers at most three (office, day) entries
+    loads: list[str] = []
+
+    def load(office: str, day: date) -> DailySequence:
+        loads.append(office)
+        return DailySequence.start(office, day)
+
+    numbering = DailyNumbering(load, limit=3)
+    day = date(2026, 3, 10)
+    # WHEN five offices take a number each, one after another
+    for office in ("A", "B", "C", "D", "E"):
+        with numbering.turn(office, day) as turn:
+            sequence = turn.sequence()
+            sequence.issue()
+            turn.keep(sequence)
+    # THEN only the three most recent are remembered
+    assert len(numbering) == 3
+    # AND a remembered office issues from its cache, a forgotten one reads the store again
+    for office in ("E", "A"):
+        with numbering.turn(office, day) as turn:
+            turn.sequence()
+    assert loads == ["A", "B", "C", "D", "E", "A"]
+    # AND entries receipts are holding are never forgotten, even past the limit
+    with numbering.turn("F", day), numbering.turn("G", day), numbering.turn("H", day), \
+            numbering.turn("I", day):
+        with numbering.turn("J", day):
+            pass  # its end forgets every idle entry it can: D, E, A and J itself
+        assert len(numbering) == 4
+    assert len(numbering) == 3
