@@ -1,10 +1,18 @@
-"""``/healthz``: answers 200 only when the event store can be read."""
+"""``/healthz`` (the process answers and the store can be read) and ``/readyz`` (everything a
+request may need is in order, else 503 naming what is not)."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from flask import Blueprint, Response, current_app, jsonify
 
+from tracker.refusals import REFUSALS
+from tracker.web.views import views
+
 blueprint = Blueprint("health", __name__)
+log = logging.getLogger("hoso.web")
 
 
 @blueprint.get("/healthz")
@@ -12,3 +20,33 @@ def healthz() -> Response:
     custody = current_app.extensions["custody"]
     position = custody.recorder.max_notification_id()
     return jsonify({"status": "ok", "position": position or 0})
+
+
+@blueprint.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """The store and the views, each ``ok`` or what is wrong with it. A dossier whose view
+    could not apply an event is named here: its status is stale until the projector is fixed
+    and the views rebuilt, which operators must see at once."""
+    checks: dict[str, Any] = {}
+    problems: list[str] = []
+    try:
+        checks["store"] = {"position": current_app.extensions["custody"]
+                           .recorder.max_notification_id() or 0}
+        attention = views().needing_attention()  # catches the views up when they follow
+        progress = views().progress()
+        checks["views"] = {"followed_by": progress["followed_by"],
+                           "lag": max((v["lag"] or 0) for v in progress["views"])}
+    except REFUSALS as error:  # e.g. a store 'hoso init' never set up
+        problems.append(str(error))
+    except Exception as error:  # readiness reports a failure rather than failing
+        log.error("readiness check failed: %s", type(error).__name__, exc_info=error)
+        problems.append(f"the store or the views cannot be read ({type(error).__name__})")
+    else:
+        checks["views"]["needs_attention"] = [
+            {"code": row["code"], "version": row["version"], "event": row["event"],
+             "reason": row["reason"]} for row in attention]
+        problems += [f"the views of {row['code']} could not apply event {row['version']} "
+                     f"({row['event']}): {row['reason']}" for row in attention]
+    if problems:
+        return jsonify({"status": "unavailable", "problems": problems, "checks": checks}), 503
+    return jsonify({"status": "ok", "checks": checks}), 200
