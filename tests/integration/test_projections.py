@@ -210,7 +210,7 @@ def test_project_rebuild_command(custody, store_env, month, views):
     done = hoso.ok("project", "rebuild")
     assert done == {"views": ["queues", "report", "status"],
                     "events": views.app.recorder.max_notification_id(),
-                    "applied": len(all_facts(views))}
+                    "applied": len(all_facts(views)), "refused": 0}
     assert contents(views) == live
     quiet = hoso("project", "rebuild", "report")
     assert quiet.code == 0

@@ -1,5 +1,6 @@
 """Commands over the projected views: office and courier queues, the provincial report, and
-``hoso project`` (rebuild now; the Kafka consumer joins the same group)."""
+``hoso project`` (rebuild now, report how far the views are and which dossiers need attention;
+the Kafka consumer joins the same group)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tracker.cli.context import application
 from tracker.cli.output import emit, json_option, table
 from tracker.domain.calendar import LOCAL_TZ
 from tracker.domain.errors import BadInput
+from tracker.projections.attention import listed
 from tracker.projections.rebuild import events_to_rebuild, rebuild
 from tracker.projections.report import GROUPINGS, csv_rows
 from tracker.projections.store import VIEW_NAMES
@@ -119,7 +121,7 @@ def project(ctx: click.Context, from_kafka: bool, group: str | None, max_records
 
         project_from_kafka(group, max_records)
     elif ctx.invoked_subcommand is None:
-        raise click.UsageError("hoso project needs a command (rebuild) or --from-kafka")
+        raise click.UsageError("hoso project needs a command (rebuild, status) or --from-kafka")
 
 
 @project.command(name="rebuild")
@@ -142,9 +144,39 @@ def rebuild_command(view: str | None, batch_size: int) -> None:
                            lambda n: bar.advance(task, n))
     else:
         done = rebuild(the_views, names, batch_size)
-    document = {"views": list(done.views), "events": done.events, "applied": done.applied}
+    document = {"views": list(done.views), "events": done.events, "applied": done.applied,
+                "refused": done.refused}
     emit(document, lambda: [f"rebuilt {', '.join(done.views)}: {done.applied} dossier events "
-                            f"from {done.events} stored events"])
+                            f"from {done.events} stored events"
+                            + (f"; {done.refused} could not be applied (hoso project status)"
+                               if done.refused else "")])
+
+
+@project.command(name="status")
+@click.option("--catch-up", is_flag=True,
+              help="First apply what the views have not seen yet, as reads do.")
+@json_option
+def status_command(catch_up: bool) -> None:
+    """How far each view has followed the log, and the dossiers needing attention (an event
+    of theirs could not be applied). A report: exits 0 either way."""
+    the_views = views()
+    if catch_up:
+        the_views.catch_up()
+    document = {**the_views.progress(), "needs_attention": listed(the_views.store)}
+    emit(document, lambda: _status_lines(document))
+
+
+def _status_lines(document: dict[str, Any]) -> Iterable[str]:
+    for view in document["views"]:
+        lag = "not recorded (Kafka)" if view["lag"] is None else view["lag"]
+        yield (f"{view['view']}: position {view['position']} of {document['log_end']}, "
+               f"lag {lag}")
+    marked = document["needs_attention"]
+    yield f"needs attention: {len(marked)}"
+    for item in marked:
+        position = "" if item["position"] is None else f" at position {item['position']}"
+        yield (f"{item['code']}  v{item['version']} {item['event']}{position}: "
+               f"{item['reason']}")
 
 
 def _tables_of(view: str | None) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ the citizen) and dated by the local (Asia/Ho_Chi_Minh) date of the event it coun
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any, NamedTuple
 
 from tracker.cloudevents import Fact
@@ -28,6 +29,9 @@ DOSSIER_COLUMNS: tuple[str, ...] = (
 )
 FIGURE_COLUMNS: tuple[str, ...] = (
     "dossier_id", "version", "day", "office", "procedure", "figure", "reason", "amount")
+FIGURE_NAMES = frozenset({
+    "received", "resolved_early", "resolved_on_time", "resolved_overdue", "rejected",
+    "cancelled", "paused", "supplement_requested", "digitised", "fee"})
 
 
 class Figure(NamedTuple):
@@ -50,8 +54,9 @@ class UnexpectedEvent(Exception):
     or a later event for an unknown one): the caller must supply the missing events."""
 
 
-def fold(row: Row | None, fact: Fact, figures: list[Figure]) -> Row:
-    """The row after ``fact`` (``row`` is not changed); report figures go to ``figures``."""
+def fold(row: Row | None, fact: Fact, figures: list[Figure]) -> tuple[Row, Collection[str]]:
+    """The row after ``fact`` (``row`` is not changed) and the columns ``fact`` set (which is
+    all a fitting step needs to look at); report figures go to ``figures``."""
     data = fact.data
     kind = fact.kind
     when = fact.time.isoformat()
@@ -72,20 +77,21 @@ def fold(row: Row | None, fact: Fact, figures: list[Figure]) -> Row:
             "pages": 0, "supplements_requested": 0, "received_at": when, "updated_at": when,
         }
         figures.append(_figure(new, fact, "received"))
-        return new
+        return new, DOSSIER_COLUMNS
     if row is None:
         raise UnexpectedEvent(f"{kind} v{fact.version} for unknown dossier {fact.dossier_id}")
-    new = dict(row)
-    new["version"] = fact.version
-    new["updated_at"] = when
-    change = _CHANGES[kind]
-    figure = change(new, data, when)
+    change = _CHANGES.get(kind)
+    if change is None:
+        raise UnexpectedEvent(f"{kind} is not a dossier event the views know")
+    changes: Row = {"version": fact.version, "updated_at": when}
+    figure = change(row, changes, data, when)
+    new = {**row, **changes}
     if figure is not None:
         reason = data.get("reason") if figure in ("rejected", "cancelled") else None
         amount = int(data["amount"]) if figure == "fee" else 0
         if figure != "digitised" or not row["pages"]:
             figures.append(_figure(new, fact, figure, reason, amount))
-    return new
+    return new, changes.keys()
 
 
 def _figure(row: Row, fact: Fact, figure: str, reason: str | None = None,
@@ -94,72 +100,72 @@ def _figure(row: Row, fact: Fact, figure: str, reason: str | None = None,
                   row["receiving_office"], row["procedure"], figure, reason, amount)
 
 
-def _fee(row: Row, data: Any, when: str) -> str | None:
-    row["fee_paid"] += int(data["amount"])
+def _fee(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new["fee_paid"] = row["fee_paid"] + int(data["amount"])
     return "fee"
 
 
-def _digitised(row: Row, data: Any, when: str) -> str | None:
-    row["pages"] = int(data["pages"])
+def _digitised(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new["pages"] = int(data["pages"])
     return "digitised"  # counted once per dossier: fold() skips it when pages were known
 
 
-def _handed_over(row: Row, data: Any, when: str) -> str | None:
-    row.update(transit_carrier=data["carrier"], transit_from=data["office"],
+def _handed_over(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new.update(transit_carrier=data["carrier"], transit_from=data["office"],
                transit_to=data["to_office"], transit_since=when, custodian=data["carrier"],
                office=None)
     return None
 
 
-def _accepted(row: Row, data: Any, when: str) -> str | None:
-    row.update(transit_carrier=None, transit_from=None, transit_to=None, transit_since=None,
+def _accepted(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new.update(transit_carrier=None, transit_from=None, transit_to=None, transit_since=None,
                custodian=data["actor"], office=data["office"])
     return None
 
 
-def _supplement_requested(row: Row, data: Any, when: str) -> str | None:
-    row["clock_stopped"] = "awaiting_supplement"
-    row["supplements_requested"] += 1
+def _supplement_requested(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new["clock_stopped"] = "awaiting_supplement"
+    new["supplements_requested"] = row["supplements_requested"] + 1
     return "supplement_requested"
 
 
-def _restarted(row: Row, data: Any, when: str) -> str | None:
-    row["clock_stopped"] = None
-    row["due"] = data["due"]
+def _restarted(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new["clock_stopped"] = None
+    new["due"] = data["due"]
     return None
 
 
-def _paused(row: Row, data: Any, when: str) -> str | None:
-    row["clock_stopped"] = "paused"
+def _paused(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new["clock_stopped"] = "paused"
     return "paused"
 
 
-def _rescheduled(row: Row, data: Any, when: str) -> str | None:
-    row["due"] = data["due"]
+def _rescheduled(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new["due"] = data["due"]
     return None
 
 
-def _rejected(row: Row, data: Any, when: str) -> str | None:
-    row.update(stage="rejected", decision="rejected", outcome_reason=data["reason"])
+def _rejected(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new.update(stage="rejected", decision="rejected", outcome_reason=data["reason"])
     return "rejected"
 
 
-def _resolved(row: Row, data: Any, when: str) -> str | None:
-    row.update(stage="resolved", decision="resolved", timeliness=data["timeliness"])
+def _resolved(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new.update(stage="resolved", decision="resolved", timeliness=data["timeliness"])
     return f"resolved_{data['timeliness']}"
 
 
-def _returned(row: Row, data: Any, when: str) -> str | None:
-    row["stage"] = "returned"
+def _returned(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new["stage"] = "returned"
     return None
 
 
-def _cancelled(row: Row, data: Any, when: str) -> str | None:
-    row.update(stage="cancelled", decision="cancelled", outcome_reason=data["reason"])
+def _cancelled(row: Row, new: Row, data: Any, when: str) -> str | None:
+    new.update(stage="cancelled", decision="cancelled", outcome_reason=data["reason"])
     return "cancelled"
 
 
-_CHANGES = {
+_CHANGES = {  # each reads the row, sets what its event changes in ``new``, names its figure
     "FeeCollected": _fee, "Digitised": _digitised, "HandedOver": _handed_over,
     "Accepted": _accepted, "SupplementRequested": _supplement_requested,
     "SupplementReceived": _restarted, "Paused": _paused, "Resumed": _restarted,

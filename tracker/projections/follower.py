@@ -3,7 +3,8 @@
 ``catch_up`` applies everything stored after the views' tracking position, a batch per
 transaction; the CLI's read commands call it before answering, so people see their own writes,
 and ``hoso serve`` runs it in a thread. Several processes may follow at once: a batch that lost
-the race to record its position is dropped and the next one starts from the new position.
+the race to record its position is dropped and the next one starts from the new position. A stored
+event that cannot be read or applied marks its dossier and the position moves past it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from eventsourcing.persistence import ApplicationRecorder, Tracking
 
 from tracker.cloudevents import DossierFacts, Fact
+from tracker.projections.attention import readable_fact
 from tracker.projections.projector import BehindTheLog, Projector
 from tracker.projections.store import VIEWS
 
@@ -42,7 +44,7 @@ class Follower:
                     return applied
                 facts: list[Fact] = []
                 for notification in notifications:
-                    fact = self.facts.of_notification(notification)
+                    fact = readable_fact(self.facts, notification, notification.id)
                     if fact is not None:
                         facts.append(fact)
                 try:

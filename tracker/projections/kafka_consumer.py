@@ -10,7 +10,9 @@ the views apply each event exactly once and in dossier order whatever the bus di
 
 A message that is not a hoso CloudEvent cannot be applied and would stop the partition forever,
 so it is logged and skipped: it cannot hide a real event, because the store, not the topic, is
-the record, and a dossier's next event makes the projector read anything it missed.
+the record, and a dossier's next event makes the projector read anything it missed. A hoso
+CloudEvent whose event cannot be applied marks its dossier for attention instead
+(tracker.projections.attention), and the partition goes on.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Consumed:
     duplicates: int = 0
     filled: int = 0
     skipped: int = 0
+    refused: int = 0
 
 
 class KafkaProjection:
@@ -57,8 +60,8 @@ class KafkaProjection:
             self.subscription.close()
             c = self.consumed
             log.info("left the group after %d records: %d applied, %d duplicates, %d read "
-                     "from the store, %d skipped", c.records, c.applied, c.duplicates, c.filled,
-                     c.skipped)
+                     "from the store, %d skipped, %d marked for attention", c.records,
+                     c.applied, c.duplicates, c.filled, c.skipped, c.refused)
 
     def apply(self, records: Sequence[Record]) -> None:
         """Apply one poll's records in one view transaction, then commit their offsets."""
@@ -74,6 +77,7 @@ class KafkaProjection:
         self.consumed.applied += outcome.applied
         self.consumed.duplicates += outcome.duplicates
         self.consumed.filled += outcome.filled
+        self.consumed.refused += outcome.refused
 
     def _fact(self, record: Record) -> Fact | None:
         try:

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg import Cursor
@@ -14,10 +15,14 @@ from psycopg.sql import SQL
 
 from tracker.projections.fold import Figure, Row
 from tracker.projections.store import (
+    ATTENTION_TABLE,
     DOSSIERS_TABLE,
     FIGURES_TABLE,
+    Attention,
+    attention_ddl,
     dossiers_ddl,
     figures_ddl,
+    insert_attention_sql,
     insert_figures_sql,
     row_values,
     tables_of,
@@ -25,6 +30,10 @@ from tracker.projections.store import (
 )
 
 TRACKING_TABLE = "hoso_view_tracking"
+REFUSALS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded,
+            OverflowError, ValueError, TypeError)
+"""What PostgreSQL and psycopg raise for values they cannot store (out of range, NUL, encoding,
+constraints, an index entry too large)."""
 
 
 class PostgresViewStore(PostgresTrackingRecorder):
@@ -33,12 +42,15 @@ class PostgresViewStore(PostgresTrackingRecorder):
         schema = '"' + datastore.schema.replace('"', '""') + '"'
         self.dossiers = f"{schema}.{DOSSIERS_TABLE}"
         self.figures = f"{schema}.{FIGURES_TABLE}"
+        self.attention = f"{schema}.{ATTENTION_TABLE}"
         self.sql_create_statements.extend(
             SQL(statement).format()  # built from fixed names only
             for statement in [*dossiers_ddl(self.dossiers, integer="BIGINT"),
-                              *figures_ddl(self.figures, integer="BIGINT")])
+                              *figures_ddl(self.figures, integer="BIGINT"),
+                              *attention_ddl(self.attention, integer="BIGINT")])
         self.upsert = upsert_sql(self.dossiers, "%s")
         self.insert_figures = insert_figures_sql(self.figures, "%s")
+        self.insert_attention = insert_attention_sql(self.attention, "%s")
 
     @contextmanager
     def batch(self) -> Iterator[_PostgresBatch]:
@@ -47,11 +59,12 @@ class PostgresViewStore(PostgresTrackingRecorder):
 
     def clear(self, views: Sequence[str]) -> None:
         with self.datastore.transaction(commit=True) as c:
-            for table in tables_of(views, self.dossiers, self.figures):
+            for table in tables_of(views, self.dossiers, self.figures, self.attention):
                 c.execute(f"DELETE FROM {table}")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        text = sql.format(dossiers=self.dossiers, figures=self.figures).replace("?", "%s")
+        text = sql.format(dossiers=self.dossiers, figures=self.figures,
+                          attention=self.attention).replace("?", "%s")
         with self.datastore.transaction(commit=False) as c:
             c.execute(text, tuple(params))
             return [dict(row) for row in c.fetchall()]
@@ -84,3 +97,18 @@ class _PostgresBatch:
             self.c.executemany(self.store.upsert, row_values(rows))
         if figures:
             self.c.executemany(self.store.insert_figures, figures)
+
+    def write_apart(self, rows: Sequence[Row], figures: Sequence[Figure]) -> str | None:
+        self.c.execute("SAVEPOINT hoso_view_row")
+        refused = None
+        try:
+            self.write(rows, figures)
+        except REFUSALS as error:
+            self.c.execute("ROLLBACK TO SAVEPOINT hoso_view_row")
+            refused = type(error).__name__
+        self.c.execute("RELEASE SAVEPOINT hoso_view_row")
+        return refused
+
+    def attend(self, marks: Sequence[Attention]) -> None:
+        if marks:
+            self.c.executemany(self.store.insert_attention, marks)

@@ -5,7 +5,8 @@ then an event object, then a fact) costs more than folding and writing together.
 hold plain JSON values apart from their timestamp, so this module decodes the stored state with
 ``json.loads`` and takes the timestamp from the transcoder's ``datetime_iso`` wrapper. It is used
 only when the application stores state as plain JSON (no cipher, no compressor); otherwise, and
-for every event outside a rebuild, facts come from the mapper (tracker.cloudevents).
+for every event outside a rebuild, facts come from the mapper (tracker.cloudevents). A dossier
+event that cannot be decoded becomes an unreadable fact, which the projector marks.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
 
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
 
 from events.log import HashingRecorder
 from tracker.application import CustodyApplication
 from tracker.cloudevents import CATALOGUE, PRIVATE_FIELDS, DossierFacts, Fact
+from tracker.projections.attention import DOSSIER_TOPIC_PREFIX, Unprojectable, unreadable
 
 KIND_OF_TOPIC = {get_topic(cls): cls.__name__ for cls in CATALOGUE}
 _DROPPED = ("timestamp", "originator_topic", "class_version", *PRIVATE_FIELDS)
@@ -47,21 +50,28 @@ def read_facts(app: CustodyApplication, facts: DossierFacts, end: int, batch_siz
         batch: list[Fact] = []
         for position, originator_id, version, topic, state in records:
             kind = KIND_OF_TOPIC.get(topic)
-            if kind is None:
+            if kind is None and not topic.startswith(DOSSIER_TOPIC_PREFIX):
                 continue
-            data: dict[str, Any] = _decode(state.decode())
-            moment = data["timestamp"]["_data_"]
-            for key in _DROPPED:
-                data.pop(key, None)
             dossier_id = ids.get(originator_id) or ids.setdefault(originator_id,
                                                                   UUID(originator_id))
-            if kind == "Received":
-                code = data["code"]
-                codes.remember(dossier_id, code)
-            else:
-                code = codes.code_of(dossier_id)
-            batch.append(Fact(position, dossier_id, version, code, kind,
-                              datetime.fromisoformat(moment).astimezone(UTC), data))
+            try:
+                if kind is None:
+                    raise Unprojectable("an event type the views do not know")
+                data: dict[str, Any] = _decode(state.decode())
+                moment = data["timestamp"]["_data_"]
+                for key in _DROPPED:
+                    data.pop(key, None)
+                if kind == "Received":
+                    code = data["code"]
+                    codes.remember(dossier_id, code)
+                else:
+                    code = codes.code_of(dossier_id)
+                batch.append(Fact(position, dossier_id, version, code, kind,
+                                  datetime.fromisoformat(moment).astimezone(UTC), data))
+            except PersistenceError:
+                raise
+            except Exception as error:
+                batch.append(unreadable(codes, dossier_id, version, position, error))
         after = records[-1].position
         if len(ids) > 100_000:
             ids.clear()

@@ -5,7 +5,9 @@ is folded in memory (rows are kept between batches, never read back) and written
 ``executemany`` per table in one transaction. The views' tracking position is only moved
 forward, and only when the batch is ahead of it, so a follower running meanwhile is never sent
 back; rows it wrote meanwhile at a higher version are kept (the upsert never lowers a version).
-During a rebuild the views are incomplete; they are whole again when it returns.
+During a rebuild the views are incomplete; they are whole again when it returns. Rebuilding
+status or queues clears the attention marks with the dossiers table, so a dossier is marked
+again only if its event still cannot be applied.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, replace
 from eventsourcing.persistence import Tracking
 
 from tracker.cloudevents import Fact
+from tracker.projections.attention import readable_fact
 from tracker.projections.projector import BehindTheLog
 from tracker.projections.raw import plain_json_state, read_facts
 from tracker.projections.store import VIEW_NAMES, VIEWS
@@ -32,6 +35,8 @@ class Rebuilt:
     """Stored events read (all aggregates)."""
     applied: int
     """Dossier events folded into the views."""
+    refused: int = 0
+    """Dossier events passed over, their dossiers marked for attention."""
 
 
 def rebuild(views: Views, names: Sequence[str] = VIEW_NAMES, batch_size: int = 20_000,
@@ -39,9 +44,9 @@ def rebuild(views: Views, names: Sequence[str] = VIEW_NAMES, batch_size: int = 2
     """Drop the contents of the views ``names`` and fold the whole log into them again."""
     chosen = frozenset(names)
     views.store.clear(sorted(chosen))
-    projector = replace(views.projector, views=chosen, rebuilding={})
+    projector = replace(views.projector, views=chosen, rebuilding={}, rowless=set())
     end = views.app.recorder.max_notification_id() or 0
-    events = applied = 0
+    events = applied = refused = 0
     for read, last, facts in _batches(views, end, batch_size):
         tracked = projector.position()
         try:
@@ -50,9 +55,10 @@ def rebuild(views: Views, names: Sequence[str] = VIEW_NAMES, batch_size: int = 2
             outcome = projector.apply(facts)
         events += read
         applied += outcome.applied
+        refused += outcome.refused
         if progress is not None:
             progress(read)
-    return Rebuilt(tuple(sorted(chosen)), events, applied)
+    return Rebuilt(tuple(sorted(chosen)), events, applied, refused)
 
 
 def _batches(views: Views, end: int, batch_size: int
@@ -67,7 +73,8 @@ def _batches(views: Views, end: int, batch_size: int
             position, batch_size, stop=end, inclusive_of_start=False)
         if not notifications:
             return
-        facts = [f for f in map(views.facts.of_notification, notifications) if f is not None]
+        facts = [f for f in (readable_fact(views.facts, n, n.id) for n in notifications)
+                 if f is not None]
         yield len(notifications), notifications[-1].id, facts
         position = notifications[-1].id
 

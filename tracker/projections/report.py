@@ -28,6 +28,7 @@ _COUNTED = {"received": "received", "resolved_early": "resolved_early",
             "resolved_on_time": "resolved_on_time", "resolved_overdue": "resolved_overdue",
             "rejected": "rejected", "cancelled": "cancelled", "paused": "paused",
             "supplement_requested": "supplements_requested", "digitised": "digitised"}
+_LOW = 2**32
 
 
 def report(store: ViewStore, province: Province, start: date, end: date,
@@ -39,8 +40,12 @@ def report(store: ViewStore, province: Province, start: date, end: date,
         raise BadInput(f"--by must be one of {', '.join(GROUPINGS)}, not {by!r}")
     if office is not None:
         province.office(office)  # UnknownReference for an unknown office
+    # Amounts are signed 64-bit, and so is SQLite's SUM, which fails rather than overflow: sum
+    # each amount's quotient and remainder by 2^32 apart (exact on both backends, small enough
+    # never to overflow) and join the two sums in Python.
     sql = ("SELECT office, procedure, figure, reason, CASE WHEN day >= ? THEN 1 ELSE 0 END "
-           "AS in_period, COUNT(*) AS n, SUM(amount) AS amount FROM {figures} WHERE day <= ?"
+           f"AS in_period, COUNT(*) AS n, SUM(amount / {_LOW}) AS high, "
+           f"SUM(amount - amount / {_LOW} * {_LOW}) AS low FROM {{figures}} WHERE day <= ?"
            + (" AND office = ?" if office else "")
            + " GROUP BY office, procedure, figure, reason, in_period")
     params = [start.isoformat(), end.isoformat(), *([office] if office else [])]
@@ -74,7 +79,7 @@ def _add(target: dict[str, Any], row: dict[str, Any]) -> None:
     if not row["in_period"]:
         return
     if figure == "fee":
-        target["fees_vnd"] += int(row["amount"])
+        target["fees_vnd"] += int(row["high"]) * _LOW + int(row["low"])
         return
     target[_COUNTED[figure]] += count
     if figure in ("rejected", "cancelled"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -11,10 +12,14 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRe
 
 from tracker.projections.fold import Figure, Row
 from tracker.projections.store import (
+    ATTENTION_TABLE,
     DOSSIERS_TABLE,
     FIGURES_TABLE,
+    Attention,
+    attention_ddl,
     dossiers_ddl,
     figures_ddl,
+    insert_attention_sql,
     insert_figures_sql,
     row_values,
     tables_of,
@@ -23,6 +28,10 @@ from tracker.projections.store import (
 
 IN_CHUNK = 500  # well under SQLite's limit on bound parameters
 CACHE_PRAGMA = "PRAGMA cache_size = -65536"  # KiB: up to 64 MiB for the view writer
+REFUSALS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.ProgrammingError, OverflowError,
+            ValueError, TypeError)
+"""What SQLite and its driver raise for values they cannot store (binding, overflow,
+encoding, constraints)."""
 
 
 class SQLiteViewStore(SQLiteTrackingRecorder):
@@ -30,6 +39,7 @@ class SQLiteViewStore(SQLiteTrackingRecorder):
         super().__init__(datastore)
         self.upsert = upsert_sql(DOSSIERS_TABLE, "?")
         self.insert_figures = insert_figures_sql(FIGURES_TABLE, "?")
+        self.insert_attention = insert_attention_sql(ATTENTION_TABLE, "?")
         # The first statement of a batch writes, so SQLite takes its write lock (waiting for it
         # up to the lock timeout) before anything is read: a read-then-write upgrade in WAL mode
         # fails at once when another process wrote in between.
@@ -37,7 +47,8 @@ class SQLiteViewStore(SQLiteTrackingRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),
-                *dossiers_ddl(DOSSIERS_TABLE), *figures_ddl(FIGURES_TABLE)]
+                *dossiers_ddl(DOSSIERS_TABLE), *figures_ddl(FIGURES_TABLE),
+                *attention_ddl(ATTENTION_TABLE)]
 
     @contextmanager
     def batch(self) -> Iterator[_SQLiteBatch]:
@@ -49,12 +60,13 @@ class SQLiteViewStore(SQLiteTrackingRecorder):
 
     def clear(self, views: Sequence[str]) -> None:
         with self.datastore.transaction(commit=True) as c:
-            for table in tables_of(views, DOSSIERS_TABLE, FIGURES_TABLE):
+            for table in tables_of(views, DOSSIERS_TABLE, FIGURES_TABLE, ATTENTION_TABLE):
                 c.execute(f"DELETE FROM {table}")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(sql.format(dossiers=DOSSIERS_TABLE, figures=FIGURES_TABLE), tuple(params))
+            c.execute(sql.format(dossiers=DOSSIERS_TABLE, figures=FIGURES_TABLE,
+                                 attention=ATTENTION_TABLE), tuple(params))
             return [dict(row) for row in c.fetchall()]
 
     def dossier_rows(self) -> Iterator[Row]:
@@ -91,3 +103,18 @@ class _SQLiteBatch:
             self.c.executemany(self.store.upsert, row_values(rows))
         if figures:
             self.c.executemany(self.store.insert_figures, figures)
+
+    def write_apart(self, rows: Sequence[Row], figures: Sequence[Figure]) -> str | None:
+        self.c.execute("SAVEPOINT hoso_view_row")
+        refused = None
+        try:
+            self.write(rows, figures)
+        except REFUSALS as error:
+            self.c.execute("ROLLBACK TO SAVEPOINT hoso_view_row")
+            refused = type(error).__name__
+        self.c.execute("RELEASE SAVEPOINT hoso_view_row")
+        return refused
+
+    def attend(self, marks: Sequence[Attention]) -> None:
+        if marks:
+            self.c.executemany(self.store.insert_attention, marks)

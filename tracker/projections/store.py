@@ -2,11 +2,13 @@
 
 Views live in the event store's own database, written through the library's tracking recorders
 (``SQLiteTrackingRecorder``/``PostgresTrackingRecorder``) so that a batch of view changes and its
-tracking record (``Tracking(VIEWS, notification id)``) commit in one transaction. Two tables:
+tracking record (``Tracking(VIEWS, notification id)``) commit in one transaction. Three tables:
 
 - ``hoso_view_dossiers``: one row per dossier (status and, read by holder, the office queues);
 - ``hoso_view_figures``: one row per event that counts in the provincial report, keyed by
-  (dossier id, version), which the report sums by day, office and procedure.
+  (dossier id, version), which the report sums by day, office and procedure;
+- ``hoso_view_attention``: one row per dossier whose views lack an event the projector could
+  not apply (tracker.projections.attention), cleared with the dossiers table on a rebuild.
 
 A row is only ever replaced by one of a higher version (the upsert says so), and a figure is
 written at most once, so two writers racing over the same events cannot regress a view.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from eventsourcing.persistence import Tracking
 
@@ -26,16 +28,36 @@ VIEWS = "hoso-views"
 """The application name in the tracking table: how far the views have followed the log."""
 DOSSIERS_TABLE = "hoso_view_dossiers"
 FIGURES_TABLE = "hoso_view_figures"
+ATTENTION_TABLE = "hoso_view_attention"
 VIEW_NAMES = ("status", "queues", "report")
 """``status`` and ``queues`` are two readings of the dossiers table; ``report`` is the figures."""
 
 INTEGER_COLUMNS = frozenset({"version", "fee_paid", "pages", "supplements_requested"})
+KEY_COLUMNS = frozenset({"dossier_id", "office", "custodian", "transit_to", "transit_from"})
+"""Dossier columns under an index."""
+REQUIRED_COLUMNS = frozenset({"dossier_id", "code", "version", "stage", "custodian"})
+ATTENTION_COLUMNS = ("dossier_id", "code", "version", "position", "event", "reason")
 
 
-def tables_of(views: Iterable[str], dossiers: str, figures: str) -> list[str]:
-    """The tables holding ``views``: status and queues share the dossiers table."""
+class Attention(NamedTuple):
+    """A dossier whose views lack event ``version``: ``code`` is the dossier id when the code
+    is unknown, ``position`` the notification id (None when read by dossier), ``event`` the
+    catalogue name, ``reason`` a short cause that names fields, never their values."""
+
+    dossier_id: str
+    code: str
+    version: int
+    position: int | None
+    event: str
+    reason: str
+
+
+def tables_of(views: Iterable[str], dossiers: str, figures: str, attention: str
+              ) -> list[str]:
+    """The tables holding ``views``: status and queues share the dossiers table, and the
+    attention marks go with it."""
     chosen = set(views)
-    return ([dossiers] if chosen & {"status", "queues"} else []) + (
+    return ([dossiers, attention] if chosen & {"status", "queues"} else []) + (
         [figures] if "report" in chosen else [])
 
 
@@ -43,7 +65,7 @@ def dossiers_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> li
     columns = ", ".join(
         f"{c} {integer if c in INTEGER_COLUMNS else text}"
         + (" PRIMARY KEY" if c == "dossier_id" else "")
-        + (" NOT NULL" if c in ("code", "version", "stage", "custodian") else "")
+        + (" NOT NULL" if c in REQUIRED_COLUMNS - {"dossier_id"} else "")
         for c in DOSSIER_COLUMNS)
     base = table.rsplit(".", 1)[-1]
     return [
@@ -64,6 +86,20 @@ def figures_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> lis
         f"amount {integer} NOT NULL, PRIMARY KEY (dossier_id, version))",
         f"CREATE INDEX IF NOT EXISTS {base}_day ON {table} (day, office)",
     ]
+
+
+def attention_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> list[str]:
+    return [f"CREATE TABLE IF NOT EXISTS {table} (dossier_id {text} PRIMARY KEY, "
+            f"code {text} NOT NULL, version {integer} NOT NULL, position {integer}, "
+            f"event {text} NOT NULL, reason {text} NOT NULL)"]
+
+
+def insert_attention_sql(table: str, mark: str) -> str:
+    """Mark a dossier; a dossier already marked keeps its first mark."""
+    names = ", ".join(ATTENTION_COLUMNS)
+    marks = ", ".join([mark] * len(ATTENTION_COLUMNS))
+    return (f"INSERT INTO {table} ({names}) VALUES ({marks}) "
+            "ON CONFLICT (dossier_id) DO NOTHING")
 
 
 def upsert_sql(table: str, mark: str) -> str:
@@ -101,6 +137,13 @@ class ViewCursor(Protocol):
     def write(self, rows: Sequence[Row], figures: Sequence[Figure]) -> None:
         """Upsert the rows (never over a higher version) and insert the new figures."""
 
+    def write_apart(self, rows: Sequence[Row], figures: Sequence[Figure]) -> str | None:
+        """``write`` inside a savepoint. When the database refuses these values, undo them
+        and return the error's class name; other errors (the database going away) propagate."""
+
+    def attend(self, marks: Sequence[Attention]) -> None:
+        """Mark these dossiers as needing attention (a marked dossier keeps its first mark)."""
+
 
 class ViewStore(Protocol):
     def create_table(self) -> None:
@@ -115,8 +158,8 @@ class ViewStore(Protocol):
         """Delete what ``views`` hold (before a rebuild); the tracking position stays."""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """Rows of a read-only SELECT (``?`` marks parameters; tables named by {dossiers} and
-        {figures})."""
+        """Rows of a read-only SELECT (``?`` marks parameters; tables named by {dossiers},
+        {figures} and {attention})."""
 
     def dossier_rows(self) -> Iterator[Row]:
         """Every dossier row, ordered by dossier id (comparisons and tests)."""

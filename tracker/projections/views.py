@@ -18,9 +18,10 @@ from eventsourcing.persistence import ApplicationRecorder, OperationalError, Pro
 from tracker.application import CustodyApplication, NotInitialised
 from tracker.cloudevents import DossierFacts, Fact
 from tracker.projections import queues, report, status
+from tracker.projections.attention import listed, readable_fact
 from tracker.projections.follower import Follower
 from tracker.projections.projector import Projector, check_history
-from tracker.projections.store import ViewStore
+from tracker.projections.store import VIEW_NAMES, ViewStore
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Views:
             self.projector.position()
             self.store.query("SELECT 1 FROM {dossiers} LIMIT 1")
             self.store.query("SELECT 1 FROM {figures} LIMIT 1")
+            self.store.query("SELECT 1 FROM {attention} LIMIT 1")
 
     def _fresh(self) -> None:
         self.ready()
@@ -67,6 +69,26 @@ class Views:
         self._fresh()
         return report.report(self.store, self.app.province(), start, end, office, by)
 
+    def needing_attention(self) -> list[dict[str, Any]]:
+        """The dossiers whose views lack an event that could not be applied, by code: each
+        with ``dossier_id``, ``code`` (the dossier id when the code is unknown), the event's
+        ``version``, ``position`` (None when unknown) and ``event`` name, and a short
+        ``reason`` that quotes no personal data."""
+        self._fresh()
+        return listed(self.store)
+
+    def progress(self) -> dict[str, Any]:
+        """How far the views have followed the log, as they stand (nothing is caught up):
+        ``log_end`` (the last notification id), and per view its ``position`` and ``lag``.
+        With Kafka feeding the views the position is not recorded and ``lag`` is None."""
+        self.ready()
+        end = self.app.recorder.max_notification_id() or 0
+        position = self.projector.position()
+        lag = max(end - position, 0) if self.follow else None
+        return {"log_end": end, "followed_by": "in-process" if self.follow else "kafka",
+                "views": [{"view": name, "position": position, "lag": lag}
+                          for name in VIEW_NAMES]}
+
 
 @contextmanager
 def _set_up() -> Iterator[None]:
@@ -84,7 +106,7 @@ def dossier_history(recorder: ApplicationRecorder, facts: DossierFacts, dossier_
                     after: int, upto: int) -> list[Fact]:
     """The dossier's facts with versions in (after, upto], read by its id from the store."""
     stored = recorder.select_events(dossier_id, gt=after or None, lte=upto)
-    found = [f for f in (facts.fact(s, 0) for s in stored) if f is not None]
+    found = [f for f in (readable_fact(facts, s, 0) for s in stored) if f is not None]
     return check_history(found, after, upto, dossier_id)
 
 
