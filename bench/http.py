@@ -1,0 +1,398 @@
+"""The JSON API under load from many counters, beside the same commands called in-process.
+
+For each backend this starts a real ``hoso serve`` (on a fresh store made by ``hoso init --demo``)
+and drives it from ``--clients`` concurrent clients, each on its own keep-alive connection, with
+two commands:
+
+* ``handover``: ``POST /api/v1/dossiers/<code>/handover`` on dossiers received beforehand at a
+  commune counter. Targets: p99 < 50 ms on SQLite; HTTP at least half the in-process rate.
+* ``receive``: ``POST /api/v1/dossiers`` at ONE office (the provincial centre, where a dozen
+  counters receive under one code). Target: p99 < 100 ms. Every code returned is checked: all
+  distinct and gap-free (``codes_distinct_gap_free``).
+
+Each command is sent in two phases. ``saturated``: ``--requests`` in a closed loop, every client
+sending again as soon as it is answered, which gives the server's top rate (compared with the
+in-process rate). Its latency is the queue that 50 clients without a pause build (50 / rate, by
+Little's law), not what a counter sees. ``paced``: ``--rate`` requests/s offered by the same
+clients for ``--paced-seconds``, each request's latency counted from when it was due; the p99
+targets are judged on this phase.
+
+The baseline is ``CustodyApplication.receive`` / ``hand_over`` in a loop on the same store,
+measured in the same run before the server starts and again after it stops (the machine is
+noisy); the HTTP rate is judged by its ratio to the mean of the two. The load generator is one
+asyncio loop speaking HTTP/1.1 on persistent connections: ~0.2 ms of CPU a request.
+
+Usage, from the repository root:
+    .venv/bin/python bench/http.py [--requests 2000] [--rate 100] [--paced-seconds 10]
+                                   [--count 500] [--clients 50] [--threads N]
+                                   [--backend sqlite|postgres|both] [--quick]
+One JSON document goes to stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import psycopg
+
+# the repo, not bench/, comes first: this file would shadow the standard library's http package
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import urllib.request  # noqa: E402 - imports http.client, which this file's name would shadow
+
+from tests.cast import Cast, cast_from  # noqa: E402
+from tests.servers.process import die_with_parent, log_tail, terminate  # noqa: E402
+from tracker.application import CustodyApplication  # noqa: E402
+from tracker.bootstrap import bootstrap  # noqa: E402
+from tracker.domain.codes import MAX_DAILY_NUMBER, DossierCode  # noqa: E402
+from tracker.settings import Settings  # noqa: E402
+
+DEFAULT_TEST_DATABASE_URL = "postgresql://hoso_test:hoso_test@127.0.0.1:5432/hoso_test"
+CENTRE = "000.00.01.H40"  # the demo province's public service centre
+CENTRE_RECEIVER = "hnm-rcv-001"
+HANDOVER_P99_MS = 50.0  # on SQLite
+RECEIVE_P99_MS = 100.0
+TARGET_RATIO = 0.5
+QUICK = {"requests": 40, "count": 20, "clients": 8, "rate": 40.0, "paced_seconds": 0.5}
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def database_url() -> str:
+    return os.environ.get("HOSO_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
+
+
+def check_postgres(url: str) -> None:
+    """Exit 1 with a one-line message when the server cannot be reached."""
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.OperationalError as error:
+        reason = " ".join(str(error).split())
+        progress(f"bench: PostgreSQL at {url} is not reachable ({reason}); run scripts/test.sh")
+        sys.exit(1)
+
+
+@contextmanager
+def fresh_store(backend: str) -> Iterator[dict[str, str]]:
+    """HOSO_* variables naming a new store with the demo province loaded by ``hoso init``."""
+    with tempfile.TemporaryDirectory(prefix="hoso-bench-") as tmp:
+        env = {"HOSO_DATA_DIR": tmp}
+        if backend == "sqlite":
+            hoso_init(env)
+            yield env
+            return
+        url = database_url()
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"CREATE SCHEMA {schema}")
+            try:
+                env["HOSO_DATABASE_URL"] = f"{url}?schema={schema}"
+                hoso_init(env)
+                yield env
+            finally:
+                admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def process_env(store: dict[str, str]) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
+    return {**base, **store}
+
+
+def hoso_init(store: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "tracker.cli.main", "init", "--demo"],
+                   env=process_env(store), check=True, capture_output=True, timeout=120)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def hoso_serve(store: dict[str, str], log: Path, threads: int | None) -> Iterator[int]:
+    """A ``hoso serve`` process on the store, answering /healthz; yields its port."""
+    port = free_port()
+    command = [sys.executable, "-m", "tracker.cli.main", "serve", "--port", str(port)]
+    if threads is not None:
+        command += ["--threads", str(threads)]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, env=process_env(store), stdout=out,
+                                  stderr=subprocess.STDOUT, preexec_fn=die_with_parent())
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(
+                        f"bench: hoso serve did not come up:\n{log_tail(log)}") from None
+                time.sleep(0.1)
+        progress(f"  hoso serve pid {server.pid} on port {port}")
+        yield port
+    finally:
+        terminate(server, timeout=30)
+
+
+# -- the load generator -------------------------------------------------------------------------
+
+Request = tuple[str, dict[str, Any]]
+
+
+@dataclass
+class Phase:
+    """What one load phase saw: each request's latency, status and answer."""
+
+    latencies: list[float] = field(default_factory=list)
+    answers: list[tuple[int, bytes]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int,
+                   path: str, body: dict[str, Any]) -> tuple[int, bytes, bool]:
+    """One POST on a kept-alive connection: (status, body, whether the server keeps it open)."""
+    payload = json.dumps(body).encode()
+    writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                 f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+                 .encode() + payload)
+    status = int((await reader.readline()).split()[1])
+    length, keep = 0, True
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "connection" and value.strip().lower() == "close":
+            keep = False
+    return status, await reader.readexactly(length), keep
+
+
+async def drive(port: int, clients: int, requests: list[Request], rate: float | None
+                ) -> Phase:
+    """Send ``requests`` over ``clients`` kept-alive connections, opened before the clock starts.
+
+    With no ``rate`` each client sends its next request as soon as the last is answered (closed
+    loop: the server runs flat out). With a ``rate`` (requests/s, all clients together) request
+    k is due at k/rate seconds, sent by client k mod ``clients`` as soon as that client is free;
+    its latency counts from when it was due, so a server that falls behind is not flattered by
+    clients that waited to send."""
+    phase = Phase()
+    go = asyncio.Event()
+    start = [0.0]
+    queue = iter(enumerate(requests))
+
+    async def client(mine: Iterator[tuple[int, Request]]) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        await go.wait()
+        try:
+            for k, request in mine:
+                due = perf_counter() if rate is None else start[0] + k / rate
+                if due > perf_counter():
+                    await asyncio.sleep(due - perf_counter())
+                status, answer, keep = await exchange(reader, writer, port, *request)
+                phase.latencies.append(perf_counter() - due)
+                phase.answers.append((status, answer))
+                if not keep:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        finally:
+            writer.close()
+
+    if rate is None:
+        shares = [queue] * clients  # whoever is free takes the next
+    else:
+        numbered = list(queue)
+        shares = [iter(numbered[n::clients]) for n in range(clients)]
+    tasks = [asyncio.create_task(client(share)) for share in shares]
+    await asyncio.sleep(0.2)  # let every connection open
+    start[0] = perf_counter()
+    go.set()
+    await asyncio.gather(*tasks)
+    phase.seconds = perf_counter() - start[0]
+    return phase
+
+
+def load(port: int, clients: int, requests: list[Request], warmup: int, saturated: int,
+         rate: float) -> tuple[Phase, Phase, list[tuple[int, bytes]]]:
+    """``warmup`` requests untimed, ``saturated`` in a closed loop, the rest paced at ``rate``;
+    returns the two timed phases and every answer, warm-up included."""
+    phases = [asyncio.run(drive(port, clients, part, pace)) for part, pace in (
+        (requests[:warmup], None), (requests[warmup:warmup + saturated], None),
+        (requests[warmup + saturated:], rate))]
+    return phases[1], phases[2], [answer for phase in phases for answer in phase.answers]
+
+
+def quantile_ms(latencies: list[float], q: float) -> float:
+    ordered = sorted(latencies)
+    return round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+# -- the in-process baseline --------------------------------------------------------------------
+
+def receive_rate(app: CustodyApplication, cast: Cast, count: int) -> tuple[float, list[str]]:
+    """receive/s at the commune counter over ``count`` receipts; and their codes."""
+    codes = []
+    started = perf_counter()
+    for n in range(count):
+        codes.append(str(app.receive(
+            office=cast.commune, procedure=cast.procedure.code,
+            applicant_name=f"Công dân {n}", applicant_id=f"00109{n:07d}", actor=cast.receiver,
+            components=cast.components)["code"]))
+    return count / (perf_counter() - started), codes
+
+
+def handover_rate(app: CustodyApplication, cast: Cast, codes: list[str]) -> float:
+    started = perf_counter()
+    for code in codes:
+        app.hand_over(code, by=cast.receiver, to_office=cast.agency, courier=cast.courier)
+    return len(codes) / (perf_counter() - started)
+
+
+def in_process(store: dict[str, str], count: int, extra: int
+               ) -> tuple[float, float, list[str], Cast]:
+    """(receive/s, hand_over/s) of ``count`` dossiers at the commune counter; the codes of
+    ``extra`` more received there, left for the HTTP hand-overs; and the cast."""
+    app = bootstrap(Settings.from_environ(store), create_tables=False)
+    try:
+        cast = cast_from(app.province())
+        receive_per_s, codes = receive_rate(app, cast, count)
+        handover_per_s = handover_rate(app, cast, codes)
+        spare = receive_rate(app, cast, extra)[1] if extra else []
+        return receive_per_s, handover_per_s, spare, cast
+    finally:
+        app.close()
+
+
+# -- one backend ----------------------------------------------------------------------------------
+
+def gap_free(codes: list[str]) -> bool:
+    """True when ``codes`` are distinct, of one office and day, and numbered 1…N."""
+    parsed = [DossierCode.parse(code) for code in codes]
+    return (len({(c.office, c.day) for c in parsed}) == 1
+            and sorted(c.number for c in parsed) == list(range(1, len(parsed) + 1)))
+
+
+def summary(saturated: Phase, paced: Phase, answers: list[tuple[int, bytes]],
+            baseline: list[float], rate: float, p99_target: float | None) -> dict[str, Any]:
+    """Closed-loop throughput against the in-process rate, and latency at a paced load."""
+    per_s = len(saturated.latencies) / saturated.seconds
+    base = sum(baseline) / len(baseline)
+    result: dict[str, Any] = {
+        "saturated": {"http_per_s": round(per_s, 1),
+                      "p50_ms": quantile_ms(saturated.latencies, 0.50),
+                      "p99_ms": quantile_ms(saturated.latencies, 0.99)},
+        "paced": {"offered_per_s": rate,
+                  "http_per_s": round(len(paced.latencies) / paced.seconds, 1),
+                  "p50_ms": quantile_ms(paced.latencies, 0.50),
+                  "p99_ms": quantile_ms(paced.latencies, 0.99)},
+        "in_process_per_s": round(base, 1),
+        "in_process_runs_per_s": [round(r, 1) for r in baseline],
+        "http_vs_in_process": round(per_s / base, 3),
+        "errors": sum(1 for status, _ in answers if status >= 300),
+        "meets_ratio_target": per_s / base >= TARGET_RATIO,
+    }
+    if p99_target is not None:
+        result["meets_p99_target"] = result["paced"]["p99_ms"] < p99_target
+    return result
+
+
+def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    clients, saturated, count, rate = args.clients, args.requests, args.count, args.rate
+    warmup = min(saturated // 4, 2 * clients)
+    paced = max(clients, round(rate * args.paced_seconds))
+    total = warmup + saturated + paced
+    with fresh_store(backend) as store, tempfile.TemporaryDirectory() as logs:
+        progress(f"[{backend}] in-process receive + hand_over ({count} each), first run")
+        receive_1, handover_1, pool, cast = in_process(store, count, total)
+        with hoso_serve(store, Path(logs) / "serve.log", args.threads) as port:
+            progress(f"[{backend}] HTTP handover: {saturated} from {clients} clients flat out, "
+                     f"then {paced} at {rate}/s")
+            handovers = load(port, clients, [
+                (f"/api/v1/dossiers/{code}/handover",
+                 {"by": cast.receiver, "courier": cast.courier, "to_office": cast.agency})
+                for code in pool], warmup, saturated, rate)
+            progress(f"[{backend}] HTTP receive at {CENTRE}: the same")
+            receipts = load(port, clients, [
+                ("/api/v1/dossiers",
+                 {"office": CENTRE, "procedure": cast.procedure.code,
+                  "applicant_name": f"Công dân {n}", "applicant_id": f"00209{n:07d}",
+                  "actor": CENTRE_RECEIVER, "components": cast.components})
+                for n in range(total)], warmup, saturated, rate)
+        progress(f"[{backend}] in-process receive + hand_over ({count} each), second run")
+        receive_2, handover_2, _, _ = in_process(store, count, 0)
+    handover = summary(*handovers, [handover_1, handover_2], rate,
+                       HANDOVER_P99_MS if backend == "sqlite" else None)
+    receive = summary(*receipts, [receive_1, receive_2], rate, RECEIVE_P99_MS)
+    codes = [json.loads(body)["code"] for status, body in receipts[2] if status == 201]
+    receive["codes_distinct_gap_free"] = len(codes) == total and gap_free(codes)
+    return {"handover": handover, "receive": receive}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000,
+                        help="HTTP requests sent flat out, per command")
+    parser.add_argument("--rate", type=float, default=100.0,
+                        help="requests/s offered (all clients together) in the paced phase")
+    parser.add_argument("--paced-seconds", type=float, default=10.0,
+                        help="how long the paced phase lasts")
+    parser.add_argument("--count", type=int, default=500,
+                        help="in-process commands per baseline run")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent HTTP clients")
+    parser.add_argument("--threads", type=int, help="hoso serve --threads (default: its own)")
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes, to check the script runs (no figure means anything)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        vars(args).update(QUICK)
+    if not 1 <= args.clients <= args.requests:
+        parser.error("--clients must be 1..--requests")
+    if 2 * args.count + 2 * args.requests + args.rate * args.paced_seconds > MAX_DAILY_NUMBER:
+        parser.error(f"2 × --count + 2 × --requests + --rate × --paced-seconds must stay within "
+                     f"{MAX_DAILY_NUMBER} (one commune counter's codes for a day)")
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    if "postgres" in backends:
+        check_postgres(database_url())
+    report = {
+        "clients": args.clients,
+        "requests": args.requests,
+        "paced_rate_per_s": args.rate,
+        "paced_seconds": args.paced_seconds,
+        "count": args.count,
+        "serve_threads": args.threads or "default",
+        "python": platform.python_version(),
+        "eventsourcing": version("eventsourcing"),
+        "waitress": version("waitress"),
+        "machine": f"{platform.system()} {platform.machine()}, os.cpu_count()={os.cpu_count()}",
+        "targets": {"handover_p99_ms_sqlite": HANDOVER_P99_MS, "receive_p99_ms": RECEIVE_P99_MS,
+                    "http_vs_in_process": TARGET_RATIO},
+        "backends": {backend: measure(backend, args) for backend in backends},
+    }
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
