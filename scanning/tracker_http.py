@@ -4,6 +4,13 @@ A station on another machine has no event store: it asks ``/api/v1/station/…``
 names a dossier and asks it to record each scan, sending its token as ``Authorization: Bearer``.
 Its objects go to the shared object store (S3, through the station's spool) beforehand; the
 tracker reads every one back before it records anything.
+
+A code goes into the URL path, so one that is not shaped like a dossier code (empty, with a
+``/``, ``..``) would reach another route and come back a refusal. Such a code names no dossier:
+``known_dossier`` answers False without asking. The shape is the cover reader's
+(``scanning.split.DOSSIER_CODE``), looser than the tracker's own check, since ``scanning`` may
+not import the tracker: every code the tracker could know passes, and the tracker answers for
+the rest.
 """
 
 from __future__ import annotations
@@ -15,11 +22,13 @@ import urllib.request
 from typing import Any
 
 from scanning.errors import ScanningError
+from scanning.split import DOSSIER_CODE
 from scanning.station import RecordRefused, ScanRecord
 
 
 class TrackerUnavailable(ScanningError):
-    """The tracker could not be reached or failed (5xx): the scan may be recorded later."""
+    """The tracker could not be reached or failed (5xx, or its object store is unreachable):
+    the scan may be recorded later. Both TrackerPort adapters raise it."""
 
 
 class HttpTracker:
@@ -31,6 +40,8 @@ class HttpTracker:
         self.timeout = timeout
 
     def known_dossier(self, code: str) -> bool:
+        if not DOSSIER_CODE.match(code.strip()):
+            return False
         answer = self._call("GET", f"/api/v1/station/dossiers/{urllib.parse.quote(code)}")
         return bool(answer.get("known"))
 

@@ -141,12 +141,5 @@ class TestPostgresSearchIndex(SearchIndexContract):
         index.create_tables()
         return index
 
-    @pytest.mark.xfail(strict=True, reason="PostgreSQL's 'simple' parser keeps 10/03/2026, "
-                       "12.5 and 000.21.11 as single tokens, which the query's words "
-                       "(10, 03, 2026 …) never match; SQLite splits them")
-    def test_numbers_dates_and_codes_are_found_by_their_parts(self, index: SearchIndex
-                                                             ) -> None:
-        super().test_numbers_dates_and_codes_are_found_by_their_parts(index)
-
 
 del SearchIndexContract

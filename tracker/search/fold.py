@@ -3,6 +3,11 @@
 Each character folds to exactly one character (its base letter, lower-cased; đ/Đ → d), so a
 position in the folded text is the same position in the NFC original: matches are found in the
 folded copy and snippets cut from the original, diacritics intact.
+
+A word is a run of letters and digits; anything else, ``_`` included, separates words, so
+``10/03/2026`` is the words 10, 03 and 2026 and a dossier code the words of its parts. The index
+stores ``indexed_words`` and a query asks for ``query_terms``: both come from ``WORD`` here, so
+every backend sees the same words whatever its own tokenizer makes of punctuation.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-WORD = re.compile(r"\w+")
+WORD = re.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=4096)
@@ -26,6 +31,11 @@ def fold_char(char: str) -> str:
 def fold(text: str) -> str:
     """The folded copy of ``text`` (NFC first), the same length as its NFC form."""
     return "".join(fold_char(c) for c in unicodedata.normalize("NFC", text))
+
+
+def indexed_words(text: str) -> str:
+    """The words of ``text`` as the index stores them: folded, separated by single spaces."""
+    return " ".join(WORD.findall(fold(text)))
 
 
 def query_terms(query: str) -> list[str]:

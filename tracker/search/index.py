@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Protocol
 
-from tracker.search.fold import fold, query_terms, snippet
+from tracker.search.fold import indexed_words, query_terms, snippet
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,9 @@ class ScanText:
     text: str
 
     @property
-    def folded(self) -> str:
-        return fold(self.text)
+    def words(self) -> str:
+        """What the index matches: the folded words, space-separated (``fold.indexed_words``)."""
+        return indexed_words(self.text)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class SearchIndex(Protocol):
 
     def matching(self, terms: list[str], office: str | None, limit: int
                  ) -> list[tuple[str, str, str]]:
-        """(code, office, text) of scans whose folded text has every term, best first."""
+        """(code, office, text) of scans whose words have every term, best first."""
 
 
 def search(index: SearchIndex, query: str, office: str | None = None, limit: int = 20

@@ -1,8 +1,12 @@
-"""The search index in the PostgreSQL event store's schema: a 'simple' tsvector over hoso's fold.
+"""The search index in the PostgreSQL event store's schema: a 'simple' tsvector over hoso's words.
 
 ``unaccent`` is an extension hoso cannot count on being installed; folding in Python and
 indexing with the 'simple' configuration (no stemming, no stop words: right for names) gives the
-same matches as on SQLite. A GIN index serves the ``@@`` queries.
+same matches as on SQLite. The ``folded`` column holds the words hoso split (``fold.WORD``), one
+space apart, not the folded text: PostgreSQL's parser would keep ``10/03/2026``, ``12.5`` or
+``000.21.11`` as one token that the query's words never match. Rows stored as folded text, with
+that punctuation in them, are rebuilt as words by ``hoso search --reindex``. A GIN index serves
+the ``@@`` queries.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ class PostgresSearchIndex:
                 "INSERT INTO {}.{} (code, scan, office, text, folded) "
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (code, scan) DO UPDATE SET "
                 "office = EXCLUDED.office, text = EXCLUDED.text, folded = EXCLUDED.folded"
-            ).format(*self.table), (row.code, row.scan, row.office, row.text, row.folded))
+            ).format(*self.table), (row.code, row.scan, row.office, row.text, row.words))
 
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -45,7 +49,7 @@ class PostgresSearchIndex:
 
     def matching(self, terms: list[str], office: str | None, limit: int
                  ) -> list[tuple[str, str, str]]:
-        # terms are folded words (\w+): joined with & they form a tsquery of plain words
+        # terms are folded letters and digits: joined with & they form a tsquery of plain words
         query = " & ".join(terms)
         with self.datastore.transaction(commit=False) as c:
             c.execute(SQL(

@@ -17,8 +17,8 @@ SELECT = ("SELECT code, office, text FROM dossier_text WHERE dossier_text MATCH 
 
 
 class SQLiteSearchIndex:
-    """FTS5 with the ``unicode61`` tokenizer over text already folded by hoso (so the same
-    folding serves SQLite and PostgreSQL); the original text is kept unindexed for snippets."""
+    """FTS5 with the ``unicode61`` tokenizer over the words hoso folded and split (so the same
+    words serve SQLite and PostgreSQL); the original text is kept unindexed for snippets."""
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         self.datastore = datastore
@@ -30,7 +30,7 @@ class SQLiteSearchIndex:
     def add(self, row: ScanText) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(DELETE_SCAN, (row.scan, row.code))
-            c.execute(INSERT, (row.folded, row.code, row.office, row.scan, row.text))
+            c.execute(INSERT, (row.words, row.code, row.office, row.scan, row.text))
 
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as c:
