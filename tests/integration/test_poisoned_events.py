@@ -31,6 +31,7 @@ from tracker.projections import fold, projector
 from tracker.projections.fit import INT64_MAX, INT64_MIN, KEY_LIMIT
 from tracker.projections.rebuild import rebuild
 from tracker.projections.views import Views, open_views
+from tracker.web import create_app
 
 SECRET_NAME = "Nguyễn Thị Bí Mật"
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
@@ -123,6 +124,12 @@ def test_a_poisoned_event_marks_only_its_dossier(custody, clock, store_env, view
     lines = hoso("project", "status")
     assert lines.code == 0
     assert sum(m["code"] in line for line in lines.stdout.splitlines() for m in marked) == 2
+
+    ready = create_app(custody, {"TESTING": True}).test_client().get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json()["status"] == "unavailable"
+    assert all(m["code"] in " ".join(ready.get_json()["problems"]) for m in marked)
+    assert "Bí Mật" not in ready.get_data(as_text=True)
 
     live = contents(views)
     done = hoso.ok("project", "rebuild")

@@ -85,9 +85,12 @@ def test_the_api_reads_the_views(custody, two_dossiers):
     report = client.get("/api/v1/report?from=2026-03-01&to=2026-03-31&by=level").get_json()
     assert report["totals"]["received"] == 2
     assert report["rows"][0]["level"] == "commune"
-    bad = client.get("/api/v1/report?from=2026-03-31&to=2026-03-01")
+    bad = client.get("/api/v1/report?from=2026-03-31&to=2026-02-30")
     assert bad.status_code == 400
     assert bad.get_json()["error"] == "bad_input"
+    reversed_period = client.get("/api/v1/report?from=2026-03-31&to=2026-03-01").get_json()
+    assert reversed_period["totals"]["received"] == 0  # a period with no days
+    assert reversed_period["rows"] == []
     assert client.get("/api/v1/queues/nobody").status_code == 404
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/queues/{who}", "/report"} <= set(paths)

@@ -33,13 +33,14 @@ _LOW = 2**32
 
 def report(store: ViewStore, province: Province, start: date, end: date,
            office: str | None = None, by: str = "office") -> dict[str, Any]:
-    """``{"totals": {...}, "rows": [...]}`` for the days ``start``..``end`` inclusive."""
-    if end < start:
-        raise BadInput(f"--to {end} is before --from {start}")
+    """``{"totals": {...}, "rows": [...]}`` for the days ``start``..``end`` inclusive (none
+    when ``end`` is before ``start``: such a period has no days, and its figures are zero)."""
     if by not in GROUPINGS:
         raise BadInput(f"--by must be one of {', '.join(GROUPINGS)}, not {by!r}")
     if office is not None:
         province.office(office)  # UnknownReference for an unknown office
+    if end < start:
+        return {"totals": dict.fromkeys(TOTALS, 0), "rows": []}
     # Amounts are signed 64-bit, and so is SQLite's SUM, which fails rather than overflow: sum
     # each amount's quotient and remainder by 2^32 apart (exact on both backends, small enough
     # never to overflow) and join the two sums in Python.
