@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
@@ -9,6 +10,7 @@ from waitress import serve
 
 from tracker.application import CustodyApplication
 from tracker.web import api, errors, health, openapi, station, views
+from tracker.web.station import MAX_UPLOAD_BYTES
 
 MAX_BODY = 8 * 1024 * 1024
 """The largest JSON request: the largest scan record the commands allow (2,000 pages, each with
@@ -44,4 +46,9 @@ def create_app(custody: CustodyApplication | None = None,
 
 
 def run(app: Flask, host: str, port: int, threads: int) -> None:
-    serve(app, host=host, port=port, threads=threads, ident="hoso")
+    """Serve ``app`` with waitress. Its "task queue depth" warning fires on every request once
+    requests wait for a thread, which under load costs time and floods the log with nothing an
+    operator can act on; real errors still reach the log."""
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    serve(app, host=host, port=port, threads=threads, ident="hoso", asyncore_use_poll=True,
+          max_request_body_size=MAX_UPLOAD_BYTES)
