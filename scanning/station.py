@@ -14,6 +14,7 @@ pool (scanning/stages.py); storing and recording stay in this process, in page o
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import mimetypes
@@ -86,6 +87,12 @@ class ScanRecord:
     @property
     def quality(self) -> str:
         return "check" if self.quality_notes else "ok"
+
+    def idempotency_key(self) -> str:
+        """The same for every sending of this scan (its dossier and its content-addressed PDF),
+        so a retry after a lost answer gets that answer instead of a second record."""
+        digest = hashlib.sha256(f"{self.code}\n{self.pdf_key}".encode()).hexdigest()
+        return f"scan-{digest}"
 
     def as_json(self) -> dict[str, Any]:
         return {"by": self.operator, "station": self.station, "pages": self.pages,

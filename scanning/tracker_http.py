@@ -46,16 +46,19 @@ class HttpTracker:
         return bool(answer.get("known"))
 
     def record_digitised(self, record: ScanRecord) -> dict[str, Any]:
+        """Record the scan once, however often it is sent (see ScanRecord.idempotency_key)."""
         path = f"/api/v1/station/dossiers/{urllib.parse.quote(record.code)}/digitised"
-        return self._call("POST", path, record.as_json())
+        return self._call("POST", path, record.as_json(),
+                          {"Idempotency-Key": record.idempotency_key()})
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None
-              ) -> dict[str, Any]:
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
+              headers: dict[str, str] | None = None) -> dict[str, Any]:
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         request = urllib.request.Request(  # noqa: S310 - the scheme is checked in __init__
             self.base_url + path, data=data, method=method,
             headers={"Authorization": f"Bearer {self.token}",
-                     "Content-Type": "application/json", "Accept": "application/json"})
+                     "Content-Type": "application/json", "Accept": "application/json",
+                     **(headers or {})})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 answer: dict[str, Any] = json.loads(response.read())

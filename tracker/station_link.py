@@ -15,13 +15,10 @@ from scanning.station import RecordRefused, ScanRecord
 from scanning.tracker_http import TrackerUnavailable
 from storage.objects import StorageError
 from tracker.application import CustodyApplication
+from tracker.commands.dossiers import RecordStationScan
+from tracker.commands.parse import parse
 from tracker.domain.errors import HosoError
-from tracker.domain.scan_details import ScanDetails
-
-
-def scan_details(record: ScanRecord) -> ScanDetails:
-    return ScanDetails(dpi=record.dpi, blank_pages=list(record.blank_pages),
-                       quality_notes=list(record.quality_notes), station=record.station)
+from tracker.handling import execute
 
 
 class InProcessTracker:
@@ -32,11 +29,11 @@ class InProcessTracker:
         return self.custody.known_dossier(code)
 
     def record_digitised(self, record: ScanRecord) -> dict[str, Any]:
+        """The scan as the station route records it: the same command, checked by the same
+        model, once however often it is sent (``ScanRecord.idempotency_key``)."""
         try:
-            return self.custody.digitise(
-                record.code, record.operator, record.pages, ocr_text_key=record.ocr_key,
-                pdf_key=record.pdf_key, quality=record.quality, device=record.device,
-                cleaned=record.cleaned, details=scan_details(record))
+            command = parse(RecordStationScan, {**record.as_json(), "code": record.code})
+            return execute(self.custody, command, record.idempotency_key())
         except (HosoError, StorageError) as error:  # callers name the dossier
             if error.http_status >= 500:
                 raise TrackerUnavailable(str(error)) from error

@@ -110,6 +110,17 @@ class TrackerLinkContract:
         assert event["pages"] == 3
         assert [hit.code for hit in custody.search("giay chung nhan pham thi hong")] == [code]
 
+    def test_a_scan_sent_again_is_recorded_once(
+            self, tracker: TrackerPort, custody: CustodyApplication, cast: Cast, code: str
+            ) -> None:
+        """GIVEN a scan recorded, whose answer the station did not get
+        WHEN the station sends it again
+        THEN it gets the same answer and the dossier still has one Digitised."""
+        record = stored_scan(custody, cast, code, pages=2)
+        first = tracker.record_digitised(record)
+        assert tracker.record_digitised(record) == first
+        assert len(digitised(custody, code)) == 1
+
     def test_a_scan_of_an_unknown_dossier_is_refused(
             self, tracker: TrackerPort, custody: CustodyApplication, cast: Cast, code: str
             ) -> None:
