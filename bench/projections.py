@@ -39,11 +39,10 @@ from events.kafka import CONTENT_TYPE, KafkaPublisher, ensure_topic  # noqa: E40
 from tests.cast import Cast, cast_from  # noqa: E402
 from tests.servers.tansu import Tansu  # noqa: E402
 from tracker.application import CustodyApplication  # noqa: E402
-from tracker.bootstrap import bootstrap  # noqa: E402
-from tracker.cli.relay import CloudEventMessages, build_relay  # noqa: E402
+from tracker.bootstrap import Services, compose  # noqa: E402
+from tracker.cloudevents import CloudEventMessages  # noqa: E402
 from tracker.domain.codes import dossier_id  # noqa: E402
 from tracker.projections.rebuild import rebuild  # noqa: E402
-from tracker.projections.views import open_views  # noqa: E402
 from tracker.province_file import demo_province_path, load_province_file  # noqa: E402
 from tracker.settings import Settings  # noqa: E402
 
@@ -54,11 +53,11 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def fresh_store(directory: Path) -> tuple[CustodyApplication, Cast, Settings]:
-    settings = Settings.from_environ({"HOSO_DATA_DIR": str(directory)})
-    custody = bootstrap(settings)
+def fresh_store(directory: Path) -> tuple[CustodyApplication, Cast, Services]:
+    services = compose(Settings.from_environ({"HOSO_DATA_DIR": str(directory)}))
+    custody = services.application()
     custody.load_province(load_province_file(demo_province_path()))
-    return custody, cast_from(custody.province()), settings
+    return custody, cast_from(custody.province()), services
 
 
 def receive(custody: CustodyApplication, cast: Cast, n: int) -> str:
@@ -89,15 +88,15 @@ def fill(custody: CustodyApplication, cast: Cast, events: int) -> None:
 # -- relay throughput ---------------------------------------------------------------------------
 
 def bench_relay(broker: Tansu, workdir: Path, events: int) -> dict[str, Any]:
-    custody, cast, settings = fresh_store(workdir / "relay")
+    custody, cast, services = fresh_store(workdir / "relay")
     progress(f"relay: storing {events} events")
     fill(custody, cast, events)
-    to_message = CloudEventMessages(custody, settings.log_origin)
+    to_message = CloudEventMessages(custody, services.settings.log_origin)
     messages = [m for m in map(to_message, custody.recorder.select_notifications(1, 10**9))
                 if m is not None]
     raw = raw_producer_rate(broker, messages)
     progress(f"relay: raw producer {raw:,.0f} msgs/s")
-    relay = build_relay(custody, settings, broker.bootstrap, topic="bench.relay")
+    relay = services.relay(servers=broker.bootstrap, topic="bench.relay")
     began = time.perf_counter()
     relay.relay_available(0, threading.Event())
     seconds = time.perf_counter() - began
@@ -130,11 +129,12 @@ def raw_producer_rate(broker: Tansu, messages: list[Any]) -> float:
 
 def bench_lag(broker: Tansu, workdir: Path, rate: int, seconds: float) -> dict[str, Any]:
     """Commands at ``rate`` events/s; lag = when a consumer reads the event − its timestamp."""
-    custody, cast, settings = fresh_store(workdir / "lag")
+    custody, cast, services = fresh_store(workdir / "lag")
     dossiers = max(4, int(rate * seconds) // 20)  # ~20 events each: replays stay short
     codes = [receive(custody, cast, n) for n in range(dossiers)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
-    env.update({"HOSO_DATA_DIR": str(settings.data_dir), "HOSO_KAFKA_BOOTSTRAP": broker.bootstrap})
+    env.update({"HOSO_DATA_DIR": str(services.settings.data_dir),
+                "HOSO_KAFKA_BOOTSTRAP": broker.bootstrap})
     relay = subprocess.Popen([sys.executable, "-m", "tracker.cli.main", "relay"], env=env,
                              stderr=subprocess.DEVNULL)
     lags: list[float] = []
@@ -212,10 +212,10 @@ TEMPLATE_DOSSIERS = 200
 
 def bench_rebuild(workdir: Path, events: int) -> dict[str, Any]:
     """Rebuild of every view from ``events`` stored events, beside reading the log bare."""
-    custody, cast, _ = fresh_store(workdir / "rebuild")
+    custody, cast, services = fresh_store(workdir / "rebuild")
     progress(f"rebuild: storing {events} events")
     stored = fill_by_cloning(custody, cast, events)
-    views = open_views(custody, follow=False)
+    views = services.open_views(follow=False)
     began = time.perf_counter()
     position = read = 0
     while batch := custody.recorder.select_notifications(position, 5000,

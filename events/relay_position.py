@@ -4,7 +4,9 @@ The position is the notification id of the last event the broker acknowledged. I
 same database as the events so that a backup or a restore moves both together, and it is only
 ever moved forward: a second relay running by mistake duplicates messages (which consumers
 drop) but cannot move the position back over events the first one already published. The table
-is made with the store's other tables (``hoso init``), never by a running relay.
+is made with the store's other tables (``hoso init``), never by a running relay. The SQLite
+table is here, the PostgreSQL one in ``relay_position_postgres`` (psycopg loaded only there); the
+composition root picks the one for the configured backend.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import threading
 import time
 from typing import Protocol
 
-from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 log = logging.getLogger(__name__)
@@ -59,19 +60,6 @@ class SQLiteRelayPositions:
     def advance(self, relay: str, position: int) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(self.advance_statement, (relay, position))
-
-
-def relay_positions(recorder: ApplicationRecorder) -> RelayPositions:
-    """The position table for the store ``recorder`` writes to (SQLite or PostgreSQL)."""
-    if isinstance(recorder, SQLiteApplicationRecorder):
-        return SQLiteRelayPositions(recorder)
-    from eventsourcing.postgres import PostgresApplicationRecorder
-
-    if isinstance(recorder, PostgresApplicationRecorder):
-        from events.relay_position_postgres import PostgresRelayPositions
-
-        return PostgresRelayPositions(recorder)
-    raise TypeError(f"no relay position table for {type(recorder).__name__}")
 
 
 class PositionWriter:

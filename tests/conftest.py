@@ -19,7 +19,7 @@ import pytest
 from tests.servers.seaweedfs import seaweedfs_server  # noqa: F401 - shared session fixture
 from tests.servers.tansu import durable_tansu, tansu  # noqa: F401 - broker fixtures
 from tracker.application import CustodyApplication
-from tracker.bootstrap import bootstrap
+from tracker.bootstrap import Services, compose
 from tracker.province_file import demo_province_path, load_province_file
 from tracker.settings import Settings
 
@@ -83,10 +83,16 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def custody(store_env: dict[str, str], clock: ManualClock, demo_document: dict
-            ) -> Iterator[CustodyApplication]:
+def services(store_env: dict[str, str], clock: ManualClock, demo_document: dict
+             ) -> Iterator[Services]:
+    """What the composition root builds over a fresh store with the demo province loaded."""
+    composed = compose(Settings.from_environ(store_env), clock=clock)
+    composed.application().load_province(demo_document)
+    yield composed
+    composed.close()
+
+
+@pytest.fixture
+def custody(services: Services) -> CustodyApplication:
     """The application on a fresh store with the demo province loaded."""
-    app = bootstrap(Settings.from_environ(store_env), clock=clock)
-    app.load_province(demo_document)
-    yield app
-    app.close()
+    return services.application()

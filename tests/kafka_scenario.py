@@ -16,9 +16,9 @@ from tests.cast import Cast, cast_from
 from tests.hoso_cli import Hoso
 from tests.topic_reader import read_topic
 from tracker.application import CustodyApplication
+from tracker.bootstrap import Services
 from tracker.cloudevents import DOSSIER_TOPICS
 from tracker.projections.rebuild import rebuild
-from tracker.projections.views import open_views
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -119,16 +119,18 @@ def stored_versions(custody: CustodyApplication) -> dict[str, int]:
     return latest
 
 
-def view_versions(custody: CustodyApplication) -> dict[str, int]:
-    return {row["dossier_id"]: row["version"] for row in open_views(custody).store.dossier_rows()}
+def view_versions(services: Services) -> dict[str, int]:
+    return {row["dossier_id"]: row["version"]
+            for row in services.open_views().store.dossier_rows()}
 
 
-def assert_views_equal_a_rebuild(custody: CustodyApplication) -> None:
+def assert_views_equal_a_rebuild(services: Services) -> None:
     """The views as the live projection left them equal the views rebuilt from the log, and
     every dossier's row is at its latest stored version (nothing missing, nothing twice)."""
-    views = open_views(custody)
+    views = services.open_views()
     live = (list(views.store.dossier_rows()), list(views.store.figure_rows()))
-    assert {r["dossier_id"]: r["version"] for r in live[0]} == stored_versions(custody)
+    assert ({r["dossier_id"]: r["version"] for r in live[0]}
+            == stored_versions(services.application()))
     rebuild(views)
     rebuilt = (list(views.store.dossier_rows()), list(views.store.figure_rows()))
     assert live[0] == rebuilt[0]

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
+    ApplicationRecorder,
     IntegrityError,
     OperationalError,
     PersistenceError,
@@ -34,7 +35,7 @@ from tracker.domain.province import PROVINCE_ID, Province, ProvinceData
 from tracker.domain.scan_details import ScanDetails
 from tracker.idempotency import AlreadyDone, IdempotentRequest, pending, request_id
 from tracker.presenters import describe_event, dossier_status
-from tracker.search.index import Hit, ScanText, SearchIndex, ocr_text, search, search_index_for
+from tracker.search.index import Hit, ScanText, SearchIndex, ocr_text, search
 from tracker.sequences import DailyNumbering
 
 Clock = Callable[[], datetime]
@@ -59,7 +60,9 @@ class CustodyApplication(Application[Any]):
     """Receives dossiers, moves them between custodians, and answers where each one is."""
 
     def __init__(self, env: dict[str, str] | None, objects: ObjectStore,
-                 clock: Clock = utc_now) -> None:
+                 clock: Clock = utc_now,
+                 search_index_for: Callable[[ApplicationRecorder], SearchIndex] | None = None
+                 ) -> None:
         super().__init__(env)
         self.objects = objects
         self.clock = clock
@@ -70,6 +73,7 @@ class CustodyApplication(Application[Any]):
         # it last saved it. If another process issued a number meanwhile, the store refuses
         # the stale version (IntegrityError) and the retry reads afresh.
         self._sequences = DailyNumbering(self._daily_sequence)
+        self._search_index_for = search_index_for  # the backend's, from tracker.bootstrap
         self._search: SearchIndex | None = None
 
     # -- province data ------------------------------------------------------------------------
@@ -331,7 +335,9 @@ class CustodyApplication(Application[Any]):
 
     def search_index(self) -> SearchIndex:
         if self._search is None:
-            self._search = search_index_for(getattr(self.recorder, "datastore", None))
+            if self._search_index_for is None:
+                raise TypeError("this application was made without a search index")
+            self._search = self._search_index_for(self.recorder)
         return self._search
 
     def search(self, query: str, office: str | None = None, limit: int = 20) -> list[Hit]:

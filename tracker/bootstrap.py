@@ -1,59 +1,163 @@
-"""Composition root: builds the custody application and the object stores the settings choose."""
+"""Composition root: the one place settings are read and adapters are chosen and built.
+
+``backend_for`` picks the event store's backend once, from the settings: that ``Backend`` gives
+the hashing recorder, the view store, the search index and the relay positions, all in the
+event store's own database (the range scanner comes with the recorder). ``compose`` makes the
+``Services`` of one process from the settings; the CLI (``tracker.cli.context``) and the web app
+(``tracker.web.create_app``) take everything they use from it and build no adapter themselves.
+Nothing is built until it is asked for, so a command that never opens the store never connects.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
+from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.utils import get_topic
 
 from events.checkpoints import CheckpointDirectory
 from events.log import HashingRecorder, TamperEvidentLog
+from events.relay_position import RelayPositions
 from storage.filesystem import FilesystemObjectStore
 from storage.objects import ObjectStore
 from storage.spool import SpoolingObjectStore
 from tracker.application import Clock, CustodyApplication, utc_now
+from tracker.domain.errors import BadInput
+from tracker.projections.store import ViewStore
+from tracker.projections.views import Views, open_views
+from tracker.search.index import SearchIndex
 from tracker.settings import Settings
+
+if TYPE_CHECKING:  # the adapters below load heavy libraries: imported when first built
+    from eventsourcing.postgres import PostgresApplicationRecorder
+    from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+    from events.checkpointer import Checkpointer
+    from events.notes import Signer
+    from events.relay import Relay
+    from scanning.ocr import OcrSettings
+    from scanning.station import PagePreparer, Station, TrackerPort
+    from tracker.projections.kafka_consumer import KafkaProjection
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What differs between the event stores. Each factory takes the application's recorder
+    and builds its part in the same database, sharing the recorder's datastore."""
+
+    name: str
+    recorder_topic: Callable[[], str]
+    view_store: Callable[[ApplicationRecorder], ViewStore]
+    search_index: Callable[[ApplicationRecorder], SearchIndex]
+    relay_positions: Callable[[ApplicationRecorder], RelayPositions]
+
+
+def _sqlite_recorder_topic() -> str:
+    from events.sqlite_store import HashingSQLiteApplicationRecorder
+
+    return get_topic(HashingSQLiteApplicationRecorder)
+
+
+def _sqlite_view_store(recorder: ApplicationRecorder) -> ViewStore:
+    from tracker.projections.sqlite import SQLiteViewStore
+
+    return cast(ViewStore, SQLiteViewStore(_sqlite(recorder).datastore))
+
+
+def _sqlite_search_index(recorder: ApplicationRecorder) -> SearchIndex:
+    from tracker.search.sqlite import SQLiteSearchIndex
+
+    return SQLiteSearchIndex(_sqlite(recorder).datastore)
+
+
+def _sqlite_relay_positions(recorder: ApplicationRecorder) -> RelayPositions:
+    from events.relay_position import SQLiteRelayPositions
+
+    return SQLiteRelayPositions(_sqlite(recorder))
+
+
+def _sqlite(recorder: ApplicationRecorder) -> SQLiteApplicationRecorder:
+    return cast("SQLiteApplicationRecorder", recorder)  # the backend's own recorder
+
+
+def _postgres_recorder_topic() -> str:
+    from events.postgres_store import HashingPostgresApplicationRecorder
+
+    return get_topic(HashingPostgresApplicationRecorder)
+
+
+def _postgres_view_store(recorder: ApplicationRecorder) -> ViewStore:
+    from tracker.projections.postgres import PostgresViewStore
+
+    return cast(ViewStore, PostgresViewStore(_postgres(recorder).datastore))
+
+
+def _postgres_search_index(recorder: ApplicationRecorder) -> SearchIndex:
+    from tracker.search.postgres import PostgresSearchIndex
+
+    return PostgresSearchIndex(_postgres(recorder).datastore)
+
+
+def _postgres_relay_positions(recorder: ApplicationRecorder) -> RelayPositions:
+    from events.relay_position_postgres import PostgresRelayPositions
+
+    return PostgresRelayPositions(_postgres(recorder))
+
+
+def _postgres(recorder: ApplicationRecorder) -> PostgresApplicationRecorder:
+    return cast("PostgresApplicationRecorder", recorder)  # the backend's own recorder
+
+
+SQLITE = Backend("sqlite", _sqlite_recorder_topic, _sqlite_view_store, _sqlite_search_index,
+                 _sqlite_relay_positions)
+POSTGRES = Backend("postgres", _postgres_recorder_topic, _postgres_view_store,
+                   _postgres_search_index, _postgres_relay_positions)
+
+
+def backend_for(settings: Settings) -> Backend:
+    """PostgreSQL when HOSO_DATABASE_URL is set, else SQLite under HOSO_DATA_DIR."""
+    return SQLITE if settings.database_url is None else POSTGRES
+
+
+def compose(settings: Settings | None = None, clock: Clock = utc_now,
+            create_tables: bool = True) -> Services:
+    """The services of one process, over ``settings`` (by default the environment's)."""
+    return Services(settings or Settings.from_environ(), clock, create_tables)
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock = utc_now,
               create_tables: bool = True) -> CustodyApplication:
-    """The application on SQLite under HOSO_DATA_DIR, or on PostgreSQL when a URL is set.
+    """The application on SQLite under HOSO_DATA_DIR, or on PostgreSQL when a URL is set."""
+    return compose(settings, clock, create_tables).application()
 
-    ``create_tables`` runs the store's DDL. The CLI asks for it only in ``hoso init``: the
-    library's PostgreSQL DDL (CREATE OR REPLACE FUNCTION …) fails with "tuple concurrently
-    updated" when many processes start at once, so schema set-up is one deliberate step.
+
+def custody_application(settings: Settings, backend: Backend, clock: Clock = utc_now,
+                        create_tables: bool = True) -> CustodyApplication:
+    """The application on ``backend``; ``create_tables`` runs the DDL of its store.
+
+    The CLI asks for the DDL only in ``hoso init``: the library's PostgreSQL DDL (CREATE OR
+    REPLACE FUNCTION …) fails with "tuple concurrently updated" when many processes start at
+    once, so schema set-up is one deliberate step.
     """
-    settings = settings or Settings.from_environ()
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **settings.event_store_env(),
         "CREATE_TABLE": "true" if create_tables else "false",
         # every stored event gets its leaf hash in the same transaction (tamper evidence)
-        "APPLICATION_RECORDER_TOPIC": recorder_topic(settings),
+        "APPLICATION_RECORDER_TOPIC": backend.recorder_topic(),
     }
-    custody = CustodyApplication(env=env, objects=object_store(settings), clock=clock)
+    custody = CustodyApplication(env=env, objects=object_store(settings), clock=clock,
+                                 search_index_for=backend.search_index)
     if create_tables:
-        custody.search_index().create_tables()  # OCR text search beside the events (issue 7)
-        from tracker.projections.views import view_store
-
-        view_store(custody).create_table()  # projected views and their tracking (issue 5)
-        from events.relay_position import relay_positions
-
-        relay_positions(custody.recorder).create_table()  # the Kafka relay's position (issue 5)
+        custody.search_index().create_tables()  # OCR text search beside the events
+        backend.view_store(custody.recorder).create_table()  # the projected views
+        backend.relay_positions(custody.recorder).create_table()  # the Kafka relay's position
     return custody
-
-
-def recorder_topic(settings: Settings) -> str:
-    """The hashing recorder for the configured backend (imported only for that backend)."""
-    if settings.database_url is None:
-        from events.sqlite_store import HashingSQLiteApplicationRecorder
-
-        return get_topic(HashingSQLiteApplicationRecorder)
-    from events.postgres_store import HashingPostgresApplicationRecorder
-
-    return get_topic(HashingPostgresApplicationRecorder)
 
 
 def object_store(settings: Settings) -> ObjectStore:
@@ -77,3 +181,183 @@ def tamper_evident_log(custody: CustodyApplication, settings: Settings) -> Tampe
     recorder = cast(HashingRecorder, custody.recorder)
     return TamperEvidentLog(recorder, settings.log_origin,
                             [CheckpointDirectory(settings.checkpoint_dir)])
+
+
+class Services:
+    """Everything one process uses, built from one ``Settings`` when first asked for.
+
+    ``settings`` holds the values the entry points need as they are (listening address, station
+    tokens, trusted hosts, key paths, the Kafka group); every adapter comes from a method. The
+    application and the views are built once and kept; the rest is built afresh on each call.
+    """
+
+    def __init__(self, settings: Settings, clock: Clock = utc_now,
+                 create_tables: bool = True) -> None:
+        self.settings = settings
+        self.backend = backend_for(settings)
+        self.clock = clock
+        self.create_tables = create_tables
+        self._lock = threading.Lock()
+        self._custody: CustodyApplication | None = None
+        self._views: Views | None = None
+
+    # -- the store ---------------------------------------------------------------------------
+
+    def application(self) -> CustodyApplication:
+        with self._lock:
+            if self._custody is None:
+                self._custody = custody_application(self.settings, self.backend, self.clock,
+                                                    self.create_tables)
+            return self._custody
+
+    def follows_in_process(self) -> bool:
+        """True when the views catch up in this process: no Kafka consumer group feeds them."""
+        return self.settings.kafka_bootstrap is None
+
+    def views(self) -> Views:
+        """This process's views, kept: followed in-process unless Kafka feeds them."""
+        if self._views is None:
+            made = self.open_views(follow=self.follows_in_process())
+            with self._lock:
+                if self._views is None:
+                    self._views = made
+        return self._views
+
+    def open_views(self, follow: bool = True) -> Views:
+        """New views over the application's store (a projector and follower of their own)."""
+        custody = self.application()
+        return open_views(custody, self.backend.view_store(custody.recorder), follow=follow)
+
+    def relay_positions(self) -> RelayPositions:
+        return self.backend.relay_positions(self.application().recorder)
+
+    def close(self) -> None:
+        if self._custody is not None:
+            self._custody.close()
+
+    # -- objects and scanning ----------------------------------------------------------------
+
+    def object_store(self) -> ObjectStore:
+        return object_store(self.settings)
+
+    def station_store(self) -> SpoolingObjectStore:
+        return station_store(self.settings)
+
+    def tracker_link(self) -> TrackerPort:
+        """The tracker a station records through: over HTTP when HOSO_TRACKER_URL is set (with
+        HOSO_STATION_TOKEN), else this process's application."""
+        if self.settings.tracker_url is None:
+            from tracker.station_link import InProcessTracker
+
+            return InProcessTracker(self.application())
+        if not self.settings.station_token:
+            raise BadInput("HOSO_TRACKER_URL needs HOSO_STATION_TOKEN")
+        from scanning.tracker_http import HttpTracker
+
+        return HttpTracker(self.settings.tracker_url, self.settings.station_token)
+
+    def scanning_station(self, name: str, operator: str, jobs: int = 2,
+                         ocr: OcrSettings | None = None, device: str | None = None,
+                         over_kafka: bool = False) -> Station:
+        """A station with a scanner of its own: its objects spooled through outages, its
+        clean-up and OCR done here or, ``over_kafka``, by ``hoso worker ocr`` processes."""
+        from scanning.ocr import OcrSettings
+        from scanning.station import Station
+
+        ocr = ocr or OcrSettings()
+        preparer = self.ocr_preparer(name, ocr) if over_kafka else None
+        return Station(self.station_store(), self.tracker_link(), name, operator, jobs=jobs,
+                       ocr=ocr, device=device, preparer=preparer)
+
+    def upload_station(self, name: str, operator: str) -> Station:
+        """The tracker processing pages a station uploaded, into the application's store."""
+        from scanning.station import Station
+        from tracker.station_link import InProcessTracker
+
+        custody = self.application()
+        return Station(custody.objects, InProcessTracker(custody), name, operator)
+
+    # -- tamper evidence ---------------------------------------------------------------------
+
+    def tamper_evident_log(self) -> TamperEvidentLog:
+        return tamper_evident_log(self.application(), self.settings)
+
+    def checkpoint_directory(self) -> CheckpointDirectory:
+        return CheckpointDirectory(self.settings.checkpoint_dir)
+
+    def signer(self) -> Signer:
+        """The checkpoint signer from HOSO_AUDIT_KEY; BadInput when unset or unreadable."""
+        from events.keys import KeyFileError, load_signer
+        from events.notes import NoteError
+
+        if self.settings.audit_key is None:
+            raise BadInput("set HOSO_AUDIT_KEY to the private key made by 'hoso audit keygen'")
+        try:
+            return load_signer(self.settings.audit_key)
+        except (KeyFileError, NoteError) as error:
+            raise BadInput(str(error)) from None
+
+    def checkpointer(self) -> Checkpointer | None:
+        """Periodic signed checkpoints (HOSO_CHECKPOINT_EVERY/SECONDS), None without a key."""
+        if self.settings.audit_key is None:
+            return None
+        from events.checkpointer import Checkpointer
+        from events.checkpoints import CheckpointPolicy
+        from events.keys import load_signer
+
+        policy = CheckpointPolicy(self.settings.checkpoint_every,
+                                  self.settings.checkpoint_seconds)
+        custody = self.application()
+        return Checkpointer(self.tamper_evident_log(), load_signer(self.settings.audit_key),
+                            policy, custody.clock)
+
+    # -- Kafka (kafka-python is imported only here, when asked for) --------------------------
+
+    def kafka(self, purpose: str) -> str:
+        """The Kafka bootstrap servers; BadInput naming ``purpose`` when none is configured."""
+        if self.settings.kafka_bootstrap is None:
+            raise BadInput(f"HOSO_KAFKA_BOOTSTRAP is not set: there is no Kafka to {purpose}")
+        return self.settings.kafka_bootstrap
+
+    def relay(self, batch_size: int = 1000, topic: str | None = None,
+              servers: str | None = None) -> Relay:
+        """The relay of the application's store to ``topic`` (hoso.dossier-events unless
+        another is given) on the Kafka cluster at ``servers`` (HOSO_KAFKA_BOOTSTRAP unless
+        given): dossier events as CloudEvents, its position beside the events."""
+        from events.kafka import TOPIC, KafkaPublisher
+        from events.relay import Relay
+        from tracker.cloudevents import CloudEventMessages
+
+        servers = servers or self.kafka("relay to")
+        topic = topic or TOPIC
+        custody = self.application()
+        return Relay(custody.recorder, self.relay_positions(), KafkaPublisher(servers, topic),
+                     CloudEventMessages(custody, self.settings.log_origin),
+                     name=f"kafka:{topic}", batch_size=batch_size)
+
+    def kafka_projection(self, group: str | None = None, max_records: int = 500
+                         ) -> KafkaProjection:
+        """A member of the projection consumer group (HOSO_KAFKA_GROUP unless ``group``)
+        applying hoso.dossier-events to the views."""
+        from events.kafka import KafkaSubscription
+        from tracker.projections.kafka_consumer import KafkaProjection
+
+        subscription = KafkaSubscription(self.kafka("project from"),
+                                         group or self.settings.kafka_group,
+                                         max_records=max_records)
+        return KafkaProjection(subscription, self.open_views().projector)
+
+    def ocr_preparer(self, station: str, ocr: OcrSettings) -> PagePreparer:
+        """Clean-up and OCR sent as jobs to ``hoso worker ocr`` processes; they read the files
+        from the shared object store, not from this station's spool."""
+        from tracker.ocr_queue import KafkaPreparer
+
+        return KafkaPreparer(self.kafka("send OCR jobs to"), self.object_store(), station, ocr)
+
+    def run_ocr_worker(self, name: str, stop: threading.Event) -> int:
+        """Take OCR jobs as one member of the worker group until ``stop``; how many were done."""
+        from scanning.ocr import OcrSettings
+        from tracker.ocr_queue import run_worker
+
+        return run_worker(self.kafka("take OCR jobs from"), self.object_store(), OcrSettings(),
+                          name, stop)

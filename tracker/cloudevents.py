@@ -18,6 +18,7 @@ fact from the two.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -25,9 +26,11 @@ from typing import Any, NamedTuple, cast
 from urllib.parse import quote
 from uuid import UUID
 
+from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, StoredEvent
 from eventsourcing.utils import get_topic
 
+from events.relay import Message
 from tracker.domain.dossier import Dossier
 from tracker.domain.errors import BadInput
 
@@ -194,3 +197,21 @@ class DossierFacts:
     @classmethod
     def of(cls, recorder: ApplicationRecorder, mapper: Mapper[UUID]) -> DossierFacts:
         return cls(mapper, CodeBook(recorder, mapper))
+
+
+class CloudEventMessages:
+    """Stored events → Kafka messages (the relay's mapping): a dossier's events as
+    structured-mode CloudEvents keyed by the dossier id, so all of them land in one partition,
+    in order; others are not sent."""
+
+    def __init__(self, app: Application[Any], origin: str) -> None:
+        self.facts = DossierFacts.of(app.recorder, app.mapper)
+        self.origin = origin
+
+    def __call__(self, notification: Notification) -> Message | None:
+        event = self.facts.cloudevent(notification, self.origin)
+        if event is None:
+            return None
+        return Message(key=str(notification.originator_id).encode(),
+                       value=json.dumps(event, ensure_ascii=False,
+                                        separators=(",", ":")).encode())

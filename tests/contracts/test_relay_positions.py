@@ -1,8 +1,8 @@
 """The RelayPositions contract, run on every adapter: the position table on SQLite and PostgreSQL.
 
 One abstract case states what the relay relies on (a durable position per relay that only moves
-forward); each adapter subclasses it with a ``positions`` fixture, made by ``relay_positions``
-from a recorder of that backend as the application makes it. The base is deleted at the end.
+forward); each adapter subclasses it naming its ``backend``, whose factory makes the positions
+from a recorder of that backend as the composition root does. The base is deleted at the end.
 """
 
 from __future__ import annotations
@@ -16,26 +16,24 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
-from events.relay_position import (
-    PositionWriter,
-    RelayPositions,
-    SQLiteRelayPositions,
-    relay_positions,
-)
+from events.relay_position import PositionWriter, RelayPositions, SQLiteRelayPositions
 from events.relay_position_postgres import PostgresRelayPositions
 from tests.contracts.conftest import open_postgres
+from tracker.bootstrap import POSTGRES, SQLITE, Backend
 
 RELAY = "hoso.dossier-events"
 
 
 class RelayPositionsContract:
+    backend: Backend
+
     @pytest.fixture
     def recorder(self) -> ApplicationRecorder:
         raise NotImplementedError
 
     @pytest.fixture
     def positions(self, recorder: ApplicationRecorder) -> RelayPositions:
-        positions = relay_positions(recorder)
+        positions = self.backend.relay_positions(recorder)
         positions.create_table()
         return positions
 
@@ -118,6 +116,8 @@ class RelayPositionsContract:
 
 
 class TestSQLiteRelayPositions(RelayPositionsContract):
+    backend = SQLITE
+
     @pytest.fixture
     def recorder(self, sqlite_datastore: SQLiteDatastore) -> ApplicationRecorder:
         recorder = SQLiteApplicationRecorder(sqlite_datastore)
@@ -130,7 +130,7 @@ class TestSQLiteRelayPositions(RelayPositionsContract):
 
         def fresh() -> RelayPositions:
             opened.append(SQLiteDatastore(sqlite_path, lock_timeout=10))
-            positions = relay_positions(SQLiteApplicationRecorder(opened[-1]))
+            positions = self.backend.relay_positions(SQLiteApplicationRecorder(opened[-1]))
             assert isinstance(positions, SQLiteRelayPositions)
             return positions
 
@@ -140,6 +140,8 @@ class TestSQLiteRelayPositions(RelayPositionsContract):
 
 
 class TestPostgresRelayPositions(RelayPositionsContract):
+    backend = POSTGRES
+
     @pytest.fixture
     def recorder(self, postgres_datastore: PostgresDatastore) -> ApplicationRecorder:
         recorder = PostgresApplicationRecorder(postgres_datastore)
@@ -153,7 +155,7 @@ class TestPostgresRelayPositions(RelayPositionsContract):
 
         def fresh() -> RelayPositions:
             opened.append(open_postgres(postgres_datastore.schema))
-            positions = relay_positions(PostgresApplicationRecorder(opened[-1]))
+            positions = self.backend.relay_positions(PostgresApplicationRecorder(opened[-1]))
             assert isinstance(positions, PostgresRelayPositions)
             return positions
 

@@ -11,7 +11,7 @@ import pytest
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
-from tracker.search.index import ScanText, SearchIndex, search, search_index_for
+from tracker.search.index import ScanText, SearchIndex, search
 from tracker.search.postgres import PostgresSearchIndex
 from tracker.search.sqlite import SQLiteSearchIndex
 
@@ -127,8 +127,7 @@ class SearchIndexContract:
 class TestSQLiteSearchIndex(SearchIndexContract):
     @pytest.fixture
     def index(self, sqlite_datastore: SQLiteDatastore) -> SearchIndex:
-        index = search_index_for(sqlite_datastore)
-        assert isinstance(index, SQLiteSearchIndex)
+        index = SQLiteSearchIndex(sqlite_datastore)
         index.create_tables()
         return index
 
@@ -136,8 +135,7 @@ class TestSQLiteSearchIndex(SearchIndexContract):
 class TestPostgresSearchIndex(SearchIndexContract):
     @pytest.fixture
     def index(self, postgres_datastore: PostgresDatastore) -> SearchIndex:
-        index = search_index_for(postgres_datastore)
-        assert isinstance(index, PostgresSearchIndex)
+        index = PostgresSearchIndex(postgres_datastore)
         index.create_tables()
         return index
 

@@ -25,6 +25,7 @@ from storage.filesystem import FilesystemObjectStore
 from storage.objects import StoreUnavailable
 from tests.cast import Cast, cast_from
 from tracker.application import CustodyApplication
+from tracker.bootstrap import Services
 from tracker.station_link import InProcessTracker
 from tracker.web import create_app
 
@@ -194,9 +195,9 @@ class TestInProcessTracker(TrackerLinkContract):
 
 class TestHttpTracker(TrackerLinkContract):
     @pytest.fixture
-    def url(self, custody: CustodyApplication) -> Iterator[str]:
+    def url(self, services: Services) -> Iterator[str]:
         """The real API on a loopback port, with this station's token."""
-        app = create_app(custody, {"STATION_TOKENS": ((STATION, TOKEN),)})
+        app = create_app(services, {"STATION_TOKENS": ((STATION, TOKEN),)})
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from tests.cast import Cast, cast_from
 from tests.conftest import ManualClock
 from tracker.application import CustodyApplication
+from tracker.bootstrap import Services
 from tracker.web import create_app
 
 
@@ -19,8 +20,8 @@ def cast(custody: CustodyApplication) -> Cast:
 
 
 @pytest.fixture
-def client(custody: CustodyApplication) -> FlaskClient:
-    return create_app(custody, {"TESTING": True}).test_client()
+def client(services: Services) -> FlaskClient:
+    return create_app(services, {"TESTING": True}).test_client()
 
 
 def receipt(c: Cast, **change: Any) -> dict[str, Any]:

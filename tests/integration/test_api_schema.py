@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from tests.cast import cast_from
 from tests.servers.hoso import live_hoso
 from tracker.application import CustodyApplication
+from tracker.bootstrap import Services
 from tracker.cli.generated import command_for, option_name
 from tracker.commands import answers
 from tracker.commands.dossiers import DOSSIER_COMMANDS, HandOver, Receive
@@ -39,11 +40,11 @@ def test_schemathesis_finds_no_failure(store_env: dict[str, str], tmp_path: Path
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
 
 
-def test_answers_fit_their_models(custody: CustodyApplication) -> None:
+def test_answers_fit_their_models(services: Services, custody: CustodyApplication) -> None:
     """GIVEN a dossier received, handed over and accepted
     THEN its status, history, the queues and the report each fit their answer model."""
     c = cast_from(custody.province())
-    client: FlaskClient = create_app(custody, {"TESTING": True}).test_client()
+    client: FlaskClient = create_app(services, {"TESTING": True}).test_client()
     code = client.post("/api/v1/dossiers", json={
         "office": c.commune, "procedure": c.procedure.code, "applicant_name": "Lê Văn Tám",
         "applicant_id": "036088001122", "actor": c.receiver, "components": c.components,

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from tests.cast import Cast, cast_from
 from tests.hoso_cli import Hoso
 from tracker.application import CustodyApplication
+from tracker.bootstrap import Services
 from tracker.commands.dossiers import DOSSIER_COMMANDS, Command, Receive
 from tracker.web import create_app
 
@@ -42,8 +43,8 @@ def fields(model: type[Command]) -> list[str]:
 
 
 @pytest.fixture
-def client(custody: CustodyApplication) -> FlaskClient:
-    return create_app(custody, {"TESTING": True}).test_client()
+def client(services: Services) -> FlaskClient:
+    return create_app(services, {"TESTING": True}).test_client()
 
 
 def answers_4xx_and_records_nothing(client: FlaskClient, custody: CustodyApplication,

@@ -12,6 +12,7 @@ from storage.objects import key_for
 from tests.cast import Cast, cast_from
 from tests.hoso_cli import Hoso
 from tracker.application import CustodyApplication
+from tracker.bootstrap import Services
 from tracker.domain.errors import RuleViolation
 from tracker.domain.province import Province
 from tracker.province_file import demo_province_path, load_province_file
@@ -122,11 +123,12 @@ def test_storage_get_of_a_good_object_and_bad_keys(store_env: dict[str, str],
                       "spool_bytes": 0, "oldest_spooled": None}
 
 
-def test_downloads_go_through_an_authorisation_check(custody: CustodyApplication,
+def test_downloads_go_through_an_authorisation_check(services: Services,
+                                                     custody: CustodyApplication,
                                                      cast: Cast) -> None:
     from tracker.web import create_app
 
-    client = create_app(custody, {"TESTING": True}).test_client()
+    client = create_app(services, {"TESTING": True}).test_client()
     code = received(custody, cast)
     pages = scanned_pages(custody, 2)
     custody.digitise(code, cast.receiver, pages)
@@ -154,7 +156,8 @@ def test_downloads_go_through_an_authorisation_check(custody: CustodyApplication
     assert client.get(f"{url}?by={cast.receiver}&presigned=1").status_code == 400
 
 
-def test_the_api_records_a_scan_with_its_details(custody: CustodyApplication,
+def test_the_api_records_a_scan_with_its_details(services: Services,
+                                                 custody: CustodyApplication,
                                                  cast: Cast) -> None:
     """GIVEN a scan posted to the dossier's digitise action with what a station reports (the
     straightened copies, resolution, blank pages, quality notes) THEN the Digitised event holds
@@ -162,7 +165,7 @@ def test_the_api_records_a_scan_with_its_details(custody: CustodyApplication,
     nothing."""
     from tracker.web import create_app
 
-    client = create_app(custody, {"TESTING": True}).test_client()
+    client = create_app(services, {"TESTING": True}).test_client()
     code = received(custody, cast)
     pages, cleaned = scanned_pages(custody, 2), scanned_pages(custody, 2)
     url = f"/api/v1/dossiers/{code}/digitise"

@@ -9,12 +9,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from tracker.application import CustodyApplication
+from tracker.bootstrap import Services
 from tracker.web import MAX_BODY, create_app
 
 
 @pytest.fixture
-def client(custody: CustodyApplication) -> FlaskClient:
-    return create_app(custody, {"TESTING": True}).test_client()
+def client(services: Services) -> FlaskClient:
+    return create_app(services, {"TESTING": True}).test_client()
 
 
 def test_a_body_over_the_limit_gets_413_json(client: FlaskClient) -> None:

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from tests.cast import Cast, cast_from
 from tests.conftest import ManualClock
 from tracker.application import CustodyApplication
-from tracker.bootstrap import bootstrap
+from tracker.bootstrap import Services, compose
 from tracker.settings import Settings
 from tracker.web import create_app
 
@@ -26,17 +26,16 @@ def cast(custody: CustodyApplication) -> Cast:
 
 
 @pytest.fixture
-def client(custody: CustodyApplication) -> FlaskClient:
-    return create_app(custody, {"TESTING": True}).test_client()
+def client(services: Services) -> FlaskClient:
+    return create_app(services, {"TESTING": True}).test_client()
 
 
 @pytest.fixture
-def second_process(store_env: dict[str, str], clock: ManualClock
-                   ) -> Iterator[CustodyApplication]:
+def second_process(store_env: dict[str, str], clock: ManualClock) -> Iterator[Services]:
     """Another application over the same store, as a second ``hoso serve`` would have."""
-    app = bootstrap(Settings.from_environ(store_env), clock=clock, create_tables=False)
-    yield app
-    app.close()
+    other = compose(Settings.from_environ(store_env), clock=clock, create_tables=False)
+    yield other
+    other.close()
 
 
 def receipt(c: Cast, name: str = "Đỗ Văn Bình") -> dict[str, Any]:
@@ -91,12 +90,12 @@ def test_the_same_key_with_another_body_is_refused(
 
 @pytest.mark.parametrize("processes", [1, 2])
 def test_twins_at_the_same_moment_record_one_dossier(
-        custody: CustodyApplication, second_process: CustodyApplication, cast: Cast,
+        services: Services, custody: CustodyApplication, second_process: Services, cast: Cast,
         processes: int) -> None:
     """GIVEN one receipt sent twice with one key, at the same moment, to one server or to two
     server processes over the same store
     THEN one dossier is made, and both answers carry its code."""
-    apps = [custody, second_process if processes == 2 else custody]
+    apps = [services, second_process if processes == 2 else services]
     clients = [create_app(app, {"TESTING": True}).test_client() for app in apps]
     codes = []
     for round_ in range(5):

@@ -24,13 +24,14 @@ from eventsourcing.persistence import StoredEvent
 from tests.hoso_cli import Hoso
 from tests.month import SAMPLER, A, run_month
 from tracker.application import CustodyApplication
+from tracker.bootstrap import Services
 from tracker.cloudevents import Fact, from_cloudevent, to_cloudevent
 from tracker.domain.codes import DossierCode
 from tracker.domain.dossier import Dossier
 from tracker.projections import fold, projector
 from tracker.projections.fit import INT64_MAX, INT64_MIN, KEY_LIMIT
 from tracker.projections.rebuild import rebuild
-from tracker.projections.views import Views, open_views
+from tracker.projections.views import Views
 from tracker.web import create_app
 
 SECRET_NAME = "Nguyễn Thị Bí Mật"
@@ -39,8 +40,8 @@ BIG = 2**70
 
 
 @pytest.fixture
-def views(custody: CustodyApplication) -> Views:
-    return open_views(custody)
+def views(services: Services) -> Views:
+    return services.open_views()
 
 
 def receive(custody: CustodyApplication) -> str:
@@ -73,7 +74,7 @@ def contents(views: Views) -> tuple[list[dict], list[dict], list[dict]]:
             views.store.query("SELECT * FROM {attention} ORDER BY dossier_id"))
 
 
-def test_a_poisoned_event_marks_only_its_dossier(custody, clock, store_env, views):
+def test_a_poisoned_event_marks_only_its_dossier(services, custody, clock, store_env, views):
     """GIVEN a month of dossiers whose views were read, and three more: one with a FeeCollected
     missing its amount then a Paused, one with a stored event that is not JSON, one with fees of
     2^70 and 2^63 and a rejection reason holding a NUL,
@@ -125,7 +126,7 @@ def test_a_poisoned_event_marks_only_its_dossier(custody, clock, store_env, view
     assert lines.code == 0
     assert sum(m["code"] in line for line in lines.stdout.splitlines() for m in marked) == 2
 
-    ready = create_app(custody, {"TESTING": True}).test_client().get("/readyz")
+    ready = create_app(services, {"TESTING": True}).test_client().get("/readyz")
     assert ready.status_code == 503
     assert ready.get_json()["status"] == "unavailable"
     assert all(m["code"] in " ".join(ready.get_json()["problems"]) for m in marked)

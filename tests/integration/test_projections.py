@@ -24,14 +24,14 @@ from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso
 from tests.month import SAMPLER, run_month
 from tracker.application import CustodyApplication
-from tracker.bootstrap import bootstrap
+from tracker.bootstrap import Services, compose
 from tracker.cloudevents import Fact, from_cloudevent, to_cloudevent
 from tracker.domain.errors import UnknownReference
 from tracker.projections.projector import BehindTheLog
 from tracker.projections.rebuild import rebuild
 from tracker.projections.status import dossier_status
 from tracker.projections.store import VIEWS
-from tracker.projections.views import Views, open_views
+from tracker.projections.views import Views
 from tracker.settings import Settings
 
 
@@ -41,8 +41,8 @@ def month(custody: CustodyApplication, clock: ManualClock) -> list[str]:
 
 
 @pytest.fixture
-def views(custody: CustodyApplication) -> Views:
-    return open_views(custody)
+def views(services: Services) -> Views:
+    return services.open_views()
 
 
 def contents(views: Views) -> tuple[list[dict], list[dict]]:
@@ -175,7 +175,7 @@ def test_followers_in_two_processes_racing_with_writes_agree_with_a_rebuild(
         custody, clock, store_env, views):
     """Two applications on one store (as two processes would be), each following the log in a
     thread while dossiers are being written: nothing is lost or applied twice."""
-    other = open_views(bootstrap(Settings.from_environ(store_env), create_tables=False))
+    other = compose(Settings.from_environ(store_env), create_tables=False).open_views()
     stop = threading.Event()
     errors: list[BaseException] = []
 

@@ -12,7 +12,6 @@ import pytest
 
 from tests.hoso_cli import Hoso
 from tests.month import A
-from tracker.projections.views import open_views
 from tracker.web import create_app
 
 
@@ -25,9 +24,10 @@ def two_dossiers(custody, clock):
     return codes
 
 
-def test_an_unaccepted_release_is_flagged_late_not_lost(custody, clock, two_dossiers):
+def test_an_unaccepted_release_is_flagged_late_not_lost(services, custody, clock,
+                                                         two_dossiers):
     moving, staying = two_dossiers
-    views = open_views(custody)
+    views = services.open_views()
     clock.advance(hours=23)
     courier = views.queue(A.courier)
     assert [i["code"] for i in courier["holds"]] == [moving]
@@ -41,10 +41,10 @@ def test_an_unaccepted_release_is_flagged_late_not_lost(custody, clock, two_doss
     assert [i["code"] for i in views.queue(A.agency)["incoming"]] == [moving]
 
 
-def test_accepted_dossiers_are_held_and_fall_due(custody, clock, two_dossiers):
+def test_accepted_dossiers_are_held_and_fall_due(services, custody, clock, two_dossiers):
     moving, staying = two_dossiers
     custody.accept(moving, A.official, A.agency)
-    views = open_views(custody)
+    views = services.open_views()
     branch = views.queue(A.agency)
     assert [i["code"] for i in branch["holds"]] == [moving]
     assert branch["incoming"] == []
@@ -76,9 +76,9 @@ def test_queue_and_status_commands(custody, store_env, two_dossiers):
                                       "a staff id")
 
 
-def test_the_api_reads_the_views(custody, two_dossiers):
+def test_the_api_reads_the_views(services, custody, two_dossiers):
     moving, _ = two_dossiers
-    client = create_app(custody, {"TESTING": True, "STATION_TOKENS": {}}).test_client()
+    client = create_app(services, {"TESTING": True, "STATION_TOKENS": {}}).test_client()
     assert client.get(f"/api/v1/dossiers/{moving}").get_json()["custodian"] == A.courier
     queue = client.get(f"/api/v1/queues/{A.agency}").get_json()
     assert [i["code"] for i in queue["incoming"]] == [moving]
@@ -96,12 +96,12 @@ def test_the_api_reads_the_views(custody, two_dossiers):
     assert {"/queues/{who}", "/report"} <= set(paths)
 
 
-def test_a_store_set_up_before_the_views_says_to_run_init_again(custody, store_env,
+def test_a_store_set_up_before_the_views_says_to_run_init_again(services, store_env,
                                                                two_dossiers):
     """A store initialised by an older hoso has no view tables: a clear failure, then 'hoso
     init' (which keeps what is stored) creates them and the views follow the whole log."""
     moving, _ = two_dossiers
-    store = open_views(custody).store
+    store = services.open_views().store
     with store.batch() as batch:  # as if the tables had never been created
         batch.c.execute(f"DROP TABLE {getattr(store, 'dossiers', 'hoso_view_dossiers')}")
     hoso = Hoso(store_env)

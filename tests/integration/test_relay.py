@@ -24,17 +24,15 @@ import jsonschema
 
 from events.kafka import CONTENT_TYPE, TOPIC
 from events.relay import Relay
-from events.relay_position import relay_positions
 from tests.cast import Cast, cast_from
 from tests.hoso_cli import Hoso
 from tests.servers.tansu import Tansu
 from tests.topic_reader import Read, read_topic
 from tracker.application import CustodyApplication
-from tracker.cli.relay import build_relay
+from tracker.bootstrap import Services
 from tracker.cloudevents import DOSSIER_TOPICS
 from tracker.domain.province import Province
 from tracker.province_file import demo_province_path, load_province_file
-from tracker.settings import Settings
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "samples" / "cloudevents"
                      / "cloudevents-1.0.schema.json").read_text(encoding="utf-8"))
@@ -94,13 +92,12 @@ def assert_well_formed(read: Read) -> dict[str, Any]:
 
 
 def test_each_stored_event_once_as_a_valid_cloudevent_in_version_order(
-        custody: CustodyApplication, tansu: Tansu) -> None:
+        services: Services, custody: CustodyApplication, tansu: Tansu) -> None:
     # GIVEN 12 dossiers that each went through five custody steps
     cast = cast_from(custody.province())
     codes = make_dossiers(custody, cast, 12)
-    settings = Settings.from_environ({})
     # WHEN the relay has published the log
-    relay_until_caught_up(build_relay(custody, settings, tansu.bootstrap), custody)
+    relay_until_caught_up(services.relay(servers=tansu.bootstrap), custody)
     # THEN librdkafka reads one well-formed CloudEvent per stored dossier event
     reads = read_topic(tansu.bootstrap)
     events = [assert_well_formed(read) for read in reads]
@@ -125,17 +122,16 @@ def test_each_stored_event_once_as_a_valid_cloudevent_in_version_order(
 
 
 def test_a_restarted_relay_resumes_after_its_recorded_position(
-        custody: CustodyApplication, tansu: Tansu) -> None:
+        services: Services, custody: CustodyApplication, tansu: Tansu) -> None:
     # GIVEN a relay that published 4 dossiers and stopped
     cast = cast_from(custody.province())
-    settings = Settings.from_environ({})
     make_dossiers(custody, cast, 4)
-    relay_until_caught_up(build_relay(custody, settings, tansu.bootstrap), custody)
-    positions = relay_positions(custody.recorder)
+    relay_until_caught_up(services.relay(servers=tansu.bootstrap), custody)
+    positions = services.relay_positions()
     assert positions.get(f"kafka:{TOPIC}") == custody.recorder.max_notification_id()
     # WHEN 3 more are stored and a new relay process starts (fresh state, same database)
     make_dossiers(custody, cast, 3, first=4)
-    relay_until_caught_up(build_relay(custody, settings, tansu.bootstrap), custody)
+    relay_until_caught_up(services.relay(servers=tansu.bootstrap), custody)
     # THEN the topic holds every event exactly once: nothing re-sent, nothing skipped
     published = [(e["hosodossierid"], e["hosoversion"])
                  for e in (read.json() for read in read_topic(tansu.bootstrap))]

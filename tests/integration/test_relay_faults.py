@@ -15,7 +15,6 @@ import pytest
 
 from events.kafka import TOPIC, KafkaPublisher, KafkaSubscription
 from events.relay import Backoff, Message, Relay
-from events.relay_position import relay_positions
 from tests.hoso_cli import Hoso
 from tests.kafka_scenario import (
     Load,
@@ -28,23 +27,23 @@ from tests.kafka_scenario import (
 )
 from tests.servers.tansu import Tansu
 from tracker.application import CustodyApplication
-from tracker.cli.relay import CloudEventMessages
+from tracker.bootstrap import Services
+from tracker.cloudevents import CloudEventMessages
 from tracker.projections.kafka_consumer import KafkaProjection
-from tracker.projections.views import open_views
 
 OUTAGE_SECONDS = 30
 RELAY = f"kafka:{TOPIC}"
 
 
 @pytest.fixture
-def consumer(custody: CustodyApplication) -> Iterator[Callable[[str], KafkaProjection]]:
+def consumer(services: Services) -> Iterator[Callable[[str], KafkaProjection]]:
     """Starts in-process members of the projection group; stops them at the end."""
     stop = threading.Event()
     threads: list[threading.Thread] = []
 
     def start(bootstrap: str) -> KafkaProjection:
         projection = KafkaProjection(KafkaSubscription(bootstrap, "hoso-projections"),
-                                     open_views(custody).projector)
+                                     services.open_views().projector)
         thread = threading.Thread(target=projection.run, args=(stop,), daemon=True)
         thread.start()
         threads.append(thread)
@@ -60,14 +59,14 @@ def hoso_for(store_env: dict[str, str], broker: Tansu) -> Hoso:
     return Hoso({**store_env, "HOSO_KAFKA_BOOTSTRAP": broker.bootstrap})
 
 
-def views_caught_up(custody: CustodyApplication) -> bool:
-    return view_versions(custody) == stored_versions(custody)
+def views_caught_up(services: Services) -> bool:
+    return view_versions(services) == stored_versions(services.application())
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_broker_stopped_30_s_under_a_load_of_handovers(
-        custody: CustodyApplication, store_env: dict[str, str], durable_tansu: Tansu,
-        consumer: Callable[[str], KafkaProjection]) -> None:
+        services: Services, custody: CustodyApplication, store_env: dict[str, str],
+        durable_tansu: Tansu, consumer: Callable[[str], KafkaProjection]) -> None:
     # GIVEN the relay as its own process, a projection consumer, and handovers going on
     relay = Process(hoso_for(store_env, durable_tansu), "relay")
     load = Load(custody, dossiers=20)
@@ -92,27 +91,27 @@ def test_broker_stopped_30_s_under_a_load_of_handovers(
         load.stop()
         # THEN the relay and the consumer catch up on their own
         last = custody.recorder.max_notification_id()
-        wait_for(lambda: relay_positions(custody.recorder).get(RELAY) == last, 90,
+        wait_for(lambda: services.relay_positions().get(RELAY) == last, 90,
                  "relay publishing the backlog")
-        wait_for(lambda: views_caught_up(custody), 60, "views catching up")
+        wait_for(lambda: views_caught_up(services), 60, "views catching up")
     finally:
         load.stop()
         relay.terminate()
     # … with every event on the topic in dossier order, and views equal to a rebuild
     assert_topic_holds_the_log(custody, durable_tansu.bootstrap)
-    assert_views_equal_a_rebuild(custody)
+    assert_views_equal_a_rebuild(services)
 
 
 def test_relay_killed_mid_batch_resumes_from_its_recorded_position(
-        custody: CustodyApplication, store_env: dict[str, str], tansu: Tansu,
-        consumer: Callable[[str], KafkaProjection]) -> None:
+        services: Services, custody: CustodyApplication, store_env: dict[str, str],
+        tansu: Tansu, consumer: Callable[[str], KafkaProjection]) -> None:
     # GIVEN a backlog of 360 events and the relay publishing it 5 at a time
     load = Load(custody, dossiers=60)
     for _ in range(150):
         load.step()
     hoso = hoso_for(store_env, tansu)
     last = custody.recorder.max_notification_id() or 0
-    positions = relay_positions(custody.recorder)
+    positions = services.relay_positions()
     relay = Process(hoso, "relay", "--batch-size", "5")
     # WHEN it is killed with SIGKILL part-way through
     wait_for(lambda: positions.get(RELAY) > 0, 30, "the relay starting to publish")
@@ -129,16 +128,16 @@ def test_relay_killed_mid_batch_resumes_from_its_recorded_position(
     assert_topic_holds_the_log(custody, tansu.bootstrap)
     # … and the consumer group's views apply each event once: equal to a rebuild
     consumer(tansu.bootstrap)
-    wait_for(lambda: views_caught_up(custody), 60, "views catching up")
-    assert_views_equal_a_rebuild(custody)
+    wait_for(lambda: views_caught_up(services), 60, "views catching up")
+    assert_views_equal_a_rebuild(services)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # a broker fault: one store
 def test_broker_away_longer_than_the_delivery_timeout(
-        custody: CustodyApplication, durable_tansu: Tansu,
+        services: Services, custody: CustodyApplication, durable_tansu: Tansu,
         caplog: pytest.LogCaptureFixture) -> None:
     # GIVEN a relay whose producer gives a batch up after 2 s, publishing a load of handovers
-    relay = Relay(custody.recorder, relay_positions(custody.recorder),
+    relay = Relay(custody.recorder, services.relay_positions(),
                   KafkaPublisher(durable_tansu.bootstrap, delivery_timeout_ms=2_000),
                   CloudEventMessages(custody, "hoso/custody-log"), name=RELAY,
                   batch_size=20, backoff=Backoff(first=0.2, most=1.0))
@@ -153,7 +152,7 @@ def test_broker_away_longer_than_the_delivery_timeout(
         # backs off and resends. The broker stops with the relay caught up, so no produce
         # request is half done (tansu can then lose an acknowledged batch: DESIGN-NOTES).
         load.stop()
-        wait_for(lambda: relay_positions(custody.recorder).get(RELAY)
+        wait_for(lambda: services.relay_positions().get(RELAY)
                  == custody.recorder.max_notification_id(), 30, "the relay catching up")
         durable_tansu.stop()
         outage_ends = time.monotonic() + 6
@@ -163,7 +162,7 @@ def test_broker_away_longer_than_the_delivery_timeout(
         durable_tansu.start()
         time.sleep(1)
         last = custody.recorder.max_notification_id()
-        wait_for(lambda: relay_positions(custody.recorder).get(RELAY) == last, 60,
+        wait_for(lambda: services.relay_positions().get(RELAY) == last, 60,
                  "the relay resending after the outage")
     finally:
         load.stop()

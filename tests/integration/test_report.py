@@ -15,7 +15,6 @@ import pytest
 
 from tests.hoso_cli import Hoso
 from tests.month import A, B, run_month
-from tracker.projections.views import open_views
 
 ZERO = dict.fromkeys(("received", "resolved_early", "resolved_on_time", "resolved_overdue",
                       "in_progress", "rejected", "cancelled", "paused",
@@ -45,9 +44,10 @@ def figures(row: dict) -> dict:
     return {k: row[k] for k in ZERO}
 
 
-def test_a_month_of_dossiers_gives_the_hand_computed_report(custody, clock, store_env):
+def test_a_month_of_dossiers_gives_the_hand_computed_report(services, custody, clock,
+                                                             store_env):
     run_month(custody, clock)
-    views = open_views(custody)
+    views = services.open_views()
     march = views.report(date(2026, 3, 1), date(2026, 3, 31))
     assert march["totals"] == MARCH
     by_office = {row["office"]: row for row in march["rows"]}
@@ -81,12 +81,12 @@ def test_a_month_of_dossiers_gives_the_hand_computed_report(custody, clock, stor
     assert lines[-1].startswith("total,180,50,42,20,65,15,8,10,12,70,13450000,")
 
 
-def test_days_are_vietnamese_calendar_days(custody, clock):
+def test_days_are_vietnamese_calendar_days(services, custody, clock):
     """06:30 on 2 March in Hà Nội is still 1 March in UTC: it counts on 2 March."""
     clock.now = datetime.fromisoformat("2026-03-02T06:30:00+07:00")
     custody.receive(office=A.office, procedure=A.procedure, applicant_name="Lê Thị Bình",
                     applicant_id="035190000002", actor=A.receiver, components=A.components)
-    views = open_views(custody)
+    views = services.open_views()
     assert views.report(date(2026, 3, 2), date(2026, 3, 2))["totals"]["received"] == 1
     assert views.report(date(2026, 3, 1), date(2026, 3, 1))["totals"]["received"] == 0
 

@@ -23,6 +23,7 @@ from scanning.tracker_http import HttpTracker
 from tests.cast import Cast, cast_from
 from tests.station.pages import blank_page, cover_file, text_page, truncated_png
 from tracker.application import CustodyApplication
+from tracker.bootstrap import Services
 from tracker.station_link import InProcessTracker
 from tracker.web import create_app
 
@@ -155,9 +156,9 @@ def test_a_watched_folder_takes_only_settled_files_and_moves_them_after_storing(
 
 
 @pytest.fixture
-def tracker_url(custody: CustodyApplication) -> Iterator[str]:
+def tracker_url(services: Services) -> Iterator[str]:
     """The real API on a loopback port, with one station token."""
-    app = create_app(custody, {"STATION_TOKENS": (("st-1", TOKEN),)})
+    app = create_app(services, {"STATION_TOKENS": (("st-1", TOKEN),)})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -188,8 +189,8 @@ def test_a_remote_station_records_over_http_with_its_token_only(
 
 
 def test_upload_acquisition_needs_a_token_and_answers_the_batch_report(
-        custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
-    client = create_app(custody, {"STATION_TOKENS": (("st-1", TOKEN),)}).test_client()
+        services: Services, custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
+    client = create_app(services, {"STATION_TOKENS": (("st-1", TOKEN),)}).test_client()
     code = receive(custody, cast)
     page = text_page(["Tờ khai"], tmp_path / "p.png")
     unauthorised = client.post("/api/v1/station/scans", data={"operator": cast.receiver})

@@ -6,15 +6,12 @@ from pathlib import Path
 
 import click
 
-from events.checkpoints import CheckpointDirectory
-from events.keys import KeyFileError, generate_keypair, load_signer, load_verifier
+from events.keys import KeyFileError, generate_keypair, load_verifier
 from events.notes import NoteError
-from tracker.bootstrap import tamper_evident_log
 from tracker.cli.audit_export import register as register_export_commands
-from tracker.cli.context import application
+from tracker.cli.context import services
 from tracker.cli.output import emit, json_option
 from tracker.domain.errors import BadInput
-from tracker.settings import Settings
 
 
 @click.group()
@@ -42,15 +39,9 @@ def keygen(directory: Path) -> None:
 @json_option
 def checkpoint() -> None:
     """Sign the log's current root now; kept in the store and in HOSO_CHECKPOINT_DIR."""
-    settings = Settings.from_environ()
-    if settings.audit_key is None:
-        raise BadInput("set HOSO_AUDIT_KEY to the private key made by 'hoso audit keygen'")
-    try:
-        signer = load_signer(settings.audit_key)
-    except (KeyFileError, NoteError) as error:
-        raise BadInput(str(error)) from None
-    custody = application()
-    made, _ = tamper_evident_log(custody, settings).checkpoint(signer, custody.clock())
+    wired = services()
+    signer = wired.signer()
+    made, _ = wired.tamper_evident_log().checkpoint(signer, wired.application().clock())
     emit({"size": made.size, "root": made.root.hex(), "time": made.time.isoformat(),
           "fingerprint": made.fingerprint},
          lambda: [f"checkpoint {made.size} leaves, fingerprint {made.fingerprint}"])
@@ -63,17 +54,17 @@ def checkpoint() -> None:
 @json_option
 def verify(public_key: Path | None) -> None:
     """Recompute every leaf and root from the store; exit 1 naming the first bad position."""
-    settings = Settings.from_environ()
-    key_path = public_key or settings.audit_public_key
+    wired = services()
+    key_path = public_key or wired.settings.audit_public_key
     if key_path is None:
         raise BadInput("give --public-key or set HOSO_AUDIT_PUBLIC_KEY")
     try:
         verifier = load_verifier(key_path)
     except (KeyFileError, NoteError, OSError) as error:
         raise BadInput(f"{key_path}: {error}") from None
-    outside = CheckpointDirectory(settings.checkpoint_dir)
-    notes = [(f"{settings.checkpoint_dir}", note) for note in outside.all()]
-    report = tamper_evident_log(application(), settings).audit(verifier, notes)
+    outside = wired.checkpoint_directory()
+    notes = [(f"{outside.path}", note) for note in outside.all()]
+    report = wired.tamper_evident_log().audit(verifier, notes)
     first = report.first
     findings = [{"position": f.position, "kind": f.kind, "detail": f.detail}
                 for f in sorted(report.findings, key=lambda f: f.position)]

@@ -21,12 +21,10 @@ from events.keys import KeyFileError, load_verifier
 from events.notes import NoteError, Verifier
 from events.offline import OfflineReport, verify_export
 from storage.durable import fsync_directory
-from tracker.bootstrap import tamper_evident_log
-from tracker.cli.context import application
+from tracker.cli.context import services
 from tracker.cli.output import emit, json_option
 from tracker.domain.codes import DossierCode
 from tracker.domain.errors import BadInput, HosoError
-from tracker.settings import Settings
 
 FORMATS = ("pdf", "csv", "json")
 _PUBLIC_KEY_HELP = ("The log's public key: a .pub file or the key string itself (default "
@@ -53,9 +51,9 @@ def export(code: str, form: str | None, output: Path, public_key: str | None) ->
     form = form or output.suffix.lower().lstrip(".")
     if form not in FORMATS:
         raise BadInput(f"give --format {'|'.join(FORMATS)} (or an -o file ending in one)")
-    settings = Settings.from_environ()
-    verifier = _verifier(public_key, settings)
-    custody = application()
+    wired = services()
+    verifier = _verifier(public_key, wired.settings.audit_public_key)
+    custody = wired.application()
     aggregate_id = DossierCode.parse(code).dossier_id
     warnings: list[str] = []
     try:
@@ -66,7 +64,7 @@ def export(code: str, form: str | None, output: Path, public_key: str | None) ->
         history = []
         warnings.append(f"warning: {code}'s events do not replay ({type(error).__name__}: "
                         f"{error}); exported as stored, custodians unknown")
-    log = tamper_evident_log(custody, settings)
+    log = wired.tamper_evident_log()
     try:
         latest = log.latest()
         if latest is None:
@@ -95,7 +93,7 @@ def verify_export_command(file: Path, public_key: str | None, earlier: tuple[Pat
     """Verify an export (PDF, CSV or JSON) offline: exit 0 valid, 1 INVALID, 2 unreadable.
 
     Uses only FILE, the --earlier files and the public key; never the store."""
-    verifier = _verifier(public_key, Settings.from_environ())
+    verifier = _verifier(public_key, services().settings.audit_public_key)
     try:
         document = load_export(file)
         older = [load_export(path) for path in earlier]
@@ -107,11 +105,11 @@ def verify_export_command(file: Path, public_key: str | None, earlier: tuple[Pat
         raise click.exceptions.Exit(1)
 
 
-def _verifier(public_key: str | None, settings: Settings) -> Verifier:
-    """The verifier from --public-key (a file, else the key string) or from the settings."""
+def _verifier(public_key: str | None, configured: Path | None) -> Verifier:
+    """The verifier from --public-key (a file, else the key string) or the configured file."""
     source: Path | str | None = public_key
     if public_key is None:
-        source = settings.audit_public_key
+        source = configured
     elif "+" not in public_key or Path(public_key).is_file():  # key strings are name+id+key
         source = Path(public_key)
     if source is None:

@@ -1,4 +1,4 @@
-"""The application shared by one ``hoso`` invocation, built on first use."""
+"""The services shared by one ``hoso`` invocation, composed on first use (tracker.bootstrap)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ from typing import Any
 import click
 
 from tracker.application import CustodyApplication
-from tracker.bootstrap import bootstrap
+from tracker.bootstrap import Services, compose
+
+
+def services(create_tables: bool = False) -> Services:
+    """This invocation's services, from the environment. Only ``hoso init`` passes
+    ``create_tables``; see tracker.bootstrap for why."""
+    state: dict[str, Any] = click.get_current_context().find_root().ensure_object(dict)
+    if "services" not in state:
+        state["services"] = compose(create_tables=create_tables)
+    found: Services = state["services"]
+    return found
 
 
 def application(create_tables: bool = False) -> CustodyApplication:
-    """Only ``hoso init`` passes ``create_tables``; see tracker.bootstrap for why."""
-    state: dict[str, Any] = click.get_current_context().find_root().ensure_object(dict)
-    if "app" not in state:
-        state["app"] = bootstrap(create_tables=create_tables)
-    app: CustodyApplication = state["app"]
-    return app
+    """This invocation's custody application (built on first use)."""
+    return services(create_tables).application()

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from tracker.cli.context import application
+from tracker.cli.context import services
 from tracker.cli.output import emit, json_option, table
 from tracker.domain.calendar import LOCAL_TZ
 from tracker.domain.errors import BadInput
@@ -21,19 +21,13 @@ from tracker.projections.attention import listed
 from tracker.projections.rebuild import events_to_rebuild, rebuild
 from tracker.projections.report import GROUPINGS, csv_rows
 from tracker.projections.store import VIEW_NAMES
-from tracker.projections.views import Views, open_views
-from tracker.settings import Settings
+from tracker.projections.views import Views
 from tracker.timeparse import parse_date
 
 
 def views() -> Views:
     """The views of this invocation's store; followed in-process unless Kafka feeds them."""
-    state: dict[str, Any] = click.get_current_context().find_root().ensure_object(dict)
-    if "views" not in state:
-        follow = Settings.from_environ().kafka_bootstrap is None
-        state["views"] = open_views(application(), follow=follow)
-    found: Views = state["views"]
-    return found
+    return services().views()
 
 
 @click.command()

@@ -20,28 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli.context import application
+from tracker.cli.context import application, services
 from tracker.cli.output import emit, json_option, to_json, wants_json
 from tracker.domain.errors import BadInput, UnknownReference
-from tracker.settings import Settings
 
 if TYPE_CHECKING:
-    from scanning.station import BatchReport, Progress, Station, TrackerPort
+    from scanning.station import BatchReport, Progress, Station
 
 # The image libraries (OpenCV, zxing-cpp, Tesseract's wrapper, reportlab) are imported inside
 # the commands that use them: at module level they would add half a second to every ``hoso``.
-
-
-def tracker_link(settings: Settings) -> TrackerPort:
-    if settings.tracker_url is None:
-        from tracker.station_link import InProcessTracker
-
-        return InProcessTracker(application())
-    if not settings.station_token:
-        raise BadInput("HOSO_TRACKER_URL needs HOSO_STATION_TOKEN")
-    from scanning.tracker_http import HttpTracker
-
-    return HttpTracker(settings.tracker_url, settings.station_token)
 
 
 @contextmanager
@@ -102,24 +89,12 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
         from_scanner,
     )
     from scanning.ocr import OcrSettings
-    from scanning.station import Station
-    from tracker.bootstrap import station_store
 
     if sum([bool(files), device is not None, watch is not None]) != 1:
         raise BadInput("scan needs exactly one of FILES…, --device DEV or --watch DIR")
-    settings = Settings.from_environ()
-    ocr = OcrSettings(timeout=ocr_timeout)
-    preparer = None
-    if over_kafka:
-        from tracker.bootstrap import object_store
-        from tracker.cli.relay import kafka_bootstrap
-        from tracker.ocr_queue import KafkaPreparer
-
-        # workers read the files from the shared store itself, not from this station's spool
-        preparer = KafkaPreparer(kafka_bootstrap(settings, "send OCR jobs to"),
-                                 object_store(settings), station, ocr)
-    worker = Station(station_store(settings), tracker_link(settings), station, operator,
-                     jobs=jobs, ocr=ocr, device=device, preparer=preparer)
+    worker = services().scanning_station(station, operator, jobs=jobs,
+                                         ocr=OcrSettings(timeout=ocr_timeout), device=device,
+                                         over_kafka=over_kafka)
     if watch is not None and wants_json() and not once:
         raise BadInput("--json with --watch needs --once (one document when the folder is idle)")
     reports: list[BatchReport] = []

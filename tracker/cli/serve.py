@@ -6,12 +6,7 @@ import threading
 
 import click
 
-from events.checkpointer import Checkpointer
-from events.checkpoints import CheckpointPolicy
-from events.keys import load_signer
-from tracker.bootstrap import tamper_evident_log
-from tracker.cli.context import application
-from tracker.settings import Settings
+from tracker.cli.context import services
 
 
 @click.command()
@@ -25,30 +20,24 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool) -> None
     """Serve the JSON API (loopback only unless --host says otherwise)."""
     from tracker.web import create_app, run  # Flask is loaded only for this command
 
-    settings = Settings.from_environ()
+    wired = services()
+    settings = wired.settings
     host = host or settings.host
     port = port or settings.port
-    custody = application()
-    app = create_app(custody)
+    app = create_app(wired)
     stop = threading.Event()
-    if settings.audit_key is not None:
-        policy = CheckpointPolicy(settings.checkpoint_every, settings.checkpoint_seconds)
-        Checkpointer(tamper_evident_log(custody, settings), load_signer(settings.audit_key),
-                     policy, custody.clock).start(stop)
+    checkpointer = wired.checkpointer()
+    if checkpointer is not None:
+        checkpointer.start(stop)
     else:
         click.echo("hoso: HOSO_AUDIT_KEY is not set: no periodic checkpoints", err=True)
     if settings.kafka_bootstrap is not None and not relay:
         click.echo("hoso: --no-relay: events reach Kafka through `hoso relay`", err=True)
     elif settings.kafka_bootstrap is not None:
-        from tracker.cli.relay import build_relay  # kafka is loaded only when configured
-
-        build_relay(custody, settings, settings.kafka_bootstrap).start(stop)
+        wired.relay().start(stop)  # kafka is loaded only when configured
         click.echo(f"hoso: relaying events to Kafka at {settings.kafka_bootstrap}", err=True)
-    else:  # no Kafka: the views follow the log in this process (issue 5)
-        from tracker.projections.views import open_views
-
-        views = app.extensions["views"] = open_views(custody)
-        views.follower.start(stop)
+    else:  # no Kafka: the views follow the log in this process
+        wired.views().follower.start(stop)
     click.echo(f"hoso: serving {settings.describe_store()} on http://{host}:{port}", err=True)
     try:
         run(app, host=host, port=port, threads=threads)

@@ -12,14 +12,12 @@ import click
 
 from storage.objects import CorruptObject, MissingObject, StoreUnavailable
 from storage.spool import SpoolingObjectStore
-from tracker.bootstrap import station_store
-from tracker.cli.context import application
+from tracker.cli.context import application, services
 from tracker.cli.output import emit, json_option
-from tracker.settings import Settings
 
 
 def _store() -> SpoolingObjectStore:
-    return station_store(Settings.from_environ())
+    return services().station_store()
 
 
 @click.group()

@@ -7,8 +7,8 @@ import socket
 
 import click
 
+from tracker.cli.context import services
 from tracker.cli.output import emit, json_option
-from tracker.settings import Settings
 
 
 @click.group()
@@ -21,17 +21,13 @@ def worker() -> None:
 @json_option
 def ocr(name: str | None) -> None:
     """Clean and OCR pages queued by stations (hoso.ocr-jobs) until SIGTERM or SIGINT."""
-    from scanning.ocr import OcrSettings
-    from tracker.bootstrap import object_store
-    from tracker.cli.relay import kafka_bootstrap, log_to_stderr, stop_on_signals
-    from tracker.ocr_queue import run_worker
+    from tracker.cli.relay import log_to_stderr, stop_on_signals
 
-    settings = Settings.from_environ()
-    bootstrap = kafka_bootstrap(settings, "take OCR jobs from")
+    wired = services()
+    wired.kafka("take OCR jobs from")  # refuses before anything starts
     log_to_stderr()
     name = name or f"{socket.gethostname()}:{os.getpid()}"
-    done = run_worker(bootstrap, object_store(settings), OcrSettings(), name,
-                      stop_on_signals())
+    done = wired.run_ocr_worker(name, stop_on_signals())
     emit({"worker": name, "jobs": done}, lambda: [f"{name}: {done} job(s) done"])
 
 

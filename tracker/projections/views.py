@@ -1,7 +1,8 @@
 """The projected views of one store: its view tables, the projector and the in-process follower.
 
-``open_views`` picks the SQLite or PostgreSQL view store to match the application's own recorder
-and shares its datastore (same database, same connection pool).
+``open_views`` takes the view store the composition root (tracker.bootstrap) builds for the
+application's backend: SQLite or PostgreSQL, sharing the recorder's datastore (same database, same
+connection pool).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, OperationalError, ProgrammingError
@@ -110,22 +111,9 @@ def dossier_history(recorder: ApplicationRecorder, facts: DossierFacts, dossier_
     return check_history(found, after, upto, dossier_id)
 
 
-def view_store(app: CustodyApplication) -> ViewStore:
-    """The view tables in the application's database."""
-    datastore = getattr(app.recorder, "datastore")  # noqa: B009 - both recorders have one
-    from eventsourcing.sqlite import SQLiteDatastore
-
-    if isinstance(datastore, SQLiteDatastore):
-        from tracker.projections.sqlite import SQLiteViewStore
-
-        return cast(ViewStore, SQLiteViewStore(datastore))
-    from tracker.projections.postgres import PostgresViewStore
-
-    return cast(ViewStore, PostgresViewStore(datastore))
-
-
-def open_views(app: CustodyApplication, follow: bool = True, batch_size: int = 1000) -> Views:
-    store = view_store(app)
+def open_views(app: CustodyApplication, store: ViewStore, follow: bool = True,
+               batch_size: int = 1000) -> Views:
+    """The views of ``app`` kept in ``store`` (its backend's, in the same database)."""
     facts = DossierFacts.of(app.recorder, app.mapper)
 
     def history(dossier_id: UUID, after: int, upto: int) -> list[Fact]:

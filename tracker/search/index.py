@@ -67,23 +67,6 @@ def search(index: SearchIndex, query: str, office: str | None = None, limit: int
     return list(hits.values())
 
 
-def search_index_for(datastore: object) -> SearchIndex:
-    """The index in the same database as the event store the datastore belongs to."""
-    from eventsourcing.sqlite import SQLiteDatastore
-
-    if isinstance(datastore, SQLiteDatastore):
-        from tracker.search.sqlite import SQLiteSearchIndex
-
-        return SQLiteSearchIndex(datastore)
-    from eventsourcing.postgres import PostgresDatastore
-
-    if isinstance(datastore, PostgresDatastore):
-        from tracker.search.postgres import PostgresSearchIndex
-
-        return PostgresSearchIndex(datastore)
-    raise TypeError(f"no search index for a {type(datastore).__name__}")
-
-
 def ocr_text(document: bytes) -> str:
     """The text of a stored OCR object: the station's JSON (``{"pages": [{"text"}…]}``) or, for
     scans recorded by hand with ``hoso digitise --ocr-text``, plain UTF-8 text."""

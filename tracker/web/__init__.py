@@ -1,4 +1,9 @@
-"""The JSON API: ``create_app`` builds the Flask app, ``run`` serves it with waitress."""
+"""The JSON API: ``create_app`` builds the Flask app, ``run`` serves it with waitress.
+
+The app takes everything from the composition root's ``Services`` (kept in ``app.extensions``):
+the application, the views, the station, and the settings it needs (station tokens, trusted
+hosts). It reads no settings and builds no adapter itself.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 from flask import Flask
 from waitress import serve
 
-from tracker.application import CustodyApplication
+from tracker.bootstrap import Services
 from tracker.web import api, errors, health, openapi, station, views
 from tracker.web.station import MAX_UPLOAD_BYTES
 
@@ -17,12 +22,14 @@ MAX_BODY = 8 * 1024 * 1024
 a quality note, all in escaped non-ASCII text) is about 6 MB."""
 
 
-def create_app(custody: CustodyApplication | None = None,
+def create_app(services: Services | None = None,
                test_config: dict[str, Any] | None = None) -> Flask:
-    """The Flask app over ``custody`` (by default the one the environment configures)."""
-    from tracker.settings import Settings
+    """The Flask app over ``services`` (by default those the environment configures)."""
+    if services is None:
+        from tracker.bootstrap import compose
 
-    settings = Settings.from_environ()
+        services = compose()
+    settings = services.settings
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -31,11 +38,8 @@ def create_app(custody: CustodyApplication | None = None,
     app.config["TRUSTED_HOSTS"] = list(settings.trusted_hosts)
     if test_config:
         app.config.update(test_config)
-    if custody is None:
-        from tracker.bootstrap import bootstrap
-
-        custody = bootstrap()
-    app.extensions["custody"] = custody
+    app.extensions["services"] = services
+    app.extensions["custody"] = services.application()
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")

@@ -17,11 +17,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.utils import secure_filename
 
-from scanning.station import RecordRefused, Station
+from scanning.station import RecordRefused
+from tracker.bootstrap import Services
 from tracker.commands.dossiers import RecordStationScan
 from tracker.domain.errors import BadInput, HosoError, UnknownReference
 from tracker.handling import execute
-from tracker.station_link import InProcessTracker
 from tracker.web.api import command_from, custody, idempotency_key
 
 blueprint = Blueprint("station", __name__)
@@ -89,9 +89,9 @@ def upload() -> Response:
     files = request.files.getlist("files")
     if not files or len(files) > MAX_UPLOAD_FILES:
         raise BadInput(f"send 1 to {MAX_UPLOAD_FILES} page files as 'files'")
-    app = custody()
-    app.province().person(operator)
-    station = Station(app.objects, InProcessTracker(app), g.station, operator)
+    custody().province().person(operator)
+    services: Services = current_app.extensions["services"]
+    station = services.upload_station(g.station, operator)
     with tempfile.TemporaryDirectory(prefix="hoso-upload-") as folder:
         paths = []
         for number, upload_file in enumerate(files, start=1):

@@ -5,24 +5,19 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from tracker.application import CustodyApplication
+from tracker.bootstrap import Services
 from tracker.commands.parse import parse
 from tracker.commands.queries import QueueQuery, ReportQuery
-from tracker.projections.views import Views, open_views
+from tracker.projections.views import Views
 
 blueprint = Blueprint("views", __name__)
 
 
 def views() -> Views:
-    """The app's views: ``hoso serve`` puts the ones its follower thread keeps fresh there."""
-    found: Views | None = current_app.extensions.get("views")
-    if found is None:
-        from tracker.settings import Settings
-
-        custody: CustodyApplication = current_app.extensions["custody"]
-        found = open_views(custody, follow=Settings.from_environ().kafka_bootstrap is None)
-        current_app.extensions["views"] = found
-    return found
+    """The process's views, followed in-process unless Kafka feeds them (``hoso serve`` then
+    also runs their follower thread)."""
+    services: Services = current_app.extensions["services"]
+    return services.views()
 
 
 @blueprint.get("/queues/<who>")
