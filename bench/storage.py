@@ -41,14 +41,15 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from minio import Minio
-from minio.sseconfig import Rule, SSEConfig
-
-# Run as a script, this file's folder comes first on sys.path and this very file would be imported
-# as the ``storage`` package. Put the repository root there instead: it holds the real package and
-# the SeaweedFS harness in tests/, which is not installed.
+# Run as a script, this file's folder comes first on sys.path: this very file would be imported
+# as the ``storage`` package and bench/http.py as the standard library's ``http``. Put the
+# repository root there instead: it holds the real package and the SeaweedFS harness in tests/,
+# which is not installed.
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [str(HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+from minio import Minio  # noqa: E402
+from minio.sseconfig import Rule, SSEConfig  # noqa: E402
 
 from storage.filesystem import FilesystemObjectStore  # noqa: E402
 from storage.objects import CHUNK, ObjectStore  # noqa: E402
