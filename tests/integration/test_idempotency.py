@@ -4,9 +4,12 @@ gets 422."""
 
 from __future__ import annotations
 
+import json
 import threading
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +17,7 @@ from flask.testing import FlaskClient
 
 from tests.cast import Cast, cast_from
 from tests.conftest import ManualClock
+from tests.servers.hoso import live_hoso
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services, compose
 from tracker.settings import Settings
@@ -125,3 +129,37 @@ def test_a_malformed_key_is_refused(client: FlaskClient, cast: Cast) -> None:
     response = post(client, "/dossiers", receipt(cast), "short")
     assert response.status_code == 400
     assert "Idempotency-Key" in response.get_json()["message"]
+
+
+def test_twins_sent_to_two_live_servers_record_one_dossier(
+        store_env: dict[str, str], tmp_path: Path, cast: Cast) -> None:
+    """GIVEN two hoso serve processes over one store
+    WHEN the same receipt with one key reaches both at the same moment, five times over
+    THEN each time both answer 201 with the same code, and the codes run 0001 to 0005."""
+    with live_hoso(store_env, tmp_path) as first, \
+            live_hoso(store_env, tmp_path, init=False) as second:
+        codes = []
+        for _ in range(5):
+            key = str(uuid.uuid4())
+            start = threading.Barrier(2)
+            answers: list[tuple[int, dict[str, Any]]] = []
+
+            def send(base: str, key: str = key, start: threading.Barrier = start,
+                     answers: list[tuple[int, dict[str, Any]]] = answers) -> None:
+                request = urllib.request.Request(
+                    f"{base}/api/v1/dossiers", data=json.dumps(receipt(cast)).encode(),
+                    method="POST", headers={"Content-Type": "application/json",
+                                            "Idempotency-Key": key})
+                start.wait()
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    answers.append((response.status, json.loads(response.read())))
+
+            threads = [threading.Thread(target=send, args=(base,)) for base in (first, second)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert [status for status, _ in answers] == [201, 201]
+            assert answers[0][1]["code"] == answers[1][1]["code"]
+            codes.append(answers[0][1]["code"])
+    assert [int(code.rsplit("-", 1)[1]) for code in codes] == [1, 2, 3, 4, 5]

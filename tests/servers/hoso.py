@@ -27,10 +27,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_hoso(store_env: dict[str, str], folder: Path) -> Iterator[str]:
-    """``hoso init --demo`` then ``hoso serve`` on ``store_env``; yields the base URL."""
+def live_hoso(store_env: dict[str, str], folder: Path, init: bool = True) -> Iterator[str]:
+    """``hoso init --demo`` (unless ``init`` is False: another server set the store up) then
+    ``hoso serve`` on ``store_env``; yields the base URL."""
     env = {**os.environ, **store_env}
-    subprocess.run([str(HOSO), "init", "--demo"], env=env, check=True, capture_output=True)
+    if init:
+        subprocess.run([str(HOSO), "init", "--demo"], env=env, check=True, capture_output=True)
     port = free_port()
     log = folder / f"hoso-serve-{port}.log"
     with log.open("wb") as out:
