@@ -1,1 +1,1 @@
-"""Scanning station pipeline (issue 7): scanner to searchable, stored, recorded dossier."""
+"""Scanning station pipeline: scanner to searchable, stored, recorded dossier."""

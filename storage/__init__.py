@@ -1,1 +1,1 @@
-"""Object storage for scanned pages and PDFs (issue 6)."""
+"""Object storage for scanned pages and PDFs."""

@@ -82,7 +82,7 @@ class Dossier(Aggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
-            """Scans recorded before the station (issue 7) had none of its details."""
+            """Scans recorded by class version 1 had none of the station's details."""
             state.update(cleaned=[], dpi=None, blank_pages=[], quality_notes=[], station=None)
 
         def apply(self, dossier: Dossier) -> None:
@@ -106,7 +106,7 @@ class Dossier(Aggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
-            """Handovers before page counting (issue 7) counted nothing."""
+            """Handovers of class version 1 counted no pages."""
             state["pages_counted"] = None
 
         def apply(self, dossier: Dossier) -> None:

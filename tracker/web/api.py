@@ -63,7 +63,7 @@ def history(code: str) -> Response:
 @blueprint.get("/dossiers/<code>/objects/<path:key>")
 def download(code: str, key: str) -> Response:
     """A scanned object of the dossier, verified before it is sent. ``by`` names the staff member
-    asking; until accounts exist (issue 7) it is a claim, which is why the API stays on loopback.
+    asking; until accounts exist it is a claim, which is why the API stays on loopback.
     ``?presigned=1`` answers a 5-minute URL instead where the backend has them."""
     by = request.args.get("by")
     if not by:
