@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -62,8 +63,16 @@ def store_env(backend: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     if backend == "sqlite":
         yield env
         return
+    with postgres_schema("t") as schema:
+        yield {**env, "HOSO_DATABASE_URL": f"{postgres_test_url()}?schema={schema}"}
+
+
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A fresh schema on the test server, dropped afterwards; a missing server fails the test
+    set-up saying how to start it."""
     url = postgres_test_url()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     try:
         admin = psycopg.connect(url, autocommit=True)
     except psycopg.OperationalError as error:
@@ -71,7 +80,7 @@ def store_env(backend: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     with admin:
         admin.execute(f"CREATE SCHEMA {schema}")
         try:
-            yield {**env, "HOSO_DATABASE_URL": f"{url}?schema={schema}"}
+            yield schema
         finally:
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
 

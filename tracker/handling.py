@@ -20,6 +20,7 @@ from tracker.commands.dossiers import (
     Pause,
     Receive,
     ReceiveSupplement,
+    RecordStationScan,
     Reject,
     RequestSupplement,
     Reschedule,
@@ -100,7 +101,7 @@ def run(app: CustodyApplication, command: Command) -> dict[str, Any]:
             details = ScanDetails(
                 dpi=command.dpi, blank_pages=list(command.blank_pages),
                 quality_notes=[n.model_dump(exclude_none=True) for n in command.quality_notes],
-                station=getattr(command, "station", None))
+                station=command.station if isinstance(command, RecordStationScan) else None)
             return app.digitise(command.code, command.by, command.pages,
                                 ocr_text_key=command.ocr_text_key, pdf_key=command.pdf_key,
                                 quality=command.quality, device=device,

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
-import psycopg
 import pytest
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
-from tests.conftest import postgres_test_url
+from tests.conftest import postgres_schema, postgres_test_url
 
 
 def open_postgres(schema: str) -> PostgresDatastore:
@@ -40,17 +38,9 @@ def sqlite_datastore(sqlite_path: str) -> Iterator[SQLiteDatastore]:
 @pytest.fixture
 def postgres_datastore() -> Iterator[PostgresDatastore]:
     """A schema of its own on the test server, dropped afterwards."""
-    url = postgres_test_url()
-    schema = f"c_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(url, autocommit=True)
-    except psycopg.OperationalError as error:
-        pytest.fail(f"PostgreSQL at {url} is not reachable ({error}); run scripts/test.sh")
-    with admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
+    with postgres_schema("c") as schema:
         datastore = open_postgres(schema)
         try:
             yield datastore
         finally:
             datastore.close()
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")

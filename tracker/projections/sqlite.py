@@ -10,18 +10,17 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
-from tracker.projections.fold import Figure, Row
+from tracker.projections.fold import Row
 from tracker.projections.store import (
     ATTENTION_TABLE,
     DOSSIERS_TABLE,
     FIGURES_TABLE,
-    Attention,
+    WritingBatch,
     attention_ddl,
     dossiers_ddl,
     figures_ddl,
     insert_attention_sql,
     insert_figures_sql,
-    row_values,
     tables_of,
     upsert_sql,
 )
@@ -76,10 +75,13 @@ class SQLiteViewStore(SQLiteTrackingRecorder):
         yield from self.query("SELECT * FROM {figures} ORDER BY dossier_id, version")
 
 
-class _SQLiteBatch:
+class _SQLiteBatch(WritingBatch):
+    refusals = REFUSALS
+
     def __init__(self, store: SQLiteViewStore, cursor: SQLiteCursor) -> None:
+        super().__init__(store, cursor)
         self.store = store
-        self.c = cursor
+        self.c: SQLiteCursor = cursor
 
     def track(self, tracking: Tracking) -> None:
         self.store._insert_tracking(self.c, tracking)
@@ -98,23 +100,3 @@ class _SQLiteBatch:
                 found[row["dossier_id"]] = dict(row)
         return found
 
-    def write(self, rows: Sequence[Row], figures: Sequence[Figure]) -> None:
-        if rows:
-            self.c.executemany(self.store.upsert, row_values(rows))
-        if figures:
-            self.c.executemany(self.store.insert_figures, figures)
-
-    def write_apart(self, rows: Sequence[Row], figures: Sequence[Figure]) -> str | None:
-        self.c.execute("SAVEPOINT hoso_view_row")
-        refused = None
-        try:
-            self.write(rows, figures)
-        except REFUSALS as error:
-            self.c.execute("ROLLBACK TO SAVEPOINT hoso_view_row")
-            refused = type(error).__name__
-        self.c.execute("RELEASE SAVEPOINT hoso_view_row")
-        return refused
-
-    def attend(self, marks: Sequence[Attention]) -> None:
-        if marks:
-            self.c.executemany(self.store.insert_attention, marks)

@@ -122,6 +122,50 @@ def row_values(rows: Iterable[Row]) -> list[tuple[Any, ...]]:
     return [tuple(row[c] for c in DOSSIER_COLUMNS) for row in rows]
 
 
+class _Statements(Protocol):
+    upsert: str
+    insert_figures: str
+    insert_attention: str
+
+
+class _Cursor(Protocol):
+    def execute(self, sql: Any, params: Any = ...) -> Any: ...
+    def executemany(self, sql: Any, params: Any) -> Any: ...
+
+
+class WritingBatch:
+    """The writes a batch makes, the same on both backends: rows and figures, rows written
+    apart under a savepoint (so a value the database refuses costs only its dossier), and
+    attention marks. ``refusals`` are the errors the backend raises for unstorable values."""
+
+    refusals: tuple[type[Exception], ...] = ()
+
+    def __init__(self, store: _Statements, cursor: _Cursor) -> None:
+        self.statements = store
+        self.c = cursor
+
+    def write(self, rows: Sequence[Row], figures: Sequence[Figure]) -> None:
+        if rows:
+            self.c.executemany(self.statements.upsert, row_values(rows))
+        if figures:
+            self.c.executemany(self.statements.insert_figures, figures)
+
+    def write_apart(self, rows: Sequence[Row], figures: Sequence[Figure]) -> str | None:
+        self.c.execute("SAVEPOINT hoso_view_row")
+        refused = None
+        try:
+            self.write(rows, figures)
+        except self.refusals as error:
+            self.c.execute("ROLLBACK TO SAVEPOINT hoso_view_row")
+            refused = type(error).__name__
+        self.c.execute("RELEASE SAVEPOINT hoso_view_row")
+        return refused
+
+    def attend(self, marks: Sequence[Attention]) -> None:
+        if marks:
+            self.c.executemany(self.statements.insert_attention, marks)
+
+
 class ViewCursor(Protocol):
     """One open transaction on the views: what the projector does inside it."""
 
