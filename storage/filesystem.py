@@ -3,6 +3,7 @@
 An object becomes visible only by ``rename`` of a fully written, fsynced temporary file, so a
 crash mid-write leaves at most an orphan in ``.partial/`` and never a partial object. The content
 type sits beside the object in a small ``.type`` file renamed into place before the object appears.
+Folders are created 0700 and objects 0600 (``mkstemp``): scans are for hoso's own user only.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from storage.objects import (
     key_for,
     verified,
 )
+from storage.private import private_folders
 
 PARTIAL = ".partial"
 TYPE_SUFFIX = ".type"
@@ -47,7 +49,7 @@ class FilesystemObjectStore:
     def put(self, data: bytes | BinaryIO,
             content_type: str = DEFAULT_CONTENT_TYPE) -> ObjectInfo:
         partial_dir = self.root / PARTIAL
-        partial_dir.mkdir(parents=True, exist_ok=True)
+        private_folders(partial_dir)
         digest = hashlib.sha256()
         size = 0
         handle, temp_name = tempfile.mkstemp(dir=partial_dir)
@@ -65,7 +67,7 @@ class FilesystemObjectStore:
             if path.exists():
                 temp.unlink()
                 return self.stat(key)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folders(path.parent)
             # The type is advisory (the bytes are the evidence): renamed into place, not fsynced.
             _write_atomically(path.with_name(path.name + TYPE_SUFFIX), content_type.encode())
             os.replace(temp, path)

@@ -28,6 +28,7 @@ from storage.objects import (
     StoreUnavailable,
     digest_of,
 )
+from storage.private import private_folders
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class SpoolingObjectStore:
     def _enqueue(self, key: str) -> None:
         if self.is_pending(key):
             return
-        self.queue_dir.mkdir(parents=True, exist_ok=True)
+        private_folders(self.queue_dir)
         name = f"{time.time_ns():020d}-{digest_of(key)}"
         temp = self.queue_dir / f".{name}.tmp"
         temp.write_text(key, encoding="utf-8")

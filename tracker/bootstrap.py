@@ -24,6 +24,7 @@ from events.log import HashingRecorder, TamperEvidentLog
 from events.relay_position import RelayPositions
 from storage.filesystem import FilesystemObjectStore
 from storage.objects import ObjectStore
+from storage.private import private_file, private_folder, tighten
 from storage.spool import SpoolingObjectStore
 from tracker.application import Clock, CustodyApplication, utc_now
 from tracker.domain.errors import BadInput
@@ -54,6 +55,7 @@ class Backend:
     view_store: Callable[[ApplicationRecorder], ViewStore]
     search_index: Callable[[ApplicationRecorder], SearchIndex]
     relay_positions: Callable[[ApplicationRecorder], RelayPositions]
+    prepare: Callable[[Settings], None]  # readies the store's place before it is first opened
 
 
 def _sqlite_recorder_topic() -> str:
@@ -78,6 +80,15 @@ def _sqlite_relay_positions(recorder: ApplicationRecorder) -> RelayPositions:
     from events.relay_position import SQLiteRelayPositions
 
     return SQLiteRelayPositions(_sqlite(recorder))
+
+
+def _sqlite_prepare(settings: Settings) -> None:
+    """The data folder 0700 and the database file 0600 before SQLite opens it: SQLite gives
+    the -wal and -shm files it creates the database file's mode. Existing ones are tightened."""
+    private_folder(settings.data_dir)
+    private_file(settings.sqlite_file)
+    for suffix in ("-wal", "-shm"):
+        tighten(settings.sqlite_file.with_name(settings.sqlite_file.name + suffix))
 
 
 def _sqlite(recorder: ApplicationRecorder) -> SQLiteApplicationRecorder:
@@ -108,14 +119,18 @@ def _postgres_relay_positions(recorder: ApplicationRecorder) -> RelayPositions:
     return PostgresRelayPositions(_postgres(recorder))
 
 
+def _postgres_prepare(settings: Settings) -> None:
+    """Nothing: the server keeps its own files."""
+
+
 def _postgres(recorder: ApplicationRecorder) -> PostgresApplicationRecorder:
     return cast("PostgresApplicationRecorder", recorder)  # the backend's own recorder
 
 
 SQLITE = Backend("sqlite", _sqlite_recorder_topic, _sqlite_view_store, _sqlite_search_index,
-                 _sqlite_relay_positions)
+                 _sqlite_relay_positions, _sqlite_prepare)
 POSTGRES = Backend("postgres", _postgres_recorder_topic, _postgres_view_store,
-                   _postgres_search_index, _postgres_relay_positions)
+                   _postgres_search_index, _postgres_relay_positions, _postgres_prepare)
 
 
 def backend_for(settings: Settings) -> Backend:
@@ -143,8 +158,7 @@ def custody_application(settings: Settings, backend: Backend, clock: Clock = utc
     REPLACE FUNCTION …) fails with "tuple concurrently updated" when many processes start at
     once, so schema set-up is one deliberate step.
     """
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    backend.prepare(settings)
     env = {
         **settings.event_store_env(),
         "CREATE_TABLE": "true" if create_tables else "false",

@@ -103,19 +103,24 @@ class Settings:
     def objects_dir(self) -> Path:
         return self.data_dir / "objects"
 
+    @property
+    def sqlite_file(self) -> Path:
+        """The embedded store's database file (used when no HOSO_DATABASE_URL is set)."""
+        return self.data_dir / "hoso.sqlite"
+
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing library's persistence keys for the chosen store."""
         if self.database_url is None:
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.data_dir / "hoso.sqlite"),
+                "SQLITE_DBNAME": str(self.sqlite_file),
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         return postgres_env(self.database_url)
 
     def describe_store(self) -> str:
         if self.database_url is None:
-            return f"sqlite:{self.data_dir / 'hoso.sqlite'}"
+            return f"sqlite:{self.sqlite_file}"
         url = urlparse(self.database_url)
         return f"postgresql://{url.hostname}:{url.port or 5432}{url.path}"
 
