@@ -7,6 +7,9 @@
 | HOSO_HOST/HOSO_PORT | 127.0.0.1 / 8080 | where ``hoso serve`` listens                      |
 | HOSO_TRUSTED_HOSTS  | localhost, 127.0.0.1, ::1 and HOSO_HOST | the ``Host`` names the API |
 |                     |          | answers; any other gets 400 (no DNS rebinding)            |
+| HOSO_TLS_CERT / HOSO_TLS_KEY | (unset) | PEM certificate chain and private key, both or    |
+|                     |          | neither: ``hoso serve`` then answers HTTPS itself, and    |
+|                     |          | may listen on an address other than loopback              |
 | HOSO_S3_ENDPOINT    | (unset)  | host:port of MinIO/S3; unset keeps objects under HOSO_DATA_DIR |
 | HOSO_S3_BUCKET      | hoso     | the bucket (created if absent)                            |
 | HOSO_S3_ACCESS_KEY / HOSO_S3_SECRET_KEY | | credentials, required with an endpoint          |
@@ -48,6 +51,14 @@ class S3Settings:
 
 
 @dataclass(frozen=True)
+class TlsSettings:
+    """The PEM files ``hoso serve`` terminates TLS with."""
+
+    cert: Path
+    key: Path
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str | None
@@ -67,6 +78,7 @@ class Settings:
     tracker_url: str | None = None
     station_token: str | None = None
     trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+    tls: TlsSettings | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +109,7 @@ class Settings:
             tracker_url=(env.get("HOSO_TRACKER_URL") or "").rstrip("/") or None,
             station_token=env.get("HOSO_STATION_TOKEN") or None,
             trusted_hosts=trusted_hosts(env),
+            tls=tls_settings(env),
         )
 
     @property
@@ -158,6 +171,17 @@ def s3_settings(env: Mapping[str, str]) -> S3Settings | None:
         raise BadInput(f"HOSO_S3_SECURE must be true or false, not {secure!r}")
     return S3Settings(endpoint=endpoint, bucket=env.get("HOSO_S3_BUCKET") or "hoso",
                       access_key=access, secret_key=secret, secure=secure == "true")
+
+
+def tls_settings(env: Mapping[str, str]) -> TlsSettings | None:
+    """HOSO_TLS_CERT and HOSO_TLS_KEY, both or neither."""
+    cert, key = env.get("HOSO_TLS_CERT"), env.get("HOSO_TLS_KEY")
+    if not cert and not key:
+        return None
+    if not cert or not key:
+        raise BadInput("HOSO_TLS_CERT and HOSO_TLS_KEY go together: set both PEM files "
+                       "(certificate chain and private key) or neither")
+    return TlsSettings(cert=Path(cert), key=Path(key))
 
 
 def trusted_hosts(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -1,4 +1,9 @@
-"""``hoso serve``: the JSON API on a production WSGI server."""
+"""``hoso serve``: the JSON API on a production WSGI server, plain HTTP on loopback only.
+
+Anywhere else the traffic is encrypted: by this process (HOSO_TLS_CERT and HOSO_TLS_KEY) or by
+a reverse proxy in front of it (``--behind-proxy``, whose forwarded headers are then believed
+for one hop). Either way session cookies are marked Secure.
+"""
 
 from __future__ import annotations
 
@@ -16,15 +21,28 @@ from tracker.cli.context import services
 @click.option("--relay/--no-relay", default=True, show_default=True,
               help="With HOSO_KAFKA_BOOTSTRAP: also run the Kafka relay in this process "
                    "(--no-relay when a `hoso relay` service runs beside it).")
-def serve(host: str | None, port: int | None, threads: int, relay: bool) -> None:
-    """Serve the JSON API (loopback only unless --host says otherwise)."""
-    from tracker.web import create_app, run  # Flask is loaded only for this command
+@click.option("--behind-proxy", is_flag=True,
+              help="A TLS-terminating reverse proxy forwards to hoso: believe its "
+                   "X-Forwarded-For/-Proto/-Host (one hop) and allow a non-loopback --host.")
+def serve(host: str | None, port: int | None, threads: int, relay: bool,
+          behind_proxy: bool) -> None:
+    """Serve the JSON API: on loopback, or elsewhere over HTTPS (HOSO_TLS_CERT and
+    HOSO_TLS_KEY) or behind a TLS-terminating proxy (--behind-proxy)."""
+    from tracker.web import create_app  # Flask is loaded only for this command
+    from tracker.web.server import check_bind, run, run_tls, tls_adapter, trust_one_proxy
 
     wired = services()
     settings = wired.settings
     host = host or settings.host
     port = port or settings.port
+    tls = settings.tls
+    check_bind(host, tls=tls is not None, behind_proxy=behind_proxy)
+    adapter = None if tls is None else tls_adapter(tls.cert, tls.key)
     app = create_app(wired)
+    if behind_proxy:
+        trust_one_proxy(app)
+    if tls is not None or behind_proxy:
+        app.config["SESSION_COOKIE_SECURE"] = True
     stop = threading.Event()
     checkpointer = wired.checkpointer()
     if checkpointer is not None:
@@ -38,9 +56,15 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool) -> None
         click.echo(f"hoso: relaying events to Kafka at {settings.kafka_bootstrap}", err=True)
     else:  # no Kafka: the views follow the log in this process
         wired.views().follower.start(stop)
-    click.echo(f"hoso: serving {settings.describe_store()} on http://{host}:{port}", err=True)
+    scheme = "http" if adapter is None else "https"
+    proxied = " behind a proxy" if behind_proxy else ""
+    click.echo(f"hoso: serving {settings.describe_store()} on {scheme}://{host}:{port}{proxied}",
+               err=True)
     try:
-        run(app, host=host, port=port, threads=threads)
+        if adapter is None:
+            run(app, host=host, port=port, threads=threads)
+        else:
+            run_tls(app, host=host, port=port, threads=threads, adapter=adapter)
     finally:
         stop.set()
 

@@ -1,4 +1,4 @@
-"""The JSON API: ``create_app`` builds the Flask app, ``run`` serves it with waitress.
+"""The JSON API: ``create_app`` builds the Flask app (``tracker.web.server`` serves it).
 
 The app takes everything from the composition root's ``Services`` (kept in ``app.extensions``):
 the application, the views, the station, and the settings it needs (station tokens, trusted
@@ -7,15 +7,12 @@ hosts). It reads no settings and builds no adapter itself.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
-from waitress import serve
 
 from tracker.bootstrap import Services
 from tracker.web import api, errors, health, openapi, station, views
-from tracker.web.station import MAX_UPLOAD_BYTES
 
 MAX_BODY = 8 * 1024 * 1024
 """The largest JSON request: the largest scan record the commands allow (2,000 pages, each with
@@ -47,12 +44,3 @@ def create_app(services: Services | None = None,
     app.register_blueprint(station.blueprint, url_prefix="/api/v1/station")
     app.register_blueprint(views.blueprint, url_prefix="/api/v1")
     return app
-
-
-def run(app: Flask, host: str, port: int, threads: int) -> None:
-    """Serve ``app`` with waitress. Its "task queue depth" warning fires on every request once
-    requests wait for a thread, which under load costs time and floods the log with nothing an
-    operator can act on; real errors still reach the log."""
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    serve(app, host=host, port=port, threads=threads, ident="hoso", asyncore_use_poll=True,
-          max_request_body_size=MAX_UPLOAD_BYTES)
