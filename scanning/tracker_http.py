@@ -46,9 +46,11 @@ class HttpTracker:
         return bool(answer.get("known"))
 
     def record_digitised(self, record: ScanRecord) -> dict[str, Any]:
-        """Record the scan once, however often it is sent (see ScanRecord.idempotency_key)."""
+        """Record the scan once, however often it is sent (see ScanRecord.idempotency_key).
+        The operator is not sent: the tracker records the one its station token is bound to."""
         path = f"/api/v1/station/dossiers/{urllib.parse.quote(record.code)}/digitised"
-        return self._call("POST", path, record.as_json(),
+        body = {k: v for k, v in record.as_json().items() if k != "by"}
+        return self._call("POST", path, body,
                           {"Idempotency-Key": record.idempotency_key()})
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None,

@@ -10,6 +10,9 @@ Nothing is built until it is asked for, so a command that never opens the store 
 
 from __future__ import annotations
 
+import os
+import secrets
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +45,9 @@ if TYPE_CHECKING:  # the adapters below load heavy libraries: imported when firs
     from events.relay import Relay
     from scanning.ocr import OcrSettings
     from scanning.station import PagePreparer, Station, TrackerPort
+    from tracker.identity.accounts import Accounts
     from tracker.projections.kafka_consumer import KafkaProjection
+    from tracker.station_link import Executor
 
 
 @dataclass(frozen=True)
@@ -197,6 +202,28 @@ def tamper_evident_log(custody: CustodyApplication, settings: Settings) -> Tampe
                             [CheckpointDirectory(settings.checkpoint_dir)])
 
 
+def session_key(path: Path) -> bytes:
+    """The key in ``path``; 32 random bytes made when absent. The key is written whole to a
+    temporary file and linked into place, so of processes starting together one makes it and
+    every other reads that same, complete key."""
+    private_folder(path.parent)
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".session-key-")
+        with os.fdopen(fd, "wb") as out:  # mkstemp makes the file 0600
+            out.write(secrets.token_bytes(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(temporary)
+    key = path.read_bytes()
+    if len(key) < 32:
+        raise BadInput(f"{path} must hold at least 32 bytes: delete it to make a new key "
+                       "(everyone signed in then signs in again)")
+    return key
+
+
 class Services:
     """Everything one process uses, built from one ``Settings`` when first asked for.
 
@@ -245,6 +272,16 @@ class Services:
     def relay_positions(self) -> RelayPositions:
         return self.backend.relay_positions(self.application().recorder)
 
+    def session_key(self) -> bytes:
+        """The key that signs page sessions, made (random, 0600) when it does not exist yet."""
+        return session_key(self.settings.session_key)
+
+    def accounts(self) -> Accounts:
+        """Accounts and tokens, kept in the application's store."""
+        from tracker.identity.accounts import Accounts
+
+        return Accounts(self.application())
+
     def close(self) -> None:
         if self._custody is not None:
             self._custody.close()
@@ -283,13 +320,14 @@ class Services:
         return Station(self.station_store(), self.tracker_link(), name, operator, jobs=jobs,
                        ocr=ocr, device=device, preparer=preparer)
 
-    def upload_station(self, name: str, operator: str) -> Station:
-        """The tracker processing pages a station uploaded, into the application's store."""
+    def upload_station(self, name: str, operator: str, carry_out: Executor) -> Station:
+        """The tracker processing pages a station uploaded, into the application's store;
+        ``carry_out`` carries out each scan's command (as the uploading station's identity)."""
         from scanning.station import Station
         from tracker.station_link import InProcessTracker
 
         custody = self.application()
-        return Station(custody.objects, InProcessTracker(custody), name, operator)
+        return Station(custody.objects, InProcessTracker(custody, carry_out), name, operator)
 
     # -- tamper evidence ---------------------------------------------------------------------
 

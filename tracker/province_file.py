@@ -116,6 +116,12 @@ class _Validator:
             raise self.fail(node, f"{where} must be a whole number ≥ {minimum}")
         return value
 
+    def boolean(self, node: yaml.Node, where: str) -> bool:
+        value = self.scalar(node, where)
+        if not isinstance(value, bool):
+            raise self.fail(node, f"{where} must be true or false")
+        return value
+
     def unique(self, seen: set[str], value: str, node: yaml.Node, where: str) -> str:
         if value in seen:
             raise self.fail(node, f"{where} {value!r} is defined twice")
@@ -178,7 +184,8 @@ class _Validator:
         people: list[dict[str, Any]] = []
         ids: set[str] = set()
         for item in self.sequence(node, "staff"):
-            f = self.mapping(item, "a staff member", ("id", "name", "role", "office"))
+            f = self.mapping(item, "a staff member", ("id", "name", "role", "office"),
+                             ("active",))
             staff_id = self.unique(ids, self.text(f["id"], "staff id", SLUG), f["id"], "staff id")
             people.append({
                 "id": staff_id,
@@ -186,6 +193,8 @@ class _Validator:
                 "role": self.choice(f["role"], f"staff {staff_id}: role", ROLES),
                 "office": self.reference(f["office"], f"staff {staff_id}: office", offices),
             })
+            if "active" in f:  # absent: active, and the stored document stays as it was
+                people[-1]["active"] = self.boolean(f["active"], f"staff {staff_id}: active")
         return people
 
     def procedures(self, node: yaml.Node, offices: set[str]) -> list[dict[str, Any]]:

@@ -24,8 +24,11 @@
 | HOSO_KAFKA_BOOTSTRAP | (unset) | host:port[,host:port] of Kafka; ``hoso relay`` and ``hoso serve``
 |                     |          | publish events to hoso.dossier-events; unset, no relay runs |
 | HOSO_KAFKA_GROUP    | hoso-projections | consumer group of ``hoso project --from-kafka``     |
-| HOSO_STATION_TOKENS | (unset)  | tracker side: ``station=token,…``; /api/v1/station answers |
-|                     |          | 401 to anything else (no tokens: the routes are closed)   |
+| HOSO_SESSION_KEY    | HOSO_DATA_DIR/keys/session.key | the key that signs page sessions;   |
+|                     |          | made (0600) on first use; share it between web processes  |
+| HOSO_SESSION_IDLE_MINUTES | 30 | a page session ends after this long without a request |
+| HOSO_STATION_TOKENS | (refused) | no longer read: station tokens are made with           |
+|                     |          | ``hoso token create --kind station`` and stored hashed     |
 | HOSO_TRACKER_URL    | (unset)  | a station elsewhere: the tracker's base URL (else in-process) |
 | HOSO_STATION_TOKEN  | (unset)  | that station's token, sent as ``Authorization: Bearer``   |
 """
@@ -74,11 +77,12 @@ class Settings:
     checkpoint_seconds: float
     kafka_bootstrap: str | None = None
     kafka_group: str = "hoso-projections"
-    station_tokens: tuple[tuple[str, str], ...] = ()
     tracker_url: str | None = None
     station_token: str | None = None
     trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
     tls: TlsSettings | None = None
+    session_key: Path = Path("var/keys/session.key")
+    session_idle_minutes: int = 30
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +91,10 @@ class Settings:
         if not port.isdigit():
             raise BadInput(f"HOSO_PORT must be a port number, not {port!r}")
         data_dir = Path(env.get("HOSO_DATA_DIR") or "var")
+        if env.get("HOSO_STATION_TOKENS"):
+            raise BadInput("HOSO_STATION_TOKENS is no longer read: make each station a token "
+                           "with 'hoso token create --kind station' and unset it (README: "
+                           "moving station tokens over)")
         audit_key = Path(env["HOSO_AUDIT_KEY"]) if env.get("HOSO_AUDIT_KEY") else None
         return cls(
             data_dir=data_dir,
@@ -105,11 +113,12 @@ class Settings:
             checkpoint_seconds=float(_whole(env, "HOSO_CHECKPOINT_SECONDS", "3600")),
             kafka_bootstrap=env.get("HOSO_KAFKA_BOOTSTRAP") or None,
             kafka_group=env.get("HOSO_KAFKA_GROUP") or "hoso-projections",
-            station_tokens=station_tokens(env.get("HOSO_STATION_TOKENS", "")),
             tracker_url=(env.get("HOSO_TRACKER_URL") or "").rstrip("/") or None,
             station_token=env.get("HOSO_STATION_TOKEN") or None,
             trusted_hosts=trusted_hosts(env),
             tls=tls_settings(env),
+            session_key=Path(env.get("HOSO_SESSION_KEY") or data_dir / "keys" / "session.key"),
+            session_idle_minutes=_whole(env, "HOSO_SESSION_IDLE_MINUTES", "30"),
         )
 
     @property
@@ -191,18 +200,6 @@ def trusted_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
         return tuple(listed)
     return tuple(dict.fromkeys(["localhost", "127.0.0.1", "::1", env.get("HOSO_HOST") or
                                 "127.0.0.1"]))
-
-
-def station_tokens(text: str) -> tuple[tuple[str, str], ...]:
-    """``st-1=secret,st-2=other`` → ((station, token), …); tokens of 16+ characters only."""
-    pairs = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        station, _, token = item.partition("=")
-        if not station.strip() or len(token.strip()) < 16:
-            raise BadInput("HOSO_STATION_TOKENS must be station=token pairs, comma-separated, "
-                           "each token at least 16 characters")
-        pairs.append((station.strip(), token.strip()))
-    return tuple(pairs)
 
 
 def _whole(env: Mapping[str, str], name: str, default: str) -> int:

@@ -14,6 +14,7 @@ from typing import cast
 import click
 
 from tracker.cli import (
+    accounts,
     audit,
     dossiers,
     ocr,
@@ -44,7 +45,7 @@ def cli(ctx: click.Context, as_json: bool) -> None:
 
 
 for module in (reference, dossiers, storage, audit, serve, relay, scan, projections, ocr,
-               worker):
+               worker, accounts):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -47,6 +47,9 @@ class Command(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
     action: ClassVar[str]
+    actor_field: ClassVar[str]
+    """The field naming who acts: typed on the server's command line, taken from the
+    signed-in identity everywhere else."""
 
     device: DeviceId | None = Field(None, description="Scanner, phone or counter terminal used.")
 
@@ -55,6 +58,7 @@ class Receive(Command):
     """Register a paper dossier; prints its code."""
 
     action: ClassVar[str] = "receive"
+    actor_field: ClassVar[str] = "actor"
 
     office: OfficeCode = Field(description="Office code where the dossier is received.")
     procedure: ProcedureCode = Field(description="Procedure code.")
@@ -71,6 +75,8 @@ class Receive(Command):
 
 class DossierCommand(Command):
     """A command on one dossier, named by its code, by the staff member acting."""
+
+    actor_field: ClassVar[str] = "by"
 
     code: DossierCode = Field(description="<office code>-<yymmdd>-<NNNN>",
                               json_schema_extra=cli(False))

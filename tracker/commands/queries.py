@@ -1,4 +1,5 @@
-"""The parameters of reads: a history as of a moment, a queue's holder, the report's period."""
+"""The parameters of reads: a history as of a moment, a queue's holder, the report's period,
+a citizen's status lookup."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from tracker.commands.fields import Day, OfficeCode, identifier
+from tracker.commands.fields import Day, DossierCode, OfficeCode, StaffId, identifier, text
 from tracker.domain import identifiers
 from tracker.domain.calendar import LOCAL_TZ
 
@@ -44,6 +45,17 @@ class QueueQuery(Query):
         description="An office code or a staff id.")
 
 
+class PublicStatusQuery(Query):
+    """A citizen's lookup: the code on the receipt and four digits only the applicant should
+    know. The code is any visible text up to 100 characters rather than a dossier code's shape:
+    a code that names no dossier, malformed or not, is answered like wrong digits."""
+
+    code: text(100) = Field(  # type: ignore[valid-type]
+        description="The dossier code printed on the receipt.")
+    digits: identifier(identifiers.FOUR_DIGITS) = Field(  # type: ignore[valid-type]
+        description="The last four digits of the applicant's phone or ID number.")
+
+
 class ReportQuery(Query):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
@@ -51,3 +63,10 @@ class ReportQuery(Query):
     end: Day = Field(alias="to", description="Last day of the period, included.")
     office: OfficeCode | None = Field(None, description="Only this office's figures.")
     by: Literal["office", "level", "field"] = "office"
+
+
+class AccessLogQuery(Query):
+    dossier: DossierCode | None = Field(None, description="Only reads of this dossier.")
+    staff: StaffId | None = Field(None, description="Only reads by this staff member.")
+    limit: Annotated[int, Field(ge=1, le=10_000)] = Field(
+        1000, description="The newest this many reads.")

@@ -50,3 +50,18 @@ class ProvinceFileError(HosoError):
         self.path = path
         self.line = line
         self.problem = problem
+
+
+class Unauthenticated(HosoError):
+    """No credentials, or credentials that name nobody: a missing, bad, expired or revoked
+    token, an ended session, a disabled account."""
+
+    code = "unauthorized"
+    http_status = 401
+
+
+class Forbidden(HosoError):
+    """The signed-in identity may not do this: outside its role or its offices."""
+
+    code = "forbidden"
+    http_status = 403

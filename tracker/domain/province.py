@@ -18,7 +18,7 @@ from tracker.domain.calendar import WorkingCalendar
 from tracker.domain.codes import NAMESPACE
 from tracker.domain.errors import RuleViolation, UnknownReference
 
-ROLES = ("receiver", "operator", "courier", "official", "inspector", "supervisor")
+ROLES = ("receiver", "operator", "courier", "official", "inspector", "supervisor", "admin")
 OFFICE_KINDS = ("service_centre", "one_stop", "post_office", "agency")
 RECEIVING_KINDS = frozenset({"service_centre", "one_stop", "post_office"})
 PROVINCE_ID: UUID = uuid5(NAMESPACE, "province")
@@ -41,6 +41,9 @@ class Staff:
     name: str
     role: str
     office: str
+    active: bool = True
+    """False when the province file marks the staff member ``active: false``: they keep their
+    history, but cannot sign in and their tokens are refused."""
 
 
 @dataclass(frozen=True)

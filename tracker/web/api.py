@@ -1,39 +1,26 @@
-"""``/api/v1``: the CLI's commands over HTTP. Commands are POSTs on a dossier's sub-resources."""
+"""``/api/v1``: the commands and reads over HTTP, each as the token's identity.
+
+Commands are POSTs on a dossier's sub-resources; the actor is whoever the bearer token belongs
+to, never a field of the request. Every route goes through ``Acting`` (permissions, access log).
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import TypeVar
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from tracker.application import CustodyApplication
-from tracker.commands.dossiers import DOSSIER_COMMANDS, Command, DossierCommand, Receive
-from tracker.commands.parse import parse, parse_json_object
-from tracker.commands.queries import HistoryQuery
+from tracker.commands.dossiers import DOSSIER_COMMANDS, DossierCommand, Receive
+from tracker.commands.parse import parse
+from tracker.commands.queries import AccessLogQuery, HistoryQuery
 from tracker.domain.errors import BadInput
-from tracker.handling import execute
 from tracker.idempotency import KEY_PATTERN
 from tracker.presenters import office_rows, procedure_rows, staff_rows
-from tracker.web.views import views
+from tracker.web.auth import acting, command_from, require_token, services
 
 blueprint = Blueprint("api", __name__)
-C = TypeVar("C", bound=Command)
-
-
-def custody() -> CustodyApplication:
-    app: CustodyApplication = current_app.extensions["custody"]
-    return app
-
-
-def command_from(model: type[C], **path: str) -> C:
-    """The request body, with the path's parameters, as a ``model`` command."""
-    body = parse_json_object(request.get_data(cache=False))
-    for name in path:
-        if name in body:
-            raise BadInput(f"{name!r} is given by the path, not the body")
-    return parse(model, {**body, **path})
+blueprint.before_request(require_token)
 
 
 def idempotency_key() -> str | None:
@@ -46,37 +33,33 @@ def idempotency_key() -> str | None:
 
 @blueprint.post("/dossiers")
 def receive() -> tuple[Response, int]:
-    return jsonify(execute(custody(), command_from(Receive), idempotency_key())), 201
+    return jsonify(acting().execute(command_from(Receive), idempotency_key())), 201
 
 
 @blueprint.get("/dossiers/<code>")
 def status(code: str) -> Response:
-    return jsonify(views().status(code))  # the status view, caught up with the log first
+    return jsonify(acting().status(code))  # the status view, caught up with the log first
 
 
 @blueprint.get("/dossiers/<code>/history")
 def history(code: str) -> Response:
     query = parse(HistoryQuery, request.args.to_dict())
-    return jsonify(custody().history(code, as_of=query.as_of))
+    return jsonify(acting().history(code, as_of=query.as_of))
 
 
 @blueprint.get("/dossiers/<code>/objects/<path:key>")
 def download(code: str, key: str) -> Response:
-    """A scanned object of the dossier, verified before it is sent. ``by`` names the staff member
-    asking; until accounts exist it is a claim, which is why the API stays on loopback.
-    ``?presigned=1`` answers a 5-minute URL instead where the backend has them."""
-    by = request.args.get("by")
-    if not by:
-        raise BadInput("'by' (the staff member asking) is required")
-    app = custody()
-    app.authorise_download(code, key, by)
+    """A scanned object of the dossier, verified before it is sent (the read is logged
+    first). ``?presigned=1`` answers a 5-minute URL instead where the backend has them."""
+    acting().may_download(code, key)
+    objects = services().application().objects
     if request.args.get("presigned"):
-        url = app.objects.presigned_url(key, timedelta(minutes=5))
+        url = objects.presigned_url(key, timedelta(minutes=5))
         if url is None:
-            raise BadInput(f"the {app.objects.backend} store has no presigned URLs")
+            raise BadInput(f"the {objects.backend} store has no presigned URLs")
         return jsonify({"url": url, "expires_in": 300})
-    info = app.objects.stat(key)
-    body = b"".join(app.objects.get(key))  # whole and verified, or a 500 before any byte
+    info = objects.stat(key)
+    body = b"".join(objects.get(key))  # whole and verified, or a 500 before any byte
     return Response(body, mimetype=info.content_type,
                     headers={"Cache-Control": "private, no-store"})
 
@@ -86,7 +69,7 @@ def _command_route(model: type[DossierCommand]) -> None:
     answers exactly the methods the API document lists for it."""
 
     def act(code: str) -> Response:
-        return jsonify(execute(custody(), command_from(model, code=code), idempotency_key()))
+        return jsonify(acting().execute(command_from(model, code=code), idempotency_key()))
 
     blueprint.add_url_rule(f"/dossiers/<code>/{model.action}", f"act_{model.action}", act,
                            methods=["POST"])
@@ -98,14 +81,23 @@ for _model in DOSSIER_COMMANDS:
 
 @blueprint.get("/offices")
 def offices() -> Response:
-    return jsonify(office_rows(custody().province()))
+    acting().reference()
+    return jsonify(office_rows(services().application().province()))
 
 
 @blueprint.get("/staff")
 def staff() -> Response:
-    return jsonify(staff_rows(custody().province()))
+    acting().reference()
+    return jsonify(staff_rows(services().application().province()))
 
 
 @blueprint.get("/procedures")
 def procedures() -> Response:
-    return jsonify(procedure_rows(custody().province()))
+    acting().reference()
+    return jsonify(procedure_rows(services().application().province()))
+
+
+@blueprint.get("/access-log")
+def access_log() -> Response:
+    query = parse(AccessLogQuery, request.args.to_dict())
+    return jsonify(acting().access_log(query.dossier, query.staff, query.limit))

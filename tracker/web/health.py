@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from tracker.refusals import REFUSALS
-from tracker.web.views import views
+from tracker.web.auth import services
 
 blueprint = Blueprint("health", __name__)
 log = logging.getLogger("hoso.web")
@@ -32,8 +32,9 @@ def readyz() -> tuple[Response, int]:
     try:
         checks["store"] = {"position": current_app.extensions["custody"]
                            .recorder.max_notification_id() or 0}
-        attention = views().needing_attention()  # catches the views up when they follow
-        progress = views().progress()
+        views = services().views()
+        attention = views.needing_attention()  # catches the views up when they follow
+        progress = views.progress()
         checks["views"] = {"followed_by": progress["followed_by"],
                            "lag": max((v["lag"] or 0) for v in progress["views"])}
     except REFUSALS as error:  # e.g. a store 'hoso init' never set up

@@ -1,0 +1,127 @@
+"""A signed-in identity acting on the tracker: every command and read checked against the
+permission table (tracker.identity.permissions), and every read of personal data logged.
+
+Pages and the API go through ``Acting``; nothing they serve reaches the application another
+way. The CLI on the server calls the application directly: whoever runs it already holds the
+database and the keys (README: "Who is acting").
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from tracker.application import CustodyApplication
+from tracker.commands.dossiers import Command, DossierCommand
+from tracker.domain.errors import Forbidden
+from tracker.handling import execute
+from tracker.identity import access_log
+from tracker.identity.permissions import (
+    PERSONAL_FIELDS,
+    PROVINCE,
+    allowed,
+    held_at,
+    require,
+    sees_personal,
+    visible_at,
+    without_personal,
+)
+from tracker.identity.principal import Identity
+from tracker.projections.views import Views
+
+
+class Acting:
+    """``identity`` acting through ``route`` (named in the access log, e.g. ``GET /api/v1/…``)."""
+
+    def __init__(self, app: CustodyApplication, views: Views, identity: Identity,
+                 route: str) -> None:
+        self.app = app
+        self.views = views
+        self.identity = identity
+        self.route = route
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def execute(self, command: Command, key: str | None = None) -> dict[str, Any]:
+        """Carry out ``command`` if the identity may, where the dossier is."""
+        if getattr(command, command.actor_field) != self.identity.staff:
+            raise Forbidden(f"{self.identity.staff} may act only in their own name")
+        province = self.app.province()
+        if isinstance(command, DossierCommand):
+            where = held_at(self.app.status(command.code))
+        else:
+            where = (getattr(command, "office", None),)
+        require(self.identity, command.action, province, where)
+        answer = execute(self.app, command, key)
+        return answer if sees_personal(self.identity) else without_personal(answer)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def status(self, code: str) -> dict[str, Any]:
+        status = self.views.status(code)
+        return self._personal(status, "status", code)
+
+    def history(self, code: str, as_of: datetime | None = None) -> list[dict[str, Any]]:
+        self._visible("history", code)
+        rows = self.app.history(code, as_of)
+        if not sees_personal(self.identity):
+            return [without_personal(row) for row in rows]
+        self._log("history", code)
+        return rows
+
+    def may_download(self, code: str, key: str) -> None:
+        """Refuse unless ``key`` is one of the dossier's objects and the identity may see it;
+        the read is logged before the caller sends a byte."""
+        self._visible("download", code)
+        self.app.check_object_of(code, key)
+        self._log("object", code, key)
+
+    def queue(self, who: str) -> dict[str, Any]:
+        province = self.app.province()
+        if who != self.identity.staff:
+            office = province.staff[who].office if who in province.staff else who
+            require(self.identity, "queue", province, (office,))
+        else:
+            allowed(self.identity, "queue")
+        return self.views.queue(who)
+
+    def report(self, start: date, end: date, office: str | None, by: str) -> dict[str, Any]:
+        """The report over the identity's offices: their own office unless they name another
+        within their scope; province-wide only for those whose scope is the province."""
+        scope = allowed(self.identity, "report")
+        if office is None and scope is not PROVINCE:
+            office = self.identity.office
+        if office is not None:
+            require(self.identity, "report", self.app.province(), (office,))
+        return self.views.report(start, end, office, by)
+
+    def station(self) -> None:
+        """Refuse unless the identity is a scanning station's."""
+        allowed(self.identity, "station")
+
+    def reference(self) -> None:
+        allowed(self.identity, "reference")
+
+    def access_log(self, dossier: str | None = None, staff: str | None = None,
+                   limit: int = 1000) -> list[dict[str, Any]]:
+        allowed(self.identity, "access-log")
+        return access_log.entries(self.app, dossier, staff, limit)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _visible(self, action: str, code: str) -> dict[str, Any]:
+        status = self.views.status(code)
+        require(self.identity, action, self.app.province(), visible_at(status))
+        return status
+
+    def _personal(self, document: dict[str, Any], what: str, code: str) -> dict[str, Any]:
+        require(self.identity, what, self.app.province(), visible_at(document))
+        if not sees_personal(self.identity):
+            return without_personal(document)
+        if PERSONAL_FIELDS.intersection(document):
+            self._log(what, code)
+        return document
+
+    def _log(self, what: str, code: str, key: str | None = None) -> None:
+        access_log.record(self.app, self.identity, what, self.route, code, key)
+
