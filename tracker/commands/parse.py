@@ -26,6 +26,7 @@ FORMS = {
     identifiers.DEVICE_ID: "letters, digits, '.', ':', '-' or '_'",
     identifiers.DOSSIER_CODE: "a dossier code <office code>-<yymmdd>-<NNNN>",
     identifiers.OBJECT_KEY: "an object key sha256/ab/<64 hex digits>",
+    identifiers.FOUR_DIGITS: "exactly four digits 0-9",
 }
 TYPES = {"string_type": "text", "int_type": "a whole number", "bool_type": "true or false",
          "list_type": "a list", "model_type": "an object", "dict_type": "an object",

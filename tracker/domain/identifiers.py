@@ -23,6 +23,9 @@ DOSSIER_CODE = (r"^[A-Za-z0-9][A-Za-z0-9.]{0,39}-[0-9][0-9](0[1-9]|1[0-2])(0[1-9
 """``<office code>-<yymmdd>-<NNNN>``; a well-shaped code for a day that never was names no
 dossier, which is a 404 rather than malformed input."""
 
+FOUR_DIGITS = r"^[0-9]{4}$"
+"""The last four digits of an applicant's phone or ID number, asked by the public lookup."""
+
 OBJECT_KEY = r"^sha256/([0-9a-f]{2})/\1[0-9a-f]{62}$"
 """A content address in the object store: its folder is the hash's first two digits."""
 
