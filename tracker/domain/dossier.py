@@ -206,6 +206,7 @@ class Dossier(Aggregate):
         self.resolving_office = resolving_office
         self.applicant_name = applicant_name
         self.applicant_id = applicant_id
+        self.phone = phone
         self.missing_components = missing_components
         self.stage = "in_progress"
         self.custodian = actor
