@@ -1,4 +1,5 @@
-"""The answers reads and commands give: a dossier's status, its history, a queue, the report.
+"""The answers reads and commands give: a dossier's status (in full, or the public part), its
+history, a queue, the report.
 
 The OpenAPI document's response schemas come from these models, and the tests hold every
 answer to them. Answers are documents the service writes, so their models allow fields they do
@@ -48,6 +49,16 @@ class Status(Answer):
     received_at: str
     updated_at: str
     version: int
+
+
+class PublicStatus(Answer):
+    """What a citizen is told without an account: nothing about any person, only how the
+    dossier stands and the name of the office where it is (or is bound for, in transit)."""
+
+    code: str
+    stage: str
+    due: str
+    office: str
 
 
 class HistoryEntry(BaseModel):
