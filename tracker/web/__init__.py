@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from tracker.bootstrap import Services
-from tracker.web import api, errors, headers, health, openapi, station, views
+from tracker.web import api, errors, headers, health, limits, openapi, public, station, views
 
 MAX_BODY = 8 * 1024 * 1024
 """The largest JSON request: the largest scan record the commands allow (2,000 pages, each with
@@ -38,8 +38,10 @@ def create_app(services: Services | None = None,
     app.extensions["services"] = services
     app.extensions["custody"] = services.application()
     errors.register(app)
+    limits.init(app)
     headers.register(app)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(public.blueprint, url_prefix="/api/v1/public")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
     app.register_blueprint(station.blueprint, url_prefix="/api/v1/station")

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from tracker.commands import answers
 from tracker.commands.dossiers import DOSSIER_COMMANDS, Command, Receive, RecordStationScan
-from tracker.commands.queries import HistoryQuery, QueueQuery, ReportQuery
+from tracker.commands.queries import HistoryQuery, PublicStatusQuery, QueueQuery, ReportQuery
 from tracker.domain import identifiers
 from tracker.idempotency import KEY_PATTERN
 from tracker.web.station import MAX_UPLOAD_FILES
@@ -111,6 +111,7 @@ def spec() -> dict[str, Any]:
         "operationId": "report", "parameters": s.parameters(ReportQuery, "query"),
         "responses": s.answers(s.ref(answers.Report), "400", "404")}}
     s.paths.update(station_paths(s))
+    s.paths.update(public_paths(s))
     return {
         "openapi": "3.1.0",
         "info": {"title": "hoso custody API", "version": "1"},
@@ -151,6 +152,34 @@ def station_paths(s: Spec) -> dict[str, Any]:
             "responses": {**s.answers({"type": "object"}, "400", "404", "413"),
                           **unauthorised}}},
     }
+
+
+def public_paths(s: Spec) -> dict[str, Any]:
+    """The citizen's lookup: no token, limited per client address and per code."""
+    error = {"application/json": {"schema": s.ref(answers.Error)}}
+    seconds = {"type": "integer", "minimum": 0}
+    limit_headers = {
+        "X-RateLimit-Limit": {"description": "Lookups allowed in the window.",
+                              "schema": seconds},
+        "X-RateLimit-Remaining": {"description": "Lookups left in the window.",
+                                  "schema": seconds},
+        "X-RateLimit-Reset": {"description": "When the window frees a lookup (Unix time).",
+                              "schema": seconds}}
+    ok = s.answers(s.ref(answers.PublicStatus), "400")
+    ok["200"]["headers"] = limit_headers
+    return {"/public/status": {"get": {
+        "summary": "A dossier's stage, due date and office, for its code and the last four "
+                   "digits of the applicant's phone or ID number",
+        "operationId": "publicStatus", "security": [],
+        "parameters": s.parameters(PublicStatusQuery, "query"),
+        "responses": {
+            **ok,
+            "404": {"description": "no dossier has that code and those digits (one answer "
+                                   "for both)", "content": error, "headers": limit_headers},
+            "429": {"description": "too many lookups from this address or of this code",
+                    "content": error, "headers": {"Retry-After": {
+                        "description": "Seconds until a lookup is allowed again.",
+                        "required": True, "schema": seconds}}}}}}}
 
 
 @blueprint.get("/openapi.json")
