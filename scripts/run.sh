@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
 # Run hoso on its embedded defaults: SQLite under HOSO_DATA_DIR (./var), no Kafka.
-# Creates .venv if missing, installs hoso, loads the demo province, then serves the JSON API on
-# http://127.0.0.1:8080 (HOSO_HOST / HOSO_PORT to change).
+# Creates .venv if missing, installs hoso, loads the demo province, gives the demo staff below a
+# fresh password (printed), then serves the pages and the JSON API on http://127.0.0.1:8080
+# (HOSO_HOST / HOSO_PORT to change).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 apt_ensure fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd   # slip font; OCR at the scanning station
 build_tools_ensure   # compiles events/_leafscan.c when hoso is installed
 venv_ensure
 "$VENV/bin/hoso" init --demo
+# One demo account per kind of user; a new password on every start, so none is ever shipped.
+DEMO_STAFF=(hnm-rcv-001 hnm-off-001 hnm-sup-001 hnm-ins-001 hnm-adm-001)
+PASSWORD="$("$VENV/bin/python" -c 'import secrets; print("demo-" + secrets.token_urlsafe(9))')"
+for staff in "${DEMO_STAFF[@]}"; do
+  printf '%s\n' "$PASSWORD" | "$VENV/bin/hoso" account set-password "$staff" --password-stdin >/dev/null
+done
+URL="http://${HOSO_HOST:-127.0.0.1}:${HOSO_PORT:-8080}"
+cat <<MSG
+
+  hoso is starting. Open $URL and sign in:
+    staff id  hnm-rcv-001   (receiver at the provincial centre; also hnm-off-001 official,
+                             hnm-sup-001 supervisor, hnm-ins-001 inspector, hnm-adm-001 admin)
+    password  $PASSWORD
+
+MSG
 exec "$VENV/bin/hoso" serve

@@ -47,6 +47,16 @@ class Accounts:
         account.set_password(password_hash, by)
         self.app.save(account)
 
+    def change_password(self, staff: str, current: str, new: str) -> int:
+        """Change one's own password, proving the current one; the account's new generation
+        (every other session of the account ends)."""
+        account = self.account(staff)
+        if account is None or not credentials.password_matches(account.password_hash, current):
+            raise Unauthenticated("the current password is wrong")
+        account.set_password(credentials.hash_password(new), staff)
+        self.app.save(account)
+        return account.generation
+
     def disable(self, staff: str, by: str) -> None:
         """End every session and token of ``staff``, now and until enabled again."""
         self.app.province().person(staff)

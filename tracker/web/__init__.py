@@ -1,8 +1,8 @@
 """The JSON API: ``create_app`` builds the Flask app (``tracker.web.server`` serves it).
 
 The app takes everything from the composition root's ``Services`` (kept in ``app.extensions``):
-the application, the views, the station, and the settings it needs (station tokens, trusted
-hosts). It reads no settings and builds no adapter itself.
+the application, the views, the accounts, and the settings it needs (trusted hosts). It reads
+no settings and builds no adapter itself.
 """
 
 from __future__ import annotations
@@ -12,7 +12,20 @@ from typing import Any
 from flask import Flask
 
 from tracker.bootstrap import Services
-from tracker.web import api, errors, headers, health, limits, openapi, public, station, views
+from tracker.web import (
+    api,
+    auth,
+    errors,
+    headers,
+    health,
+    limits,
+    openapi,
+    public,
+    sessions,
+    signin,
+    station,
+    views,
+)
 
 MAX_BODY = 8 * 1024 * 1024
 """The largest JSON request: the largest scan record the commands allow (2,000 pages, each with
@@ -30,9 +43,10 @@ def create_app(services: Services | None = None,
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.config["STATION_TOKENS"] = settings.station_tokens
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.config["TRUSTED_HOSTS"] = list(settings.trusted_hosts)
+    sessions.configure(app, services, exempt=[api.blueprint, views.blueprint,
+                                              station.blueprint, public.blueprint])
     if test_config:
         app.config.update(test_config)
     app.extensions["services"] = services
@@ -40,7 +54,9 @@ def create_app(services: Services | None = None,
     errors.register(app)
     limits.init(app)
     headers.register(app)
+    auth.register(app)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(signin.blueprint)
     app.register_blueprint(public.blueprint, url_prefix="/api/v1/public")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
