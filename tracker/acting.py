@@ -15,6 +15,7 @@ from tracker.application import CustodyApplication
 from tracker.commands.dossiers import Command, DossierCommand
 from tracker.domain.errors import Forbidden
 from tracker.handling import execute
+from tracker.idempotency import fingerprint
 from tracker.identity import access_log
 from tracker.identity.permissions import (
     PERSONAL_FIELDS,
@@ -48,7 +49,7 @@ class Acting:
             raise Forbidden(f"{self.identity.staff} may act only in their own name")
         province = self.app.province()
         if isinstance(command, DossierCommand):
-            where = held_at(self.app.status(command.code))
+            where = held_at(self._acted_on(command, key))
         else:
             where = (getattr(command, "office", None),)
         require(self.identity, command.action, province, where)
@@ -99,6 +100,10 @@ class Acting:
         """Refuse unless the identity is a scanning station's."""
         allowed(self.identity, "station")
 
+    def administer(self) -> None:
+        """Refuse unless the identity may manage accounts and tokens."""
+        allowed(self.identity, "accounts")
+
     def reference(self) -> None:
         allowed(self.identity, "reference")
 
@@ -108,6 +113,16 @@ class Acting:
         return access_log.entries(self.app, dossier, staff, limit)
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _acted_on(self, command: DossierCommand, key: str | None) -> dict[str, Any]:
+        """The dossier ``command`` acts on: as it is now or, when ``key`` names this very
+        request carried out already, as it was just before (a repeat answers as the first did,
+        though the first may have moved the dossier out of the identity's offices)."""
+        earlier = self.app.idempotent_request(key) if key is not None else None
+        if earlier is None or earlier.code != command.code or earlier.fingerprint != fingerprint(
+                command.action, command.model_dump(mode="json")):
+            return self.app.status(command.code)
+        return self.app.status_at(command.code, earlier.version - 1)
 
     def _visible(self, action: str, code: str) -> dict[str, Any]:
         status = self.views.status(code)

@@ -13,6 +13,7 @@ from flask import Flask
 
 from tracker.bootstrap import Services
 from tracker.web import (
+    admin,
     api,
     auth,
     errors,
@@ -45,7 +46,7 @@ def create_app(services: Services | None = None,
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.config["TRUSTED_HOSTS"] = list(settings.trusted_hosts)
-    sessions.configure(app, services, exempt=[api.blueprint, views.blueprint,
+    sessions.configure(app, services, exempt=[api.blueprint, views.blueprint, admin.blueprint,
                                               station.blueprint, public.blueprint])
     if test_config:
         app.config.update(test_config)
