@@ -63,4 +63,5 @@ def create_app(services: Services | None = None,
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
     app.register_blueprint(station.blueprint, url_prefix="/api/v1/station")
     app.register_blueprint(views.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(admin.blueprint, url_prefix="/api/v1")
     return app
