@@ -87,3 +87,21 @@ def test_a_transit_limit_is_a_positive_number_of_hours(tmp_path: Path) -> None:
     path = broken(tmp_path, office + "}", office + ", transit_hours: 0}")
     with pytest.raises(ProvinceFileError, match="transit_hours must be a whole number ≥ 1"):
         load_province_file(path)
+
+
+@pytest.mark.parametrize(("flag", "expected"), [("", True), (", active: true", True),
+                                                (", active: false", False)])
+def test_a_staff_member_may_be_marked_inactive(tmp_path: Path, flag: str, expected: bool
+                                               ) -> None:
+    """``active: false`` keeps the person in the file (their history names them) but ends
+    their sign-ins and tokens; without the key they are active."""
+    person = 'role: receiver, office: "000.11.01.H99"'
+    path = broken(tmp_path, person + "}", person + flag + "}")
+    assert Province(load_province_file(path)).person("r1").active is expected
+
+
+def test_active_is_true_or_false(tmp_path: Path) -> None:
+    person = 'role: receiver, office: "000.11.01.H99"'
+    path = broken(tmp_path, person + "}", person + ", active: maybe}")
+    with pytest.raises(ProvinceFileError, match="active must be true or false"):
+        load_province_file(path)
