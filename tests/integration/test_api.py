@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 
 from tests.cast import Cast, cast_from
 from tests.conftest import ManualClock
+from tests.identities import AsStaff, Tokens
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.web import create_app
@@ -20,8 +21,19 @@ def cast(custody: CustodyApplication) -> Cast:
 
 
 @pytest.fixture
-def client(services: Services) -> FlaskClient:
+def tokens(services: Services) -> Tokens:
+    return Tokens(services)
+
+
+@pytest.fixture
+def anonymous(services: Services) -> FlaskClient:
     return create_app(services, {"TESTING": True}).test_client()
+
+
+@pytest.fixture
+def client(anonymous: FlaskClient, tokens: Tokens, cast: Cast) -> AsStaff:
+    """Each request with the token of the staff member its body names (the receiver else)."""
+    return AsStaff(anonymous, tokens, cast.receiver)
 
 
 def receipt(c: Cast, **change: Any) -> dict[str, Any]:
@@ -30,13 +42,13 @@ def receipt(c: Cast, **change: Any) -> dict[str, Any]:
             **change}
 
 
-def post(client: FlaskClient, path: str, body: Any, status: int = 200) -> Any:
+def post(client: AsStaff, path: str, body: Any, status: int = 200) -> Any:
     response = client.post(f"/api/v1{path}", json=body)
     assert response.status_code == status, response.get_json()
     return response.get_json()
 
 
-def test_scenario_over_http(client: FlaskClient, cast: Cast, clock: ManualClock) -> None:
+def test_scenario_over_http(client: AsStaff, cast: Cast, clock: ManualClock) -> None:
     c = cast
     code = post(client, "/dossiers", receipt(c), 201)["code"]
     post(client, f"/dossiers/{code}/handover",
@@ -67,27 +79,30 @@ def test_scenario_over_http(client: FlaskClient, cast: Cast, clock: ManualClock)
     ("/dossiers", ["not", "an", "object"], 400, "bad_input",
      "the request body must be a JSON object"),
     ("/dossiers", {"office": "x"}, 400, "bad_input", "'procedure' is required"),
-    ("/dossiers", "RECEIPT:office=nowhere", 404, "not_found", "unknown office 'nowhere'"),
+    ("/dossiers", "RECEIPT:procedure=9.999999", 404, "not_found", "unknown procedure"),
+    ("/dossiers", "RECEIPT:office=nowhere", 403, "forbidden", "outside the offices of"),
     ("/dossiers", "RECEIPT:applicant_name= ", 400, "bad_input",
      "'applicant_name' must be visible text: not blank"),
     ("/dossiers", "RECEIPT:components=[]", 409, "rule_violation", "complete-dossier"),
-    ("/dossiers/garbage/resolve", {"by": "x"}, 400, "bad_input",
-     "'code' must be a dossier code"),
-    ("/dossiers/000.00.01.H40-260310-0001/resolve", {"by": "x"}, 404, "not_found",
-     "unknown dossier"),
-    ("/dossiers/000.00.01.H40-260310-0001/teleport", {"by": "x"}, 404, "not_found",
-     "not found"),
-    ("/dossiers/000.00.01.H40-260310-0001/collect-fee", {"by": "x", "amount": "lots"}, 400,
+    ("/dossiers", "RECEIPT:actor=someone-else", 400, "bad_input",
+     "'actor' is given by your token or sign-in, not the body"),
+    ("/dossiers/garbage/resolve", {}, 400, "bad_input", "'code' must be a dossier code"),
+    ("/dossiers/000.00.01.H40-260310-0001/resolve", {}, 404, "not_found", "unknown dossier"),
+    ("/dossiers/000.00.01.H40-260310-0001/teleport", {}, 404, "not_found", "not found"),
+    ("/dossiers/000.00.01.H40-260310-0001/collect-fee", {"amount": "lots"}, 400,
      "bad_input", "'amount' must be a whole number"),
 ])
 def test_bad_requests_get_4xx_json_and_store_nothing(
-        client: FlaskClient, custody: CustodyApplication, cast: Cast, path: str, body: Any,
-        status: int, error: str, message: str) -> None:
+        anonymous: FlaskClient, tokens: Tokens, custody: CustodyApplication, cast: Cast,
+        path: str, body: Any, status: int, error: str, message: str) -> None:
+    """Sent with the receiver's token; the body names nobody unless the case is about that."""
     if isinstance(body, str) and body.startswith("RECEIPT:"):
         key, value = body.removeprefix("RECEIPT:").split("=")
-        body = receipt(cast, **{key: [] if value == "[]" else value})
+        body = {name: given for name, given in receipt(cast).items() if name != "actor"}
+        body[key] = [] if value == "[]" else value
+    headers = tokens.header(cast.receiver)  # issuing it records an event
     position = custody.recorder.max_notification_id()
-    response = client.post(f"/api/v1{path}", json=body)
+    response = anonymous.post(f"/api/v1{path}", json=body, headers=headers)
     assert response.status_code == status
     answer = response.get_json()
     assert answer["error"] == error
@@ -95,15 +110,50 @@ def test_bad_requests_get_4xx_json_and_store_nothing(
     assert custody.recorder.max_notification_id() == position
 
 
-def test_refused_transition_is_409_naming_the_rule(client: FlaskClient, cast: Cast) -> None:
+def test_refused_transition_is_409_naming_the_rule(client: AsStaff, cast: Cast) -> None:
     code = post(client, "/dossiers", receipt(cast), 201)["code"]
-    answer = post(client, f"/dossiers/{code}/accept", {"by": cast.official,
-                                                       "office": cast.agency}, 409)
+    answer = post(client, f"/dossiers/{code}/accept", {"by": cast.receiver,
+                                                       "office": cast.commune}, 409)
     assert answer == {"error": "rule_violation", "message": answer["message"]}
     assert "[rule: accept-in-transit]" in answer["message"]
 
 
-def test_unknown_path_and_bad_as_of_are_json_too(client: FlaskClient) -> None:
+def test_without_a_good_token_nothing_is_read_or_recorded(
+        anonymous: FlaskClient, tokens: Tokens, custody: CustodyApplication, cast: Cast) -> None:
+    """GIVEN no token, a malformed one, or a token with a wrong secret
+    WHEN a dossier is received or a listing read
+    THEN each answers 401 JSON with a Bearer challenge, and nothing is recorded."""
+    good = tokens.token(cast.receiver)
+    position = custody.recorder.max_notification_id()
+    body = {name: given for name, given in receipt(cast).items() if name != "actor"}
+    for headers in ({}, {"Authorization": "Basic eDp5"}, {"Authorization": "Bearer nonsense"},
+                    {"Authorization": f"Bearer {good[:-4]}AAAA"}):
+        for response in (anonymous.post("/api/v1/dossiers", json=body, headers=headers),
+                         anonymous.get("/api/v1/offices", headers=headers)):
+            assert response.status_code == 401, headers
+            assert response.get_json()["error"] == "unauthorized"
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert custody.recorder.max_notification_id() == position
+
+
+def test_acting_outside_ones_offices_is_403_and_records_nothing(
+        client: AsStaff, tokens: Tokens, custody: CustodyApplication, cast: Cast) -> None:
+    """GIVEN a dossier held at the commune
+    WHEN an official of another office hands it over, or reads its status or history
+    THEN each answers 403 JSON, and nothing is recorded."""
+    code = post(client, "/dossiers", receipt(cast), 201)["code"]
+    tokens.token(cast.stranger)  # issuing it records an event
+    position = custody.recorder.max_notification_id()
+    handover = post(client, f"/dossiers/{code}/handover",
+                    {"by": cast.stranger, "courier": cast.courier, "to_office": cast.agency},
+                    403)
+    assert handover["error"] == "forbidden"
+    for read in (f"/api/v1/dossiers/{code}", f"/api/v1/dossiers/{code}/history"):
+        assert client.get(read, as_=cast.stranger).status_code == 403
+    assert custody.recorder.max_notification_id() == position
+
+
+def test_unknown_path_and_bad_as_of_are_json_too(client: AsStaff) -> None:
     missing = client.get("/api/v1/nothing-here")
     assert missing.status_code == 404
     assert missing.get_json()["error"] == "not_found"
@@ -112,7 +162,7 @@ def test_unknown_path_and_bad_as_of_are_json_too(client: FlaskClient) -> None:
     assert "'as_of': must be an ISO-8601" in bad.get_json()["message"]
 
 
-def test_reference_listings_health_and_openapi(client: FlaskClient) -> None:
+def test_reference_listings_health_and_openapi(client: AsStaff) -> None:
     assert client.get("/healthz").get_json()["status"] == "ok"
     offices = client.get("/api/v1/offices").get_json()
     assert len(offices) >= 20

@@ -1,7 +1,7 @@
 """The boundary drill: every POST, every field, the values an attacker or a broken client sends.
 
-Each must answer 4xx JSON and record nothing; afterwards another dossier's status, the queues,
-the report and a rebuild of the views still answer as before.
+Each is sent with a good token and must answer 4xx JSON and record nothing; afterwards another
+dossier's status, the queues, the report and a rebuild of the views still answer as before.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import json
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 from tests.cast import Cast, cast_from
 from tests.hoso_cli import Hoso
+from tests.identities import AsStaff, Tokens
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.commands.dossiers import DOSSIER_COMMANDS, Command, Receive
@@ -31,23 +31,27 @@ def encode(body: dict[str, Any]) -> bytes:
 
 
 def base_body(model: type[Command], c: Cast) -> dict[str, Any]:
+    """A body that names nobody: the actor is whoever the token belongs to."""
     if model is Receive:
         return {"office": c.commune, "procedure": c.procedure.code, "applicant_name": "Ngô Thị Hà",
-                "applicant_id": "036088001122", "actor": c.receiver,
-                "components": c.components}
-    return {"by": c.receiver}
+                "applicant_id": "036088001122", "components": c.components}
+    return {}
 
 
 def fields(model: type[Command]) -> list[str]:
+    """Every field but the path's: the actor's too, which a body may not name at all."""
     return [name for name in model.model_fields if name != "code"]
 
 
 @pytest.fixture
-def client(services: Services) -> FlaskClient:
-    return create_app(services, {"TESTING": True}).test_client()
+def client(services: Services, custody: CustodyApplication) -> AsStaff:
+    """The receiver's token unless a request names another staff member."""
+    c = cast_from(custody.province())
+    return AsStaff(create_app(services, {"TESTING": True}).test_client(), Tokens(services),
+                   c.receiver)
 
 
-def answers_4xx_and_records_nothing(client: FlaskClient, custody: CustodyApplication,
+def answers_4xx_and_records_nothing(client: AsStaff, custody: CustodyApplication,
                                     path: str, data: bytes) -> None:
     before = custody.recorder.max_notification_id()
     response = client.post(path, data=data, content_type="application/json")
@@ -58,7 +62,7 @@ def answers_4xx_and_records_nothing(client: FlaskClient, custody: CustodyApplica
 
 
 def test_boundary_values_are_refused_and_break_nothing(
-        client: FlaskClient, custody: CustodyApplication, store_env: dict[str, str]) -> None:
+        client: AsStaff, custody: CustodyApplication, store_env: dict[str, str]) -> None:
     """GIVEN two dossiers, one of them the target of every command
     WHEN every POST is sent each boundary value in each field, a 10 MB string and 100k-deep
     JSON
@@ -70,9 +74,12 @@ def test_boundary_values_are_refused_and_break_nothing(
     target, other = codes
     client.post(f"/api/v1/dossiers/{other}/handover",
                 json={"by": c.receiver, "courier": c.courier, "to_office": c.agency})
-    seen = {"status": client.get(f"/api/v1/dossiers/{other}").get_json(),
-            "queue": client.get(f"/api/v1/queues/{c.agency}").get_json(),
-            "report": client.get("/api/v1/report?from=2026-01-01&to=2026-12-31").get_json()}
+    status, queue = f"/api/v1/dossiers/{other}", f"/api/v1/queues/{c.agency}"
+    report = "/api/v1/report?from=2026-01-01&to=2026-12-31"
+    inspector = c.inspector  # reads every office
+    seen = {"status": client.get(status, as_=inspector).get_json(),
+            "queue": client.get(queue, as_=inspector).get_json(),
+            "report": client.get(report, as_=inspector).get_json()}
     for model in (Receive, *DOSSIER_COMMANDS):
         path = ("/api/v1/dossiers" if model is Receive
                 else f"/api/v1/dossiers/{target}/{model.action}")
@@ -86,24 +93,22 @@ def test_boundary_values_are_refused_and_break_nothing(
                 sent = "LONE-SURROGATE" if value is LONE_SURROGATE else value
                 answers_4xx_and_records_nothing(client, custody, path,
                                                 encode({**base, name: sent}))
-        text_field = "applicant_name" if model is Receive else "by"
+        text_field = "applicant_name" if model is Receive else "device"
         answers_4xx_and_records_nothing(client, custody, path,
                                         encode({**base, text_field: TEN_MB}))
         answers_4xx_and_records_nothing(client, custody, path,
                                         b"[" * 100_000 + b"]" * 100_000)
         answers_4xx_and_records_nothing(client, custody, path, b'{"by": "a"')
-    assert client.get(f"/api/v1/dossiers/{other}").get_json() == seen["status"]
-    assert client.get(f"/api/v1/queues/{c.agency}").get_json()["incoming"] == \
-        seen["queue"]["incoming"]
-    assert client.get("/api/v1/report?from=2026-01-01&to=2026-12-31").get_json() == \
-        seen["report"]
+    assert client.get(status, as_=inspector).get_json() == seen["status"]
+    assert client.get(queue, as_=inspector).get_json()["incoming"] == seen["queue"]["incoming"]
+    assert client.get(report, as_=inspector).get_json() == seen["report"]
     rebuilt = Hoso(store_env)("project", "rebuild", "--json")
     assert rebuilt.code == 0, rebuilt.stderr
-    assert client.get(f"/api/v1/dossiers/{other}").get_json() == seen["status"]
+    assert client.get(status, as_=inspector).get_json() == seen["status"]
 
 
 def test_a_reschedule_beyond_two_years_is_refused_by_rule(
-        client: FlaskClient, custody: CustodyApplication) -> None:
+        client: AsStaff, custody: CustodyApplication) -> None:
     """A far due date is well formed but refused: every later resume must stay computable."""
     c = cast_from(custody.province())
     code = client.post("/api/v1/dossiers", json=base_body(Receive, c)).get_json()["code"]
