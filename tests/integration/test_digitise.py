@@ -11,10 +11,12 @@ from storage.filesystem import FilesystemObjectStore
 from storage.objects import key_for
 from tests.cast import Cast, cast_from
 from tests.hoso_cli import Hoso
+from tests.identities import Tokens
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.domain.errors import RuleViolation
 from tracker.domain.province import Province
+from tracker.identity import access_log
 from tracker.province_file import demo_province_path, load_province_file
 
 
@@ -129,31 +131,38 @@ def test_downloads_go_through_an_authorisation_check(services: Services,
     from tracker.web import create_app
 
     client = create_app(services, {"TESTING": True}).test_client()
+    tokens = Tokens(services)
     code = received(custody, cast)
     pages = scanned_pages(custody, 2)
     custody.digitise(code, cast.receiver, pages)
     url = f"/api/v1/dossiers/{code}/objects/{pages[1]}"
+    receiver = tokens.header(cast.receiver)
     # GIVEN staff of the office holding it WHEN they ask THEN they get the verified bytes
-    ok = client.get(f"{url}?by={cast.receiver}")
+    ok = client.get(url, headers=receiver)
     assert ok.status_code == 200
     assert ok.data == "trang 2 của hồ sơ".encode() * 500
     assert ok.headers["Content-Type"] == "image/png"
     assert ok.headers["Cache-Control"] == "private, no-store"
-    assert client.get(f"{url}?by={cast.inspector}").status_code == 200
+    assert client.get(url, headers=tokens.header(cast.inspector)).status_code == 200
+    # AND the read is in the access log, by whom and through which route
+    logged = [(e["staff"], e["what"], e["dossier"]) for e in access_log.entries(custody)]
+    assert logged[-2:] == [(cast.receiver, "object", code), (cast.inspector, "object", code)]
     # AND someone with no part in the dossier is refused
     outsider = next(s.id for s in custody.province().staff.values()
                     if s.role in ("receiver", "operator") and s.office not in
                     (cast.commune, cast.agency))
-    refused = client.get(f"{url}?by={outsider}")
-    assert refused.status_code == 409
-    assert "[rule: need-to-know]" in refused.get_json()["message"]
+    refused = client.get(url, headers=tokens.header(outsider))
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == "forbidden"
+    # AND a courier, who carries the paper, never sees its pages
+    assert client.get(url, headers=tokens.header(cast.courier)).status_code == 403
     # AND an object of another dossier cannot be fetched through this one
     other = received(custody, cast)
-    assert client.get(f"/api/v1/dossiers/{other}/objects/{pages[1]}?by={cast.receiver}"
-                      ).status_code == 404
-    assert client.get(url).status_code == 400
+    assert client.get(f"/api/v1/dossiers/{other}/objects/{pages[1]}",
+                      headers=receiver).status_code == 404
+    assert client.get(url).status_code == 401
     # AND the filesystem store has no presigned URLs to hand out
-    assert client.get(f"{url}?by={cast.receiver}&presigned=1").status_code == 400
+    assert client.get(f"{url}?presigned=1", headers=receiver).status_code == 400
 
 
 def test_the_api_records_a_scan_with_its_details(services: Services,
@@ -162,23 +171,31 @@ def test_the_api_records_a_scan_with_its_details(services: Services,
     """GIVEN a scan posted to the dossier's digitise action with what a station reports (the
     straightened copies, resolution, blank pages, quality notes) THEN the Digitised event holds
     them as the station's own route records them; AND a malformed detail is a 400 that records
-    nothing."""
+    nothing; AND a scan is recorded only with a station token, never a staff member's API
+    token."""
     from tracker.web import create_app
 
     client = create_app(services, {"TESTING": True}).test_client()
+    tokens = Tokens(services)
+    station = tokens.header(cast.receiver, "station", "st-1")
+    api = tokens.header(cast.receiver)
     code = received(custody, cast)
     pages, cleaned = scanned_pages(custody, 2), scanned_pages(custody, 2)
     url = f"/api/v1/dossiers/{code}/digitise"
     before = custody.history(code)
-    bad = client.post(url, json={"by": cast.receiver, "pages": pages, "blank_pages": ["2"]})
+    bad = client.post(url, json={"pages": pages, "blank_pages": ["2"]}, headers=station)
     assert bad.status_code == 400
     assert bad.get_json()["message"] == "'blank_pages.0' must be a whole number"
     assert custody.history(code) == before
     note = {"page": 1, "message": "trang nghiêng 4°, đã làm thẳng"}
-    ok = client.post(url, json={"by": cast.receiver, "pages": pages, "cleaned": cleaned,
-                                "dpi": 200, "blank_pages": [2], "quality_notes": [note]})
+    scan = {"pages": pages, "cleaned": cleaned, "dpi": 200, "blank_pages": [2],
+            "quality_notes": [note]}
+    assert client.post(url, json=scan, headers=api).status_code == 403
+    assert custody.history(code) == before
+    ok = client.post(url, json=scan, headers=station)
     assert ok.status_code == 200, ok.get_json()
     digitised = custody.history(code)[-1]
+    assert digitised["actor"] == cast.receiver
     assert (digitised["pages"], digitised["dpi"], digitised["blank_pages"],
             digitised["quality_notes"]) == (2, 200, [2], [note])
     assert [c["key"] for c in digitised["cleaned"]] == cleaned

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 from tests.cast import Cast, cast_from
 from tests.conftest import ManualClock
+from tests.hoso_cli import Hoso
+from tests.identities import AsStaff, Tokens
 from tests.servers.hoso import live_hoso
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services, compose
@@ -30,8 +31,13 @@ def cast(custody: CustodyApplication) -> Cast:
 
 
 @pytest.fixture
-def client(services: Services) -> FlaskClient:
-    return create_app(services, {"TESTING": True}).test_client()
+def tokens(services: Services) -> Tokens:
+    return Tokens(services)
+
+
+@pytest.fixture
+def client(services: Services, tokens: Tokens, cast: Cast) -> AsStaff:
+    return AsStaff(create_app(services, {"TESTING": True}).test_client(), tokens, cast.receiver)
 
 
 @pytest.fixture
@@ -47,7 +53,7 @@ def receipt(c: Cast, name: str = "Đỗ Văn Bình") -> dict[str, Any]:
             "applicant_id": "036088001122", "actor": c.receiver, "components": c.components}
 
 
-def post(client: FlaskClient, path: str, body: Any, key: str) -> Any:
+def post(client: AsStaff, path: str, body: Any, key: str) -> Any:
     return client.post(f"/api/v1{path}", json=body, headers={"Idempotency-Key": key})
 
 
@@ -56,7 +62,7 @@ def events(custody: CustodyApplication) -> int:
 
 
 def test_a_retry_gets_the_first_answer_and_records_nothing(
-        client: FlaskClient, custody: CustodyApplication, cast: Cast) -> None:
+        client: AsStaff, custody: CustodyApplication, cast: Cast) -> None:
     """GIVEN a receipt made with a key
     WHEN the client, unsure it arrived, sends it again with the same key
     THEN it gets the same answer, and the log holds nothing more."""
@@ -79,7 +85,7 @@ def test_a_retry_gets_the_first_answer_and_records_nothing(
 
 
 def test_the_same_key_with_another_body_is_refused(
-        client: FlaskClient, custody: CustodyApplication, cast: Cast) -> None:
+        client: AsStaff, custody: CustodyApplication, cast: Cast) -> None:
     """GIVEN a receipt made with a key
     WHEN another receipt is sent with that key
     THEN it is refused with 422, and nothing is recorded."""
@@ -95,12 +101,14 @@ def test_the_same_key_with_another_body_is_refused(
 @pytest.mark.parametrize("processes", [1, 2])
 def test_twins_at_the_same_moment_record_one_dossier(
         services: Services, custody: CustodyApplication, second_process: Services, cast: Cast,
-        processes: int) -> None:
+        tokens: Tokens, processes: int) -> None:
     """GIVEN one receipt sent twice with one key, at the same moment, to one server or to two
     server processes over the same store
     THEN one dossier is made, and both answers carry its code."""
     apps = [services, second_process if processes == 2 else services]
-    clients = [create_app(app, {"TESTING": True}).test_client() for app in apps]
+    clients = [AsStaff(create_app(app, {"TESTING": True}).test_client(), tokens, cast.receiver)
+               for app in apps]
+    tokens.token(cast.receiver)  # issued before the twins race
     codes = []
     for round_ in range(5):
         key = str(uuid.uuid4())
@@ -125,7 +133,7 @@ def test_twins_at_the_same_moment_record_one_dossier(
     assert not custody.known_dossier(codes[-1][:-4] + "0006")
 
 
-def test_a_malformed_key_is_refused(client: FlaskClient, cast: Cast) -> None:
+def test_a_malformed_key_is_refused(client: AsStaff, cast: Cast) -> None:
     response = post(client, "/dossiers", receipt(cast), "short")
     assert response.status_code == 400
     assert "Idempotency-Key" in response.get_json()["message"]
@@ -138,6 +146,8 @@ def test_twins_sent_to_two_live_servers_record_one_dossier(
     THEN each time both answer 201 with the same code, and the codes run 0001 to 0005."""
     with live_hoso(store_env, tmp_path) as first, \
             live_hoso(store_env, tmp_path, init=False) as second:
+        token = Hoso(store_env).ok("token", "create", "--staff", cast.receiver)["token"]
+        body = {k: v for k, v in receipt(cast).items() if k != "actor"}
         codes = []
         for _ in range(5):
             key = str(uuid.uuid4())
@@ -147,8 +157,9 @@ def test_twins_sent_to_two_live_servers_record_one_dossier(
             def send(base: str, key: str = key, start: threading.Barrier = start,
                      answers: list[tuple[int, dict[str, Any]]] = answers) -> None:
                 request = urllib.request.Request(
-                    f"{base}/api/v1/dossiers", data=json.dumps(receipt(cast)).encode(),
+                    f"{base}/api/v1/dossiers", data=json.dumps(body).encode(),
                     method="POST", headers={"Content-Type": "application/json",
+                                            "Authorization": f"Bearer {token}",
                                             "Idempotency-Key": key})
                 start.wait()
                 with urllib.request.urlopen(request, timeout=30) as response:

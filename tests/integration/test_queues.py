@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.hoso_cli import Hoso
+from tests.identities import AsStaff, Tokens
 from tests.month import A
 from tracker.web import create_app
 
@@ -77,8 +78,11 @@ def test_queue_and_status_commands(custody, store_env, two_dossiers):
 
 
 def test_the_api_reads_the_views(services, custody, two_dossiers):
+    """Read by the province's inspector, whose scope is every office."""
     moving, _ = two_dossiers
-    client = create_app(services, {"TESTING": True, "STATION_TOKENS": {}}).test_client()
+    inspector = next(s.id for s in custody.province().staff.values() if s.role == "inspector")
+    client = AsStaff(create_app(services, {"TESTING": True}).test_client(), Tokens(services),
+                     inspector)
     assert client.get(f"/api/v1/dossiers/{moving}").get_json()["custodian"] == A.courier
     queue = client.get(f"/api/v1/queues/{A.agency}").get_json()
     assert [i["code"] for i in queue["incoming"]] == [moving]
@@ -92,6 +96,10 @@ def test_the_api_reads_the_views(services, custody, two_dossiers):
     assert reversed_period["totals"]["received"] == 0  # a period with no days
     assert reversed_period["rows"] == []
     assert client.get("/api/v1/queues/nobody").status_code == 404
+    # AND a receiver reads only their own office's queue and report
+    assert client.get(f"/api/v1/queues/{A.agency}", as_=A.receiver).status_code == 403
+    own = client.get("/api/v1/report?from=2026-03-01&to=2026-03-31", as_=A.receiver)
+    assert [row["office"] for row in own.get_json()["rows"]] == [A.office]
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/queues/{who}", "/report"} <= set(paths)
 

@@ -1,4 +1,5 @@
-"""The README's run command serves the API on the embedded defaults (SQLite, no Kafka)."""
+"""The README's run command serves the API on the embedded defaults (SQLite, no Kafka), to
+whoever holds a token."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
+
+from tests.hoso_cli import Hoso
 
 ROOT = Path(__file__).parents[2]
 
@@ -21,8 +27,10 @@ def free_port() -> int:
         return port
 
 
-def get_json(url: str) -> object:
-    with urllib.request.urlopen(url, timeout=5) as response:
+def get_json(url: str, token: str | None = None) -> object:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                timeout=5) as response:
         return json.load(response)
 
 
@@ -44,7 +52,11 @@ def test_run_script_initialises_and_serves_on_loopback(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "the service did not come up in 60 s"
                 time.sleep(0.2)
         assert health == {"status": "ok", "position": health["position"]}  # type: ignore[index]
-        offices = get_json(f"http://127.0.0.1:{port}/api/v1/offices")
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            get_json(f"http://127.0.0.1:{port}/api/v1/offices")
+        made = Hoso({"HOSO_DATA_DIR": env["HOSO_DATA_DIR"]}).ok(
+            "token", "create", "--staff", "hnm-rcv-001")
+        offices = get_json(f"http://127.0.0.1:{port}/api/v1/offices", made["token"])
         assert isinstance(offices, list)
         assert len(offices) >= 20
         assert (tmp_path / "var" / "hoso.sqlite").exists()
