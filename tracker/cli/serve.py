@@ -62,7 +62,7 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool,
                err=True)
     try:
         if adapter is None:
-            run(app, host=host, port=port, threads=threads)
+            run(app, host=host, port=port, threads=threads, behind_proxy=behind_proxy)
         else:
             run_tls(app, host=host, port=port, threads=threads, adapter=adapter)
     finally:

@@ -57,15 +57,17 @@ def trust_one_proxy(app: Flask) -> None:
         app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
 
-def run(app: Flask, host: str, port: int, threads: int) -> None:
-    """Serve ``app`` with waitress. Its "task queue depth" warning fires on every request once
-    requests wait for a thread, which under load costs time and floods the log with nothing an
-    operator can act on; real errors still reach the log."""
+def run(app: Flask, host: str, port: int, threads: int, behind_proxy: bool = False) -> None:
+    """Serve ``app`` with waitress. Waitress drops forwarded headers itself unless told the
+    proxy is trusted: ``behind_proxy`` keeps them for ``trust_one_proxy`` to read. Its "task
+    queue depth" warning fires on every request once requests wait for a thread, which under
+    load costs time and floods the log with nothing an operator can act on; real errors still
+    reach the log."""
     from waitress import serve
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     serve(app, host=host, port=port, threads=threads, ident="hoso", asyncore_use_poll=True,
-          max_request_body_size=MAX_UPLOAD_BYTES)
+          max_request_body_size=MAX_UPLOAD_BYTES, clear_untrusted_proxy_headers=not behind_proxy)
 
 
 def tls_adapter(cert: Path, key: Path) -> BuiltinSSLAdapter:
