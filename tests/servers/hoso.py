@@ -1,15 +1,16 @@
-"""A live ``hoso serve`` on loopback over a fresh demo store, for tests that speak HTTP to it."""
+"""A live ``hoso serve`` over a fresh demo store, for tests that speak HTTP or HTTPS to it."""
 
 from __future__ import annotations
 
 import json
 import os
 import random
+import ssl
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,24 +28,27 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_hoso(store_env: dict[str, str], folder: Path, init: bool = True) -> Iterator[str]:
+def live_hoso(store_env: dict[str, str], folder: Path, init: bool = True,
+              args: Sequence[str] = (), tls: ssl.SSLContext | None = None) -> Iterator[str]:
     """``hoso init --demo`` (unless ``init`` is False: another server set the store up) then
-    ``hoso serve`` on ``store_env``; yields the base URL."""
+    ``hoso serve`` on ``store_env`` with ``args`` added; yields the base URL on 127.0.0.1,
+    ``https`` when ``tls`` is the client context that trusts the server's certificate."""
     env = {**os.environ, **store_env}
     if init:
         subprocess.run([str(HOSO), "init", "--demo"], env=env, check=True, capture_output=True)
     port = free_port()
     log = folder / f"hoso-serve-{port}.log"
     with log.open("wb") as out:
-        server = subprocess.Popen([str(HOSO), "serve", "--port", str(port)], env=env,
+        server = subprocess.Popen([str(HOSO), "serve", "--port", str(port), *args], env=env,
                                   stdout=out, stderr=subprocess.STDOUT,
                                   preexec_fn=die_with_parent())
-    base = f"http://127.0.0.1:{port}"
+    base = f"{'http' if tls is None else 'https'}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2,
+                                            context=tls) as answer:
                     json.loads(answer.read())
                     break
             except OSError:
