@@ -1,9 +1,12 @@
 """The station's TrackerPort contract, run on every adapter: in-process and over the HTTP API.
 
 One abstract case states what the scanning station relies on; each adapter subclasses it with a
-``tracker`` fixture: ``InProcessTracker`` on the application, ``HttpTracker`` against the real
-API served on a loopback port. Both end in the same application, on SQLite (the event store is
-not what is under test). The base is deleted at the end so pytest does not collect it.
+``tracker`` fixture: ``InProcessTracker`` on the application, ``HttpTracker`` with a station
+token against the real API served on a loopback port, and an ``unknown_operator`` fixture: a
+tracker and an operator the tracker does not know (in-process, a staff id no one has; over HTTP,
+where the token names the operator, a token whose account was disabled). Both end in the same
+application, on SQLite (the event store is not what is under test). The base is deleted at the
+end so pytest does not collect it.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from scanning.tracker_http import HttpTracker, TrackerUnavailable
 from storage.filesystem import FilesystemObjectStore
 from storage.objects import StoreUnavailable
 from tests.cast import Cast, cast_from
+from tests.identities import Tokens
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.station_link import InProcessTracker
 from tracker.web import create_app
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
-STATION, TOKEN = "st-1", "st-1-token-0123456789abcdef"
+STATION = "st-1"
 ABSENT_KEY = "sha256/00/" + "0" * 64
 
 
@@ -79,6 +83,11 @@ def digitised(custody: CustodyApplication, code: str) -> list[dict[str, Any]]:
 class TrackerLinkContract:
     @pytest.fixture
     def tracker(self) -> TrackerPort:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def unknown_operator(self) -> tuple[TrackerPort, str, str]:
+        """A tracker, an operator it does not know, and what its refusal says."""
         raise NotImplementedError
 
     def test_a_received_dossier_is_known(self, tracker: TrackerPort, code: str) -> None:
@@ -143,17 +152,20 @@ class TrackerLinkContract:
     def test_a_scan_the_custody_rules_forbid_is_refused_naming_the_rule(
             self, tracker: TrackerPort, custody: CustodyApplication, cast: Cast, code: str
             ) -> None:
-        custody.hand_over(code, cast.receiver, cast.agency, courier=cast.courier)
-        with pytest.raises(RecordRefused, match=r"no-processing-in-transit"):
+        """GIVEN a dossier cancelled at the station's own office
+        WHEN a scan of it is sent THEN it is refused naming the custody rule."""
+        custody.cancel(code, cast.receiver, "người nộp rút hồ sơ")
+        with pytest.raises(RecordRefused, match=r"terminal-final"):
             tracker.record_digitised(stored_scan(custody, cast, code))
         assert digitised(custody, code) == []
 
     def test_a_scan_by_someone_unknown_is_refused(
-            self, tracker: TrackerPort, custody: CustodyApplication, cast: Cast, code: str
-            ) -> None:
-        with pytest.raises(RecordRefused, match="ghost"):
+            self, unknown_operator: tuple[TrackerPort, str, str], custody: CustodyApplication,
+            cast: Cast, code: str) -> None:
+        tracker, operator, refusal = unknown_operator
+        with pytest.raises(RecordRefused, match=refusal):
             tracker.record_digitised(replace(stored_scan(custody, cast, code),
-                                             operator="ghost"))
+                                             operator=operator))
         assert digitised(custody, code) == []
 
     def test_scan_details_that_do_not_fit_are_refused(
@@ -192,12 +204,24 @@ class TestInProcessTracker(TrackerLinkContract):
     def tracker(self, custody: CustodyApplication) -> TrackerPort:
         return InProcessTracker(custody)
 
+    @pytest.fixture
+    def unknown_operator(self, tracker: TrackerPort) -> tuple[TrackerPort, str, str]:
+        return tracker, "ghost", "ghost"
+
+    def test_a_scan_of_a_dossier_in_transit_is_refused_naming_the_rule(
+            self, tracker: TrackerPort, custody: CustodyApplication, cast: Cast, code: str
+            ) -> None:
+        custody.hand_over(code, cast.receiver, cast.agency, courier=cast.courier)
+        with pytest.raises(RecordRefused, match=r"no-processing-in-transit"):
+            tracker.record_digitised(stored_scan(custody, cast, code))
+        assert digitised(custody, code) == []
+
 
 class TestHttpTracker(TrackerLinkContract):
     @pytest.fixture
     def url(self, services: Services) -> Iterator[str]:
-        """The real API on a loopback port, with this station's token."""
-        app = create_app(services, {"STATION_TOKENS": ((STATION, TOKEN),)})
+        """The real API on a loopback port."""
+        app = create_app(services)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -206,21 +230,63 @@ class TestHttpTracker(TrackerLinkContract):
         thread.join()
 
     @pytest.fixture
-    def tracker(self, url: str) -> TrackerPort:
-        return HttpTracker(url, TOKEN, timeout=30)
+    def tokens(self, services: Services) -> Tokens:
+        return Tokens(services)
+
+    @pytest.fixture
+    def token(self, tokens: Tokens, cast: Cast) -> str:
+        """This station's token, bound to it, the commune's receiver and the commune."""
+        return tokens.token(cast.receiver, "station", STATION)
+
+    @pytest.fixture
+    def tracker(self, url: str, token: str) -> TrackerPort:
+        return HttpTracker(url, token, timeout=30)
+
+    @pytest.fixture
+    def unknown_operator(self, url: str, services: Services, tokens: Tokens, cast: Cast,
+                         custody: CustodyApplication) -> tuple[TrackerPort, str, str]:
+        """A station token of an operator at the commune whose account is then disabled."""
+        operator = next(s.id for s in custody.province().staff.values()
+                        if s.role == "operator" and s.office == cast.commune)
+        token = tokens.token(operator, "station", STATION)
+        services.accounts().disable(operator, "tests")
+        return HttpTracker(url, token, timeout=30), operator, "401"
 
     def test_another_stations_token_is_refused(
-            self, url: str, custody: CustodyApplication, cast: Cast, code: str) -> None:
+            self, url: str, token: str, custody: CustodyApplication, cast: Cast, code: str
+            ) -> None:
         with pytest.raises(RecordRefused, match="401"):
             HttpTracker(url, "not-the-token-at-all").known_dossier(code)
         with pytest.raises(RecordRefused, match="403"):
-            HttpTracker(url, TOKEN).record_digitised(
+            HttpTracker(url, token).record_digitised(
                 replace(stored_scan(custody, cast, code), station="st-2"))
         assert digitised(custody, code) == []
 
-    def test_a_tracker_that_cannot_be_reached_is_unavailable(self, code: str) -> None:
+    def test_a_staff_members_api_token_records_no_scan(
+            self, url: str, tokens: Tokens, custody: CustodyApplication, cast: Cast, code: str
+            ) -> None:
+        api = HttpTracker(url, tokens.token(cast.receiver), timeout=30)
+        with pytest.raises(RecordRefused, match="403"):
+            api.known_dossier(code)
+        with pytest.raises(RecordRefused, match="403"):
+            api.record_digitised(stored_scan(custody, cast, code))
+        assert digitised(custody, code) == []
+
+    def test_a_scan_of_a_dossier_gone_from_the_stations_office_is_refused(
+            self, tracker: TrackerPort, custody: CustodyApplication, cast: Cast, code: str
+            ) -> None:
+        """GIVEN a dossier handed over to another office (in transit there)
+        WHEN the station of the office it left sends a scan of it
+        THEN it is refused: the dossier is no longer within the station's office."""
+        custody.hand_over(code, cast.receiver, cast.agency, courier=cast.courier)
+        with pytest.raises(RecordRefused, match="403"):
+            tracker.record_digitised(stored_scan(custody, cast, code))
+        assert digitised(custody, code) == []
+
+    def test_a_tracker_that_cannot_be_reached_is_unavailable(self, token: str, code: str
+                                                               ) -> None:
         with pytest.raises(TrackerUnavailable, match="unreachable"):
-            HttpTracker("http://127.0.0.1:9", TOKEN, timeout=5).known_dossier(code)
+            HttpTracker("http://127.0.0.1:9", token, timeout=5).known_dossier(code)
 
 
 del TrackerLinkContract

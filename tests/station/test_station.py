@@ -21,6 +21,7 @@ from scanning.ocr import OcrSettings
 from scanning.station import RecordRefused, Station
 from scanning.tracker_http import HttpTracker
 from tests.cast import Cast, cast_from
+from tests.identities import Tokens
 from tests.station.pages import blank_page, cover_file, text_page, truncated_png
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
@@ -28,7 +29,6 @@ from tracker.station_link import InProcessTracker
 from tracker.web import create_app
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
-TOKEN = "st-1-token-0123456789abcdef"
 
 
 @pytest.fixture
@@ -156,9 +156,15 @@ def test_a_watched_folder_takes_only_settled_files_and_moves_them_after_storing(
 
 
 @pytest.fixture
+def token(services: Services, cast: Cast) -> str:
+    """Station st-1's token, bound to it, the commune's receiver and the commune."""
+    return Tokens(services).token(cast.receiver, "station", "st-1")
+
+
+@pytest.fixture
 def tracker_url(services: Services) -> Iterator[str]:
-    """The real API on a loopback port, with one station token."""
-    app = create_app(services, {"STATION_TOKENS": (("st-1", TOKEN),)})
+    """The real API on a loopback port."""
+    app = create_app(services)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -168,7 +174,8 @@ def tracker_url(services: Services) -> Iterator[str]:
 
 
 def test_a_remote_station_records_over_http_with_its_token_only(
-        custody: CustodyApplication, cast: Cast, tmp_path: Path, tracker_url: str) -> None:
+        custody: CustodyApplication, cast: Cast, tmp_path: Path, tracker_url: str,
+        token: str) -> None:
     code = receive(custody, cast)
     files = [cover_file(code, tmp_path / "c.png", tmp_path),
              text_page(["Giấy chứng nhận"], tmp_path / "p.png")]
@@ -176,38 +183,50 @@ def test_a_remote_station_records_over_http_with_its_token_only(
     with pytest.raises(RecordRefused, match="401"):
         HttpTracker(tracker_url, "not-the-token-at-all").known_dossier(code)
     # GIVEN the right token but another station's name THEN the record is refused (403)
-    impostor = Station(custody.objects, HttpTracker(tracker_url, TOKEN), "st-2", cast.receiver)
+    impostor = Station(custody.objects, HttpTracker(tracker_url, token), "st-2", cast.receiver)
     refused = impostor.process(files)
     assert not refused.dossiers[0].recorded
     assert "403" in (refused.dossiers[0].error or "")
     assert custody.status(code)["pages"] == 0
     # WHEN the station scans with its own token THEN the tracker records the scan
-    station = Station(custody.objects, HttpTracker(tracker_url, TOKEN), "st-1", cast.receiver)
+    station = Station(custody.objects, HttpTracker(tracker_url, token), "st-1", cast.receiver)
     report = station.process(files)
     assert report.all_recorded, report.as_json()
-    assert digitised(custody, code)["station"] == "st-1"
+    event = digitised(custody, code)
+    assert (event["station"], event["actor"]) == ("st-1", cast.receiver)
 
 
 def test_upload_acquisition_needs_a_token_and_answers_the_batch_report(
-        services: Services, custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
-    client = create_app(services, {"STATION_TOKENS": (("st-1", TOKEN),)}).test_client()
+        services: Services, custody: CustodyApplication, cast: Cast, tmp_path: Path,
+        token: str) -> None:
+    client = create_app(services).test_client()
     code = receive(custody, cast)
     page = text_page(["Tờ khai"], tmp_path / "p.png")
-    unauthorised = client.post("/api/v1/station/scans", data={"operator": cast.receiver})
+    unauthorised = client.post("/api/v1/station/scans", data={"dossier": code})
     assert unauthorised.status_code == 401
     assert unauthorised.get_json()["error"] == "unauthorized"
     assert unauthorised.headers["WWW-Authenticate"].startswith("Bearer")
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    with page.open("rb") as one, (tmp_path / "p.png").open("rb") as two:
+    staff_token = {"Authorization": f"Bearer {Tokens(services).token(cast.receiver)}"}
+    assert client.post("/api/v1/station/scans", headers=staff_token,
+                       data={"dossier": code}).status_code == 403
+    auth = {"Authorization": f"Bearer {token}"}
+    with page.open("rb") as one, (tmp_path / "p.png").open("rb") as two, \
+            (tmp_path / "p.png").open("rb") as three:
+        named = client.post("/api/v1/station/scans", headers=auth, data={
+            "operator": cast.receiver, "dossier": code, "files": [three]})
+        assert named.status_code == 400  # the token names the operator, never the form
+        assert "operator" in named.get_json()["message"]
         bad = client.post("/api/v1/station/scans", headers=auth, data={
-            "operator": cast.receiver, "dossier": code[:-4] + "9999", "files": [one]})
+            "dossier": code[:-4] + "9999", "files": [one]})
         assert bad.status_code == 404
         assert custody.status(code)["pages"] == 0
         done = client.post("/api/v1/station/scans", headers=auth, data={
-            "operator": cast.receiver, "dossier": code, "files": [two]})
+            "dossier": code, "files": [two]})
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["dossiers"][0]["recorded"] is True
     assert custody.status(code)["pages"] == 1
+    event = digitised(custody, code)
+    assert (event["station"], event["actor"]) == ("st-1", cast.receiver)
     spec = client.get("/api/v1/openapi.json").get_json()
     assert {"/station/dossiers/{code}", "/station/dossiers/{code}/digitised",
             "/station/scans"} <= set(spec["paths"])
