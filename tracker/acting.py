@@ -32,7 +32,10 @@ from tracker.projections.views import Views
 
 
 class Acting:
-    """``identity`` acting through ``route`` (named in the access log, e.g. ``GET /api/v1/…``)."""
+    """``identity`` acting through ``route`` (named in the access log, e.g. ``GET /api/v1/…``).
+
+    Role and credential are checked before a dossier is looked up, so a caller who may never do
+    an action learns nothing of the dossier it names, not even whether it exists."""
 
     def __init__(self, app: CustodyApplication, views: Views, identity: Identity,
                  route: str) -> None:
@@ -47,6 +50,7 @@ class Acting:
         """Carry out ``command`` if the identity may, where the dossier is."""
         if getattr(command, command.actor_field) != self.identity.staff:
             raise Forbidden(f"{self.identity.staff} may act only in their own name")
+        allowed(self.identity, command.action)  # before the dossier is looked up
         province = self.app.province()
         if isinstance(command, DossierCommand):
             where = held_at(self._acted_on(command, key))
@@ -59,6 +63,7 @@ class Acting:
     # -- reads ------------------------------------------------------------------------------
 
     def status(self, code: str) -> dict[str, Any]:
+        allowed(self.identity, "status")
         status = self.views.status(code)
         return self._personal(status, "status", code)
 
@@ -125,6 +130,7 @@ class Acting:
         return self.app.status_at(command.code, earlier.version - 1)
 
     def _visible(self, action: str, code: str) -> dict[str, Any]:
+        allowed(self.identity, action)
         status = self.views.status(code)
         require(self.identity, action, self.app.province(), visible_at(status))
         return status
