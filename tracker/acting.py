@@ -101,6 +101,12 @@ class Acting:
             require(self.identity, "report", self.app.province(), (office,))
         return self.views.report(start, end, office, by)
 
+    def may_record_scan(self, code: str) -> None:
+        """Refuse, before any page is stored, a scan the identity may not record for ``code``."""
+        allowed(self.identity, "digitised")
+        require(self.identity, "digitised", self.app.province(),
+                held_at(self.app.status(code)))
+
     def station(self) -> None:
         """Refuse unless the identity is a scanning station's."""
         allowed(self.identity, "station")
@@ -132,11 +138,20 @@ class Acting:
     def _visible(self, action: str, code: str) -> dict[str, Any]:
         allowed(self.identity, action)
         status = self.views.status(code)
-        require(self.identity, action, self.app.province(), visible_at(status))
+        self._may_see(action, status)
         return status
 
+    def _may_see(self, action: str, status: dict[str, Any]) -> None:
+        """Refuse unless the dossier is visible at one of the identity's offices, or the
+        identity holds or carries it (a courier between two other offices)."""
+        carrier = (status.get("transit") or {}).get("carrier")
+        if self.identity.staff in (status["custodian"], carrier):
+            allowed(self.identity, action)
+        else:
+            require(self.identity, action, self.app.province(), visible_at(status))
+
     def _personal(self, document: dict[str, Any], what: str, code: str) -> dict[str, Any]:
-        require(self.identity, what, self.app.province(), visible_at(document))
+        self._may_see(what, document)
         if not sees_personal(self.identity):
             return without_personal(document)
         if PERSONAL_FIELDS.intersection(document):

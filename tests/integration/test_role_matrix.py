@@ -80,8 +80,8 @@ station-scans         403 403 403 403 403 403 403 400 403  403  403  403  403  4
 status                200 200 200 200 200 200 403 403 200  403  403  403  403  200  403  403   401
 # a code never issued, as above
 status-unknown-code   404 404 404 404 404 404 403 403 404  404  404  404  404  404  404  403   401
-# cur: carries it from COMMUNE to AGENCY but works at neither, so may not read it
-status-of-carried     403 403 403 200 200 200 403 403 403  403  403  403  403  200  403  403   401
+# cur, hh: carries it from COMMUNE to AGENCY, works at neither, and reads it as its carrier
+status-of-carried     403 403 200 200 200 200 403 403 200  403  403  403  403  200  403  403   401
 history               200 200 200 200 200 200 403 403 200  403  403  403  403  200  403  403   401
 download-page         200 200 403 200 200 200 403 403 403  403  403  403  403  200  403  403   401
 download-ocr-text     200 200 403 200 200 200 403 403 403  403  403  403  403  200  403  403   401

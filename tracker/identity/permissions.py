@@ -8,7 +8,8 @@ for each, the scope of offices it covers:
 - ``PROVINCE``: every office.
 
 A dossier is *visible* to an office while it was received there, is held there, is in transit
-to or from it, or is to be resolved there; reads of a dossier need one of its offices in scope.
+to or from it, or is to be resolved there; reads of a dossier need one of its offices in scope,
+unless the reader holds or carries it (a courier on the road between two other offices).
 Commands on a dossier need the office where it *is* in scope (the destination, while in
 transit), so a supervisor overrides only within their own subtree; the custody rules then decide
 the rest (only the custodian releases, only the destination accepts). Couriers see codes,

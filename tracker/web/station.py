@@ -63,6 +63,9 @@ def upload() -> Response:
     files = request.files.getlist("files")
     if not files or len(files) > MAX_UPLOAD_FILES:
         raise BadInput(f"send 1 to {MAX_UPLOAD_FILES} page files as 'files'")
+    assign_to = request.form.get("dossier") or None
+    if assign_to is not None:
+        acting().may_record_scan(assign_to)  # refused before a page is stored
     batch = services().upload_station(name, identity().staff, acting().execute)
     with tempfile.TemporaryDirectory(prefix="hoso-upload-") as folder:
         paths = []
@@ -72,7 +75,7 @@ def upload() -> Response:
             upload_file.save(path)
             paths.append(path)
         try:
-            report = batch.process(paths, assign_to=request.form.get("dossier") or None)
+            report = batch.process(paths, assign_to=assign_to)
         except RecordRefused as error:  # the named dossier is unknown: nothing was done
             raise UnknownReference(str(error)) from None
     answer: dict[str, Any] = report.as_json()
