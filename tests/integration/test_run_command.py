@@ -1,15 +1,17 @@
-"""The README's run command serves the API on the embedded defaults (SQLite, no Kafka), to
-whoever holds a token."""
+"""The README's run command serves the pages and the API on the embedded defaults (SQLite, no
+Kafka): the printed demo password signs in, the API answers whoever holds a token."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -60,6 +62,30 @@ def test_run_script_initialises_and_serves_on_loopback(tmp_path: Path) -> None:
         assert isinstance(offices, list)
         assert len(offices) >= 20
         assert (tmp_path / "var" / "hoso.sqlite").exists()
+        signs_in_with_the_printed_password(server, f"http://127.0.0.1:{port}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def signs_in_with_the_printed_password(server: subprocess.Popen[str], base: str) -> None:
+    """What a newcomer does: read the password the command printed, open the address, sign in
+    as the demo receiver, and see the home page."""
+    assert server.stdout is not None
+    password = None
+    for line in server.stdout:  # printed before the server started, so already in the pipe
+        if line.strip().startswith("password"):
+            password = line.split()[-1]
+            break
+    assert password, "the run command printed no password"
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    with browser.open(f"{base}/", timeout=5) as page:  # sent on to the sign-in page
+        assert page.url == f"{base}/sign-in?next=/"
+        form = page.read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token, form
+    fields = {"staff": "hnm-rcv-001", "password": password, "csrf_token": token.group(1)}
+    with browser.open(f"{base}/sign-in", data=urllib.parse.urlencode(fields).encode(),
+                      timeout=10) as home:
+        assert home.url == f"{base}/"
+        assert "Xin chào" in home.read().decode()
