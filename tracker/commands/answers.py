@@ -1,5 +1,5 @@
 """The answers reads and commands give: a dossier's status (in full, or the public part), its
-history, a queue, the report.
+history, a queue, the report, the access log.
 
 The OpenAPI document's response schemas come from these models, and the tests hold every
 answer to them. Answers are documents the service writes, so their models allow fields they do
@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    """A field an answer may leave out, rather than one that has a default value."""
+    schema.pop("default", None)
 
 
 class Transit(Answer):
@@ -40,7 +45,8 @@ class Status(Answer):
     overdue: bool
     receiving_office: str
     resolving_office: str
-    applicant_name: str
+    applicant_name: str = Field("", json_schema_extra=_no_default, description=(
+        "Left out of the answers to those who may not see applicants' data (couriers)."))
     missing_components: list[str]
     outcome_reason: str | None
     fee_paid: int
@@ -143,6 +149,22 @@ class ReportRow(Figures):
 class Report(Answer):
     totals: Figures
     rows: list[ReportRow]
+
+
+class AccessLogEntry(Answer):
+    """One read of an applicant's data: who (and with which role, office and credential), what
+    (a status, a history, an object), through which route, of which dossier."""
+
+    at: str
+    staff: str
+    role: str
+    office: str
+    credential: str
+    what: str
+    route: str
+    dossier: str | None
+    object_key: str | None
+    position: int
 
 
 class Error(Answer):

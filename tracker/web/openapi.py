@@ -1,5 +1,9 @@
 """``/api/v1/openapi.json``: the OpenAPI 3.1 description, generated from the command, query
-and answer models, so it describes exactly what the server parses and answers."""
+and answer models, so it describes exactly what the server parses and answers.
+
+Every operation needs a bearer token (``bearerAuth``, the station's with ``stationToken``) and
+may answer 401 and 403, except those that say ``security: []`` (the citizen's lookup). Request
+bodies leave out the fields the path gives and the actor, whom the token names."""
 
 from __future__ import annotations
 
@@ -11,7 +15,13 @@ from pydantic import BaseModel
 
 from tracker.commands import answers
 from tracker.commands.dossiers import DOSSIER_COMMANDS, Command, Receive, RecordStationScan
-from tracker.commands.queries import HistoryQuery, PublicStatusQuery, QueueQuery, ReportQuery
+from tracker.commands.queries import (
+    AccessLogQuery,
+    HistoryQuery,
+    PublicStatusQuery,
+    QueueQuery,
+    ReportQuery,
+)
 from tracker.domain import identifiers
 from tracker.idempotency import KEY_PATTERN
 from tracker.web.station import MAX_UPLOAD_FILES
@@ -20,6 +30,9 @@ blueprint = Blueprint("openapi", __name__)
 
 REFUSALS = {
     "400": "malformed input: the message names each field and what it must be",
+    "401": "no token, or one that is unknown, expired or revoked, or whose account is "
+           "disabled (with a WWW-Authenticate: Bearer challenge)",
+    "403": "the token's role, offices or kind do not allow this here",
     "404": "unknown office, procedure, staff member, component or dossier",
     "409": "refused by a custody rule, which the message names",
     "413": "the request body is larger than the limit",
@@ -30,6 +43,16 @@ IDEMPOTENCY_KEY = {
     "description": "Repeat a request with the same key and the same body: it is recorded once "
                    "and the first answer comes back. The same key with another body: 422.",
     "schema": {"type": "string", "pattern": KEY_PATTERN}}
+
+
+SECURITY_SCHEMES = {
+    "bearerAuth": {"type": "http", "scheme": "bearer",
+                   "description": "A staff member's token (hoso token create --staff S): the "
+                                  "API acts as them, within their role and offices."},
+    "stationToken": {"type": "http", "scheme": "bearer",
+                     "description": "A scanning station's token (hoso token create --kind "
+                                    "station --station S): bound to the station, its office "
+                                    "and its operator."}}
 
 
 class Spec:
@@ -52,9 +75,10 @@ class Spec:
                 **{status: {"description": REFUSALS[status], **error} for status in refusals}}
 
     def body(self, command: type[Command], path: tuple[str, ...] = ()) -> dict[str, Any]:
-        """The command's schema without the fields its path gives."""
+        """The command's schema without the fields its path gives and its actor, whom the
+        token names."""
         schema = answers.schema_of(command, self.schemas)
-        for name in path:
+        for name in (*path, command.actor_field):
             schema["properties"].pop(name)
             schema["required"] = [r for r in schema.get("required", []) if r != name]
         return {"required": True, "content": {"application/json": {"schema": schema}}}
@@ -75,6 +99,17 @@ class Spec:
             "requestBody": self.body(command, path),
             "responses": self.answers(self.ref(answers.Status), "400", "404", "409", "413",
                                       "422", ok_status=ok_status)}}
+
+    def refuse_the_unauthenticated(self) -> None:
+        """401 and 403 on every operation that needs a token (all but ``security: []``)."""
+        error = {"content": {"application/json": {"schema": self.ref(answers.Error)}}}
+        for operations in self.paths.values():
+            for operation in operations.values():
+                if operation.get("security") == []:
+                    continue
+                for status in ("401", "403"):
+                    operation["responses"].setdefault(
+                        status, {"description": REFUSALS[status], **error})
 
     def code_parameter(self) -> dict[str, Any]:
         prop = RecordStationScan.model_json_schema()["properties"]["code"]
@@ -102,6 +137,12 @@ def spec() -> dict[str, Any]:
         s.paths[f"/{listing}"] = {"get": {
             "summary": f"List {listing}", "operationId": listing,
             "responses": s.answers({"type": "array", "items": {"type": "object"}})}}
+    s.paths["/access-log"] = {"get": {
+        "summary": "Who read which applicant's data, when and through which route (oldest "
+                   "first)", "operationId": "accessLog",
+        "parameters": s.parameters(AccessLogQuery, "query"),
+        "responses": s.answers({"type": "array", "items": s.ref(answers.AccessLogEntry)},
+                               "400")}}
     s.paths["/queues/{who}"] = {"get": {
         "summary": "What an office or a person holds, what is coming, what is due or late",
         "operationId": "queue", "parameters": s.parameters(QueueQuery, "path"),
@@ -112,22 +153,24 @@ def spec() -> dict[str, Any]:
         "responses": s.answers(s.ref(answers.Report), "400", "404")}}
     s.paths.update(station_paths(s))
     s.paths.update(public_paths(s))
+    s.refuse_the_unauthenticated()
     return {
         "openapi": "3.1.0",
         "info": {"title": "hoso custody API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
         "paths": s.paths,
-        "components": {"securitySchemes": {"stationToken": {"type": "http", "scheme": "bearer"}},
-                       "schemas": s.schemas},
+        "components": {"securitySchemes": SECURITY_SCHEMES, "schemas": s.schemas},
     }
 
 
 def station_paths(s: Spec) -> dict[str, Any]:
     """The scanning station's routes, each behind a station token."""
     security: list[dict[str, list[str]]] = [{"stationToken": []}]
-    unauthorised = {"401": {"description": "no valid station token",
+    unauthorised = {"401": {"description": REFUSALS["401"],
                             "content": {"application/json": {"schema": s.ref(answers.Error)}}},
-                    "403": {"description": "the token belongs to another station",
+                    "403": {"description": "not a station token, or the token belongs to "
+                                           "another station or another office",
                             "content": {"application/json": {"schema": s.ref(answers.Error)}}}}
     record = s.command_path(RecordStationScan, ("code",))
     record["post"]["security"] = security
@@ -144,10 +187,9 @@ def station_paths(s: Spec) -> dict[str, Any]:
             "summary": "Upload page files, processed as one batch by the tracker's machine",
             "security": security, "operationId": "stationUpload",
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object", "required": ["files", "operator"], "properties": {
+                "type": "object", "required": ["files"], "properties": {
                     "files": {"type": "array", "maxItems": MAX_UPLOAD_FILES,
                               "items": {"type": "string", "format": "binary"}},
-                    "operator": {"type": "string", "pattern": identifiers.SLUG},
                     "dossier": {"type": "string", "pattern": identifiers.DOSSIER_CODE}}}}}},
             "responses": {**s.answers({"type": "object"}, "400", "404", "413"),
                           **unauthorised}}},
