@@ -67,3 +67,8 @@ venv_ensure() {
   fi
   printf '%s\n%s\n' "$hash" "$extras" > "$stamp"
 }
+
+# catalogues_ensure — compile the pages' translation catalogues (.po → .mo); quick, so always.
+catalogues_ensure() {
+  "$VENV/bin/pybabel" -q compile -d "$ROOT/tracker/web/translations"
+}

@@ -8,6 +8,7 @@ cd "$ROOT"
 apt_ensure fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd   # slip font; OCR at the scanning station
 build_tools_ensure   # compiles events/_leafscan.c when hoso is installed
 venv_ensure
+catalogues_ensure   # the pages in Vietnamese
 "$VENV/bin/hoso" init --demo
 # One demo account per kind of user; a new password on every start, so none is ever shipped.
 DEMO_STAFF=(hnm-rcv-001 hnm-off-001 hnm-sup-001 hnm-ins-001 hnm-adm-001)

@@ -9,6 +9,7 @@ apt_ensure postgresql-15 fonts-dejavu-core fonts-liberation2 poppler-utils \
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd sane-utils zint chromium
 build_tools_ensure   # compiles events/_leafscan.c when hoso is installed
 venv_ensure "test"
+catalogues_ensure   # the pages in Vietnamese
 
 # PostgreSQL 15 from Debian: start the cluster and make the test role and database once.
 if ! pg_lsclusters -h 2>/dev/null | awk '$1=="15" && $2=="main"' | grep -q .; then

@@ -19,6 +19,7 @@ from tracker.web import (
     errors,
     headers,
     health,
+    i18n,
     limits,
     openapi,
     public,
@@ -54,6 +55,7 @@ def create_app(services: Services | None = None,
     app.extensions["custody"] = services.application()
     errors.register(app)
     limits.init(app)
+    i18n.init(app)
     headers.register(app)
     auth.register(app)
     app.register_blueprint(health.blueprint)

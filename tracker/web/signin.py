@@ -13,6 +13,8 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 
@@ -27,15 +29,17 @@ PER_ADDRESS = "20 per 15 minutes"
 """Failed sign-ins: five guesses at one account, twenty from one address (an office's staff
 mistyping behind one address stay well under it; a guesser trying many accounts does not)."""
 
-ROLE_NAMES = {"receiver": "Nhân viên tiếp nhận", "operator": "Nhân viên số hóa",
-              "courier": "Nhân viên luân chuyển", "official": "Cán bộ xử lý",
-              "inspector": "Thanh tra", "supervisor": "Giám sát", "admin": "Quản trị"}
-STAGE_NAMES = {"in_progress": "Đang xử lý", "resolved": "Đã có kết quả",
-               "rejected": "Từ chối", "returned": "Đã trả kết quả", "cancelled": "Đã hủy"}
-ENDED = {"idle": "Phiên làm việc đã hết hạn vì lâu không thao tác. Vui lòng đăng nhập lại.",
-         "changed": "Tài khoản vừa thay đổi (mật khẩu mới hoặc bị khóa). Vui lòng đăng nhập "
-                    "lại.",
-         "out": "Bạn đã đăng xuất."}
+ROLE_NAMES = {"receiver": _l("Receiver"), "operator": _l("Digitisation operator"),
+              "courier": _l("Courier"), "official": _l("Official"),
+              "inspector": _l("Inspector"), "supervisor": _l("Supervisor"),
+              "admin": _l("Administrator")}
+STAGE_NAMES = {"in_progress": _l("In progress"), "resolved": _l("Resolved"),
+               "rejected": _l("Rejected"), "returned": _l("Result returned"),
+               "cancelled": _l("Cancelled")}
+ENDED = {"idle": _l("Your session ended after a while without use. Please sign in again."),
+         "changed": _l("Your account has just changed (a new password, or disabled). Please "
+                       "sign in again."),
+         "out": _l("You have signed out.")}
 
 blueprint = Blueprint("signin", __name__)
 
@@ -63,8 +67,8 @@ def sign_in() -> Any:
         identity, generation = accounts().sign_in(staff, request.form.get("password", ""))
     except Unauthenticated:
         return render_template("sign_in.html", staff=staff, next=target,
-                               error="Sai mã cán bộ hoặc mật khẩu, hoặc tài khoản đã bị khóa."
-                               ), 401
+                               error=_("Wrong staff id or password, or the account is "
+                                       "disabled.")), 401
     start(identity, generation)
     return redirect(safe_next(target))
 
@@ -94,16 +98,17 @@ def password() -> Any:
         return render_template("password.html")
     new = request.form.get("new", "")
     if new != request.form.get("confirm", ""):
-        return render_template("password.html", error="Hai lần nhập mật khẩu mới không khớp."
-                               ), 400
+        return render_template("password.html",
+                               error=_("The two new passwords differ.")), 400
     try:
         generation = accounts().change_password(g.identity.staff,
                                                 request.form.get("current", ""), new)
     except Unauthenticated:
-        return render_template("password.html", error="Mật khẩu hiện tại không đúng."), 401
+        return render_template("password.html",
+                               error=_("The current password is wrong.")), 401
     except BadInput:
-        return render_template("password.html", error="Mật khẩu mới cần từ 12 ký tự, gồm ít "
-                               "nhất 4 ký tự khác nhau."), 400
+        return render_template("password.html", error=_(
+            "A new password needs 12 characters or more, with at least 4 different ones.")), 400
     start(g.identity, generation)
     return render_template("password.html", done=True)
 
@@ -115,15 +120,15 @@ def locked(error: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
     seconds = window.reset_at - time.time() if window else 15 * 60
     minutes = max(1, math.ceil(seconds / 60))
     page = render_template("sign_in.html", staff=request.form.get("staff", ""),
-                           error=f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau "
-                                 f"{minutes} phút.")
+                           error=_("Too many failed sign-ins. Please try again in "
+                                   "%(minutes)d minutes.", minutes=minutes))
     return page, 429, {"Retry-After": str(minutes * 60)}
 
 
 @blueprint.errorhandler(CSRFError)
 def stale_form(error: CSRFError) -> tuple[str, int]:
-    return render_template("sign_in.html", error="Biểu mẫu đã hết hạn hoặc không hợp lệ. "
-                           "Vui lòng thử lại."), 400
+    return render_template("sign_in.html", error=_(
+        "This form has expired or is not valid. Please try again.")), 400
 
 
 @blueprint.errorhandler(HosoError)

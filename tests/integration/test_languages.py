@@ -1,0 +1,93 @@
+"""The pages speak Vietnamese unless asked for English, and every string has its translation.
+
+The catalogue's template must match what the code and templates ask for (re-extracted here),
+the Vietnamese catalogue must translate every entry, and a Vietnamese page must show no string
+the catalogue translates (an English string leaking through means a missing ``_()``).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+
+from tracker.bootstrap import Services
+from tracker.web import create_app
+
+ROOT = Path(__file__).parents[2]
+TRANSLATIONS = ROOT / "tracker" / "web" / "translations"
+STAFF, PASSWORD = "hnm-rcv-001", "mật khẩu đủ dài 2026"
+
+
+def catalogue(path: Path) -> dict[str, str]:
+    with path.open("rb") as source:
+        return {m.id: m.string for m in read_po(source) if m.id and isinstance(m.id, str)}
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+@pytest.fixture
+def client(services: Services) -> FlaskClient:
+    services.accounts().set_password(STAFF, PASSWORD, "tests")
+    return create_app(services, {"TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
+
+
+def pages(client: FlaskClient, lang: str) -> dict[str, str]:
+    """Every page a signed-in receiver and a visitor can open, in ``lang``."""
+    seen = {"sign-in": client.get(f"/sign-in?lang={lang}").text}
+    client.post("/sign-in", data={"staff": STAFF, "password": PASSWORD})
+    for path in ("/", "/password"):
+        seen[path] = client.get(f"{path}?lang={lang}").text
+    seen["wrong password"] = client.post("/password", data={
+        "current": "wrong wrong wrong", "new": "x" * 12, "confirm": "x" * 12}).text
+    return seen
+
+
+def test_a_visitor_gets_vietnamese_and_english_on_request(client: FlaskClient) -> None:
+    first = client.get("/", follow_redirects=True).text
+    assert '<html lang="vi">' in first
+    assert "Đăng nhập" in first
+    english = client.get("/sign-in?lang=en").text
+    assert '<html lang="en">' in english
+    assert "Sign in" in english
+    assert '<html lang="en">' in client.get("/sign-in").text  # the choice is kept
+
+
+def test_no_translated_string_leaks_into_a_vietnamese_page(client: FlaskClient) -> None:
+    vi = catalogue(TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po")
+    english_only = [msgid for msgid, text in vi.items() if text != msgid and "%(" not in msgid]
+    for name, html in pages(client, "vi").items():
+        text = visible_text(html)
+        leaked = [msgid for msgid in english_only if re.search(
+            rf"(?<![\w]){re.escape(msgid)}(?![\w])", text)]
+        assert leaked == [], f"{name}: {leaked}"
+
+
+def test_english_pages_show_no_vietnamese_of_the_catalogue(client: FlaskClient) -> None:
+    vi = catalogue(TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po")
+    for name, html in pages(client, "en").items():
+        text = visible_text(html)
+        assert [t for t in vi.values() if t and len(t) > 6 and t in text] == [], name
+
+
+def test_the_vietnamese_catalogue_translates_everything_the_code_asks_for(tmp_path: Path
+                                                                         ) -> None:
+    fresh = tmp_path / "messages.pot"
+    subprocess.run([str(Path(sys.executable).with_name("pybabel")), "-q", "extract", "-F",
+                    str(ROOT / "babel.cfg"), "-k", "_l", "--no-location", "-o", str(fresh),
+                    str(ROOT)], check=True, cwd=ROOT)
+    asked = set(catalogue(fresh))
+    assert asked == set(catalogue(TRANSLATIONS / "messages.pot")), (
+        "the template is stale: run pybabel extract (README, 'Languages')")
+    vi = catalogue(TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po")
+    assert sorted(asked - set(vi)) == [], "pybabel update the vi catalogue"
+    assert sorted(m for m, t in vi.items() if not t.strip()) == [], "untranslated entries"

@@ -1,0 +1,37 @@
+"""The pages' languages: Vietnamese unless the visitor asks for English.
+
+Strings in code and templates are written in English and looked up in the catalogues under
+``tracker/web/translations`` (``vi`` holds a Vietnamese translation of every one; ``en`` needs
+none). ``?lang=vi|en`` on any page picks the language and keeps it in the session, so the
+choice follows the person from page to page; without a choice the pages are in Vietnamese, the
+language of every counter. The set-up scripts compile the catalogues (``pybabel compile``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale
+
+LANGUAGES = ("vi", "en")
+DEFAULT = "vi"
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
+def chosen_language() -> str:
+    """``?lang=`` when given (and remembered), else the session's choice, else Vietnamese."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+        return asked
+    remembered = session.get("lang")
+    return remembered if remembered in LANGUAGES else DEFAULT
+
+
+def init(app: Flask) -> None:
+    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Ho_Chi_Minh"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    Babel(app, locale_selector=chosen_language)
+    app.jinja_env.globals["get_locale"] = get_locale
