@@ -10,6 +10,15 @@ two commands:
   counters receive under one code). Target: p99 < 100 ms. Every code returned is checked: all
   distinct and gap-free (``codes_distinct_gap_free``).
 
+Every request carries a bearer token (the API takes no other), the acting receiver's, made
+through the accounts before the server starts; the body names nobody. What authentication adds
+is measured in-process in the same runs as the baseline (``auth``): for each dossier about to be
+handed over, ``Accounts.from_token`` (the account read from the store, the token's digest
+compared, the province's staff record consulted) and the handover's permission check as
+``Acting.execute`` makes it (the dossier read to find where it is held, the scope), timed one by
+one. An API without tokens is not served, so this step's p99 is what a token adds to a request's
+p99, beside the HTTP handover p99 (with a token). Target: < 5 ms added at p99.
+
 Each command is sent in two phases. ``saturated``: ``--requests`` in a closed loop, every client
 sending again as soon as it is answered, which gives the server's top rate (compared with the
 in-process rate). Its latency is the queue that 50 clients without a pause build (50 / rate, by
@@ -62,6 +71,8 @@ from tests.servers.process import die_with_parent, log_tail, terminate  # noqa: 
 from tracker.application import CustodyApplication  # noqa: E402
 from tracker.bootstrap import bootstrap  # noqa: E402
 from tracker.domain.codes import MAX_DAILY_NUMBER, DossierCode  # noqa: E402
+from tracker.identity.accounts import Accounts  # noqa: E402
+from tracker.identity.permissions import held_at, require  # noqa: E402
 from tracker.settings import Settings  # noqa: E402
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://hoso_test:hoso_test@127.0.0.1:5432/hoso_test"
@@ -69,6 +80,7 @@ CENTRE = "000.00.01.H40"  # the demo province's public service centre
 CENTRE_RECEIVER = "hnm-rcv-001"
 HANDOVER_P99_MS = 50.0  # on SQLite
 RECEIVE_P99_MS = 100.0
+AUTH_ADDED_P99_MS = 5.0
 TARGET_RATIO = 0.5
 QUICK = {"requests": 40, "count": 20, "clients": 8, "rate": 40.0, "paced_seconds": 0.5}
 
@@ -158,7 +170,8 @@ def hoso_serve(store: dict[str, str], log: Path, threads: int | None) -> Iterato
 
 # -- the load generator -------------------------------------------------------------------------
 
-Request = tuple[str, dict[str, Any]]
+Request = tuple[str, dict[str, Any], str]
+"""A POST's path, JSON body and bearer token."""
 
 
 @dataclass
@@ -171,10 +184,11 @@ class Phase:
 
 
 async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int,
-                   path: str, body: dict[str, Any]) -> tuple[int, bytes, bool]:
+                   path: str, body: dict[str, Any], token: str) -> tuple[int, bytes, bool]:
     """One POST on a kept-alive connection: (status, body, whether the server keeps it open)."""
     payload = json.dumps(body).encode()
     writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                 f"Authorization: Bearer {token}\r\n"
                  f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
                  .encode() + payload)
     status = int((await reader.readline()).split()[1])
@@ -269,17 +283,46 @@ def handover_rate(app: CustodyApplication, cast: Cast, codes: list[str]) -> floa
     return len(codes) / (perf_counter() - started)
 
 
-def in_process(store: dict[str, str], count: int, extra: int
-               ) -> tuple[float, float, list[str], Cast]:
-    """(receive/s, hand_over/s) of ``count`` dossiers at the commune counter; the codes of
-    ``extra`` more received there, left for the HTTP hand-overs; and the cast."""
+def auth_seconds(app: CustodyApplication, token: str, codes: list[str]) -> list[float]:
+    """What a token adds to each handover of ``codes``, timed one by one: the identity from the
+    token, then the permission check where the dossier is held, as ``Acting.execute`` makes it."""
+    accounts, seconds = Accounts(app), []
+    for code in codes:
+        started = perf_counter()
+        identity = accounts.from_token(token)
+        require(identity, "handover", app.province(), held_at(app.status(code)))
+        seconds.append(perf_counter() - started)
+    return seconds
+
+
+@dataclass
+class InProcess:
+    """One in-process run: the command rates, the auth step's times, the dossiers received for
+    the HTTP hand-overs, the cast and the tokens the HTTP clients send."""
+
+    receive_per_s: float
+    handover_per_s: float
+    auth: list[float]
+    spare: list[str]
+    cast: Cast
+    tokens: dict[str, str]
+
+
+def in_process(store: dict[str, str], count: int, extra: int) -> InProcess:
+    """receive/s and hand_over/s of ``count`` dossiers at the commune counter, the auth step of
+    each hand-over timed before it; the codes of ``extra`` more received there, left for the
+    HTTP hand-overs; and API tokens for the commune's and the centre's receivers."""
     app = bootstrap(Settings.from_environ(store), create_tables=False)
     try:
         cast = cast_from(app.province())
+        accounts = Accounts(app)
+        tokens = {staff: accounts.issue_token(staff, "api", "bench")[1]
+                  for staff in (cast.receiver, CENTRE_RECEIVER)}
         receive_per_s, codes = receive_rate(app, cast, count)
+        auth = auth_seconds(app, tokens[cast.receiver], codes)
         handover_per_s = handover_rate(app, cast, codes)
         spare = receive_rate(app, cast, extra)[1] if extra else []
-        return receive_per_s, handover_per_s, spare, cast
+        return InProcess(receive_per_s, handover_per_s, auth, spare, cast, tokens)
     finally:
         app.close()
 
@@ -317,36 +360,63 @@ def summary(saturated: Phase, paced: Phase, answers: list[tuple[int, bytes]],
     return result
 
 
+def auth_summary(runs: list[InProcess], handover: dict[str, Any]) -> dict[str, Any]:
+    """The auth step's latency over both in-process runs, judged at p99 against the target, and
+    set beside the HTTP handover (sent with a token) and the in-process handover."""
+    seconds = [s for run in runs for s in run.auth]
+    handover_ms = 1000 / handover["in_process_per_s"]
+    p99 = quantile_ms(seconds, 0.99)
+    return {
+        "step": "Accounts.from_token + the handover's permission check (Acting.execute's)",
+        "timed": len(seconds),
+        "p50_ms": quantile_ms(seconds, 0.50),
+        "p99_ms": p99,
+        "runs_p99_ms": [quantile_ms(run.auth, 0.99) for run in runs],
+        "mean_ms": round(1000 * sum(seconds) / len(seconds), 3),
+        "added_at_p99_ms": p99,
+        "http_handover_paced_p99_ms_with_token": handover["paced"]["p99_ms"],
+        "share_of_http_handover_p99": round(p99 / handover["paced"]["p99_ms"], 3),
+        "in_process_handover_mean_ms": round(handover_ms, 3),
+        "mean_vs_in_process_handover": round(1000 * sum(seconds) / len(seconds) / handover_ms,
+                                             3),
+        "meets_target": p99 < AUTH_ADDED_P99_MS,
+    }
+
+
 def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     clients, saturated, count, rate = args.clients, args.requests, args.count, args.rate
     warmup = min(saturated // 4, 2 * clients)
     paced = max(clients, round(rate * args.paced_seconds))
     total = warmup + saturated + paced
     with fresh_store(backend) as store, tempfile.TemporaryDirectory() as logs:
-        progress(f"[{backend}] in-process receive + hand_over ({count} each), first run")
-        receive_1, handover_1, pool, cast = in_process(store, count, total)
+        progress(f"[{backend}] in-process receive + auth + hand_over ({count} each), first run")
+        first = in_process(store, count, total)
+        cast, tokens = first.cast, first.tokens
         with hoso_serve(store, Path(logs) / "serve.log", args.threads) as port:
             progress(f"[{backend}] HTTP handover: {saturated} from {clients} clients flat out, "
                      f"then {paced} at {rate}/s")
             handovers = load(port, clients, [
                 (f"/api/v1/dossiers/{code}/handover",
-                 {"by": cast.receiver, "courier": cast.courier, "to_office": cast.agency})
-                for code in pool], warmup, saturated, rate)
+                 {"courier": cast.courier, "to_office": cast.agency}, tokens[cast.receiver])
+                for code in first.spare], warmup, saturated, rate)
             progress(f"[{backend}] HTTP receive at {CENTRE}: the same")
             receipts = load(port, clients, [
                 ("/api/v1/dossiers",
                  {"office": CENTRE, "procedure": cast.procedure.code,
                   "applicant_name": f"Công dân {n}", "applicant_id": f"00209{n:07d}",
-                  "actor": CENTRE_RECEIVER, "components": cast.components})
+                  "components": cast.components}, tokens[CENTRE_RECEIVER])
                 for n in range(total)], warmup, saturated, rate)
-        progress(f"[{backend}] in-process receive + hand_over ({count} each), second run")
-        receive_2, handover_2, _, _ = in_process(store, count, 0)
-    handover = summary(*handovers, [handover_1, handover_2], rate,
+        progress(f"[{backend}] in-process receive + auth + hand_over ({count} each), "
+                 "second run")
+        second = in_process(store, count, 0)
+    handover = summary(*handovers, [first.handover_per_s, second.handover_per_s], rate,
                        HANDOVER_P99_MS if backend == "sqlite" else None)
-    receive = summary(*receipts, [receive_1, receive_2], rate, RECEIVE_P99_MS)
+    receive = summary(*receipts, [first.receive_per_s, second.receive_per_s], rate,
+                      RECEIVE_P99_MS)
     codes = [json.loads(body)["code"] for status, body in receipts[2] if status == 201]
     receive["codes_distinct_gap_free"] = len(codes) == total and gap_free(codes)
-    return {"handover": handover, "receive": receive}
+    return {"handover": handover, "receive": receive,
+            "auth": auth_summary([first, second], handover)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -387,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         "waitress": version("waitress"),
         "machine": f"{platform.system()} {platform.machine()}, os.cpu_count()={os.cpu_count()}",
         "targets": {"handover_p99_ms_sqlite": HANDOVER_P99_MS, "receive_p99_ms": RECEIVE_P99_MS,
-                    "http_vs_in_process": TARGET_RATIO},
+                    "http_vs_in_process": TARGET_RATIO, "auth_added_p99_ms": AUTH_ADDED_P99_MS},
         "backends": {backend: measure(backend, args) for backend in backends},
     }
     print(json.dumps(report, indent=2, ensure_ascii=False))
