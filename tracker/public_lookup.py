@@ -15,6 +15,7 @@ The dossier is read from the event store, not the views, so the answer is never 
 from __future__ import annotations
 
 import hmac
+from typing import cast
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -49,6 +50,24 @@ def lookup(custody: CustodyApplication, query: PublicStatusQuery) -> PublicStatu
         raise UnknownReference(NOT_FOUND)
     return PublicStatus(code=dossier.code, stage=dossier.stage, due=dossier.due,
                         office=office_shown(dossier, province))
+
+
+def public_steps(custody: CustodyApplication, code: str) -> list[dict[str, str]]:
+    """The custody steps a citizen may see once ``lookup`` has let them in: when, which kind
+    of step (the event's name), and the office's name; never who, never why."""
+    province = custody.province()
+    steps = []
+    for event in cast(list[Dossier.Event], list(custody.events.get(dossier_id(code)))):
+        office = getattr(event, "office", None) or ""
+        steps.append({"at": event.timestamp.isoformat(), "step": type(event).__name__,
+                      "office": _office_name(province, office),
+                      "to_office": _office_name(province, getattr(event, "to_office", ""))})
+    return steps
+
+
+def _office_name(province: Province, code: str) -> str:
+    office = province.offices.get(code)
+    return office.name if office else code
 
 
 def last_four(text: str | None) -> bytes:

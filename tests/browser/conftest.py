@@ -7,13 +7,18 @@ sub-folder per test.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tests.browser.site import PASSWORD, PHONE, STAFF, Site
+from tests.servers.hoso import HOSO, live_hoso
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).parents[2]
@@ -45,3 +50,23 @@ def artefacts(request: pytest.FixtureRequest) -> Path:
     for old in folder.glob("*.png"):
         old.unlink()
     return folder
+
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    folder = tmp_path_factory.mktemp("browser")
+    env = {**os.environ, "HOSO_DATA_DIR": str(folder / "var")}
+
+    def hoso(*args: str, stdin: str | None = None) -> str:
+        return subprocess.run([str(HOSO), *args], input=stdin, text=True, env=env,
+                              check=True, capture_output=True).stdout
+
+    hoso("init", "--demo")
+    hoso("account", "set-password", STAFF, "--password-stdin", stdin=PASSWORD)
+    received = json.loads(hoso(
+        "receive", "--office", "000.00.01.H40", "--procedure", "1.004227", "--actor", STAFF,
+        "--applicant-name", "Phạm Thị Hoa", "--applicant-id", "035190004321",
+        "--phone", PHONE, "--accept-incomplete", "--json"))
+    with live_hoso({"HOSO_DATA_DIR": env["HOSO_DATA_DIR"]}, folder, init=False) as base:
+        yield Site(base, received["code"])

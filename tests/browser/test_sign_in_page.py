@@ -2,44 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page
+from playwright.sync_api import Browser, Page
 
-from tests.servers.hoso import HOSO, live_hoso
-
-STAFF = "hnm-rcv-001"
-PASSWORD = "mật khẩu trình duyệt 2026"
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("browser")
-    env = {"HOSO_DATA_DIR": str(folder / "var")}
-    subprocess.run([str(HOSO), "init", "--demo"], env={**os.environ, **env}, check=True,
-                   capture_output=True)
-    subprocess.run([str(HOSO), "account", "set-password", STAFF, "--password-stdin"],
-                   input=PASSWORD, text=True, env={**os.environ, **env}, check=True,
-                   capture_output=True)
-    with live_hoso(env, folder, init=False) as base:
-        yield base
-
-
-def open_page(browser: Browser, width: int, height: int) -> tuple[Page, list[str]]:
-    page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
-    problems: list[str] = []
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type in ("error", "warning"):
-            problems.append(message.text)
-
-    page.on("console", console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return page, problems
+from tests.browser.site import PASSWORD, STAFF, Site, open_page
 
 
 def sign_in_by_keyboard(page: Page, password: str) -> None:
@@ -51,10 +19,10 @@ def sign_in_by_keyboard(page: Page, password: str) -> None:
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (360, 740)])
-def test_sign_in_by_keyboard_then_sign_out(browser: Browser, site: str, artefacts: Path,
+def test_sign_in_by_keyboard_then_sign_out(browser: Browser, site: Site, artefacts: Path,
                                            width: int, height: int) -> None:
     page, problems = open_page(browser, width, height)
-    page.goto(site)
+    page.goto(site.base)
     assert page.url.endswith("/sign-in?next=/")
     assert page.evaluate("document.activeElement.id") == "staff"
     page.screenshot(path=artefacts / "1-sign-in.png", full_page=True)
@@ -70,7 +38,7 @@ def test_sign_in_by_keyboard_then_sign_out(browser: Browser, site: str, artefact
     page.focus("#staff")
     page.fill("#staff", "")
     sign_in_by_keyboard(page, PASSWORD)
-    assert page.url == f"{site}/"
+    assert page.url == f"{site.base}/"
     assert "Xin chào, Nguyễn Thị Lan" in page.inner_text("h1")
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
     page.screenshot(path=artefacts / "3-home.png", full_page=True)
@@ -79,7 +47,7 @@ def test_sign_in_by_keyboard_then_sign_out(browser: Browser, site: str, artefact
         page.click("text=Đăng xuất")
     assert "/sign-in" in page.url
     assert "Bạn đã đăng xuất" in page.inner_text("[role=status]")
-    page.goto(site)
+    page.goto(site.base)
     assert "/sign-in" in page.url  # the session is gone
     assert problems == []  # no script errors, no Content-Security-Policy violations
     page.close()

@@ -43,7 +43,9 @@ def client(services: Services) -> FlaskClient:
 
 def pages(client: FlaskClient, lang: str) -> dict[str, str]:
     """Every page a signed-in receiver and a visitor can open, in ``lang``."""
-    seen = {"sign-in": client.get(f"/sign-in?lang={lang}").text}
+    seen = {"sign-in": client.get(f"/sign-in?lang={lang}").text,
+            "lookup": client.get(f"/lookup?lang={lang}&code=X").text,
+            "lookup refused": client.get(f"/lookup?lang={lang}&code=X&digits=1234").text}
     client.post("/sign-in", data={"staff": STAFF, "password": PASSWORD})
     for path in ("/", "/password"):
         seen[path] = client.get(f"{path}?lang={lang}").text

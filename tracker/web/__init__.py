@@ -21,6 +21,7 @@ from tracker.web import (
     health,
     i18n,
     limits,
+    lookup_page,
     openapi,
     public,
     sessions,
@@ -60,6 +61,7 @@ def create_app(services: Services | None = None,
     auth.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(signin.blueprint)
+    app.register_blueprint(lookup_page.blueprint)
     app.register_blueprint(public.blueprint, url_prefix="/api/v1/public")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, request, session, url_for
 from flask_babel import Babel, get_locale
 
 LANGUAGES = ("vi", "en")
@@ -29,9 +29,18 @@ def chosen_language() -> str:
     return remembered if remembered in LANGUAGES else DEFAULT
 
 
+def this_page_in(language: str) -> str:
+    """The address of the page being shown, in ``language`` (its query kept)."""
+    if request.endpoint is None:
+        return f"?lang={language}"
+    args = {**request.args.to_dict(), "lang": language}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
 def init(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT
     app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Ho_Chi_Minh"
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     Babel(app, locale_selector=chosen_language)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["this_page_in"] = this_page_in

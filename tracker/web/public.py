@@ -64,11 +64,19 @@ def not_kept(response: Response) -> Response:
     return response
 
 
+per_code = limiter.shared_limit(PER_CODE, scope="lookup-code", key_func=code_key,
+                                exempt_when=malformed,
+                                error_message="too many lookups of this dossier code; try "
+                                              "again later")
+per_address = limiter.shared_limit(PER_ADDRESS, scope="lookup-address", exempt_when=malformed,
+                                   error_message="too many lookups from this address; try "
+                                                 "again later")
+"""The limits, shared by this route and the citizens' lookup page: one budget however asked."""
+
+
 @blueprint.get("/status")
-@limiter.limit(PER_CODE, key_func=code_key, exempt_when=malformed,
-               error_message="too many lookups of this dossier code; try again later")
-@limiter.limit(PER_ADDRESS, exempt_when=malformed,
-               error_message="too many lookups from this address; try again later")
+@per_code
+@per_address
 def status() -> Response:
     """A dossier's code, stage, due date and office, for its code and four digits."""
     custody: CustodyApplication = current_app.extensions["custody"]

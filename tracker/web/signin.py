@@ -20,6 +20,7 @@ from flask_wtf.csrf import CSRFError
 
 from tracker.domain.errors import BadInput, HosoError, Unauthenticated
 from tracker.identity.permissions import RULES
+from tracker.web import labels
 from tracker.web.auth import accounts, acting, services
 from tracker.web.limits import limiter
 from tracker.web.sessions import current, end, safe_next, signed_in, start
@@ -29,13 +30,6 @@ PER_ADDRESS = "20 per 15 minutes"
 """Failed sign-ins: five guesses at one account, twenty from one address (an office's staff
 mistyping behind one address stay well under it; a guesser trying many accounts does not)."""
 
-ROLE_NAMES = {"receiver": _l("Receiver"), "operator": _l("Digitisation operator"),
-              "courier": _l("Courier"), "official": _l("Official"),
-              "inspector": _l("Inspector"), "supervisor": _l("Supervisor"),
-              "admin": _l("Administrator")}
-STAGE_NAMES = {"in_progress": _l("In progress"), "resolved": _l("Resolved"),
-               "rejected": _l("Rejected"), "returned": _l("Result returned"),
-               "cancelled": _l("Cancelled")}
 ENDED = {"idle": _l("Your session ended after a while without use. Please sign in again."),
          "changed": _l("Your account has just changed (a new password, or disabled). Please "
                        "sign in again."),
@@ -86,9 +80,9 @@ def home() -> str:
     province = services().application().province()
     queue = acting().queue(identity.office) if identity.role in RULES["queue"] else None
     return render_template("home.html", person=province.staff[identity.staff],
-                           role=ROLE_NAMES.get(identity.role, identity.role),
+                           role=labels.ROLES.get(identity.role, identity.role),
                            office=province.offices[identity.office], queue=queue,
-                           stages=STAGE_NAMES)
+                           stages=labels.STAGES)
 
 
 @blueprint.route("/password", methods=["GET", "POST"])

@@ -1,0 +1,32 @@
+"""Names people read for the codes the tracker keeps: roles, stages, the kinds of step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from tracker.domain.calendar import LOCAL_TZ
+
+ROLES = {"receiver": _l("Receiver"), "operator": _l("Digitisation operator"),
+         "courier": _l("Courier"), "official": _l("Official"), "inspector": _l("Inspector"),
+         "supervisor": _l("Supervisor"), "admin": _l("Administrator")}
+STAGES = {"in_progress": _l("In progress"), "resolved": _l("Resolved"),
+          "rejected": _l("Rejected"), "returned": _l("Result returned"),
+          "cancelled": _l("Cancelled")}
+STEPS = {"Received": _l("Received"), "FeeCollected": _l("Fee collected"),
+         "Digitised": _l("Digitised"), "HandedOver": _l("Sent on"),
+         "Accepted": _l("Arrived"), "SupplementRequested": _l("Supplement requested"),
+         "SupplementReceived": _l("Supplement received"), "Paused": _l("Paused"),
+         "Resumed": _l("Resumed"), "Rescheduled": _l("New appointment date"),
+         "Rejected": _l("Rejected"), "Resolved": _l("Result ready"),
+         "ResultReturned": _l("Result returned"), "Cancelled": _l("Cancelled")}
+
+
+def local_time(moment: str) -> str:
+    """``dd/mm/yyyy HH:MM`` in Vietnam's time, as the slips and the counter write it."""
+    return datetime.fromisoformat(moment).astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def local_day(day: str) -> str:
+    return datetime.fromisoformat(day).strftime("%d/%m/%Y")
