@@ -10,6 +10,7 @@ language of every counter. The set-up scripts compile the catalogues (``pybabel 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, request, session, url_for
 from flask_babel import Babel, get_locale
@@ -33,8 +34,9 @@ def this_page_in(language: str) -> str:
     """The address of the page being shown, in ``language`` (its query kept)."""
     if request.endpoint is None:
         return f"?lang={language}"
-    args = {**request.args.to_dict(), "lang": language}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(),
+                              "lang": language}
+    return url_for(request.endpoint, **values)
 
 
 def init(app: Flask) -> None:
