@@ -119,6 +119,16 @@ class SearchIndexContract:
         indexed.add(PERMIT)
         assert codes(indexed, "nguyen") == [PERMIT.code]
 
+    def test_rows_are_listed_as_stored_by_code_and_scan(self, indexed: SearchIndex) -> None:
+        listed = indexed.rows()
+        assert [(r.code, r.scan) for r in listed] == sorted(
+            (row.code, row.scan) for row in (DEED, MORTGAGE, PERMIT))
+        deed = next(r for r in listed if r.code == DEED.code)
+        assert (deed.office, deed.text, deed.words) == (DEED.office, DEED.text, DEED.words)
+        assert [r.code for r in indexed.rows([MORTGAGE.code, "no-such-code"])] == [
+            MORTGAGE.code]
+        assert indexed.rows([]) == []
+
     def test_creating_the_tables_again_keeps_the_rows(self, indexed: SearchIndex) -> None:
         indexed.create_tables()
         assert codes(indexed, "nguyen van an") == [DEED.code]

@@ -8,8 +8,9 @@ between the two loses nothing that cannot be rebuilt. Tables are created only by
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from tracker.search.fold import indexed_words, query_terms, snippet
 
@@ -36,6 +37,16 @@ class Hit:
     snippet: str
 
 
+class StoredScan(NamedTuple):
+    """A row as the index holds it: ``words`` is the folded text it matches on."""
+
+    code: str
+    scan: str
+    office: str
+    text: str
+    words: str
+
+
 class SearchIndex(Protocol):
     def create_tables(self) -> None:
         """Run the DDL (only ``hoso init`` calls this)."""
@@ -49,6 +60,10 @@ class SearchIndex(Protocol):
     def matching(self, terms: list[str], office: str | None, limit: int
                  ) -> list[tuple[str, str, str]]:
         """(code, office, text) of scans whose words have every term, best first."""
+
+    def rows(self, codes: Sequence[str] | None = None) -> list[StoredScan]:
+        """Every row as stored (only those of ``codes`` when given), by code and scan; a row
+        stored twice is listed twice."""
 
 
 def search(index: SearchIndex, query: str, office: str | None = None, limit: int = 20

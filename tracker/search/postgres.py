@@ -11,10 +11,12 @@ the ``@@`` queries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
-from tracker.search.index import ScanText
+from tracker.search.index import ScanText, StoredScan
 
 TABLE = "dossier_text"
 
@@ -58,3 +60,12 @@ class PostgresSearchIndex:
                 "ORDER BY ts_rank(tsv, to_tsquery('simple', %s)) DESC, code LIMIT %s"
             ).format(*self.table), (query, office, office, query, limit))
             return [(r["code"], r["office"], r["text"]) for r in c.fetchall()]
+
+    def rows(self, codes: Sequence[str] | None = None) -> list[StoredScan]:
+        where = SQL("") if codes is None else SQL(" WHERE code = ANY(%s)")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(SQL("SELECT code, scan, office, text, folded FROM {}.{}{} "
+                          "ORDER BY code, scan").format(*self.table, where),
+                      () if codes is None else (list(codes),))
+            return [StoredScan(r["code"], r["scan"], r["office"], r["text"], r["folded"])
+                    for r in c.fetchall()]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from eventsourcing.sqlite import SQLiteDatastore
 
-from tracker.search.index import ScanText
+from tracker.search.index import ScanText, StoredScan
 
 CREATE = ("CREATE VIRTUAL TABLE IF NOT EXISTS dossier_text USING fts5("
           "folded, code UNINDEXED, office UNINDEXED, scan UNINDEXED, text UNINDEXED, "
@@ -12,6 +14,8 @@ CREATE = ("CREATE VIRTUAL TABLE IF NOT EXISTS dossier_text USING fts5("
 DELETE_SCAN = "DELETE FROM dossier_text WHERE scan = ? AND code = ?"
 INSERT = "INSERT INTO dossier_text (folded, code, office, scan, text) VALUES (?, ?, ?, ?, ?)"
 DELETE_ALL = "DELETE FROM dossier_text"
+ROWS = "SELECT code, scan, office, text, folded FROM dossier_text"
+IN_CHUNK = 500  # well under SQLite's limit on bound parameters
 SELECT = ("SELECT code, office, text FROM dossier_text WHERE dossier_text MATCH ? "
           "AND (? IS NULL OR office = ?) ORDER BY bm25(dossier_text) LIMIT ?")
 
@@ -43,3 +47,15 @@ class SQLiteSearchIndex:
         with self.datastore.transaction(commit=False) as c:
             c.execute(SELECT, (match, office, office, limit))
             return [(r[0], r[1], r[2]) for r in c.fetchall()]
+
+    def rows(self, codes: Sequence[str] | None = None) -> list[StoredScan]:
+        chunks = [tuple(codes[i:i + IN_CHUNK]) for i in range(0, len(codes), IN_CHUNK)
+                  ] if codes is not None else []
+        queries = [(ROWS, ())] if codes is None else [
+            (f"{ROWS} WHERE code IN ({', '.join('?' * len(chunk))})", chunk) for chunk in chunks]
+        found: list[StoredScan] = []
+        with self.datastore.transaction(commit=False) as c:
+            for sql, params in queries:
+                c.execute(sql, params)
+                found += [StoredScan(*r) for r in c.fetchall()]
+        return sorted(found, key=lambda r: (str(r.code), str(r.scan)))
