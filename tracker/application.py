@@ -346,14 +346,16 @@ class CustodyApplication(Application[Any]):
                                      "province file) then 'hoso search --reindex'") from None
             raise
 
-    def reindex_search(self) -> int:
-        """Rebuild the search index from every Digitised event's OCR object; how many scans."""
-        index = self.search_index()
+    def reindex_search(self, index: SearchIndex | None = None, upto: int | None = None) -> int:
+        """Rebuild the search index (``index``, else the store's own) from the OCR object of
+        every Digitised event (up to log position ``upto`` when given); how many scans."""
+        index = index or self.search_index()
         index.clear()
         indexed = 0
         topics = [get_topic(Dossier.Digitised)]
         start, page = 1, 1000
-        while notifications := self.recorder.select_notifications(start, page, topics=topics):
+        while notifications := self.recorder.select_notifications(start, page, stop=upto,
+                                                                  topics=topics):
             for notification in notifications:
                 event = cast(Dossier.Digitised, self.mapper.to_domain_event(notification))
                 if event.ocr_text_key:

@@ -40,12 +40,13 @@ class Rebuilt:
 
 
 def rebuild(views: Views, names: Sequence[str] = VIEW_NAMES, batch_size: int = 20_000,
-            progress: Progress | None = None) -> Rebuilt:
-    """Drop the contents of the views ``names`` and fold the whole log into them again."""
+            progress: Progress | None = None, upto: int | None = None) -> Rebuilt:
+    """Drop the contents of the views ``names`` and fold the whole log into them again (up
+    to log position ``upto`` when given)."""
     chosen = frozenset(names)
     views.store.clear(sorted(chosen))
     projector = replace(views.projector, views=chosen, rebuilding={}, rowless=set())
-    end = views.app.recorder.max_notification_id() or 0
+    end = (views.app.recorder.max_notification_id() or 0) if upto is None else upto
     events = applied = refused = 0
     for read, last, facts in _batches(views, end, batch_size):
         tracked = projector.position()
