@@ -15,6 +15,7 @@ import secrets
 import tempfile
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -31,7 +32,7 @@ from storage.private import private_file, private_folder, tighten
 from storage.spool import SpoolingObjectStore
 from tracker.application import Clock, CustodyApplication, utc_now
 from tracker.domain.errors import BadInput
-from tracker.projections.store import ViewStore
+from tracker.projections.store import Scratch, ViewStore
 from tracker.projections.views import Views, open_views
 from tracker.search.index import SearchIndex
 from tracker.settings import Settings
@@ -61,6 +62,7 @@ class Backend:
     search_index: Callable[[ApplicationRecorder], SearchIndex]
     relay_positions: Callable[[ApplicationRecorder], RelayPositions]
     prepare: Callable[[Settings], None]  # readies the store's place before it is first opened
+    scratch: Callable[[Settings], AbstractContextManager[Scratch]]  # views rebuilt to compare
 
 
 def _sqlite_recorder_topic() -> str:
@@ -96,6 +98,13 @@ def _sqlite_prepare(settings: Settings) -> None:
         tighten(settings.sqlite_file.with_name(settings.sqlite_file.name + suffix))
 
 
+def _sqlite_scratch(settings: Settings) -> AbstractContextManager[Scratch]:
+    """A temporary database file in the data folder, beside the store."""
+    from tracker.projections.sqlite import scratch_file
+
+    return scratch_file(settings.data_dir)
+
+
 def _sqlite(recorder: ApplicationRecorder) -> SQLiteApplicationRecorder:
     return cast("SQLiteApplicationRecorder", recorder)  # the backend's own recorder
 
@@ -128,14 +137,24 @@ def _postgres_prepare(settings: Settings) -> None:
     """Nothing: the server keeps its own files."""
 
 
+def _postgres_scratch(settings: Settings) -> AbstractContextManager[Scratch]:
+    """A temporary schema in the store's database."""
+    from tracker.projections.postgres import scratch_schema
+
+    env = settings.event_store_env()
+    return scratch_schema(env["POSTGRES_DBNAME"], env["POSTGRES_HOST"], env["POSTGRES_PORT"],
+                          env["POSTGRES_USER"], env["POSTGRES_PASSWORD"])
+
+
 def _postgres(recorder: ApplicationRecorder) -> PostgresApplicationRecorder:
     return cast("PostgresApplicationRecorder", recorder)  # the backend's own recorder
 
 
 SQLITE = Backend("sqlite", _sqlite_recorder_topic, _sqlite_view_store, _sqlite_search_index,
-                 _sqlite_relay_positions, _sqlite_prepare)
+                 _sqlite_relay_positions, _sqlite_prepare, _sqlite_scratch)
 POSTGRES = Backend("postgres", _postgres_recorder_topic, _postgres_view_store,
-                   _postgres_search_index, _postgres_relay_positions, _postgres_prepare)
+                   _postgres_search_index, _postgres_relay_positions, _postgres_prepare,
+                   _postgres_scratch)
 
 
 def backend_for(settings: Settings) -> Backend:

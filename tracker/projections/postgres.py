@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import PersistenceError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Identifier
 
 from tracker.projections.fold import Row
 from tracker.projections.store import (
     ATTENTION_TABLE,
     DOSSIERS_TABLE,
     FIGURES_TABLE,
+    Scratch,
     WritingBatch,
     attention_ddl,
     dossiers_ddl,
@@ -27,7 +30,9 @@ from tracker.projections.store import (
     tables_of,
     upsert_sql,
 )
+from tracker.search.postgres import PostgresSearchIndex
 
+log = logging.getLogger(__name__)
 TRACKING_TABLE = "hoso_view_tracking"
 REFUSALS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded,
             OverflowError, ValueError, TypeError)
@@ -94,3 +99,32 @@ class _PostgresBatch(WritingBatch):
                        "WHERE dossier_id = ANY(%s)", (list(dossier_ids),))
         return {row["dossier_id"]: dict(row) for row in self.c.fetchall()}
 
+
+@contextmanager
+def scratch_schema(dbname: str, host: str, port: str, user: str, password: str
+                   ) -> Iterator[Scratch]:
+    """Empty views and search index in a new schema ``hoso_verify_<random>`` of the store's
+    database (the user needs CREATE on it), dropped with everything in it on exit."""
+    schema = f"hoso_verify_{secrets.token_hex(6)}"
+    datastore = PostgresDatastore(dbname, host, port, user, password, schema=schema,
+                                  lock_timeout=30)
+    created = False
+    try:
+        with datastore.transaction(commit=True) as c:
+            c.execute(SQL("CREATE SCHEMA {}").format(Identifier(schema)))
+        created = True
+        views = PostgresViewStore(datastore)
+        views.create_table()
+        search = PostgresSearchIndex(datastore)
+        search.create_tables()
+        yield Scratch(views, search)
+    finally:
+        try:
+            if created:
+                with datastore.transaction(commit=True) as c:
+                    c.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
+        except (PersistenceError, psycopg.Error) as error:
+            log.error("the scratch schema %s could not be dropped (%s): drop it by hand",
+                      schema, type(error).__name__)
+        finally:
+            datastore.close()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -15,6 +18,7 @@ from tracker.projections.store import (
     ATTENTION_TABLE,
     DOSSIERS_TABLE,
     FIGURES_TABLE,
+    Scratch,
     WritingBatch,
     attention_ddl,
     dossiers_ddl,
@@ -24,6 +28,7 @@ from tracker.projections.store import (
     tables_of,
     upsert_sql,
 )
+from tracker.search.sqlite import SQLiteSearchIndex
 
 IN_CHUNK = 500  # well under SQLite's limit on bound parameters
 CACHE_PRAGMA = "PRAGMA cache_size = -65536"  # KiB: up to 64 MiB for the view writer
@@ -100,3 +105,22 @@ class _SQLiteBatch(WritingBatch):
                 found[row["dossier_id"]] = dict(row)
         return found
 
+
+
+@contextmanager
+def scratch_file(folder: Path) -> Iterator[Scratch]:
+    """Empty views and search index in a new database file in ``folder`` (the store's own
+    private folder, mode 0600: rebuilt rows hold applicants' names), deleted on exit."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".verify-", suffix=".sqlite")
+    os.close(fd)
+    datastore = SQLiteDatastore(name, lock_timeout=30)
+    try:
+        views = SQLiteViewStore(datastore)
+        views.create_table()
+        search = SQLiteSearchIndex(datastore)
+        search.create_tables()
+        yield Scratch(views, search)
+    finally:
+        datastore.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(name + suffix).unlink(missing_ok=True)

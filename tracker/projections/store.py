@@ -16,13 +16,14 @@ written at most once, so two writers racing over the same events cannot regress 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
 from eventsourcing.persistence import Tracking
 
 from tracker.projections.fold import DOSSIER_COLUMNS, FIGURE_COLUMNS, Figure, Row
+from tracker.search.index import SearchIndex
 
 VIEWS = "hoso-views"
 """The application name in the tracking table: how far the views have followed the log."""
@@ -210,3 +211,15 @@ class ViewStore(Protocol):
 
     def figure_rows(self) -> Iterator[dict[str, Any]]:
         """Every figure, ordered by dossier id and version."""
+
+
+class Scratch(NamedTuple):
+    """Empty view tables and search index in a throwaway place of the store's own kind (a
+    temporary SQLite file, a temporary PostgreSQL schema), for rebuilding beside the live ones."""
+
+    views: ViewStore
+    search: SearchIndex
+
+
+ScratchFactory = Callable[[], AbstractContextManager[Scratch]]
+"""Makes a scratch store, tables created, and removes it with everything in it on exit."""
