@@ -24,6 +24,8 @@
 | HOSO_KAFKA_BOOTSTRAP | (unset) | host:port[,host:port] of Kafka; ``hoso relay`` and ``hoso serve``
 |                     |          | publish events to hoso.dossier-events; unset, no relay runs |
 | HOSO_KAFKA_GROUP    | hoso-projections | consumer group of ``hoso project --from-kafka``     |
+| HOSO_VIEW_VERIFY_SECONDS | 0   | ``hoso serve`` verifies the views against a rebuild this often |
+|                     |          | and /readyz reports the last run (0: never)               |
 | HOSO_SESSION_KEY    | HOSO_DATA_DIR/keys/session.key | the key that signs page sessions;   |
 |                     |          | made (0600) on first use; share it between web processes  |
 | HOSO_SESSION_IDLE_MINUTES | 30 | a page session ends after this long without a request |
@@ -83,6 +85,7 @@ class Settings:
     tls: TlsSettings | None = None
     session_key: Path = Path("var/keys/session.key")
     session_idle_minutes: int = 30
+    view_verify_seconds: int = 0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -119,6 +122,7 @@ class Settings:
             tls=tls_settings(env),
             session_key=Path(env.get("HOSO_SESSION_KEY") or data_dir / "keys" / "session.key"),
             session_idle_minutes=_whole(env, "HOSO_SESSION_IDLE_MINUTES", "30"),
+            view_verify_seconds=_whole(env, "HOSO_VIEW_VERIFY_SECONDS", "0"),
         )
 
     @property

@@ -1,6 +1,6 @@
 """Commands over the projected views: office and courier queues, the provincial report, and
-``hoso project`` (rebuild now, report how far the views are and which dossiers need attention;
-the Kafka consumer joins the same group)."""
+``hoso project`` (rebuild now, report how far the views are and which dossiers need attention,
+verify them against a rebuild; the Kafka consumer joins the same group)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tracker.projections.attention import listed
 from tracker.projections.rebuild import events_to_rebuild, rebuild
 from tracker.projections.report import GROUPINGS, csv_rows
 from tracker.projections.store import VIEW_NAMES
+from tracker.projections.verify import Verdict
 from tracker.projections.views import Views
 from tracker.timeparse import parse_date
 
@@ -115,7 +116,8 @@ def project(ctx: click.Context, from_kafka: bool, group: str | None, max_records
 
         project_from_kafka(group, max_records)
     elif ctx.invoked_subcommand is None:
-        raise click.UsageError("hoso project needs a command (rebuild, status) or --from-kafka")
+        raise click.UsageError("hoso project needs a command (rebuild, status, verify) or "
+                               "--from-kafka")
 
 
 @project.command(name="rebuild")
@@ -171,6 +173,44 @@ def _status_lines(document: dict[str, Any]) -> Iterable[str]:
         position = "" if item["position"] is None else f" at position {item['position']}"
         yield (f"{item['code']}  v{item['version']} {item['event']}{position}: "
                f"{item['reason']}")
+
+
+@project.command(name="verify")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True,
+              help="Differences listed, at most (all are counted).")
+@click.option("--batch-size", type=click.IntRange(100, 100_000), default=20_000,
+              show_default=True, help="Stored events per transaction of the rebuild.")
+@json_option
+def verify_command(limit: int, batch_size: int) -> None:
+    """Rebuild every view from the log in a scratch store and compare it with the live one,
+    as of one log position. Exit 0 when identical, 1 naming each difference (values only of
+    columns that hold no personal data)."""
+    verdict = services().view_verifier().verify(limit, batch_size)
+    emit(verdict.document(), lambda: _verify_lines(verdict))
+    if not verdict.identical:
+        raise click.exceptions.Exit(1)
+
+
+def _verify_lines(verdict: Verdict) -> Iterable[str]:
+    document = verdict.document()
+    compared = ", ".join(f"{v['view']} {v['compared']}" for v in document["views"]
+                         if v["compared"] is not None)
+    if verdict.identical:
+        yield (f"views identical to a rebuild of the log at position {verdict.position} "
+               f"(rows compared: {compared})")
+    else:
+        yield (f"VIEWS DIFFER from a rebuild of the log at position {verdict.position}: "
+               f"{verdict.total} difference(s) (rows compared: {compared})")
+        yield from (f"  {d.line()}" for d in verdict.differences)
+        if verdict.total > len(verdict.differences):
+            yield f"  … and {verdict.total - len(verdict.differences)} more (--limit)"
+        yield "'hoso project rebuild' makes the views equal to the log again"
+    for view in document["views"]:
+        if view["compared"] is None:
+            yield f"{view['view']}: {view['note']}"
+    if verdict.moved_on:
+        yield (f"{verdict.moved_on} dossier(s) changed after position {verdict.position} "
+               "while verifying: left out this time")
 
 
 def _tables_of(view: str | None) -> tuple[str, ...]:
