@@ -56,6 +56,10 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool,
         click.echo(f"hoso: relaying events to Kafka at {settings.kafka_bootstrap}", err=True)
     else:  # no Kafka: the views follow the log in this process
         wired.views().follower.start(stop)
+    if settings.view_verify_seconds:
+        wired.view_verifier().start(stop)
+        click.echo(f"hoso: verifying the views against the log every "
+                   f"{settings.view_verify_seconds} s", err=True)
     scheme = "http" if adapter is None else "https"
     proxied = " behind a proxy" if behind_proxy else ""
     click.echo(f"hoso: serving {settings.describe_store()} on {scheme}://{host}:{port}{proxied}",

@@ -26,7 +26,8 @@ def healthz() -> Response:
 def readyz() -> tuple[Response, int]:
     """The store and the views, each ``ok`` or what is wrong with it. A dossier whose view
     could not apply an event is named here: its status is stale until the projector is fixed
-    and the views rebuilt, which operators must see at once."""
+    and the views rebuilt, which operators must see at once. So is a scheduled verification
+    (HOSO_VIEW_VERIFY_SECONDS) whose last run found the views differing from the log."""
     checks: dict[str, Any] = {}
     problems: list[str] = []
     try:
@@ -35,6 +36,7 @@ def readyz() -> tuple[Response, int]:
         views = services().views()
         attention = views.needing_attention()  # catches the views up when they follow
         progress = views.progress()
+        verifier = services().view_verifier()
         checks["views"] = {"followed_by": progress["followed_by"],
                            "lag": max((v["lag"] or 0) for v in progress["views"])}
     except REFUSALS as error:  # e.g. a store 'hoso init' never set up
@@ -48,6 +50,8 @@ def readyz() -> tuple[Response, int]:
              "reason": row["reason"]} for row in attention]
         problems += [f"the views of {row['code']} could not apply event {row['version']} "
                      f"({row['event']}): {row['reason']}" for row in attention]
+        checks["views"]["verified"] = verifier.summary()
+        problems += verifier.problems()
     if problems:
         return jsonify({"status": "unavailable", "problems": problems, "checks": checks}), 503
     return jsonify({"status": "ok", "checks": checks}), 200
