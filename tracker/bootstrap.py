@@ -44,6 +44,9 @@ if TYPE_CHECKING:  # the adapters below load heavy libraries: imported when firs
     from events.checkpointer import Checkpointer
     from events.notes import Signer
     from events.relay import Relay
+    from events.witness.client import WitnessEndpoint
+    from events.witness.cosigning import Cosigning
+    from events.witness.store import CosignatureDirectory, CosignatureStore
     from scanning.ocr import OcrSettings
     from scanning.station import PagePreparer, Station, TrackerPort
     from tracker.identity.accounts import Accounts
@@ -196,6 +199,7 @@ def custody_application(settings: Settings, backend: Backend, clock: Clock = utc
         custody.search_index().create_tables()  # OCR text search beside the events
         backend.view_store(custody.recorder).create_table()  # the projected views
         backend.relay_positions(custody.recorder).create_table()  # the Kafka relay's position
+        cosignature_store(backend, custody.recorder).create_table()  # witnesses' cosignatures
     return custody
 
 
@@ -220,6 +224,17 @@ def tamper_evident_log(custody: CustodyApplication, settings: Settings) -> Tampe
     recorder = cast(HashingRecorder, custody.recorder)
     return TamperEvidentLog(recorder, settings.log_origin,
                             [CheckpointDirectory(settings.checkpoint_dir)])
+
+
+def cosignature_store(backend: Backend, recorder: ApplicationRecorder) -> CosignatureStore:
+    """The witnesses' cosignatures, in a table of the event store's own database."""
+    if backend is POSTGRES:
+        from events.witness.store_postgres import PostgresCosignatures
+
+        return PostgresCosignatures(_postgres(recorder))
+    from events.witness.store import SQLiteCosignatures
+
+    return SQLiteCosignatures(_sqlite(recorder))
 
 
 def session_key(path: Path) -> bytes:
@@ -258,6 +273,7 @@ class Services:
         self.backend = backend_for(settings)
         self.clock = clock
         self.create_tables = create_tables
+        self._cosigning: Cosigning | None = None
         self._lock = threading.Lock()
         self._custody: CustodyApplication | None = None
         self._views: Views | None = None
@@ -363,10 +379,61 @@ class Services:
         custody = self.application()
         return Station(custody.objects, InProcessTracker(custody, carry_out), name, operator)
 
+    # -- witnesses ---------------------------------------------------------------------------
+
+    def witness_endpoints(self) -> list[WitnessEndpoint]:
+        """HOSO_WITNESSES with their keys read (a vkey string or a .pub file)."""
+        from events.keys import KeyFileError
+        from events.notes import NoteError
+        from events.witness.client import WitnessEndpoint
+        from events.witness.keys import load_witness_verifier
+
+        endpoints = []
+        for witness in self.settings.witnesses:
+            try:
+                key = (load_witness_verifier(witness.key) if "+" in witness.key
+                       else load_witness_verifier(Path(witness.key)))
+                endpoints.append(WitnessEndpoint(witness.name, witness.url, key))
+            except (KeyFileError, NoteError) as error:
+                raise BadInput(f"HOSO_WITNESSES: witness {witness.name!r}: {error}") from None
+        return endpoints
+
+    def cosignature_store(self) -> CosignatureStore:
+        return cosignature_store(self.backend, self.application().recorder)
+
+    def cosignature_directory(self) -> CosignatureDirectory:
+        """Cosignature files beside the checkpoint files (HOSO_CHECKPOINT_DIR)."""
+        from events.witness.store import CosignatureDirectory
+
+        return CosignatureDirectory(self.settings.checkpoint_dir)
+
+    def cosigning(self) -> Cosigning | None:
+        """This process's requests for cosignatures (kept), None without HOSO_WITNESSES: every
+        checkpoint this process signs wakes it; ``start`` it to run in the background."""
+        if not self.settings.witnesses:
+            return None
+        from events.witness.cosigning import Cosigning
+
+        if self._cosigning is None:
+            made = Cosigning(cast(HashingRecorder, self.application().recorder),
+                             self.cosignature_store(), self.cosignature_directory(),
+                             self.witness_endpoints())
+            with self._lock:
+                if self._cosigning is None:
+                    self._cosigning = made
+        return self._cosigning
+
     # -- tamper evidence ---------------------------------------------------------------------
 
     def tamper_evident_log(self) -> TamperEvidentLog:
-        return tamper_evident_log(self.application(), self.settings)
+        """The log; with witnesses configured, each checkpoint it signs wakes ``cosigning``."""
+        made = tamper_evident_log(self.application(), self.settings)
+        cosigning = self.cosigning()
+        if cosigning is not None:
+            from events.witness.cosigning import WakeWitnesses
+
+            made.sinks.append(WakeWitnesses(cosigning))
+        return made
 
     def checkpoint_directory(self) -> CheckpointDirectory:
         return CheckpointDirectory(self.settings.checkpoint_dir)

@@ -33,6 +33,10 @@
 |                     |          | ``hoso token create --kind station`` and stored hashed     |
 | HOSO_TRACKER_URL    | (unset)  | a station elsewhere: the tracker's base URL (else in-process) |
 | HOSO_STATION_TOKEN  | (unset)  | that station's token, sent as ``Authorization: Bearer``   |
+| HOSO_WITNESSES      | (unset)  | ``name=URL=PUBKEY,…``: the witnesses every new checkpoint |
+|                     |          | goes to (PUBKEY: a witness's vkey string or .pub file)    |
+| HOSO_WITNESS_QUORUM | 0        | cosignatures ``audit verify``, exports and the offline    |
+|                     |          | verifier require on the newest checkpoint (0: none)       |
 """
 
 from __future__ import annotations
@@ -64,6 +68,15 @@ class TlsSettings:
 
 
 @dataclass(frozen=True)
+class WitnessSetting:
+    """One entry of HOSO_WITNESSES, as written (bootstrap reads the key)."""
+
+    name: str
+    url: str
+    key: str
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str | None
@@ -81,6 +94,8 @@ class Settings:
     kafka_group: str = "hoso-projections"
     tracker_url: str | None = None
     station_token: str | None = None
+    witnesses: tuple[WitnessSetting, ...] = ()
+    witness_quorum: int = 0
     trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
     tls: TlsSettings | None = None
     session_key: Path = Path("var/keys/session.key")
@@ -118,6 +133,8 @@ class Settings:
             kafka_group=env.get("HOSO_KAFKA_GROUP") or "hoso-projections",
             tracker_url=(env.get("HOSO_TRACKER_URL") or "").rstrip("/") or None,
             station_token=env.get("HOSO_STATION_TOKEN") or None,
+            witnesses=witnesses(env),
+            witness_quorum=witness_quorum(env),
             trusted_hosts=trusted_hosts(env),
             tls=tls_settings(env),
             session_key=Path(env.get("HOSO_SESSION_KEY") or data_dir / "keys" / "session.key"),
@@ -195,6 +212,33 @@ def tls_settings(env: Mapping[str, str]) -> TlsSettings | None:
         raise BadInput("HOSO_TLS_CERT and HOSO_TLS_KEY go together: set both PEM files "
                        "(certificate chain and private key) or neither")
     return TlsSettings(cert=Path(cert), key=Path(key))
+
+
+def witnesses(env: Mapping[str, str]) -> tuple[WitnessSetting, ...]:
+    """HOSO_WITNESSES: comma-separated ``name=URL=PUBKEY``. A vkey ends in base64 without
+    padding, so the URL is everything between the first and the last ``=``."""
+    found = []
+    for entry in (e.strip() for e in env.get("HOSO_WITNESSES", "").split(",")):
+        if not entry:
+            continue
+        name, _, rest = entry.partition("=")
+        url, _, key = rest.rpartition("=")
+        if not name or not url.startswith(("http://", "https://")) or not key:
+            raise BadInput(f"HOSO_WITNESSES: {entry[:60]!r} is not name=URL=PUBKEY (URL "
+                           "http:// or https://, PUBKEY the witness's vkey or .pub file)")
+        found.append(WitnessSetting(name, url.rstrip("/"), key))
+    if len({w.name for w in found}) != len(found):
+        raise BadInput("HOSO_WITNESSES names a witness twice")
+    return tuple(found)
+
+
+def witness_quorum(env: Mapping[str, str]) -> int:
+    """HOSO_WITNESS_QUORUM: how many of HOSO_WITNESSES must have cosigned (0: none)."""
+    quorum = _whole(env, "HOSO_WITNESS_QUORUM", "0")
+    if quorum > len(witnesses(env)):
+        raise BadInput(f"HOSO_WITNESS_QUORUM={quorum} but HOSO_WITNESSES names only "
+                       f"{len(witnesses(env))} witness(es)")
+    return quorum
 
 
 def trusted_hosts(env: Mapping[str, str]) -> tuple[str, ...]:

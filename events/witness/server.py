@@ -212,4 +212,5 @@ def make_server(witness: Witness, host: str, port: int) -> ThreadingHTTPServer:
     handler = type("WitnessHandler", (_Handler,), {"witness": witness})
     kind = type("WitnessServer", (ThreadingHTTPServer,),
                 {"daemon_threads": True, "request_queue_size": 64})
-    return kind((host, port), handler)
+    server: ThreadingHTTPServer = kind((host, port), handler)
+    return server

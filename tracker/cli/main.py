@@ -24,6 +24,7 @@ from tracker.cli import (
     scan,
     serve,
     storage,
+    witness,
     worker,
 )
 from tracker.cli.output import to_json
@@ -45,7 +46,7 @@ def cli(ctx: click.Context, as_json: bool) -> None:
 
 
 for module in (reference, dossiers, storage, audit, serve, relay, scan, projections, ocr,
-               worker, accounts):
+               worker, accounts, witness):
     for command in module.COMMANDS:
         cli.add_command(command)
 
