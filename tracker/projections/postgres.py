@@ -21,6 +21,7 @@ from tracker.projections.store import (
     DOSSIERS_TABLE,
     FIGURES_TABLE,
     Scratch,
+    ScratchUnavailable,
     WritingBatch,
     attention_ddl,
     dossiers_ddl,
@@ -110,8 +111,14 @@ def scratch_schema(dbname: str, host: str, port: str, user: str, password: str
                                   lock_timeout=30)
     created = False
     try:
-        with datastore.transaction(commit=True) as c:
-            c.execute(SQL("CREATE SCHEMA {}").format(Identifier(schema)))
+        try:
+            with datastore.transaction(commit=True) as c:
+                c.execute(SQL("CREATE SCHEMA {}").format(Identifier(schema)))
+        except (PersistenceError, psycopg.Error) as error:
+            raise ScratchUnavailable(
+                f"cannot create the scratch schema {schema} to verify the views in "
+                f"({type(error).__name__}): the user needs CREATE on database {dbname}"
+            ) from None
         created = True
         views = PostgresViewStore(datastore)
         views.create_table()

@@ -19,6 +19,7 @@ from tracker.projections.store import (
     DOSSIERS_TABLE,
     FIGURES_TABLE,
     Scratch,
+    ScratchUnavailable,
     WritingBatch,
     attention_ddl,
     dossiers_ddl,
@@ -111,7 +112,11 @@ class _SQLiteBatch(WritingBatch):
 def scratch_file(folder: Path) -> Iterator[Scratch]:
     """Empty views and search index in a new database file in ``folder`` (the store's own
     private folder, mode 0600: rebuilt rows hold applicants' names), deleted on exit."""
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".verify-", suffix=".sqlite")
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".verify-", suffix=".sqlite")
+    except OSError as error:
+        raise ScratchUnavailable(f"cannot make a scratch database in {folder} to verify the "
+                                 f"views in ({type(error).__name__}: {error.strerror})") from None
     os.close(fd)
     datastore = SQLiteDatastore(name, lock_timeout=30)
     try:

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, Protocol
 
 from eventsourcing.persistence import Tracking
 
+from tracker.domain.errors import HosoError
 from tracker.projections.fold import DOSSIER_COLUMNS, FIGURE_COLUMNS, Figure, Row
 from tracker.search.index import SearchIndex
 
@@ -222,4 +223,14 @@ class Scratch(NamedTuple):
 
 
 ScratchFactory = Callable[[], AbstractContextManager[Scratch]]
-"""Makes a scratch store, tables created, and removes it with everything in it on exit."""
+"""Makes a scratch store, tables created, and removes it with everything in it on exit;
+ScratchUnavailable when it cannot."""
+
+
+class ScratchUnavailable(HosoError):
+    """No scratch store could be made (no room or no permission where it goes): the views
+    cannot be verified until that is fixed."""
+
+    code = "scratch_unavailable"
+    http_status = 503
+    exit_code = 1
