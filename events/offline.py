@@ -9,7 +9,9 @@ checkpoint's root (an event after the checkpoint is only *warned* about); the hu
 what the record says (type = the topic's last segment; time, actor, office from the state;
 custodian by :data:`CUSTODY_PASSES`); the events are one dossier's versions 1…n in position
 order, the first naming the code; each earlier stored checkpoint is proven a prefix; and each
-``earlier`` export verifies, is provably a prefix (or extension), and its events are still here.
+``earlier`` export verifies, is provably a prefix (or extension), and its events are still here;
+and, when a quorum is asked for, its checkpoint carries that many witnesses' valid cosignatures
+(events.cosignature).
 Reading the files (JSON, CSV, PDF) is events/export_files.py.
 """
 
@@ -25,6 +27,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
+from events.cosignature import CosignatureVerifier, Quorum, check_quorum
 from events.export_files import (
     FORMAT,
     HUMAN_FIELDS,
@@ -78,6 +81,7 @@ class OfflineReport:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     prefixes: set[tuple[int, bytes]] = field(default_factory=set, repr=False)
+    witnesses: Quorum | None = None
 
     @property
     def valid(self) -> bool:
@@ -93,6 +97,7 @@ class OfflineReport:
             "events": self.events, "proven": self.proven, "earlier_exports": self.earlier,
             "problems": [p.to_dict() for p in self.problems],
             "warnings": [w.to_dict() for w in self.warnings],
+            "witnesses": self.witnesses.to_dict() if self.witnesses else None,
         }
 
 
@@ -121,12 +126,17 @@ class _Event:
 
 
 def verify_export(document: Mapping[str, Any], verifier: Verifier,
-                  earlier: Sequence[Mapping[str, Any]] = ()) -> OfflineReport:
-    """Check ``document`` (and its relation to each ``earlier`` export) with ``verifier`` only.
+                  earlier: Sequence[Mapping[str, Any]] = (),
+                  witnesses: Sequence[CosignatureVerifier] = (), quorum: int = 0
+                  ) -> OfflineReport:
+    """Check ``document`` (and its relation to each ``earlier`` export) with ``verifier`` only;
+    with a ``quorum``, its checkpoint must carry that many valid cosignatures by ``witnesses``.
 
     Raises MalformedExport when a document does not have the export's shape at all.
     """
     report, events = _verify(document, verifier)
+    if quorum:
+        _check_witnesses(document["checkpoint"], witnesses, quorum, report)
     for number, other in enumerate(earlier, 1):
         _compare_earlier(number, other, verifier, document, events, report)
     report.earlier = len(earlier)
@@ -155,6 +165,18 @@ def _open(note: str, verifier: Verifier, origin: str, report: OfflineReport,
     except NoteError as error:
         report.problems.append(Problem(f"{what} is not validly signed by {report.key}: {error}"))
         return None
+
+
+def _check_witnesses(note: str, witnesses: Sequence[CosignatureVerifier], quorum: int,
+                     report: OfflineReport) -> None:
+    try:
+        report.witnesses = check_quorum(note, [], witnesses, quorum)
+    except NoteError as error:
+        report.problems.append(Problem(f"the checkpoint's signatures cannot be read: {error}"))
+        return
+    if not report.witnesses.met:
+        report.problems.append(Problem(f"the checkpoint lacks the witnesses' quorum: "
+                                       f"{report.witnesses.describe()}"))
 
 
 def _check_event(event: _Event, report: OfflineReport, custodian: str | None) -> str | None:

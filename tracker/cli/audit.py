@@ -11,6 +11,7 @@ from events.notes import NoteError
 from tracker.cli.audit_export import register as register_export_commands
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option
+from tracker.cli.witness_check import witness_check
 from tracker.domain.errors import BadInput
 
 
@@ -64,7 +65,9 @@ def verify(public_key: Path | None) -> None:
         raise BadInput(f"{key_path}: {error}") from None
     outside = wired.checkpoint_directory()
     notes = [(f"{outside.path}", note) for note in outside.all()]
-    report = wired.tamper_evident_log().audit(verifier, notes)
+    witnessed = witness_check(wired, verifier, notes)  # HOSO_WITNESSES: their roots, the quorum
+    report = wired.tamper_evident_log().audit(verifier, [*notes, *witnessed.notes])
+    witnessed.judge(report)
     first = report.first
     findings = [{"position": f.position, "kind": f.kind, "detail": f.detail}
                 for f in sorted(report.findings, key=lambda f: f.position)]
@@ -73,13 +76,14 @@ def verify(public_key: Path | None) -> None:
         "checkpoints": report.checkpoints,
         "first_bad_position": first.position if first else None,
         "findings": findings,
+        "witnesses": witnessed.to_dict(),
     }
-    emit(document, lambda: (
+    emit(document, lambda: [*(
         [f"intact: {report.events} events, {report.checkpoints} signed checkpoints agree"]
         if report.intact else
         [f"NOT INTACT: first bad position {first.position if first else '?'}",
          *(f"  {f['kind']:<10} {f['position']:>8}  {f['detail']}"
-           for f in findings)]))
+           for f in findings)]), *witnessed.lines()])
     if not report.intact:
         raise click.exceptions.Exit(1)
 

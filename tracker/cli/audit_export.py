@@ -15,14 +15,17 @@ from typing import Any
 
 import click
 
+from events.cosignature import CosignatureVerifier
 from events.export import ExportError, build_export, to_csv, to_json
 from events.export_files import MalformedExport, load_export
 from events.keys import KeyFileError, load_verifier
 from events.notes import NoteError, Verifier
 from events.offline import OfflineReport, verify_export
+from events.witness.keys import load_witness_verifier
 from storage.durable import fsync_directory
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option
+from tracker.cli.witness_check import export_checkpoint
 from tracker.domain.codes import DossierCode
 from tracker.domain.errors import BadInput, HosoError
 
@@ -66,14 +69,15 @@ def export(code: str, form: str | None, output: Path, public_key: str | None) ->
                         f"{error}); exported as stored, custodians unknown")
     log = wired.tamper_evident_log()
     try:
-        latest = log.latest()
+        latest = export_checkpoint(wired, log.recorder.select_checkpoints())
         if latest is None:
             raise BadInput("the log has no checkpoint yet: run 'hoso audit checkpoint' first")
         checkpoint, note = latest
         document = build_export(log, aggregate_id, code, history, note, checkpoint)
     except (NoteError, ExportError) as error:
         raise click.ClickException(f"cannot export {code}: {error}") from None
-    report = verify_export(document, verifier)
+    report = verify_export(document, verifier, witnesses=[
+        e.verifier for e in wired.witness_endpoints()], quorum=wired.settings.witness_quorum)
     _write_atomically(output, _render(form, document, report))
     emit({"file": str(output), "format": form, "warnings": warnings, **report.to_dict()},
          lambda: [*warnings, f"wrote {output} ({form}): {len(document['events'])} events of "
@@ -88,16 +92,29 @@ def export(code: str, form: str | None, output: Path, public_key: str | None) ->
 @click.option("--earlier", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="An earlier export: its checkpoint must be a prefix of this one's and its "
                    "events unchanged here. Repeatable.")
+@click.option("--witness", "witness_keys", multiple=True,
+              help="A witness's public key (vkey or .pub file) whose cosignature counts toward "
+                   "--quorum. Repeatable; default: the keys in HOSO_WITNESSES.")
+@click.option("--quorum", type=click.IntRange(0), default=None,
+              help="Cosignatures the export's checkpoint must carry (default "
+                   "HOSO_WITNESS_QUORUM, else 0).")
 @json_option
-def verify_export_command(file: Path, public_key: str | None, earlier: tuple[Path, ...]) -> None:
+def verify_export_command(file: Path, public_key: str | None, earlier: tuple[Path, ...],
+                          witness_keys: tuple[str, ...], quorum: int | None) -> None:
     """Verify an export (PDF, CSV or JSON) offline: exit 0 valid, 1 INVALID, 2 unreadable.
 
-    Uses only FILE, the --earlier files and the public key; never the store."""
-    verifier = _verifier(public_key, services().settings.audit_public_key)
+    Uses only FILE, the --earlier files and the public keys; never the store."""
+    wired = services()
+    verifier = _verifier(public_key, wired.settings.audit_public_key)
+    witnesses = _witnesses(witness_keys) if witness_keys else [
+        e.verifier for e in wired.witness_endpoints()]
+    quorum = wired.settings.witness_quorum if quorum is None else quorum
+    if quorum > len(witnesses):
+        raise BadInput(f"a quorum of {quorum} needs at least {quorum} --witness keys")
     try:
         document = load_export(file)
         older = [load_export(path) for path in earlier]
-        report = verify_export(document, verifier, older)
+        report = verify_export(document, verifier, older, witnesses, quorum)
     except MalformedExport as error:
         raise BadInput(str(error)) from None
     emit({"file": str(file), **report.to_dict()}, lambda: _report_lines(report))
@@ -118,6 +135,15 @@ def _verifier(public_key: str | None, configured: Path | None) -> Verifier:
         return load_verifier(source)
     except (KeyFileError, NoteError, OSError) as error:
         raise BadInput(f"{public_key or source}: {error}") from None
+
+
+def _witnesses(keys: tuple[str, ...]) -> list[CosignatureVerifier]:
+    """Each --witness: a vkey string, else a .pub file."""
+    try:
+        return [load_witness_verifier(key if "+" in key and not Path(key).is_file()
+                                      else Path(key)) for key in keys]
+    except (KeyFileError, NoteError) as error:
+        raise BadInput(f"--witness: {error}") from None
 
 
 def _render(form: str, document: Mapping[str, Any], report: OfflineReport) -> bytes:
@@ -144,8 +170,9 @@ def _report_lines(report: OfflineReport) -> list[str]:
             head += f"; consistent with {report.earlier} earlier export(s)"
     else:
         head = f"INVALID: {report.code}, {len(report.problems)} problem(s); {against}"
+    witnessed = [f"witnesses: {report.witnesses.describe()}"] if report.witnesses else []
     return [head, *(f"  {p}" for p in report.problems),
-            *(f"  warning: {w}" for w in report.warnings)]
+            *(f"  warning: {w}" for w in report.warnings), *witnessed]
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

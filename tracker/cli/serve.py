@@ -60,6 +60,11 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool,
         wired.view_verifier().start(stop)
         click.echo(f"hoso: verifying the views against the log every "
                    f"{settings.view_verify_seconds} s", err=True)
+    cosigning = wired.cosigning()
+    if cosigning is not None:  # HOSO_WITNESSES: each new checkpoint goes to every witness
+        cosigning.start(stop)
+        click.echo(f"hoso: asking {len(cosigning.lanes)} witness(es) to cosign every checkpoint",
+                   err=True)
     scheme = "http" if adapter is None else "https"
     proxied = " behind a proxy" if behind_proxy else ""
     click.echo(f"hoso: serving {settings.describe_store()} on {scheme}://{host}:{port}{proxied}",

@@ -1,0 +1,298 @@
+"""Two witnesses in processes of their own on loopback, a quorum of 2, on SQLite and PostgreSQL.
+
+The drills: the witnesses cosign every checkpoint with the consistency proof the protocol asks
+for; a witness refuses a fork and a rollback, also after it was killed and started again; a
+witness that stops answering delays only its own cosignature, never an append, and catches up;
+and a log rewritten and signed again with the stolen key, its checkpoints and cosignatures
+deleted, is caught by the checkpoints the witnesses cosigned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from events.cosignature import CosignatureSigner, check_quorum
+from events.keys import generate_keypair, load_signer, load_verifier
+from events.log import TamperEvidentLog
+from events.merkle import MerkleTree
+from events.notes import Checkpoint, Signer, sign_checkpoint
+from events.offline import verify_export
+from events.witness.client import Conflict, WitnessClient, WitnessEndpoint
+from events.witness.cosigning import Cosigning, WakeWitnesses
+from events.witness.protocol import AddCheckpoint
+from events.witness.state import WitnessState
+from tests.cast import cast_from
+from tests.conftest import ManualClock
+from tests.hoso_cli import Hoso
+from tests.integration.test_tamper_drills import Database, rebuild_consistently
+from tests.servers.witness import LiveWitness
+from tracker.application import CustodyApplication
+from tracker.bootstrap import Services, compose
+from tracker.settings import Settings
+
+ORIGIN = "hoso/custody-log"
+
+
+@dataclass
+class Witnessed:
+    """A log with an audit key, two live witnesses and a quorum of 2."""
+
+    services: Services
+    custody: CustodyApplication
+    signer: Signer
+    witnesses: list[LiveWitness]
+    env: dict[str, str]
+    clock: ManualClock
+    codes: list[str] = field(default_factory=list)
+
+    @property
+    def log(self) -> TamperEvidentLog:
+        return self.services.tamper_evident_log()
+
+    def record(self, dossiers: int) -> None:
+        """New dossiers received and handed over: two events each."""
+        c = cast_from(self.custody.province())
+        for _ in range(dossiers):
+            n = len(self.codes) + 1
+            code = self.custody.receive(
+                office=c.commune, procedure=c.procedure.code, applicant_name=f"Người {n}",
+                applicant_id=f"{n:012d}", actor=c.receiver, components=c.components)["code"]
+            self.codes.append(code)
+            self.clock.advance(minutes=1)
+            self.custody.hand_over(code, c.receiver, c.agency, courier=c.courier)
+
+    def checkpoint(self) -> Checkpoint:
+        self.clock.advance(seconds=1)
+        made, _ = self.log.checkpoint(self.signer, self.clock())
+        return made
+
+    def lines(self, size: int) -> list[str]:
+        return self.services.cosignature_store().lines_for(size)
+
+    def held(self, witness: LiveWitness) -> int:
+        state = WitnessState(witness.state, witness.verifier.label)
+        assert state.load()
+        return state.head(ORIGIN).size
+
+
+@pytest.fixture
+def witnessed(store_env: dict[str, str], tmp_path: Path, clock: ManualClock,
+              demo_document: dict) -> Iterator[Witnessed]:
+    private, public = generate_keypair(tmp_path / "keys")
+    witnesses = [LiveWitness(tmp_path / f"w{n}", f"w{n}.hoso.example/witness", ORIGIN, public)
+                 for n in (1, 2)]
+    for witness in witnesses:
+        witness.start()
+    env = {**store_env, "HOSO_AUDIT_KEY": str(private), "HOSO_AUDIT_PUBLIC_KEY": str(public),
+           "HOSO_WITNESSES": ",".join(w.setting for w in witnesses), "HOSO_WITNESS_QUORUM": "2"}
+    wired = compose(Settings.from_environ(env), clock=clock)
+    custody = wired.application()
+    custody.load_province(demo_document)
+    try:
+        yield Witnessed(wired, custody, load_signer(private), witnesses, env, clock)
+    finally:
+        cosigning = wired.cosigning()
+        if cosigning is not None:
+            cosigning.close()
+        wired.close()
+        for witness in witnesses:
+            witness.stop()
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_two_witnesses_cosign_every_checkpoint_with_a_quorum_of_two(
+        witnessed: Witnessed, tmp_path: Path) -> None:
+    """GIVEN two witnesses and a quorum of 2 WHEN three checkpoints are submitted, each after
+    more events THEN both cosign each one (from the size they held: a consistency proof each
+    time), the cosignatures are in the table and the folder, verify and the export pass, and an
+    export held to a witness that never cosigned fails naming it."""
+    hoso = Hoso(witnessed.env)
+    for round_number in range(3):
+        witnessed.record(2 + round_number)
+        made = witnessed.checkpoint()
+        answer = hoso.ok("witness", "submit")
+        assert answer["quorum"]["met"] is True
+        assert answer["size"] == made.size
+        assert [witnessed.held(w) for w in witnessed.witnesses] == [made.size, made.size]
+        assert len(witnessed.lines(made.size)) == 2
+    folder = Path(witnessed.env["HOSO_DATA_DIR"]) / "checkpoints"
+    assert len(list(folder.glob("*.cosignature"))) == 6
+    status = hoso.ok("witness", "status")
+    assert [(row["cosigned_size"], row["lag_leaves"]) for row in status] == [
+        (made.size, 0), (made.size, 0)]
+    verified = hoso.ok("audit", "verify")
+    assert verified["intact"] is True
+    assert verified["witnesses"]["quorum"]["met"] is True
+    assert all(said.startswith(f"cosigned size {made.size}")
+               for said in verified["witnesses"]["asked"].values())
+
+    exported = hoso("audit", "export", witnessed.codes[0], "-o", str(tmp_path / "export.json"),
+                    "--json")
+    assert exported.code == 0, exported.stdout + exported.stderr
+    document = json.loads((tmp_path / "export.json").read_text())
+    witness_keys = [w.verifier for w in witnessed.witnesses]
+    assert check_quorum(document["checkpoint"], [], witness_keys, 2).met
+    report = verify_export(document, load_verifier(Path(witnessed.env["HOSO_AUDIT_PUBLIC_KEY"])),
+                           witnesses=witness_keys, quorum=2)
+    assert report.valid, report.problems
+    stranger = CosignatureSigner.generate("w3.hoso.example/witness").verifier
+    refused = hoso("audit", "verify-export", str(tmp_path / "export.json"), "--witness",
+                   witnessed.witnesses[0].verifier.to_text(), "--witness", stranger.to_text(),
+                   "--quorum", "2")
+    assert refused.code == 1
+    assert f"missing: {stranger.label}" in refused.stdout
+
+
+def forged(witnessed: Witnessed, size: int, salt: bytes) -> str:
+    """A checkpoint of ``size`` leaves the log's key signs over other leaves (a fork)."""
+    tree = MerkleTree(hashlib.sha256(salt + bytes([n % 256])).digest() for n in range(size))
+    checkpoint = Checkpoint(ORIGIN, size, tree.root(), witnessed.clock())
+    return sign_checkpoint(checkpoint, witnessed.signer)
+
+
+def genuine(witnessed: Witnessed, size: int) -> str:
+    """A checkpoint of the log's own first ``size`` leaves, signed by its key."""
+    tree = witnessed.log.tree()
+    return sign_checkpoint(Checkpoint(ORIGIN, size, tree.root(size), witnessed.clock()),
+                           witnessed.signer)
+
+
+def test_a_witness_refuses_a_fork_and_a_rollback_also_after_a_restart(
+        witnessed: Witnessed) -> None:
+    """GIVEN both witnesses cosigned the log at N leaves WHEN the log's key signs another root
+    for N leaves (a fork) or a checkpoint of fewer leaves (a rollback) THEN the witness answers
+    409 with N and keeps each request as evidence; killed (SIGKILL) and started again on its
+    state file it answers the same; the log's real next checkpoint is still cosigned."""
+    hoso = Hoso(witnessed.env)
+    witnessed.record(4)
+    size = witnessed.checkpoint().size
+    hoso.ok("witness", "submit")
+    w1 = witnessed.witnesses[0]
+    endpoint = WitnessEndpoint(w1.name, w1.url, w1.verifier)
+    for attempt in ("running", "restarted"):
+        if attempt == "restarted":
+            w1.kill()
+            w1.start()
+        client = WitnessClient(endpoint, timeout=10)
+        try:
+            fork = client.add_checkpoint(AddCheckpoint(size, (), forged(witnessed, size, b"x")))
+            smaller = witnessed.log.tree().consistency_proof(0, size - 2)
+            rollback = client.add_checkpoint(AddCheckpoint(0, tuple(smaller),
+                                                           genuine(witnessed, size - 2)))
+        finally:
+            client.close()
+        assert fork == Conflict(size), attempt
+        assert rollback == Conflict(size), attempt
+        assert witnessed.held(w1) == size
+    reasons = [json.loads(p.with_suffix(".json").read_text())["why"]
+               for p in w1.evidence_files()]
+    assert reasons == ["fork", "rollback", "fork", "rollback"]
+    witnessed.record(1)
+    grown = witnessed.checkpoint().size
+    assert hoso.ok("witness", "submit")["quorum"]["met"] is True
+    assert witnessed.held(w1) == grown > size
+
+
+def test_an_unreachable_witness_delays_only_its_cosignature_and_catches_up(
+        witnessed: Witnessed) -> None:
+    """GIVEN the log's witness threads running and one witness paused (SIGSTOP: connections
+    accepted, never answered) WHEN events are appended and checkpoints signed THEN no append
+    or checkpoint waits for it, the other witness cosigns at once, verify fails naming the
+    paused one, and once it resumes it cosigns the newest checkpoint and verify passes."""
+    w1, w2 = witnessed.witnesses
+    cosigning = Cosigning(witnessed.log.recorder, witnessed.services.cosignature_store(),
+                          witnessed.services.cosignature_directory(),
+                          witnessed.services.witness_endpoints(), timeout=1.0,
+                          retry=(0.2, 1.0))
+    log = witnessed.log
+    log.sinks.append(WakeWitnesses(cosigning))
+    stop = threading.Event()
+    cosigning.start(stop, poll=0.2)
+    hoso = Hoso(witnessed.env)
+    try:
+        witnessed.record(1)
+        first = log.checkpoint(witnessed.signer, witnessed.clock())[0]
+        wait_for(lambda: len(witnessed.lines(first.size)) == 2, 20, "both cosignatures")
+        w2.pause()
+        slowest = 0.0
+        for _ in range(4):
+            started = time.monotonic()
+            witnessed.record(3)
+            witnessed.clock.advance(seconds=1)
+            newest = log.checkpoint(witnessed.signer, witnessed.clock())[0]
+            slowest = max(slowest, time.monotonic() - started)
+        assert slowest < 2.0, f"6 appends and a checkpoint took {slowest:.2f} s"
+        labels = [w.verifier.label for w in (w1, w2)]
+        wait_for(lambda: any(w1.name in line for line in witnessed.lines(newest.size)), 20,
+                 "the reachable witness's cosignature")
+        wait_for(lambda: cosigning.status()[1]["failures"] >= 1, 10, "a failed attempt")
+        lane = {row["witness"]: row for row in cosigning.status()}
+        assert lane[labels[1]]["lag_leaves"] > 0
+        assert lane[labels[0]]["lag_leaves"] == 0
+        refused = hoso("audit", "verify", "--json")
+        assert refused.code == 1
+        found = refused.json()
+        assert found["witnesses"]["quorum"]["missing"] == [labels[1]]
+        assert any(f["kind"] == "witnesses" and labels[1] in f["detail"]
+                   for f in found["findings"])
+        w2.resume()
+        wait_for(lambda: len(witnessed.lines(newest.size)) == 2, 30,
+                 "the resumed witness's cosignature")
+        assert witnessed.held(w2) == newest.size
+        assert hoso.ok("audit", "verify")["witnesses"]["quorum"]["met"] is True
+    finally:
+        stop.set()
+        w2.resume()
+        cosigning.close()
+
+
+def test_a_rewritten_log_signed_again_with_the_stolen_key_is_caught_by_the_witnesses(
+        witnessed: Witnessed, store_env: dict[str, str]) -> None:
+    """GIVEN a log both witnesses cosigned WHEN an insider with the database and the signing
+    key changes an event, recomputes every leaf, deletes every checkpoint and cosignature (table
+    and folder) and signs the rewritten log again THEN the witnesses refuse to cosign it (and
+    keep the request), and verify fails: the root each witness cosigned is not the rewritten
+    tree's, and the quorum is missing. Without witnesses the same store would verify intact."""
+    hoso = Hoso(witnessed.env)
+    witnessed.record(4)
+    size = witnessed.checkpoint().size
+    hoso.ok("witness", "submit")
+    db = Database(witnessed.custody, store_env)
+    rebuild_consistently(db, 3)
+    with db.cursor() as c:
+        c.execute(f"DELETE FROM {db.events}_checkpoints")
+        c.execute(f"DELETE FROM {db.events}_cosignatures")
+    folder = Path(witnessed.env["HOSO_DATA_DIR"]) / "checkpoints"
+    for path in folder.iterdir():
+        path.unlink()
+    resigned = witnessed.checkpoint()
+    assert resigned.size == size
+    submitted = hoso("witness", "submit", "--json")
+    assert submitted.code == 1
+    assert all(w.evidence_files() for w in witnessed.witnesses)
+    result = hoso("audit", "verify", "--json")
+    assert result.code == 1, result.stdout
+    report: dict[str, Any] = result.json()
+    rewritten = [f["detail"] for f in report["findings"] if f["kind"] == "checkpoint"]
+    for witness in witnessed.witnesses:
+        assert any(f"witness {witness.verifier.label}" in detail
+                   and "history was rewritten" in detail for detail in rewritten), rewritten
+    assert report["witnesses"]["quorum"]["met"] is False
+    unwitnessed = {k: v for k, v in witnessed.env.items()
+                   if k not in ("HOSO_WITNESSES", "HOSO_WITNESS_QUORUM")}
+    assert Hoso(unwitnessed).ok("audit", "verify")["intact"] is True
