@@ -33,6 +33,8 @@
 |                     |          | ``hoso token create --kind station`` and stored hashed     |
 | HOSO_TRACKER_URL    | (unset)  | a station elsewhere: the tracker's base URL (else in-process) |
 | HOSO_STATION_TOKEN  | (unset)  | that station's token, sent as ``Authorization: Bearer``   |
+| HOSO_PUBLIC_URL     | http://127.0.0.1:8080 | the address citizens reach hoso at: the |
+|                     |          | slips' QR codes link to <this>/lookup?code=<code>         |
 | HOSO_WITNESSES      | (unset)  | ``name=URL=PUBKEY,…``: the witnesses every new checkpoint |
 |                     |          | goes to (PUBKEY: a witness's vkey string or .pub file)    |
 | HOSO_WITNESS_QUORUM | 0        | cosignatures ``audit verify``, exports and the offline    |
@@ -100,6 +102,7 @@ class Settings:
     tls: TlsSettings | None = None
     session_key: Path = Path("var/keys/session.key")
     session_idle_minutes: int = 30
+    public_url: str = "http://127.0.0.1:8080"
     view_verify_seconds: int = 0
 
     @classmethod
@@ -139,6 +142,7 @@ class Settings:
             tls=tls_settings(env),
             session_key=Path(env.get("HOSO_SESSION_KEY") or data_dir / "keys" / "session.key"),
             session_idle_minutes=_whole(env, "HOSO_SESSION_IDLE_MINUTES", "30"),
+            public_url=public_url(env),
             view_verify_seconds=_whole(env, "HOSO_VIEW_VERIFY_SECONDS", "0"),
         )
 
@@ -248,6 +252,17 @@ def trusted_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
         return tuple(listed)
     return tuple(dict.fromkeys(["localhost", "127.0.0.1", "::1", env.get("HOSO_HOST") or
                                 "127.0.0.1"]))
+
+
+def public_url(env: Mapping[str, str]) -> str:
+    """HOSO_PUBLIC_URL without a trailing slash: an http(s) address with a host, and nothing
+    after its path, since the slips append ``/lookup?code=…`` to it."""
+    value = (env.get("HOSO_PUBLIC_URL") or "http://127.0.0.1:8080").rstrip("/")
+    url = urlparse(value)
+    if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+        raise BadInput(f"HOSO_PUBLIC_URL must be an http(s) address such as "
+                       f"https://hoso.example.gov.vn, not {value!r}")
+    return value
 
 
 def _whole(env: Mapping[str, str], name: str, default: str) -> int:
