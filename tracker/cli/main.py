@@ -23,6 +23,7 @@ from tracker.cli import (
     relay,
     scan,
     serve,
+    slips,
     storage,
     witness,
     worker,
@@ -46,7 +47,7 @@ def cli(ctx: click.Context, as_json: bool) -> None:
 
 
 for module in (reference, dossiers, storage, audit, serve, relay, scan, projections, ocr,
-               worker, accounts, witness):
+               worker, accounts, witness, slips):
     for command in module.COMMANDS:
         cli.add_command(command)
 
