@@ -29,6 +29,8 @@ from tracker.identity.permissions import (
 )
 from tracker.identity.principal import Identity
 from tracker.projections.views import Views
+from tracker.slips.documents import Slip, slip_of
+from tracker.slips.register import Register, build_register
 
 
 class Acting:
@@ -100,6 +102,25 @@ class Acting:
         if office is not None:
             require(self.identity, "report", self.app.province(), (office,))
         return self.views.report(start, end, office, by)
+
+    def slip(self, code: str, kind: str) -> Slip:
+        """The dossier's ``kind`` slip (receipt, supplement, refusal, apology) for a reader
+        who may see its applicant; the read is logged as an export once the slip can be made,
+        before the caller sends a byte."""
+        self._visible("slip", code)
+        slip = slip_of(kind, self.app.history(code), self.app.province())
+        self._log("export", code)
+        return slip
+
+    def register(self, office: str, start: date, end: date) -> Register:
+        """``office``'s dossier register for the period, within the identity's offices; each
+        dossier it lists is logged as exported."""
+        allowed(self.identity, "register")
+        require(self.identity, "register", self.app.province(), (office,))
+        register = build_register(self.app, office, start, end)
+        access_log.record_all(self.app, self.identity, "export", self.route,
+                              (row.code for row in register.rows))
+        return register
 
     def may_record_scan(self, code: str) -> None:
         """Refuse, before any page is stored, a scan the identity may not record for ``code``."""

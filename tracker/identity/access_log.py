@@ -7,6 +7,7 @@ that one event type, oldest first.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 
 from eventsourcing.utils import get_topic
@@ -23,6 +24,16 @@ def record(app: CustodyApplication, identity: Identity, what: str, route: str,
            dossier: str | None = None, object_key: str | None = None) -> None:
     app.save(PersonalDataRead.record(identity.staff, identity.role, identity.office,
                                      identity.credential, what, route, dossier, object_key))
+
+
+def record_all(app: CustodyApplication, identity: Identity, what: str, route: str,
+               dossiers: Iterable[str]) -> None:
+    """One read of each of ``dossiers`` (a register listing them), saved together."""
+    reads = [PersonalDataRead.record(identity.staff, identity.role, identity.office,
+                                     identity.credential, what, route, dossier)
+             for dossier in dossiers]
+    if reads:
+        app.save(*reads)
 
 
 def entries(app: CustodyApplication, dossier: str | None = None, staff: str | None = None,
