@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 from events.merkle import MerkleTree
 from events.records import record_leaf_hash
+
+if TYPE_CHECKING:
+    from events.tail import UnsignedTail
 
 HASH_SIZE = 32
 
@@ -40,16 +44,20 @@ class StoredLeaf(NamedTuple):
 
 @dataclass(frozen=True)
 class SignedRoot:
-    """A checkpoint whose signature was already verified: the size and root it vouches for."""
+    """A checkpoint whose signature was already verified: the size and root it vouches for,
+    and when it was signed (its note's ``time``, where known)."""
 
     size: int
     root: bytes
     source: str
+    time: datetime | None = None
+    others: tuple[str, ...] = ()  # names on the note's other signature lines (not checked)
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: ``kind`` is changed, missing, inserted, reordered or checkpoint."""
+    """One problem: ``kind`` is changed, missing, inserted, reordered, checkpoint or unsigned
+    (events no signed checkpoint covers in time)."""
 
     position: int
     kind: str
@@ -58,10 +66,15 @@ class Finding:
 
 @dataclass
 class AuditReport:
+    """What an audit found; ``newest`` is the largest validly signed checkpoint, ``tail`` the
+    leaves after it (filled when a signing window was given)."""
+
     events: int = 0
     leaves: int = 0
     checkpoints: int = 0
     findings: list[Finding] = field(default_factory=list)
+    newest: SignedRoot | None = None
+    tail: UnsignedTail | None = None
 
     @property
     def intact(self) -> bool:

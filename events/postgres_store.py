@@ -42,11 +42,23 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.select_leaves_statement = SQL(
             "SELECT leaf_index, notification_id, leaf_hash FROM {}.{} "
             "WHERE leaf_index >= %s ORDER BY leaf_index LIMIT %s").format(*table)
+        # kept only when larger than every kept one: signers in several processes take the
+        # table's lock in turn (reads go on), and each statement sees the last one committed
+        self.lock_checkpoints_statement = SQL(
+            "LOCK TABLE {}.{} IN SHARE ROW EXCLUSIVE MODE").format(*notes)
         self.insert_checkpoint_statement = SQL(
-            "INSERT INTO {}.{} (tree_size, note) VALUES (%s, %s) "
-            "ON CONFLICT (tree_size) DO NOTHING").format(*notes)
+            "INSERT INTO {0}.{1} (tree_size, note) SELECT %(size)s, %(note)s "
+            "WHERE %(size)s > (SELECT COALESCE(MAX(tree_size), -1) FROM {0}.{1})").format(*notes)
         self.select_checkpoints_statement = SQL(
             "SELECT note FROM {}.{} ORDER BY tree_size").format(*notes)
+        self.select_latest_checkpoint_statement = SQL(
+            "SELECT note FROM {}.{} ORDER BY tree_size DESC LIMIT 1").format(*notes)
+        self.select_records_from_leaf_statement = SQL(
+            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM {0}.{1} AS e JOIN {0}.{2} AS l ON l.notification_id = e.notification_id "
+            "WHERE l.leaf_index >= %s ORDER BY l.leaf_index LIMIT %s").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name),
+            Identifier(self.leaves_table_name))
         events = (Identifier(self.datastore.schema), Identifier(self.events_table_name))
         records = ("SELECT notification_id, originator_id, originator_version, topic, state "
                    "FROM {}.{} ")
@@ -88,14 +100,32 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
             return [StoredLeaf(row["leaf_index"], row["notification_id"],
                                bytes(row["leaf_hash"])) for row in curs.fetchall()]
 
-    def insert_checkpoint(self, tree_size: int, note: str) -> None:
+    def insert_checkpoint(self, tree_size: int, note: str) -> bool:
+        """Keep ``note`` when its tree is larger than every kept one; whether it was kept."""
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self.insert_checkpoint_statement, (tree_size, note))
+            curs.execute(self.lock_checkpoints_statement)
+            curs.execute(self.insert_checkpoint_statement, {"size": tree_size, "note": note})
+            return curs.rowcount == 1
 
     def select_checkpoints(self) -> list[str]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.select_checkpoints_statement)
             return [row["note"] for row in curs.fetchall()]
+
+    def select_latest_checkpoint(self) -> str | None:
+        """The kept note with the largest tree, if any."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_latest_checkpoint_statement)
+            row = curs.fetchone()
+            return str(row["note"]) if row else None
+
+    def select_records_from_leaf(self, leaf_index: int, limit: int) -> list[StoredRecord]:
+        """Raw rows of the leaves from ``leaf_index`` on, in leaf order."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_records_from_leaf_statement, (leaf_index, limit))
+            return [StoredRecord(row["notification_id"], row["originator_id"].hex,
+                                 row["originator_version"], row["topic"], bytes(row["state"]))
+                    for row in curs.fetchall()]
 
     def leaf_count(self) -> int:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -17,14 +17,34 @@ the whole log again to name what is wrong and where.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from events import _leafscan
 from events.merkle import MerkleTree
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def position_of_leaf(fetch_one: Callable[[str, tuple[int]], Any], events_table: str,
+                     leaf: int) -> int:
+    """Where the rows of leaves from ``leaf`` on begin in a SQLite events table: a value below
+    which every row's leaf index is smaller and from which none is, bisected over positions (a
+    few dozen lookups through the rowid; ``fetch_one(sql, args)`` runs one). The same rows give
+    the same value, whoever asks, and rows appended since do not change it."""
+    probe = (f"SELECT rowid, leaf_index FROM {events_table} WHERE rowid >= ? "
+             "ORDER BY rowid LIMIT 1")
+    low, high = INT64_MIN, INT64_MAX
+    while high - low > 1:
+        middle = (low + high) // 2
+        row = fetch_one(probe, (middle,))
+        if row is not None and not (isinstance(row[1], int) and row[1] >= leaf):
+            low = row[0]  # a row before the boundary, at or after ``middle``
+        else:
+            high = middle  # from ``middle`` on, no row before the boundary
+    return high
 
 
 class RangeScan(NamedTuple):
@@ -85,21 +105,8 @@ class SQLiteRangeScanner:
                          MerkleTree.from_packed(leaves) if clean else MerkleTree())
 
     def _position_of(self, conn: sqlite3.Connection, leaf: int) -> int:
-        """Where the rows of leaves from ``leaf`` on begin: a value below which every row's
-        leaf index is smaller and from which none is, bisected over positions (a few dozen
-        lookups through the rowid). The same rows give the same value, whichever worker asks,
-        and rows appended since do not change it."""
-        probe = (f"SELECT rowid, leaf_index FROM {self.events_table} WHERE rowid >= ? "
-                 "ORDER BY rowid LIMIT 1")
-        low, high = INT64_MIN, INT64_MAX
-        while high - low > 1:
-            middle = (low + high) // 2
-            row = conn.execute(probe, (middle,)).fetchone()
-            if row is not None and not (isinstance(row[1], int) and row[1] >= leaf):
-                low = row[0]  # a row before the boundary, at or after ``middle``
-            else:
-                high = middle  # from ``middle`` on, no row before the boundary
-        return high
+        return position_of_leaf(lambda sql, args: conn.execute(sql, args).fetchone(),
+                                self.events_table, leaf)
 
     def stray_events(self, size: int, last_position: int) -> int:
         # the ranges held every row up to the last leaf; after it, only rows appended since

@@ -20,7 +20,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from events.audit import StoredLeaf, StoredRecord
 from events.leaves import checkpoints_table
-from events.range_scan import SQLiteRangeScanner
+from events.range_scan import SQLiteRangeScanner, position_of_leaf
 from events.records import record_leaf_hash
 
 
@@ -52,9 +52,13 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                   "WHERE typeof(leaf_index) = 'integer' AND typeof(leaf_hash) = 'blob' ")
         self.select_first_leaves_statement = f"{leaves} ORDER BY rowid LIMIT ?"
         self.select_leaves_statement = f"{leaves} AND rowid > ? ORDER BY rowid LIMIT ?"
+        # kept only when larger than every kept one; the write lock orders the signers
         self.insert_checkpoint_statement = (
-            f"INSERT OR IGNORE INTO {notes} (tree_size, note) VALUES (?, ?)")
+            f"INSERT INTO {notes} (tree_size, note) SELECT ?1, ?2 "
+            f"WHERE ?1 > (SELECT COALESCE(MAX(tree_size), -1) FROM {notes})")
         self.select_checkpoints_statement = f"SELECT note FROM {notes} ORDER BY tree_size"
+        self.select_latest_checkpoint_statement = (
+            f"SELECT note FROM {notes} ORDER BY tree_size DESC LIMIT 1")
         records = (f"SELECT rowid, originator_id, originator_version, topic, state "
                    f"FROM {table} ")
         self.select_first_records_statement = f"{records} ORDER BY rowid LIMIT ?"
@@ -133,14 +137,35 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 c.execute(self.select_leaves_statement, (after.position, limit))
             return [StoredLeaf(row[0], row[1], bytes(row[2])) for row in c.fetchall()]
 
-    def insert_checkpoint(self, tree_size: int, note: str) -> None:
+    def insert_checkpoint(self, tree_size: int, note: str) -> bool:
+        """Keep ``note`` when its tree is larger than every kept one; whether it was kept."""
         with self.datastore.transaction(commit=True) as c:
             c.execute(self.insert_checkpoint_statement, (tree_size, note))
+            return bool(c.sqlite_cursor.rowcount == 1)
 
     def select_checkpoints(self) -> list[str]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(self.select_checkpoints_statement)
             return [row[0] for row in c.fetchall()]
+
+    def select_latest_checkpoint(self) -> str | None:
+        """The kept note with the largest tree, if any."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_latest_checkpoint_statement)
+            row = c.fetchone()
+            return str(row[0]) if row else None
+
+    def select_records_from_leaf(self, leaf_index: int, limit: int) -> list[StoredRecord]:
+        """Raw rows from the one holding leaf ``leaf_index`` on, in position order (found by
+        bisecting positions: leaf indexes have no index)."""
+        with self.datastore.transaction(commit=False) as c:
+            def fetch_one(sql: str, args: tuple[int]) -> Any:
+                c.execute(sql, args)
+                return c.fetchone()
+
+            position = position_of_leaf(fetch_one, self.events_table_name, leaf_index)
+            c.execute(self.select_records_statement, (position - 1, limit))
+            return [StoredRecord(*row) for row in c.fetchall()]
 
     def leaf_count(self) -> int:
         """One more than the last row's leaf index: the size of the log appends have built."""

@@ -63,14 +63,24 @@ class MemoryRecorder:
         start = 0 if after is None else after.leaf_index + 1
         return [leaf for leaf in self.leaf_rows if leaf.leaf_index >= start][:limit]
 
-    def insert_checkpoint(self, tree_size: int, note: str) -> None:
-        self.notes.setdefault(tree_size, note)
+    def insert_checkpoint(self, tree_size: int, note: str) -> bool:
+        if self.notes and tree_size <= max(self.notes):
+            return False
+        self.notes[tree_size] = note
+        return True
 
     def leaf_count(self) -> int:
         return len(self.leaf_rows)
 
     def select_checkpoints(self) -> list[str]:
         return [self.notes[size] for size in sorted(self.notes)]
+
+    def select_latest_checkpoint(self) -> str | None:
+        return self.notes[max(self.notes)] if self.notes else None
+
+    def select_records_from_leaf(self, leaf_index: int, limit: int) -> list[StoredRecord]:
+        positions = [leaf.position for leaf in self.leaf_rows if leaf.leaf_index >= leaf_index]
+        return [r for r in self.rows if positions and r.position >= positions[0]][:limit]
 
 
 def state(minutes: int, **fields: Any) -> dict[str, Any]:
