@@ -14,10 +14,17 @@ Measured in one run, because the machine is noisy and only ratios travel:
   machine other programs keep busy it still says what verification costs.
 * ``proofs``: inclusion and consistency proofs in the N-leaf tree: size in bytes, time to make
   and to verify.
+* ``witnesses``: two ``hoso witness serve`` processes on loopback witness a log of
+  ``--witness-events`` events; each round appends ``--witness-batch`` events, signs a checkpoint
+  (``TamperEvidentLog.checkpoint``: reads every leaf, signs, stores, writes the file) and asks
+  both witnesses at once to cosign it with the consistency proof from their size (what
+  ``hoso serve``'s witness threads do), until the cosignatures are stored: p50/p99 of each
+  step. Baseline in the same run: an HTTP round trip to a witness that signs nothing
+  (``GET /latest-checkpoint``), and Ed25519 signing alone.
 
 Usage, from the repository root:
     .venv/bin/python bench/audit.py [--events 1000000] [--appends 1000] [--rounds 5] \\
-        [--backend sqlite|postgres]
+        [--backend sqlite|postgres] [--witness-rounds 200] [--witness-events 10000]
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repo, not bench/, comes first
 
+from events.checkpoints import CheckpointDirectory  # noqa: E402
 from events.keys import generate_keypair, load_signer, load_verifier  # noqa: E402
 from events.log import TamperEvidentLog  # noqa: E402
 from events.parallel_verify import default_workers, split  # noqa: E402
@@ -54,7 +62,12 @@ from events.postgres_store import HashingPostgresApplicationRecorder  # noqa: E4
 from events.records import canonical_record  # noqa: E402
 from events.sqlite_store import HashingSQLiteApplicationRecorder  # noqa: E402
 from events.verify import verify_consistency, verify_inclusion  # noqa: E402
+from events.witness.client import WitnessClient, WitnessEndpoint  # noqa: E402
+from events.witness.cosigning import Cosigning  # noqa: E402
+from events.witness.store import SQLiteCosignatures  # noqa: E402
+from events.witness.store_postgres import PostgresCosignatures  # noqa: E402
 from tests.conftest import postgres_test_url  # noqa: E402
+from tests.servers.witness import LiveWitness  # noqa: E402
 
 # A real HandedOver event's state, as the application stores it (~400 bytes of JSON).
 STATE = json.dumps({
@@ -261,6 +274,68 @@ def bench_proofs(tree: Any, samples: int = 1000) -> dict[str, Any]:
     }
 
 
+def percentiles(seconds: list[float]) -> dict[str, float]:
+    """p50 and p99 in milliseconds (p99: the value below which 99 % of the samples lie)."""
+    ordered = sorted(seconds)
+    at = lambda q: ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]  # noqa: E731
+    return {"p50_ms": round(at(0.50) * 1000, 2), "p99_ms": round(at(0.99) * 1000, 2)}
+
+
+def bench_witnesses(stores: Stores, workdir: Path, events: int, rounds: int,
+                    batch: int) -> dict[str, Any]:
+    """Checkpoint, then cosign by two local witness processes, ``rounds`` times."""
+    recorder: Any = stores.recorder(hashing=True)
+    for i in range(0, events, 1000):
+        recorder.insert_events([event(10_000_000 + n) for n in range(i, min(events, i + 1000))])
+    private, public = generate_keypair(workdir / "witnessed-keys")
+    signer = load_signer(private)
+    log = TamperEvidentLog(recorder, "bench/witnessed", [CheckpointDirectory(workdir / "cps")])
+    store: Any = (SQLiteCosignatures(recorder) if stores.backend == "sqlite"
+                  else PostgresCosignatures(recorder))
+    store.create_table()
+    witnesses = [LiveWitness(workdir / f"w{n}", f"w{n}.bench.example", "bench/witnessed", public)
+                 for n in (1, 2)]
+    for witness in witnesses:
+        witness.start()
+    endpoints = [WitnessEndpoint(w.name, w.url, w.verifier) for w in witnesses]
+    cosigning = Cosigning(recorder, store, None, endpoints)
+    timings: dict[str, list[float]] = {"checkpoint": [], "cosign": [], "both": [],
+                                       "http_round_trip": [], "ed25519_sign": []}
+    probe = WitnessClient(endpoints[0])
+    offset = 20_000_000
+    try:
+        progress(f"[witnesses] {rounds} rounds of {batch} appends, a checkpoint and two "
+                 f"cosignatures over {events} events")
+        for round_number in range(rounds + 1):
+            recorder.insert_events([event(offset + n) for n in range(batch)])
+            offset += batch
+            start = perf_counter()
+            made, note = log.checkpoint(signer, datetime.now(UTC))
+            signed = perf_counter()
+            outcomes = cosigning.submit_all()
+            done = perf_counter()
+            if len(store.lines_for(made.size)) != 2:
+                raise SystemExit(f"bench: the witnesses did not both cosign: {outcomes}")
+            probe.latest_checkpoint("bench/witnessed")
+            probed = perf_counter()
+            signer.sign(note.encode())
+            if round_number == 0:
+                continue  # the first round opens connections and reads the whole tree
+            timings["checkpoint"].append(signed - start)
+            timings["cosign"].append(done - signed)
+            timings["both"].append(done - start)
+            timings["http_round_trip"].append(probed - done)
+            timings["ed25519_sign"].append(perf_counter() - probed)
+    finally:
+        probe.close()
+        cosigning.close()
+        for witness in witnesses:
+            witness.stop()
+    return {"events_at_start": events, "rounds": rounds, "appends_per_round": batch,
+            "log_size_at_end": log.size(), "witnesses": 2,
+            **{f"{name}_latency": percentiles(values) for name, values in timings.items()}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -268,6 +343,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="append rounds (median ratio)")
     parser.add_argument("--verify-rounds", type=int, default=3, help="audits (median)")
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--witness-rounds", type=int, default=200,
+                        help="checkpoints cosigned by two local witnesses")
+    parser.add_argument("--witness-events", type=int, default=10_000,
+                        help="events in the witnessed log before the first round")
+    parser.add_argument("--witness-batch", type=int, default=10, help="appends per round")
     args = parser.parse_args(argv)
     load_at_start = round(os.getloadavg()[0], 2)  # other processes' load skews every rate
     with tempfile.TemporaryDirectory(prefix="hoso-bench-audit-") as tmp:
@@ -276,13 +356,15 @@ def main(argv: list[str] | None = None) -> int:
             append = bench_append(stores, args.appends, args.rounds)
             verify = bench_verify(stores, args.events, Path(tmp), args.verify_rounds)
             proofs = bench_proofs(verify.pop("_tree"))
+            witnessed = bench_witnesses(stores, Path(tmp), args.witness_events,
+                                        args.witness_rounds, args.witness_batch)
         finally:
             stores.close()
     print(json.dumps({
         "backend": args.backend, "python": platform.python_version(),
         "machine": f"{platform.system()} {platform.machine()}, os.cpu_count()={os.cpu_count()}",
         "load_average_1min": {"start": load_at_start, "end": round(os.getloadavg()[0], 2)},
-        "append": append, "verify": verify, "proofs": proofs,
+        "append": append, "verify": verify, "proofs": proofs, "witnesses": witnessed,
     }, indent=2))
     return 0
 

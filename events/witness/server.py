@@ -166,6 +166,7 @@ class Witness:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the specification recommends
+    disable_nagle_algorithm = True  # headers and body leave at once, not a delayed ACK apart
     server_version = "hoso-witness"
     witness: Witness
 
