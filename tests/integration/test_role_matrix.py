@@ -8,7 +8,8 @@ HOME, resolving the procedure), an inspector and the admin at the provincial cen
 the HOME operator's station token, ``hh`` the HOME courier's handheld token. The primed columns
 are the same roles in another district (AWAY, Duy Tiên; its official at an agency under it).
 ``none`` sends no token. Each row says which dossier it asks about; "own" is then simply where
-the row's dossier is, and the primed columns are always elsewhere.
+the row's dossier is, and the primed columns are always elsewhere; the register rows ask for HOME's
+register.
 
 Reading a cell: 401 and 403 are refusals by authentication and authorisation (with the API's
 JSON error body). Anything else means the request got past them: 200/201 is done; 409 is a
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -84,11 +86,21 @@ status-unknown-code   404 404 404 404 404 404 403 403 404  404  404  404  404  4
 status-of-carried     403 403 200 200 200 200 403 403 200  403  403  403  403  200  403  403   401
 history               200 200 200 200 200 200 403 403 200  403  403  403  403  200  403  403   401
 download-page         200 200 403 200 200 200 403 403 403  403  403  403  403  200  403  403   401
+# slips show the applicant: readers of the dossier but couriers
+slip-receipt          200 200 403 200 200 200 403 403 403  403  403  403  403  200  403  403   401
+slip-supplement       200 200 403 200 200 200 403 403 403  403  403  403  403  200  403  403   401
+slip-refusal          200 200 403 200 200 200 403 403 403  403  403  403  403  200  403  403   401
+slip-apology          200 200 403 200 200 200 403 403 403  403  403  403  403  200  403  403   401
+# never rescheduled: slip-source-event refuses once the permission check let the request through
+slip-apology-missing  409 409 403 409 409 409 403 403 403  403  403  403  403  409  403  403   401
+slip-unknown-code     404 404 403 404 404 404 403 403 403  404  404  403  404  404  404  403   401
 download-ocr-text     200 200 403 200 200 200 403 403 403  403  403  403  403  200  403  403   401
 queue-of-home         200 200 200 403 200 200 403 403 200  403  403  403  403  200  403  403   401
 queue-of-oneself      200 200 200 200 200 200 403 403 200  200  200  200  200  200  200  403   401
 report-of-home        200 403 403 403 200 200 403 403 403  403  403  403  403  200  403  403   401
 report-own-offices    200 403 403 200 200 200 403 403 403  200  403  403  200  200  200  403   401
+register-pdf          200 403 403 403 200 200 403 403 403  403  403  403  403  200  403  403   401
+register-csv          200 403 403 403 200 200 403 403 403  403  403  403  403  200  403  403   401
 offices               200 200 200 200 200 200 200 403 200  200  200  200  200  200  200  403   401
 staff                 200 200 200 200 200 200 200 403 200  200  200  200  200  200  200  403   401
 procedures            200 200 200 200 200 200 200 403 200  200  200  200  200  200  200  403   401
@@ -220,6 +232,17 @@ class Scenario:
         self.custody.request_supplement(target.code, HOME_STAFF["receiver"], "thiếu bản gốc")
         return target
 
+    def rescheduled(self) -> Target:
+        target = self.at_agency()
+        self.custody.reschedule(target.code, HOME_STAFF["official"], date(2026, 12, 31),
+                                "cần xác minh thêm")
+        return target
+
+    def rejected(self) -> Target:
+        target = self.at_agency()
+        self.custody.reject(target.code, HOME_STAFF["official"], "không đủ điều kiện")
+        return target
+
     def decided(self) -> Target:
         target = self.held()
         self.custody.resolve(target.code, HOME_STAFF["supervisor"])
@@ -247,7 +270,8 @@ class Scenario:
         path = (row.rule.replace("<code>", target.code)
                 .replace("<path:key>", target.ocr_text if row.ocr_text else target.page)
                 .replace("<who>", HOME if row.who_home else caller.me())
-                .replace("<staff>", BYSTANDER).replace("<token_id>", target.token_id))
+                .replace("<staff>", BYSTANDER).replace("<token_id>", target.token_id)
+                .replace("<office>", HOME))
         body = row.body(self, target, caller) if row.body else None
         return self.client.open(path + row.query.format(code=target.code), method=row.method,
                                 json=body, headers=self.headers[column])
@@ -283,6 +307,7 @@ def command(action: str, setup: str, body: Body | None = None) -> Row:
 
 DOSSIER = "/api/v1/dossiers/<code>"
 OBJECT = "/api/v1/dossiers/<code>/objects/<path:key>"
+SLIPS = "/api/v1/dossiers/<code>/slips"
 PERIOD = "?from=2026-03-01&to=2026-03-31"
 TO_AGENCY = said(courier=HOME_STAFF["courier"], to_office=AGENCY)
 
@@ -317,10 +342,18 @@ ROWS: dict[str, Row] = {
     "history": Row("GET", f"{DOSSIER}/history", "scanned"),
     "download-page": Row("GET", OBJECT, "scanned"),
     "download-ocr-text": Row("GET", OBJECT, "scanned", ocr_text=True),
+    "slip-receipt": Row("GET", f"{SLIPS}/receipt.pdf", "held"),
+    "slip-supplement": Row("GET", f"{SLIPS}/supplement.pdf", "awaiting"),
+    "slip-refusal": Row("GET", f"{SLIPS}/refusal.pdf", "rejected"),
+    "slip-apology": Row("GET", f"{SLIPS}/apology.pdf", "rescheduled"),
+    "slip-apology-missing": Row("GET", f"{SLIPS}/apology.pdf", "held"),
+    "slip-unknown-code": Row("GET", f"{SLIPS}/receipt.pdf"),
     "queue-of-home": Row("GET", "/api/v1/queues/<who>", who_home=True),
     "queue-of-oneself": Row("GET", "/api/v1/queues/<who>"),
     "report-of-home": Row("GET", "/api/v1/report", query=f"{PERIOD}&office={HOME}"),
     "report-own-offices": Row("GET", "/api/v1/report", query=PERIOD),
+    "register-pdf": Row("GET", "/api/v1/offices/<office>/register.pdf", query=PERIOD),
+    "register-csv": Row("GET", "/api/v1/offices/<office>/register.csv", query=PERIOD),
     "offices": Row("GET", "/api/v1/offices"),
     "staff": Row("GET", "/api/v1/staff"),
     "procedures": Row("GET", "/api/v1/procedures"),

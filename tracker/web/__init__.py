@@ -26,6 +26,7 @@ from tracker.web import (
     public,
     sessions,
     signin,
+    slips,
     station,
     views,
 )
@@ -68,4 +69,5 @@ def create_app(services: Services | None = None,
     app.register_blueprint(station.blueprint, url_prefix="/api/v1/station")
     app.register_blueprint(views.blueprint, url_prefix="/api/v1")
     app.register_blueprint(admin.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(slips.blueprint, url_prefix="/api/v1")
     return app

@@ -22,6 +22,7 @@ from tracker.commands.queries import (
     QueueQuery,
     ReportQuery,
 )
+from tracker.commands.slips import REGISTER_FORMATS, SLIP_KINDS, RegisterPeriod, RegisterQuery
 from tracker.domain import identifiers
 from tracker.idempotency import KEY_PATTERN
 from tracker.web.station import MAX_UPLOAD_FILES
@@ -151,6 +152,7 @@ def spec() -> dict[str, Any]:
         "summary": "The provincial report for a period (local dates, both included)",
         "operationId": "report", "parameters": s.parameters(ReportQuery, "query"),
         "responses": s.answers(s.ref(answers.Report), "400", "404")}}
+    s.paths.update(paper_paths(s))
     s.paths.update(station_paths(s))
     s.paths.update(public_paths(s))
     s.refuse_the_unauthenticated()
@@ -194,6 +196,45 @@ def station_paths(s: Spec) -> dict[str, Any]:
             "responses": {**s.answers({"type": "object"}, "400", "404", "413"),
                           **unauthorised}}},
     }
+
+
+def paper_paths(s: Spec) -> dict[str, Any]:
+    """The printed papers as files: a dossier's slips (A5 PDF) and an office's register."""
+    error = {"application/json": {"schema": s.ref(answers.Error)}}
+    paths: dict[str, Any] = {}
+    for kind in SLIP_KINDS:
+        paths[f"/dossiers/{{code}}/slips/{kind}.pdf"] = {"get": {
+            "summary": f"The dossier's {kind} slip (Circular 01/2018/TT-VPCP), an A5 PDF; the "
+                       "read is recorded in the access log",
+            "operationId": f"{kind}Slip", "parameters": [s.code_parameter()],
+            "responses": {
+                "200": {"description": "the slip", "content": {"application/pdf": {
+                    "schema": {"type": "string", "format": "binary"}}}},
+                **{status: {"description": REFUSALS[status], "content": error}
+                   for status in ("400", "404")},
+                "409": {"description": "the dossier has no event this slip is printed from "
+                                       "(the message names it)", "content": error}}}}
+    office = RegisterQuery.model_json_schema()["properties"]["office"]
+    media = {"pdf": ("application/pdf", "an A4 landscape PDF"),
+             "csv": ("text/csv", "CSV in UTF-8 with a byte-order mark, for spreadsheets")}
+    for form in REGISTER_FORMATS:
+        media_type, what = media[form]
+        paths[f"/offices/{{office}}/register.{form}"] = {"get": {
+            "summary": f"The office's dossier register (Mẫu 06) for a period, as {what}; each "
+                       "dossier listed is recorded in the access log",
+            "operationId": f"register{form.upper()}",
+            "parameters": [{"name": "office", "in": "path", "required": True,
+                            "description": office["description"],
+                            "schema": {"type": "string", "pattern": office["pattern"]}},
+                           *s.parameters(RegisterPeriod, "query")],
+            "responses": {
+                "200": {"description": "the register", "content": {media_type: {
+                    "schema": {"type": "string", "format": "binary"}}}},
+                **{status: {"description": REFUSALS[status], "content": error}
+                   for status in ("400", "404")},
+                "409": {"description": "a period longer than the register covers",
+                        "content": error}}}}
+    return paths
 
 
 def public_paths(s: Spec) -> dict[str, Any]:
