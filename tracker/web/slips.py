@@ -30,29 +30,33 @@ def attachment(body: bytes, form: str, name: str) -> Response:
         "Content-Disposition": disposition, "Cache-Control": "private, no-store"})
 
 
+def slip_file(code: str, kind: str) -> Response:
+    """The dossier's ``kind`` slip as a PDF download, for the signed-in identity of this
+    request: its bearer token here, or a page's session behind ``signed_in``."""
+    document = acting().slip(code, kind)
+    url = lookup_url(services().settings.public_url, document.code)
+    return attachment(render_slip(document, url), "pdf", f"{document.code}-{kind}.pdf")
+
+
+def register_file(office: str, form: str) -> Response:
+    """``office``'s register for the request's ``from`` and ``to`` as a ``form`` (pdf, csv)
+    download, for the signed-in identity of this request."""
+    query = parse(RegisterQuery, {**request.args.to_dict(), "office": office})
+    document = acting().register(query.office, query.start, query.end)
+    body = render_register(document) if form == "pdf" else register_csv(document)
+    return attachment(body, form, f"so-theo-doi-{query.office}-{query.start}-{query.end}.{form}")
+
+
 def _slip_route(kind: str) -> None:
     """``GET /dossiers/<code>/slips/<kind>.pdf``: one route per slip, so each path is listed
     and checked on its own."""
-
-    def slip(code: str) -> Response:
-        document = acting().slip(code, kind)
-        url = lookup_url(services().settings.public_url, document.code)
-        return attachment(render_slip(document, url), "pdf", f"{document.code}-{kind}.pdf")
-
-    blueprint.add_url_rule(f"/dossiers/<code>/slips/{kind}.pdf", f"slip_{kind}", slip,
-                           methods=["GET"])
+    blueprint.add_url_rule(f"/dossiers/<code>/slips/{kind}.pdf", f"slip_{kind}",
+                           lambda code: slip_file(code, kind), methods=["GET"])
 
 
 def _register_route(form: str) -> None:
-    def register(office: str) -> Response:
-        query = parse(RegisterQuery, {**request.args.to_dict(), "office": office})
-        document = acting().register(query.office, query.start, query.end)
-        body = render_register(document) if form == "pdf" else register_csv(document)
-        name = f"so-theo-doi-{query.office}-{query.start}-{query.end}.{form}"
-        return attachment(body, form, name)
-
-    blueprint.add_url_rule(f"/offices/<office>/register.{form}", f"register_{form}", register,
-                           methods=["GET"])
+    blueprint.add_url_rule(f"/offices/<office>/register.{form}", f"register_{form}",
+                           lambda office: register_file(office, form), methods=["GET"])
 
 
 for _kind in SLIP_KINDS:
