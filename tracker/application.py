@@ -125,6 +125,7 @@ class CustodyApplication(Application[Any]):
         self, office: str, procedure: str, applicant_name: str, applicant_id: str,
         actor: str, components: Sequence[str] = (), phone: str | None = None,
         accept_incomplete: bool = False, device: str | None = None,
+        incomplete_reason: str | None = None,
     ) -> dict[str, Any]:
         """Register a paper dossier and give it the office's next code for today."""
         province = self.province()
@@ -141,6 +142,7 @@ class CustodyApplication(Application[Any]):
                     code=sequence.issue(), procedure=the_procedure, office=the_office,
                     actor=receiver, applicant_name=applicant_name, applicant_id=applicant_id,
                     phone=phone, components=components, accept_incomplete=accept_incomplete,
+                    incomplete_reason=incomplete_reason,
                     at=at, calendar=province.calendar, device=device,
                 )
                 try:

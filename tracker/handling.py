@@ -69,7 +69,8 @@ def run(app: CustodyApplication, command: Command) -> dict[str, Any]:
                 office=command.office, procedure=command.procedure,
                 applicant_name=command.applicant_name, applicant_id=command.applicant_id,
                 actor=command.actor, components=command.components, phone=command.phone,
-                accept_incomplete=command.accept_incomplete, device=device)
+                accept_incomplete=command.accept_incomplete, device=device,
+                incomplete_reason=command.incomplete_reason)
         case HandOver():
             return app.hand_over(command.code, command.by, command.to_office,
                                  courier=command.courier, to_person=command.to,

@@ -47,10 +47,13 @@ def pages(client: FlaskClient, lang: str) -> dict[str, str]:
             "lookup": client.get(f"/lookup?lang={lang}&code=X").text,
             "lookup refused": client.get(f"/lookup?lang={lang}&code=X&digits=1234").text}
     client.post("/sign-in", data={"staff": STAFF, "password": PASSWORD})
-    for path in ("/", "/password"):
-        seen[path] = client.get(f"{path}?lang={lang}").text
+    for path in ("/", "/password", "/counter/", "/counter/?q=zzzz",
+                 "/counter/receive?procedure=1.004227", "/no-such-page"):
+        seen[path] = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}").text
     seen["wrong password"] = client.post("/password", data={
         "current": "wrong wrong wrong", "new": "x" * 12, "confirm": "x" * 12}).text
+    seen["incomplete receipt"] = client.post("/counter/receive", data={
+        "procedure": "1.004227", "applicant_name": "A", "applicant_id": "1"}).text
     return seen
 
 
@@ -74,11 +77,19 @@ def test_no_translated_string_leaks_into_a_vietnamese_page(client: FlaskClient) 
         assert leaked == [], f"{name}: {leaked}"
 
 
-def test_english_pages_show_no_vietnamese_of_the_catalogue(client: FlaskClient) -> None:
+def test_english_pages_show_no_vietnamese_of_the_catalogue(client: FlaskClient,
+                                                           services: Services) -> None:
+    """Vietnamese the catalogue holds, on an English page; words that are also in the
+    province's own names (a procedure called "Thủ tục …") are data, not a missed string."""
+    province = services.application().province()
+    names = " ".join([*(o.name for o in province.offices.values()),
+                      *(p.name for p in province.procedures.values()),
+                      *(c.name for p in province.procedures.values() for c in p.components)])
     vi = catalogue(TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po")
+    ours = [t for t in vi.values() if t and len(t) > 6 and t not in names]
     for name, html in pages(client, "en").items():
         text = visible_text(html)
-        assert [t for t in vi.values() if t and len(t) > 6 and t in text] == [], name
+        assert [t for t in ours if t in text] == [], name
 
 
 def test_the_vietnamese_catalogue_translates_everything_the_code_asks_for(tmp_path: Path

@@ -70,6 +70,8 @@ class Receive(Command):
         json_schema_extra=cli("--component"))
     accept_incomplete: Flag = Field(
         False, description="Receive even though required components are missing (recorded).")
+    incomplete_reason: Reason | None = Field(
+        None, description="Why an incomplete dossier is received (kept with the receipt).")
     actor: StaffId = Field(description="The receiver at the counter.")
 
 

@@ -36,6 +36,7 @@ class Dossier(Aggregate):
     """One paper dossier: who holds it, where, how long it may take, and how it ended."""
 
     class Received(Aggregate.Created):
+        class_version = 2
         code: str
         actor: str
         office: str
@@ -47,8 +48,14 @@ class Dossier(Aggregate):
         components: list[str]
         missing_components: list[str]
         accepted_incomplete: bool
+        incomplete_reason: str | None
         resolving_office: str
         due: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Receipts of class version 1 stated no reason for being incomplete."""
+            state["incomplete_reason"] = None
 
     class CustodyEvent(Aggregate.Event):
         """Every later event says who did it, at which office, on which device."""
@@ -197,6 +204,7 @@ class Dossier(Aggregate):
         components: list[str],
         missing_components: list[str],
         accepted_incomplete: bool,
+        incomplete_reason: str | None,
         resolving_office: str,
         due: str,
     ) -> None:
@@ -208,6 +216,7 @@ class Dossier(Aggregate):
         self.applicant_id = applicant_id
         self.phone = phone
         self.missing_components = missing_components
+        self.incomplete_reason = incomplete_reason
         self.stage = "in_progress"
         self.custodian = actor
         self.office: str | None = office
@@ -259,6 +268,7 @@ class Dossier(Aggregate):
         at: datetime,
         calendar: WorkingCalendar,
         device: str | None = None,
+        incomplete_reason: str | None = None,
     ) -> Dossier:
         custody.has_role(actor, *COUNTER_STAFF)
         if office.kind not in RECEIVING_KINDS:
@@ -297,6 +307,8 @@ class Dossier(Aggregate):
             components=sorted(set(components)),
             missing_components=missing,
             accepted_incomplete=bool(missing),
+            incomplete_reason=(_text(incomplete_reason, "reason") if missing and incomplete_reason
+                               else None),
             resolving_office=procedure.resolving_office,
             due=calendar.due_date(at, procedure.days).isoformat(),
         )

@@ -16,6 +16,7 @@ from tracker.web import (
     admin,
     api,
     auth,
+    counter,
     errors,
     headers,
     health,
@@ -63,6 +64,7 @@ def create_app(services: Services | None = None,
     app.register_blueprint(health.blueprint)
     app.register_blueprint(signin.blueprint)
     app.register_blueprint(lookup_page.blueprint)
+    app.register_blueprint(counter.blueprint, url_prefix="/counter")
     app.register_blueprint(public.blueprint, url_prefix="/api/v1/public")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")

@@ -1,4 +1,5 @@
-"""Every error leaves the API as ``{"error": code, "message": …}`` with its status.
+"""Every error leaves the API as ``{"error": code, "message": …}`` with its status, and the
+pages as a page saying the same in the visitor's language (``wants_page``).
 
 Refusals (``HosoError``, ``StorageError``) carry their code and status on the class. Werkzeug's
 HTTP errors keep their headers (``Allow`` on a 405). Anything else is a fault of ours: it
@@ -12,7 +13,7 @@ import logging
 import uuid
 from typing import cast
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from tracker.refusals import REFUSALS, Refusal
@@ -24,16 +25,33 @@ def json_error(status: int, code: str, message: str, **extra: str) -> tuple[Resp
     return jsonify({"error": code, "message": message, **extra}), status
 
 
+MACHINE_PATHS = ("/api/", "/healthz", "/readyz", "/static/")
+
+
+def wants_page() -> bool:
+    """True for a person's page, whose errors are pages too; the API and probes get JSON."""
+    return not request.path.startswith(MACHINE_PATHS)
+
+
+def error_page(status: int, message: str, incident: str | None = None) -> tuple[str, int]:
+    return render_template("error.html", status=status, message=message,
+                           incident=incident), status
+
+
 def register(app: Flask) -> None:
-    def refused(error: Exception) -> tuple[Response, int]:
+    def refused(error: Exception) -> tuple[Response | str, int]:
         refusal = cast(Refusal, error)
+        if wants_page():
+            return error_page(refusal.http_status, str(error))
         return json_error(refusal.http_status, refusal.code, str(error))
 
     for kind in REFUSALS:
         app.register_error_handler(kind, refused)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
+    def http_error(error: HTTPException) -> Response | tuple[str, int]:
+        if wants_page():
+            return error_page(error.code or 500, "")
         code = (error.name or "error").lower().replace(" ", "_")
         response, status = json_error(error.code or 500, code, error.description or code)
         for name, value in error.get_headers():
@@ -43,9 +61,11 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def failure(error: Exception) -> tuple[Response, int]:
+    def failure(error: Exception) -> tuple[Response | str, int]:
         incident = uuid.uuid4().hex[:12]
         log.error("incident %s: unhandled %s", incident, type(error).__name__,
                   exc_info=error)
+        if wants_page():
+            return error_page(500, "", incident)
         return json_error(500, "internal", "the server failed; report incident "
                           f"{incident} to the operators", incident=incident)

@@ -82,6 +82,7 @@ def home() -> str:
     return render_template("home.html", person=province.staff[identity.staff],
                            role=labels.ROLES.get(identity.role, identity.role),
                            office=province.offices[identity.office], queue=queue,
+                           can_receive=identity.role in RULES["receive"],
                            stages=labels.STAGES)
 
 

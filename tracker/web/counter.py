@@ -1,0 +1,109 @@
+"""``/counter``: the receiver's pages at the one-stop shop counter.
+
+Find the procedure by name or code (accents and case ignored), tick its components with the
+required ones marked, type the applicant's details, and receive: the dossier gets its code, the
+fee can be collected in the same step, and the next page offers the receipt. An incomplete
+dossier is received only with a stated reason. The form carries an idempotency key made when it
+was shown, so a double click or a resent form records one dossier, not two.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from tracker.commands.dossiers import CollectFee, Receive
+from tracker.commands.parse import parse
+from tracker.domain.errors import BadInput, Forbidden, HosoError
+from tracker.domain.province import Procedure
+from tracker.identity.permissions import RULES
+from tracker.search.fold import fold
+from tracker.web import labels
+from tracker.web.auth import acting, services
+from tracker.web.sessions import signed_in
+
+blueprint = Blueprint("counter", __name__)
+MAX_LISTED = 50
+
+
+@blueprint.before_request
+@signed_in
+def receivers_only() -> None:
+    if g.identity.role not in RULES["receive"]:
+        abort(403)
+
+
+def matching(query: str) -> list[Procedure]:
+    """The procedures whose code or name holds every word of ``query``, accents ignored."""
+    words = fold(query).split()
+    procedures = services().application().province().procedures.values()
+    return [p for p in procedures
+            if all(w in fold(f"{p.code} {p.name} {p.field}") for w in words)][:MAX_LISTED]
+
+
+@blueprint.get("/")
+def find_procedure() -> str:
+    query = request.args.get("q", "").strip()
+    return render_template("counter/procedures.html", query=query,
+                           procedures=matching(query))
+
+
+@blueprint.get("/receive")
+def receive_form() -> Any:
+    procedure = services().application().province().procedures.get(
+        request.args.get("procedure", ""))
+    if procedure is None:
+        return redirect(url_for("counter.find_procedure"))
+    return render_template("counter/receive.html", procedure=procedure, form={}, ticked=[],
+                           key=uuid.uuid4().hex)
+
+
+@blueprint.post("/receive")
+def receive() -> Any:
+    province = services().application().province()
+    procedure = province.procedures.get(request.form.get("procedure", ""))
+    if procedure is None:
+        return redirect(url_for("counter.find_procedure"))
+    form = request.form
+    ticked = form.getlist("components")
+    missing = [c for c in procedure.required_components if c not in ticked]
+    reason = form.get("incomplete_reason", "").strip()
+    key = form.get("key", "") or uuid.uuid4().hex
+
+    def again(error: str, status: int) -> tuple[str, int]:
+        return render_template("counter/receive.html", procedure=procedure, form=form,
+                               ticked=ticked, key=key, error=error), status
+
+    if missing and not reason:
+        return again(_("Required components are missing: give the reason for receiving the "
+                       "dossier incomplete, or tick what the citizen handed in."), 400)
+    try:
+        command = parse(Receive, {
+            "office": g.identity.office, "procedure": procedure.code,
+            "applicant_name": form.get("applicant_name", ""),
+            "applicant_id": form.get("applicant_id", ""),
+            "phone": form.get("phone", "").strip() or None, "components": ticked,
+            "accept_incomplete": bool(missing), "incomplete_reason": reason or None,
+            "actor": g.identity.staff})
+        status = acting().execute(command, f"counter-{key}")
+        if form.get("collect_fee") and procedure.fee > 0:
+            acting().execute(parse(CollectFee, {"code": status["code"], "by": g.identity.staff,
+                                                "amount": procedure.fee}), f"fee-{key}")
+    except BadInput as error:
+        return again(str(error), 400)
+    except HosoError as error:
+        if isinstance(error, Forbidden):
+            raise
+        return again(str(error), error.http_status)
+    return redirect(url_for("counter.received", code=status["code"]))
+
+
+@blueprint.get("/dossiers/<code>")
+def received(code: str) -> str:
+    status = acting().status(code)
+    province = services().application().province()
+    return render_template("counter/received.html", status=status, labels=labels,
+                           procedure=province.procedures.get(status["procedure"]))
