@@ -34,6 +34,7 @@ from tests.cast import cast_from
 from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso
 from tests.integration.test_tamper_drills import Database, rebuild_consistently
+from tests.servers.hoso import live_hoso
 from tests.servers.witness import LiveWitness
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services, compose
@@ -296,3 +297,31 @@ def test_a_rewritten_log_signed_again_with_the_stolen_key_is_caught_by_the_witne
     unwitnessed = {k: v for k, v in witnessed.env.items()
                    if k not in ("HOSO_WITNESSES", "HOSO_WITNESS_QUORUM")}
     assert Hoso(unwitnessed).ok("audit", "verify")["intact"] is True
+
+
+def test_hoso_serve_has_each_checkpoint_it_signs_cosigned(
+        store_env: dict[str, str], tmp_path: Path) -> None:
+    """GIVEN two witnesses in HOSO_WITNESSES WHEN ``hoso serve`` signs a checkpoint of the store
+    ``hoso init`` filled THEN both witnesses' cosignatures of it are stored, without anyone
+    asking, and verify requires and finds them."""
+    private, public = generate_keypair(tmp_path / "keys")
+    witnesses = [LiveWitness(tmp_path / f"w{n}", f"w{n}.hoso.example/witness", ORIGIN, public)
+                 for n in (1, 2)]
+    env = {**store_env, "HOSO_AUDIT_KEY": str(private), "HOSO_AUDIT_PUBLIC_KEY": str(public),
+           "HOSO_WITNESSES": ",".join(w.setting for w in witnesses), "HOSO_WITNESS_QUORUM": "2",
+           "HOSO_CHECKPOINT_SECONDS": "1", "HOSO_CHECKPOINT_EVERY": "1"}
+    hoso = Hoso(env)
+    try:
+        for witness in witnesses:
+            witness.start()
+        with live_hoso(env, tmp_path):
+            def cosigned() -> bool:
+                rows = hoso.ok("witness", "status")
+                return all(r["cosigned_size"] and r["lag_leaves"] == 0 for r in rows)
+
+            wait_for(cosigned, 60, "hoso serve's witness threads")
+        verified = hoso.ok("audit", "verify")
+        assert verified["witnesses"]["quorum"]["met"] is True
+    finally:
+        for witness in witnesses:
+            witness.stop()
