@@ -439,30 +439,51 @@ class Services:
         return CheckpointDirectory(self.settings.checkpoint_dir)
 
     def signer(self) -> Signer:
-        """The checkpoint signer from HOSO_AUDIT_KEY; BadInput when unset or unreadable."""
+        """The checkpoint signer (HOSO_AUDIT_KEY, else the one ``hoso init`` made); BadInput
+        naming how to make one when there is none, or it is unreadable."""
         from events.keys import KeyFileError, load_signer
         from events.notes import NoteError
 
         if self.settings.audit_key is None:
-            raise BadInput("set HOSO_AUDIT_KEY to the private key made by 'hoso audit keygen'")
+            raise BadInput(f"no audit signing key: run 'hoso init' (it makes "
+                           f"{self.settings.default_audit_key}) or set HOSO_AUDIT_KEY to a "
+                           "key made by 'hoso audit keygen'")
         try:
             return load_signer(self.settings.audit_key)
         except (KeyFileError, NoteError) as error:
             raise BadInput(str(error)) from None
 
-    def checkpointer(self) -> Checkpointer | None:
-        """Periodic signed checkpoints (HOSO_CHECKPOINT_EVERY/SECONDS), None without a key."""
-        if self.settings.audit_key is None:
-            return None
+    def make_audit_key(self) -> tuple[Path, Path, bool]:
+        """The signing key and its public key: HOSO_AUDIT_KEY's as configured, else
+        HOSO_DATA_DIR/keys/audit.key and audit.pub, made (0600 in a 0700 folder) when absent.
+        The third value says whether they were made now."""
+        from events.keys import KeyFileExists, generate_keypair
+
+        if self.settings.audit_key is not None:
+            public = self.settings.audit_public_key or self.settings.audit_key.with_name(
+                "audit.pub")
+            return self.settings.audit_key, public, False
+        target = self.settings.default_audit_key
+        private_folder(target.parent)
+        try:
+            private, public = generate_keypair(target.parent)
+        except KeyFileExists:  # another process made it meanwhile, or left half a pair
+            if not (target.exists() and target.with_name("audit.pub").exists()):
+                raise
+            return target, target.with_name("audit.pub"), False
+        return private, public, True
+
+    def checkpointer(self) -> Checkpointer:
+        """Signed checkpoints within HOSO_CHECKPOINT_SECONDS of every commit (or every
+        HOSO_CHECKPOINT_EVERY events); BadInput without a usable key, as ``signer``."""
         from events.checkpointer import Checkpointer
         from events.checkpoints import CheckpointPolicy
-        from events.keys import load_signer
 
+        signer = self.signer()
         policy = CheckpointPolicy(self.settings.checkpoint_every,
                                   self.settings.checkpoint_seconds)
         custody = self.application()
-        return Checkpointer(self.tamper_evident_log(), load_signer(self.settings.audit_key),
-                            policy, custody.clock)
+        return Checkpointer(self.tamper_evident_log(), signer, policy, custody.clock)
 
     # -- Kafka (kafka-python is imported only here, when asked for) --------------------------
 

@@ -15,12 +15,17 @@
 | HOSO_S3_ACCESS_KEY / HOSO_S3_SECRET_KEY | | credentials, required with an endpoint          |
 | HOSO_S3_SECURE      | true     | TLS on (true) or off (false)                              |
 | HOSO_SPOOL_DIR      | HOSO_DATA_DIR/spool | a station's local spool for object-store outages |
-| HOSO_AUDIT_KEY      | (unset)  | path of the Ed25519 private key that signs checkpoints    |
-| HOSO_AUDIT_PUBLIC_KEY | HOSO_AUDIT_KEY's audit.pub | the public key ``audit verify`` uses   |
+| HOSO_AUDIT_KEY      | (below)  | path of the Ed25519 private key that signs checkpoints;   |
+|                     |          | unset, HOSO_DATA_DIR/keys/audit.key if it exists (``hoso  |
+|                     |          | init`` makes it there)                                    |
+| HOSO_AUDIT_PUBLIC_KEY | audit.pub beside the key | the public key ``audit verify`` uses   |
 | HOSO_CHECKPOINT_DIR | HOSO_DATA_DIR/checkpoints | copies of signed checkpoints outside the store |
 | HOSO_LOG_ORIGIN     | hoso/custody-log | the log's name in its checkpoints                  |
-| HOSO_CHECKPOINT_EVERY / HOSO_CHECKPOINT_SECONDS | 1000 / 3600 | ``hoso serve`` signs a checkpoint
-|                     |          | after this many new events or seconds (0 turns a trigger off) |
+| HOSO_CHECKPOINT_EVERY / HOSO_CHECKPOINT_SECONDS | 1000 / 10 | ``hoso serve`` signs a checkpoint
+|                     |          | after this many new events (0: no count trigger) and within |
+|                     |          | this many seconds (at least 1) of any commit: the window  |
+| HOSO_CHECKPOINT_GRACE | 30     | seconds ``audit verify`` allows beyond that window before |
+|                     |          | an unsigned event fails it                                |
 | HOSO_KAFKA_BOOTSTRAP | (unset) | host:port[,host:port] of Kafka; ``hoso relay`` and ``hoso serve``
 |                     |          | publish events to hoso.dossier-events; unset, no relay runs |
 | HOSO_KAFKA_GROUP    | hoso-projections | consumer group of ``hoso project --from-kafka``     |
@@ -92,6 +97,7 @@ class Settings:
     log_origin: str
     checkpoint_every: int
     checkpoint_seconds: float
+    checkpoint_grace: float = 30.0
     kafka_bootstrap: str | None = None
     kafka_group: str = "hoso-projections"
     tracker_url: str | None = None
@@ -116,7 +122,10 @@ class Settings:
             raise BadInput("HOSO_STATION_TOKENS is no longer read: make each station a token "
                            "with 'hoso token create --kind station' and unset it (README: "
                            "moving station tokens over)")
-        audit_key = Path(env["HOSO_AUDIT_KEY"]) if env.get("HOSO_AUDIT_KEY") else None
+        made = default_audit_key(data_dir)  # where ``hoso init`` makes one
+        audit_key = (Path(env["HOSO_AUDIT_KEY"]) if env.get("HOSO_AUDIT_KEY")
+                     else made if made.exists() else None)
+        public = made.with_name("audit.pub")
         return cls(
             data_dir=data_dir,
             database_url=env.get("HOSO_DATABASE_URL") or None,
@@ -127,11 +136,13 @@ class Settings:
             audit_key=audit_key,
             audit_public_key=(Path(env["HOSO_AUDIT_PUBLIC_KEY"])
                               if env.get("HOSO_AUDIT_PUBLIC_KEY")
-                              else audit_key.with_name("audit.pub") if audit_key else None),
+                              else audit_key.with_name("audit.pub") if audit_key
+                              else public if public.exists() else None),
             checkpoint_dir=Path(env.get("HOSO_CHECKPOINT_DIR") or data_dir / "checkpoints"),
             log_origin=env.get("HOSO_LOG_ORIGIN") or "hoso/custody-log",
             checkpoint_every=_whole(env, "HOSO_CHECKPOINT_EVERY", "1000"),
-            checkpoint_seconds=float(_whole(env, "HOSO_CHECKPOINT_SECONDS", "3600")),
+            checkpoint_seconds=float(_window(env)),
+            checkpoint_grace=float(_whole(env, "HOSO_CHECKPOINT_GRACE", "30")),
             kafka_bootstrap=env.get("HOSO_KAFKA_BOOTSTRAP") or None,
             kafka_group=env.get("HOSO_KAFKA_GROUP") or "hoso-projections",
             tracker_url=(env.get("HOSO_TRACKER_URL") or "").rstrip("/") or None,
@@ -145,6 +156,11 @@ class Settings:
             public_url=public_url(env),
             view_verify_seconds=_whole(env, "HOSO_VIEW_VERIFY_SECONDS", "0"),
         )
+
+    @property
+    def default_audit_key(self) -> Path:
+        """Where ``hoso init`` makes the signing key when HOSO_AUDIT_KEY names none."""
+        return default_audit_key(self.data_dir)
 
     @property
     def objects_dir(self) -> Path:
@@ -263,6 +279,20 @@ def public_url(env: Mapping[str, str]) -> str:
         raise BadInput(f"HOSO_PUBLIC_URL must be an http(s) address such as "
                        f"https://hoso.example.gov.vn, not {value!r}")
     return value
+
+
+def default_audit_key(data_dir: Path) -> Path:
+    """HOSO_DATA_DIR/keys/audit.key, beside the session key and never in the database."""
+    return data_dir / "keys" / "audit.key"
+
+
+def _window(env: Mapping[str, str]) -> int:
+    """HOSO_CHECKPOINT_SECONDS: at least 1, since it bounds how long an event goes unsigned."""
+    seconds = _whole(env, "HOSO_CHECKPOINT_SECONDS", "10")
+    if seconds < 1:
+        raise BadInput("HOSO_CHECKPOINT_SECONDS must be at least 1: it is the longest an event "
+                       "waits for a signed checkpoint")
+    return seconds
 
 
 def _whole(env: Mapping[str, str], name: str, default: str) -> int:

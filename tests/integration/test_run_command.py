@@ -63,9 +63,15 @@ def test_run_script_initialises_and_serves_on_loopback(tmp_path: Path) -> None:
         assert len(offices) >= 20
         assert (tmp_path / "var" / "hoso.sqlite").exists()
         signs_in_with_the_printed_password(server, f"http://127.0.0.1:{port}")
+        assert (tmp_path / "var" / "keys" / "audit.key").exists()
+        verified = Hoso({"HOSO_DATA_DIR": env["HOSO_DATA_DIR"]}).ok("audit", "verify")
+        assert verified["newest_checkpoint"] is not None
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    said = server.stdout.read() if server.stdout else ""
+    assert "hoso: signing checkpoints within 10 s of every commit" in said
+    assert "HOSO_AUDIT_KEY" not in said
 
 
 def signs_in_with_the_printed_password(server: subprocess.Popen[str], base: str) -> None:

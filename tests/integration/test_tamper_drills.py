@@ -6,6 +6,7 @@ Each drill uses plain SQL on the real tables, as an insider with database creden
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -18,11 +19,12 @@ import psycopg
 import pytest
 
 from events.checkpointer import Checkpointer
-from events.checkpoints import CheckpointPolicy
+from events.checkpoints import CheckpointDirectory, CheckpointPolicy
 from events.keys import generate_keypair, load_signer, load_verifier
 from events.log import HashingRecorder, TamperEvidentLog
 from events.parallel_verify import scan_log
 from events.records import record_leaf_hash
+from events.tail import SigningWindow
 from tests.cast import Cast, cast_from
 from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso
@@ -42,10 +44,12 @@ class Database:
         self.id = "notification_id" if self.postgres else "rowid"
         # where a leaf is, by its event's position: SQLite keeps it in the event's row
         self.leaves, self.leaf_position = self.events, self.id
+        self.checkpoints = recorder.checkpoints_table_name
         if self.postgres:
             schema = store_env["HOSO_DATABASE_URL"].split("schema=")[1]
             self.events = f"{schema}.{self.events}"
             self.leaves = f"{schema}.{recorder.leaves_table_name}"
+            self.checkpoints = f"{schema}.{self.checkpoints}"
 
     @contextmanager
     def cursor(self) -> Iterator[Any]:
@@ -131,6 +135,19 @@ def rebuild_consistently(db: Database, target: int) -> None:
             else:
                 c.execute(f"UPDATE {db.events} SET leaf_index = ?, leaf_hash = ? "
                           "WHERE rowid = ?", (index, leaf, position))
+
+
+def rewrite_with_its_leaf(db: Database, target: int) -> None:
+    """Make the event say another actor did it, as valid JSON, and recompute its own leaf:
+    invisible to the leaves, caught only by a signed root over the original."""
+    position, originator, version, topic, state = db.rows()[target]
+    forged = json.dumps({**json.loads(state), "actor": "pl-forger"},
+                        separators=(",", ":")).encode()
+    leaf = record_leaf_hash(position, originator, version, topic, forged)
+    with db.cursor() as c:
+        c.execute(f"UPDATE {db.events} SET state = ? WHERE {db.id} = ?", (forged, position))
+        c.execute(f"UPDATE {db.leaves} SET leaf_hash = ? WHERE {db.leaf_position} = ?",
+                  (leaf, position))
 
 
 DRILLS: dict[str, tuple[Callable[[Database, int], None], str]] = {
@@ -272,3 +289,100 @@ def test_checkpoints_are_written_periodically(
     assert latest is not None
     assert latest.size == log.size() == first.size + 4
     assert log.audit(load_verifier(public)).intact
+
+
+# -- the unsigned tail: events after the newest checkpoint -------------------------------------
+
+def receive_two(custody: CustodyApplication) -> None:
+    c = cast_from(custody.province())
+    for n in range(2):
+        custody.receive(office=c.commune, procedure=c.procedure.code, applicant_name=f"Sau {n}",
+                        applicant_id=f"77{n:010d}", actor=c.receiver, components=c.components)
+
+
+def test_a_rewrite_after_the_newest_checkpoint_is_caught_once_the_window_passes(
+        logged: tuple[TamperEvidentLog, Path, Database], custody: CustodyApplication,
+        clock: ManualClock) -> None:
+    """GIVEN events stored after the newest checkpoint, and no signer running
+    WHEN one of them is rewritten with its leaf recomputed
+    THEN verify still passes within the window (reporting the unsigned events), and fails
+    naming the first unsigned position once the window and its grace have passed."""
+    log, public, db = logged
+    signed = log.size()
+    receive_two(custody)
+    first_unsigned = db.rows()[signed][0]
+    rewrite_with_its_leaf(db, signed + 1)
+    within = log.audit(load_verifier(public), window=SigningWindow(1, 1, clock.advance(seconds=1)))
+    assert within.intact, within.findings
+    assert within.tail is not None
+    assert within.tail.events == log.size() - signed
+    later = log.audit(load_verifier(public), window=SigningWindow(1, 1, clock.advance(seconds=2)))
+    assert [f.kind for f in later.findings] == ["unsigned"]
+    assert later.first is not None
+    assert later.first.position == first_unsigned
+    assert "signer stopped or was kept away" in later.first.detail
+
+
+def test_a_rewrite_after_the_signer_read_the_leaf_is_caught_by_its_next_checkpoint(
+        logged: tuple[TamperEvidentLog, Path, Database], custody: CustodyApplication,
+        tmp_path: Path) -> None:
+    """GIVEN a signer that has read new leaves but not signed them yet (nothing due)
+    WHEN one of those events is rewritten with its leaf recomputed, and the signer then signs
+    THEN its checkpoint is over the leaves it read, so verify names the rewrite."""
+    log, public, db = logged
+    signer = Checkpointer(log, load_signer(tmp_path / "keys" / "audit.key"),
+                          CheckpointPolicy(1000, 3600), custody.clock)
+    receive_two(custody)
+    assert signer.step() is None
+    assert signer.size == log.size()
+    rewrite_with_its_leaf(db, log.size() - 1)
+    made = signer.step(final=True)
+    assert made is not None
+    assert made[0].size == log.size()
+    report = log.audit(load_verifier(public))
+    assert "checkpoint" in {f.kind for f in report.findings}, report.findings
+
+
+def test_with_every_checkpoint_deleted_verify_fails(
+        logged: tuple[TamperEvidentLog, Path, Database], store_env: dict[str, str],
+        clock: ManualClock) -> None:
+    """GIVEN a signed log WHEN every checkpoint is deleted, from the table and the folder
+    THEN verify fails at once, in-process and through the CLI (exit 1, one line)."""
+    log, public, db = logged
+    rewrite_with_its_leaf(db, 2)
+    with db.cursor() as c:
+        c.execute(f"DELETE FROM {db.checkpoints}")
+    folder = CheckpointDirectory(Settings.from_environ(store_env).checkpoint_dir)
+    assert folder.paths()
+    for path in folder.paths():
+        path.unlink()
+    report = log.audit(load_verifier(public), window=SigningWindow(10, 30, clock()))
+    assert [f.kind for f in report.findings] == ["unsigned"]
+    assert report.newest is None
+    assert report.checkpoints == 0
+    result = Hoso({**store_env, "HOSO_AUDIT_PUBLIC_KEY": str(public)})("audit", "verify")
+    assert result.code == 1
+    line, = result.stdout.strip().splitlines()
+    assert line.startswith("NOT VERIFIED: ")
+    assert "no validly signed checkpoint" in line
+
+
+def test_a_signer_stops_when_the_stored_leaves_no_longer_give_the_newest_root(
+        logged: tuple[TamperEvidentLog, Path, Database], custody: CustodyApplication,
+        tmp_path: Path) -> None:
+    """GIVEN history before the newest checkpoint rebuilt consistently without the key
+    WHEN a signer starts (reading the log from its first leaf)
+    THEN it signs nothing on top of the rewrite and says why."""
+    log, _, db = logged
+    rebuild_consistently(db, 3)
+    receive_two(custody)
+    signer = Checkpointer(log, load_signer(tmp_path / "keys" / "audit.key"),
+                          CheckpointPolicy(1, 1), custody.clock)
+    stop = threading.Event()
+    stop.set()
+    signer.run(stop)
+    assert signer.stopped_because is not None
+    assert "rewritten" in signer.stopped_because
+    latest = log.latest_checkpoint()
+    assert latest is not None
+    assert latest.size < log.size()

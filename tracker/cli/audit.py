@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
+from events.audit import AuditReport
 from events.keys import KeyFileError, generate_keypair, load_verifier
 from events.notes import NoteError
+from events.tail import SigningWindow
 from tracker.cli.audit_export import register as register_export_commands
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option
@@ -54,8 +57,13 @@ def checkpoint() -> None:
                    "HOSO_AUDIT_KEY).")
 @json_option
 def verify(public_key: Path | None) -> None:
-    """Recompute every leaf and root from the store; exit 1 naming the first bad position."""
+    """Recompute every leaf and root from the store; exit 1 naming the first bad position, or
+    when events are left unsigned: with no signed checkpoint at all, or longer than
+    HOSO_CHECKPOINT_SECONDS (+ HOSO_CHECKPOINT_GRACE) after their commit."""
     wired = services()
+    settings = wired.settings
+    window = SigningWindow(settings.checkpoint_seconds, settings.checkpoint_grace,
+                           wired.application().clock())
     key_path = public_key or wired.settings.audit_public_key
     if key_path is None:
         raise BadInput("give --public-key or set HOSO_AUDIT_PUBLIC_KEY")
@@ -66,7 +74,7 @@ def verify(public_key: Path | None) -> None:
     outside = wired.checkpoint_directory()
     notes = [(f"{outside.path}", note) for note in outside.all()]
     witnessed = witness_check(wired, verifier, notes)  # HOSO_WITNESSES: their roots, the quorum
-    report = wired.tamper_evident_log().audit(verifier, [*notes, *witnessed.notes])
+    report = wired.tamper_evident_log().audit(verifier, [*notes, *witnessed.notes], window=window)
     witnessed.judge(report)
     first = report.first
     findings = [{"position": f.position, "kind": f.kind, "detail": f.detail}
@@ -76,16 +84,52 @@ def verify(public_key: Path | None) -> None:
         "checkpoints": report.checkpoints,
         "first_bad_position": first.position if first else None,
         "findings": findings,
+        **signing_document(report, window),
         "witnesses": witnessed.to_dict(),
     }
-    emit(document, lambda: [*(
-        [f"intact: {report.events} events, {report.checkpoints} signed checkpoints agree"]
-        if report.intact else
-        [f"NOT INTACT: first bad position {first.position if first else '?'}",
-         *(f"  {f['kind']:<10} {f['position']:>8}  {f['detail']}"
-           for f in findings)]), *witnessed.lines()])
+    emit(document, lambda: [*verify_lines(report, document), *witnessed.lines()])
     if not report.intact:
         raise click.exceptions.Exit(1)
+
+
+def signing_document(report: AuditReport, window: SigningWindow) -> dict[str, Any]:
+    """The newest signed checkpoint (its age and the other signatures it carries) and the
+    events after it, as ``audit verify --json`` reports them."""
+    newest, tail = report.newest, report.tail
+    age = None if newest is None or newest.time is None else (
+        round((window.now - newest.time).total_seconds(), 1))
+    tail_age = None if tail is None else tail.age(window.now)
+    return {
+        "newest_checkpoint": None if newest is None else {
+            "size": newest.size, "time": newest.time.isoformat() if newest.time else None,
+            "age_seconds": age, "source": newest.source, "witnesses": list(newest.others)},
+        "unsigned": None if tail is None else {
+            "events": tail.events, "from_leaf": tail.from_leaf,
+            "first_position": tail.first_position,
+            "oldest": tail.oldest.isoformat() if tail.oldest else None,
+            "age_seconds": None if tail_age is None else round(tail_age, 1)},
+        "window_seconds": window.seconds, "grace_seconds": window.grace,
+    }
+
+
+def verify_lines(report: AuditReport, document: dict[str, Any]) -> list[str]:
+    findings = document["findings"]
+    if findings and all(f["kind"] == "unsigned" for f in findings):
+        return [f"NOT VERIFIED: {findings[0]['detail']}"]
+    if findings:
+        return [f"NOT INTACT: first bad position {document['first_bad_position']}",
+                *(f"  {f['kind']:<10} {f['position']:>8}  {f['detail']}" for f in findings)]
+    lines = [f"intact: {report.events} events, {report.checkpoints} signed checkpoints agree"]
+    newest, unsigned = document["newest_checkpoint"], document["unsigned"]
+    if newest is not None:
+        witnessed = ", ".join(newest["witnesses"]) or "none stored"
+        lines.append(f"newest checkpoint: {newest['size']} leaves, signed {newest['time']} "
+                     f"({newest['age_seconds']} s ago); other signatures: {witnessed}")
+    if unsigned is not None and unsigned["events"]:
+        lines.append(f"unsigned: {unsigned['events']} events after it, the oldest committed "
+                     f"{unsigned['age_seconds']} s ago (window {document['window_seconds']:g} "
+                     f"s + {document['grace_seconds']:g} s grace)")
+    return lines
 
 
 register_export_commands(audit)

@@ -7,7 +7,9 @@ for one hop). Either way session cookies are marked Secure.
 
 from __future__ import annotations
 
+import signal
 import threading
+from types import FrameType
 
 import click
 
@@ -27,7 +29,8 @@ from tracker.cli.context import services
 def serve(host: str | None, port: int | None, threads: int, relay: bool,
           behind_proxy: bool) -> None:
     """Serve the JSON API: on loopback, or elsewhere over HTTPS (HOSO_TLS_CERT and
-    HOSO_TLS_KEY) or behind a TLS-terminating proxy (--behind-proxy)."""
+    HOSO_TLS_KEY) or behind a TLS-terminating proxy (--behind-proxy). Signs a checkpoint
+    within HOSO_CHECKPOINT_SECONDS of every commit: refused without an audit key."""
     from tracker.web import create_app  # Flask is loaded only for this command
     from tracker.web.server import check_bind, run, run_tls, tls_adapter, trust_one_proxy
 
@@ -38,17 +41,16 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool,
     tls = settings.tls
     check_bind(host, tls=tls is not None, behind_proxy=behind_proxy)
     adapter = None if tls is None else tls_adapter(tls.cert, tls.key)
+    wired.signer()  # no key, no serving: refused here, naming how to make one
     app = create_app(wired)
     if behind_proxy:
         trust_one_proxy(app)
     if tls is not None or behind_proxy:
         app.config["SESSION_COOKIE_SECURE"] = True
     stop = threading.Event()
-    checkpointer = wired.checkpointer()
-    if checkpointer is not None:
-        checkpointer.start(stop)
-    else:
-        click.echo("hoso: HOSO_AUDIT_KEY is not set: no periodic checkpoints", err=True)
+    signing = wired.checkpointer().start(stop)
+    click.echo(f"hoso: signing checkpoints within {settings.checkpoint_seconds:g} s of every "
+               f"commit with {settings.audit_key}", err=True)
     if settings.kafka_bootstrap is not None and not relay:
         click.echo("hoso: --no-relay: events reach Kafka through `hoso relay`", err=True)
     elif settings.kafka_bootstrap is not None:
@@ -69,6 +71,7 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool,
     proxied = " behind a proxy" if behind_proxy else ""
     click.echo(f"hoso: serving {settings.describe_store()} on {scheme}://{host}:{port}{proxied}",
                err=True)
+    signal.signal(signal.SIGTERM, _stop_serving)
     try:
         if adapter is None:
             run(app, host=host, port=port, threads=threads, behind_proxy=behind_proxy)
@@ -76,6 +79,13 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool,
             run_tls(app, host=host, port=port, threads=threads, adapter=adapter)
     finally:
         stop.set()
+        signing.join(30)  # it signs what is still unsigned before it ends
+
+
+def _stop_serving(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends serving as Ctrl-C does, so the threads are stopped in order and the
+    signer signs what is still unsigned before the process ends."""
+    raise SystemExit(0)
 
 
 COMMANDS = [serve]
