@@ -167,6 +167,7 @@ class Witness:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the specification recommends
     disable_nagle_algorithm = True  # headers and body leave at once, not a delayed ACK apart
+    timeout = 60  # an idle kept-alive connection is closed (and its thread ended) after this
     server_version = "hoso-witness"
     witness: Witness
 
