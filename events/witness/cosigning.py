@@ -19,11 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from events.audit import StoredLeaf
 from events.cosignature import check_quorum
-from events.log import PAGE, HashingRecorder
-from events.merkle import MerkleTree
-from events.notes import Checkpoint, NoteError, note_text
+from events.log import HashingRecorder
+from events.notes import Checkpoint, note_text
 from events.witness.client import (
     Conflict,
     Cosigned,
@@ -33,53 +31,11 @@ from events.witness.client import (
     WitnessClient,
     WitnessEndpoint,
 )
+from events.witness.proofs import ProofSource
 from events.witness.protocol import AddCheckpoint
 from events.witness.store import CosignatureDirectory, CosignatureStore
 
 log = logging.getLogger(__name__)
-
-
-class StoreDisagrees(NoteError):
-    """The stored leaves do not give the newest checkpoint's root: nothing can be proven."""
-
-    code = "store_disagrees"
-
-
-class TreeCache:
-    """The log's Merkle tree, read once and extended with the leaves appended since."""
-
-    def __init__(self, recorder: HashingRecorder) -> None:
-        self.recorder = recorder
-        self._lock = threading.Lock()
-        self._tree = MerkleTree()
-        self._last: StoredLeaf | None = None
-
-    def tree_for(self, checkpoint: Checkpoint) -> MerkleTree:
-        """A tree of at least ``checkpoint.size`` leaves whose root at that size is the
-        checkpoint's; read again from the start once if not, then StoreDisagrees."""
-        with self._lock:
-            for fresh in (False, True):
-                if fresh:
-                    self._tree, self._last = MerkleTree(), None
-                self._extend(checkpoint.size)
-                if self._tree.size >= checkpoint.size and \
-                        self._tree.root(checkpoint.size) == checkpoint.root:
-                    return self._tree
-            raise StoreDisagrees(
-                f"the store's {self._tree.size} leaves do not give the root of the checkpoint "
-                f"of size {checkpoint.size}: run 'hoso audit verify'")
-
-    def _extend(self, size: int) -> None:
-        while self._tree.size < size:
-            page = self.recorder.select_leaves(self._last, PAGE)
-            if not page:
-                return
-            for leaf in page:
-                if leaf.leaf_index != self._tree.size:
-                    raise StoreDisagrees(f"leaf {leaf.leaf_index} follows leaf "
-                                         f"{self._tree.size - 1}: run 'hoso audit verify'")
-                self._tree.append(leaf.hash)
-            self._last = page[-1]
 
 
 @dataclass
@@ -105,7 +61,7 @@ class Cosigning:
                  timeout: float = 10.0, retry: tuple[float, float] = (0.5, 30.0)) -> None:
         self.store = store
         self.directory = directory
-        self.trees = TreeCache(recorder)
+        self.proofs = ProofSource(recorder)
         self.retry = retry
         self.lanes = [Lane(e, WitnessClient(e, timeout)) for e in endpoints]
 
@@ -160,7 +116,7 @@ class Cosigning:
             return self._failed(lane, Refused(0, f"the witness holds {old} leaves, more than the "
                                                  f"newest checkpoint's {checkpoint.size}: "
                                                  "checkpoints were lost or rolled back"))
-        proof = self.trees.tree_for(checkpoint).consistency_proof(old, checkpoint.size)
+        proof = self.proofs.proof(checkpoint, old)
         outcome = lane.client.add_checkpoint(AddCheckpoint(old, tuple(proof), note))
         if isinstance(outcome, Conflict):
             lane.known_size = outcome.size
@@ -180,6 +136,9 @@ class Cosigning:
                      size, lane.failures)
         lane.cosigned_size = lane.known_size = size
         lane.failures, lane.last_error, lane.behind_since, lane.lag_leaves = 0, None, None, 0
+        held = [other.known_size for other in self.lanes]
+        if None not in held:  # leaves every witness holds are needed for no proof
+            self.proofs.forget_below(min(size for size in held if size is not None))
 
     def _failed(self, lane: Lane, outcome: Refused | Unreachable) -> Outcome:
         lane.failures += 1
