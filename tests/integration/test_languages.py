@@ -47,7 +47,7 @@ def pages(client: FlaskClient, lang: str) -> dict[str, str]:
             "lookup": client.get(f"/lookup?lang={lang}&code=X").text,
             "lookup refused": client.get(f"/lookup?lang={lang}&code=X&digits=1234").text}
     client.post("/sign-in", data={"staff": STAFF, "password": PASSWORD})
-    for path in ("/", "/password", "/counter/", "/counter/?q=zzzz",
+    for path in ("/", "/password", "/queue", "/counter/", "/counter/?q=zzzz",
                  "/counter/receive?procedure=1.004227", "/no-such-page"):
         seen[path] = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}").text
     seen["wrong password"] = client.post("/password", data={

@@ -23,6 +23,7 @@ from tracker.web import (
     i18n,
     limits,
     lookup_page,
+    office,
     openapi,
     public,
     sessions,
@@ -65,6 +66,7 @@ def create_app(services: Services | None = None,
     app.register_blueprint(signin.blueprint)
     app.register_blueprint(lookup_page.blueprint)
     app.register_blueprint(counter.blueprint, url_prefix="/counter")
+    app.register_blueprint(office.blueprint)
     app.register_blueprint(public.blueprint, url_prefix="/api/v1/public")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")

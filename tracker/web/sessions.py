@@ -94,9 +94,9 @@ def signed_in(view: F) -> F:
 
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        if current() is None:
-            return redirect(url_for("signin.sign_in", next=request.full_path.rstrip("?"),
-                                    ended=g.get("ended")))
+        if current() is None:  # back to this page after sign-in; a form's post is not
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("signin.sign_in", next=target, ended=g.get("ended")))
         return view(*args, **kwargs)
 
     return cast(F, guarded)

@@ -1,0 +1,85 @@
+"""The office's pages: the queue, and a dossier's page whose forms are its commands."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.conftest import ManualClock
+from tests.districts import AGENCY, APPLICANT, HOME, HOME_STAFF, PROCEDURE
+from tracker.bootstrap import Services
+from tracker.web import create_app
+
+PASSWORD = "mật khẩu văn phòng 2026"
+
+
+def signed_in(services: Services, staff: str) -> FlaskClient:
+    services.accounts().set_password(staff, PASSWORD, "tests")
+    client = create_app(services, {"TESTING": True}).test_client()
+    client.post("/sign-in", data={"staff": staff, "password": PASSWORD,
+                                  "csrf_token": csrf(client, "/sign-in")})
+    return client
+
+
+def csrf(client: FlaskClient, path: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert found
+    return found.group(1)
+
+
+@pytest.fixture
+def code(services: Services) -> str:
+    custody = services.application()
+    received: str = custody.receive(office=HOME, procedure=PROCEDURE,
+                                    actor=HOME_STAFF["receiver"], accept_incomplete=True,
+                                    **APPLICANT)["code"]
+    custody.hand_over(received, HOME_STAFF["receiver"], AGENCY, courier=HOME_STAFF["courier"])
+    return received
+
+
+def test_an_official_accepts_from_the_queue_and_resolves(services: Services, code: str,
+                                                         clock: ManualClock) -> None:
+    official = signed_in(services, "pl-off-001")
+    queue = official.get("/queue").text
+    assert code in queue
+    assert "Đang chuyển đến" in queue or "đang chuyển đến" in queue
+    token = csrf(official, f"/dossiers/{code}")
+    posted = official.post(f"/dossiers/{code}/accept", data={"csrf_token": token, "key": "k1"})
+    assert posted.status_code == 302
+    assert "Đã thực hiện" in official.get(posted.headers["Location"]).text
+    clock.advance(minutes=20)
+    resolved = official.post(f"/dossiers/{code}/resolve", data={"csrf_token": token, "key": "k2"})
+    assert resolved.headers["Location"] == f"/dossiers/{code}?done=resolve"
+    assert services.application().status(code)["stage"] == "resolved"
+    assert "Đã có kết quả" in official.get(f"/dossiers/{code}").text
+
+
+def test_a_refusal_is_said_on_the_page_and_records_nothing(services: Services,
+                                                           code: str) -> None:
+    official = signed_in(services, "pl-off-001")
+    token = csrf(official, f"/dossiers/{code}")
+    before = services.application().history(code)
+    refused = official.post(f"/dossiers/{code}/resolve", data={"csrf_token": token})
+    assert refused.status_code == 409  # still in transit: accept it first
+    assert 'role="alert"' in refused.text
+    assert services.application().history(code) == before  # the page's reads are logged,
+    # but the dossier is untouched
+
+
+def test_a_form_sent_twice_records_once(services: Services, code: str) -> None:
+    official = signed_in(services, "pl-off-001")
+    token = csrf(official, f"/dossiers/{code}")
+    for _ in range(2):
+        official.post(f"/dossiers/{code}/accept", data={"csrf_token": token, "key": "same"})
+    assert [s["type"] for s in services.application().history(code)].count("Accepted") == 1
+
+
+def test_another_districts_official_cannot_open_the_dossier(services: Services,
+                                                            code: str) -> None:
+    stranger = signed_in(services, "dt-off-001")
+    page = stranger.get(f"/dossiers/{code}")
+    assert page.status_code == 403
+    assert APPLICANT["applicant_name"] not in page.text
+    assert code not in stranger.get("/queue").text
