@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Run hoso on its embedded defaults: SQLite under HOSO_DATA_DIR (./var), no Kafka.
-# Creates .venv if missing, installs hoso, loads the demo province, gives the demo staff below a
-# fresh password (printed), then serves the pages and the JSON API on http://127.0.0.1:8080
-# (HOSO_HOST / HOSO_PORT to change).
+# Creates .venv if missing, installs hoso, loads the demo province and makes the audit signing key
+# (HOSO_DATA_DIR/keys/audit.key, once), gives the demo staff below a fresh password (printed),
+# then serves the pages and the JSON API on http://127.0.0.1:8080 (HOSO_HOST / HOSO_PORT to
+# change), signing a checkpoint within 10 s of every change (HOSO_CHECKPOINT_SECONDS).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
-apt_ensure fonts-dejavu-core tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd   # slip font; OCR at the scanning station
+apt_ensure fonts-dejavu-core fonts-dejavu-extra tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd   # slip font; OCR at the scanning station
 build_tools_ensure   # compiles events/_leafscan.c when hoso is installed
 venv_ensure
 catalogues_ensure   # the pages in Vietnamese
-"$VENV/bin/hoso" init --demo
+"$VENV/bin/hoso" init --demo   # tables, the demo province, the audit key, a first checkpoint
 # One demo account per kind of user; a new password on every start, so none is ever shipped.
 DEMO_STAFF=(hnm-rcv-001 hnm-off-001 hnm-sup-001 hnm-ins-001 hnm-adm-001)
 PASSWORD="$("$VENV/bin/python" -c 'import secrets; print("demo-" + secrets.token_urlsafe(9))')"

@@ -5,7 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-apt_ensure postgresql-15 fonts-dejavu-core fonts-liberation2 poppler-utils \
+apt_ensure postgresql-15 fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 poppler-utils \
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd sane-utils zint chromium
 build_tools_ensure   # compiles events/_leafscan.c when hoso is installed
 venv_ensure "test"
