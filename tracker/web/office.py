@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from tracker.commands.dossiers import (
@@ -31,11 +31,13 @@ from tracker.commands.dossiers import (
     ReturnResult,
 )
 from tracker.commands.parse import parse
+from tracker.commands.slips import SLIP_KINDS
 from tracker.domain.errors import Forbidden, HosoError
 from tracker.identity.permissions import RULES
 from tracker.web import labels
 from tracker.web.auth import acting, services
 from tracker.web.sessions import signed_in
+from tracker.web.slips import slip_file
 
 blueprint = Blueprint("office", __name__)
 blueprint.before_request(signed_in(lambda: None))
@@ -45,6 +47,9 @@ ACTIONS: dict[str, type[DossierCommand]] = {model.action: model for model in (
     Reject, Resolve, ReturnResult, Cancel)}
 """The actions a dossier's page offers, by the command's action name."""
 FORM_ONLY = {"csrf_token", "key"}
+SLIP_EVENTS = {"receipt": "Received", "supplement": "SupplementRequested",
+               "refusal": "Rejected", "apology": "Rescheduled"}
+"""Each slip, and the event that must have happened for it to be printed."""
 
 
 @blueprint.get("/queue")
@@ -59,6 +64,14 @@ def queue() -> str:
 @blueprint.get("/dossiers/<code>")
 def dossier(code: str) -> Any:
     return page(code)
+
+
+@blueprint.get("/dossiers/<code>/slips/<kind>.pdf")
+def slip(code: str, kind: str) -> Any:
+    """A slip to print (Circular 01/2018 forms), checked and logged as the API's is."""
+    if kind not in SLIP_KINDS:
+        abort(404)
+    return slip_file(code, kind)
 
 
 @blueprint.post("/dossiers/<code>/<action>")
@@ -87,6 +100,9 @@ def page(code: str, error: str | None = None, status: int = 200) -> Any:
     offer = [a for a in ACTIONS if g.identity.role in RULES.get(a, {})]
     couriers = sorted((s for s in province.staff.values() if s.role == "courier"),
                       key=lambda s: (s.office != g.identity.office, s.id))
+    kinds = {step["type"] for step in steps}
+    slips = [kind for kind, event in SLIP_EVENTS.items() if event in kinds]
     return render_template("office/dossier.html", status=shown, steps=steps, offer=offer,
+                           slips=slips,
                            error=error, done=request.args.get("done"), key=uuid.uuid4().hex,
                            labels=labels, province=province, couriers=couriers), status
