@@ -83,3 +83,20 @@ def test_another_districts_official_cannot_open_the_dossier(services: Services,
     assert page.status_code == 403
     assert APPLICANT["applicant_name"] not in page.text
     assert code not in stranger.get("/queue").text
+
+
+def test_a_reschedule_offers_the_apology_slip(services: Services, code: str) -> None:
+    official = signed_in(services, "pl-off-001")
+    token = csrf(official, f"/dossiers/{code}")
+    official.post(f"/dossiers/{code}/accept", data={"csrf_token": token, "key": "a"})
+    moved = official.post(f"/dossiers/{code}/reschedule", data={
+        "csrf_token": token, "key": "r", "to": "2026-05-29", "reason": "Cần xác minh thực địa"})
+    assert moved.status_code == 302
+    page = official.get(moved.headers["Location"]).text
+    link = re.search(r'href="([^"]+/slips/apology\.pdf)"', page)
+    assert link
+    slip = official.get(link.group(1))
+    assert slip.status_code == 200
+    assert slip.mimetype == "application/pdf"
+    assert slip.data.startswith(b"%PDF")
+    assert official.get(f"/dossiers/{code}/slips/nonsense.pdf").status_code == 404
