@@ -72,3 +72,18 @@ venv_ensure() {
 catalogues_ensure() {
   "$VENV/bin/pybabel" -q compile -d "$ROOT/tracker/web/translations"
 }
+
+# npm_tool_ensure PACKAGE@VERSION FILE — fetch one file of an npm package into .cache/npm/PACKAGE
+# (tests only: axe-core for the accessibility checks), once per version.
+npm_tool_ensure() {
+  local spec=$1 file=$2 name=${1%@*}
+  local dir="$ROOT/.cache/npm/$name" stamp="$ROOT/.cache/npm/$name/.spec"
+  [ -f "$dir/$(basename "$file")" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$spec" ] && return 0
+  command -v npm >/dev/null || apt_ensure npm
+  log "fetching $spec from npm"
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz)
+  mkdir -p "$dir"
+  cp "$tmp/package/$file" "$dir/" && echo "$spec" > "$stamp"
+  rm -rf "$tmp"
+}

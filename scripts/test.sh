@@ -10,6 +10,7 @@ apt_ensure postgresql-15 fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 
 build_tools_ensure   # compiles events/_leafscan.c when hoso is installed
 venv_ensure "test"
 catalogues_ensure   # the pages in Vietnamese
+npm_tool_ensure axe-core@4.14.1 axe.min.js   # accessibility checks, injected by the browser tests
 
 # PostgreSQL 15 from Debian: start the cluster and make the test role and database once.
 if ! pg_lsclusters -h 2>/dev/null | awk '$1=="15" && $2=="main"' | grep -q .; then

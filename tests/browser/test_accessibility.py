@@ -1,0 +1,65 @@
+"""axe-core on every page, signed out and signed in: no serious or critical violation.
+
+axe-core comes from npm (scripts/test.sh fetches it into .cache/npm) and is injected by the
+test through the browser's debugging protocol, which the pages' Content-Security-Policy does not
+govern, so the pages themselves keep allowing only their own scripts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser.site import PASSWORD, PHONE, STAFF, Site, open_page
+
+ROOT = Path(__file__).parents[2]
+AXE = Path(os.environ.get("HOSO_AXE_JS") or ROOT / ".cache" / "npm" / "axe-core" / "axe.min.js")
+SIGNED_OUT = ["/sign-in", "/lookup", "/lookup?code={code}&digits={digits}",
+              "/lookup?code={code}&digits=0000"]
+SIGNED_IN = ["/", "/password", "/counter/", "/counter/?q=dang+ky",
+             "/counter/receive?procedure=1.004227", "/queue", "/dossiers/{code}",
+             "/counter/dossiers/{code}", "/no-such-page"]
+
+
+def violations(page: Page) -> list[dict[str, Any]]:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: scripts/test.sh fetches axe-core from npm")
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+             .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                         where: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))""")
+    return found
+
+
+def serious(page: Page, path: str) -> list[str]:
+    return [f"{path}: {v['id']} ({v['impact']}) {v['help']} at {v['where']}"
+            for v in violations(page) if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_no_page_has_a_serious_accessibility_violation(browser: Browser, site: Site,
+                                                       artefacts: Path, width: int) -> None:
+    page, _ = open_page(browser, width, 800)
+    digits = PHONE.replace(" ", "")[-4:]
+    found: list[str] = []
+    for number, path in enumerate(SIGNED_OUT):
+        page.goto(site.base + path.format(code=site.code, digits=digits))
+        found += serious(page, path)
+        page.screenshot(path=artefacts / f"out-{number}.png", full_page=True)
+    page.goto(f"{site.base}/sign-in")
+    page.fill("#staff", STAFF)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.press("#password", "Enter")
+    for number, path in enumerate(SIGNED_IN):
+        page.goto(site.base + path.format(code=site.code))
+        found += serious(page, path)
+        page.screenshot(path=artefacts / f"in-{number}.png", full_page=True)
+    assert found == []
+    page.close()
