@@ -196,3 +196,21 @@ def test_several_signers_keep_only_growing_checkpoints(store_env: dict[str, str]
     assert log.sign(signer, stored[-1].time, stored[-1].size, stored[-1].root) is None
     for w in wired:
         w.close()
+
+
+def test_verify_names_who_cosigned_the_newest_checkpoint(store_env: dict[str, str]) -> None:
+    """GIVEN cosignature lines stored for the newest checkpoint (as the witnesses' threads keep
+    them) THEN verify names their signers beside the checkpoint's age; it does not check them
+    (HOSO_WITNESSES and the quorum do)."""
+    hoso = Hoso(store_env)
+    size = hoso.ok("init", "--demo")["checkpoint"]["size"]
+    wired = compose(Settings.from_environ(store_env))
+    try:
+        wired.cosignature_store().add(size, "w1.example/a", "— w1.example/a AAAAAAAAAAAA")
+    finally:
+        wired.close()
+    newest = hoso.ok("audit", "verify")["newest_checkpoint"]
+    assert newest["size"] == size
+    assert newest["witnesses"] == ["w1.example/a"]
+    assert newest["age_seconds"] >= 0
+    assert "cosigned by: w1.example/a" in hoso("audit", "verify").stdout

@@ -9,8 +9,9 @@ import click
 
 from events.audit import AuditReport
 from events.keys import KeyFileError, generate_keypair, load_verifier
-from events.notes import NoteError
+from events.notes import SIGNATURE_PREFIX, NoteError
 from events.tail import SigningWindow
+from tracker.bootstrap import Services
 from tracker.cli.audit_export import register as register_export_commands
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option
@@ -84,7 +85,7 @@ def verify(public_key: Path | None) -> None:
         "checkpoints": report.checkpoints,
         "first_bad_position": first.position if first else None,
         "findings": findings,
-        **signing_document(report, window),
+        **signing_document(report, window, cosigners(wired, report)),
         "witnesses": witnessed.to_dict(),
     }
     emit(document, lambda: [*verify_lines(report, document), *witnessed.lines()])
@@ -92,9 +93,22 @@ def verify(public_key: Path | None) -> None:
         raise click.exceptions.Exit(1)
 
 
-def signing_document(report: AuditReport, window: SigningWindow) -> dict[str, Any]:
-    """The newest signed checkpoint (its age and the other signatures it carries) and the
-    events after it, as ``audit verify --json`` reports them."""
+def cosigners(wired: Services, report: AuditReport) -> list[str]:
+    """Who cosigned the newest checkpoint, as stored (not checked here: with HOSO_WITNESSES the
+    witness check counts the valid ones): other signatures on its copies, then the stored
+    cosignature lines."""
+    if report.newest is None:
+        return []
+    lines = wired.cosignature_store().lines_for(report.newest.size)
+    stored = [line[len(SIGNATURE_PREFIX):].partition(" ")[0] for line in lines
+              if line.startswith(SIGNATURE_PREFIX)]
+    return list(dict.fromkeys([*report.newest.others, *stored]))
+
+
+def signing_document(report: AuditReport, window: SigningWindow,
+                     witnesses: list[str]) -> dict[str, Any]:
+    """The newest signed checkpoint (its age and who cosigned it) and the events after it, as
+    ``audit verify --json`` reports them."""
     newest, tail = report.newest, report.tail
     age = None if newest is None or newest.time is None else (
         round((window.now - newest.time).total_seconds(), 1))
@@ -102,7 +116,7 @@ def signing_document(report: AuditReport, window: SigningWindow) -> dict[str, An
     return {
         "newest_checkpoint": None if newest is None else {
             "size": newest.size, "time": newest.time.isoformat() if newest.time else None,
-            "age_seconds": age, "source": newest.source, "witnesses": list(newest.others)},
+            "age_seconds": age, "source": newest.source, "witnesses": witnesses},
         "unsigned": None if tail is None else {
             "events": tail.events, "from_leaf": tail.from_leaf,
             "first_position": tail.first_position,
@@ -124,7 +138,7 @@ def verify_lines(report: AuditReport, document: dict[str, Any]) -> list[str]:
     if newest is not None:
         witnessed = ", ".join(newest["witnesses"]) or "none stored"
         lines.append(f"newest checkpoint: {newest['size']} leaves, signed {newest['time']} "
-                     f"({newest['age_seconds']} s ago); other signatures: {witnessed}")
+                     f"({newest['age_seconds']} s ago); cosigned by: {witnessed}")
     if unsigned is not None and unsigned["events"]:
         lines.append(f"unsigned: {unsigned['events']} events after it, the oldest committed "
                      f"{unsigned['age_seconds']} s ago (window {document['window_seconds']:g} "
