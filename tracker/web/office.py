@@ -47,6 +47,7 @@ ACTIONS: dict[str, type[DossierCommand]] = {model.action: model for model in (
     Reject, Resolve, ReturnResult, Cancel)}
 """The actions a dossier's page offers, by the command's action name."""
 FORM_ONLY = {"csrf_token", "key"}
+PER_PAGE = 100
 SLIP_EVENTS = {"receipt": "Received", "supplement": "SupplementRequested",
                "refusal": "Rejected", "apology": "Rescheduled"}
 """Each slip, and the event that must have happened for it to be printed."""
@@ -54,11 +55,23 @@ SLIP_EVENTS = {"receipt": "Received", "supplement": "SupplementRequested",
 
 @blueprint.get("/queue")
 def queue() -> str:
-    """The office's queue; ``?part=1`` answers only the lists, for htmx's periodic refresh."""
+    """The office's queue; ``?part=1`` answers only the lists, for htmx's periodic refresh.
+
+    Each list shows the most pressing ``PER_PAGE`` (overdue or late first, then by due date);
+    ``?page=N`` shows the next ones, and the counts are always of everything."""
     work = acting().queue(g.identity.office)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    shown = {name: pressing_first(work[name])[(page - 1) * PER_PAGE:page * PER_PAGE]
+             for name in ("incoming", "holds", "sent")}
+    more = any(len(work[name]) > page * PER_PAGE for name in shown)
     template = "office/queue_lists.html" if request.args.get("part") else "office/queue.html"
-    return render_template(template, queue=work, labels=labels,
-                           province=services().application().province())
+    return render_template(template, queue=work, shown=shown, page=page, more=more,
+                           labels=labels, province=services().application().province())
+
+
+def pressing_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(items, key=lambda i: (not (i["overdue"] or i["late_in_transit"]), i["due"],
+                                        i["code"]))
 
 
 @blueprint.get("/dossiers/<code>")
