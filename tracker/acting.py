@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from tracker import bags
 from tracker.application import CustodyApplication
+from tracker.commands.bags import AcceptBag, BagCommand, CreateBag, FillBag, HandOverBag
 from tracker.commands.dossiers import Command, DossierCommand
 from tracker.domain.errors import Forbidden
 from tracker.handling import execute
@@ -62,7 +64,30 @@ class Acting:
         answer = execute(self.app, command, key)
         return answer if sees_personal(self.identity) else without_personal(answer)
 
+    def bag_command(self, command: BagCommand) -> dict[str, Any]:
+        """Carry out a command on a bag if the identity may, where the bag is: its office
+        while open, its destination to accept it."""
+        if command.by != self.identity.staff:
+            raise Forbidden(f"{self.identity.staff} may act only in their own name")
+        allowed(self.identity, command.action)  # before the bag is looked up
+        if isinstance(command, CreateBag):
+            where = (self.identity.office,)
+        elif isinstance(command, FillBag | HandOverBag | AcceptBag):
+            found = bags.find_bag(self.app, command.bag)
+            where = (found.to_office,) if isinstance(command, AcceptBag) else (found.office,)
+        require(self.identity, command.action, self.app.province(), where)
+        return bags.carry_out(self.app, command)
+
     # -- reads ------------------------------------------------------------------------------
+
+    def bag(self, code: str) -> dict[str, Any]:
+        """A bag (codes, page counts, offices), for readers at its offices and its courier."""
+        allowed(self.identity, "bag")
+        document = bags.bag(self.app, code)
+        if self.identity.staff != document["courier"]:
+            require(self.identity, "bag", self.app.province(),
+                    (document["office"], document["to_office"]))
+        return document
 
     def status(self, code: str) -> dict[str, Any]:
         allowed(self.identity, "status")

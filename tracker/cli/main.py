@@ -16,6 +16,7 @@ import click
 from tracker.cli import (
     accounts,
     audit,
+    bags,
     dossiers,
     ocr,
     projections,
@@ -47,7 +48,7 @@ def cli(ctx: click.Context, as_json: bool) -> None:
 
 
 for module in (reference, dossiers, storage, audit, serve, relay, scan, projections, ocr,
-               worker, accounts, witness, slips):
+               worker, accounts, witness, slips, bags):
     for command in module.COMMANDS:
         cli.add_command(command)
 

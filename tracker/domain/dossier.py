@@ -127,6 +127,16 @@ class Dossier(Aggregate):
             dossier.office = None
 
     class Accepted(CustodyEvent):
+        """``bag``: the bag it arrived in, when it travelled in one."""
+
+        class_version = 2
+        bag: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Acceptances of class version 1 named no bag."""
+            state["bag"] = None
+
         def apply(self, dossier: Dossier) -> None:
             dossier.transit = None
             dossier.custodian = self.actor
@@ -364,9 +374,10 @@ class Dossier(Aggregate):
                      to_office=to_office.code, carrier=carrier.id, carrier_role=carrier.role,
                      manifest=manifest, override=override, pages_counted=pages_counted)
 
-    def accept(self, actor: Staff, at: datetime, device: str | None = None) -> None:
+    def accept(self, actor: Staff, at: datetime, device: str | None = None,
+               bag: str | None = None) -> None:
         custody.may_accept(self, actor)
-        self._record(self.Accepted, actor, at, device)
+        self._record(self.Accepted, actor, at, device, bag=bag)
 
     def request_supplement(self, actor: Staff, reason: str, at: datetime,
                            device: str | None = None) -> None:

@@ -43,14 +43,14 @@ PROCESS = {**COUNTER, **DECIDE}
 READERS = {"receiver": OFFICE, "operator": OFFICE, "official": OFFICE, "courier": OFFICE,
            "supervisor": SUBTREE, "inspector": PROVINCE}
 SCANNERS = {"operator": OFFICE, "receiver": OFFICE, "supervisor": OFFICE}
+RELEASERS = {"receiver": OFFICE, "operator": OFFICE, "official": OFFICE, "supervisor": SUBTREE}
 
 RULES: dict[str, dict[str, Scope]] = {
     # commands on dossiers
     "receive": COUNTER,
     "collect-fee": COUNTER,
     "return": COUNTER,
-    "handover": {"receiver": OFFICE, "operator": OFFICE, "official": OFFICE,
-                 "supervisor": SUBTREE},
+    "handover": RELEASERS,
     "accept": {"receiver": OFFICE, "operator": OFFICE, "official": OFFICE,
                "supervisor": OFFICE},
     "request-supplement": PROCESS,
@@ -64,6 +64,12 @@ RULES: dict[str, dict[str, Scope]] = {
     "digitise": SCANNERS,
     "digitised": SCANNERS,
     "station": SCANNERS,  # the station's own reads and uploads
+    # commands on bags: as the handover and acceptance of the dossiers inside
+    "bag-create": RELEASERS,
+    "bag-fill": RELEASERS,
+    "bag-handover": RELEASERS,
+    "bag-accept": {"receiver": OFFICE, "operator": OFFICE, "official": OFFICE,
+                   "supervisor": OFFICE},
     # reads
     "status": READERS,
     "history": READERS,
@@ -72,6 +78,7 @@ RULES: dict[str, dict[str, Scope]] = {
     "register": {"receiver": OFFICE, "official": OFFICE, "supervisor": SUBTREE,
                  "inspector": PROVINCE},
     "queue": READERS,
+    "bag": READERS,  # a bag lists codes and page counts, nothing about any applicant
     "report": {"receiver": OFFICE, "official": OFFICE, "supervisor": SUBTREE,
                "inspector": PROVINCE},
     "reference": {**READERS, "admin": PROVINCE},

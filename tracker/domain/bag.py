@@ -1,0 +1,177 @@
+"""The Bag aggregate (túi chuyển): dossiers travelling together under one barcode.
+
+A bag is created at its origin office with a destination, filled with dossier codes (each with
+the page count of its last scan, when it was digitised), handed over to a courier in one step
+and accepted at the destination in one scan. The custody of each dossier stays on the dossier:
+the application records each dossier's own ``HandedOver`` and ``Accepted`` naming the bag in the
+same transaction as the bag's event. The bag keeps what was listed, what arrived and what was
+missing on arrival.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from tracker.domain.errors import BadInput, RuleViolation
+from tracker.domain.province import Office, Staff
+
+NAMESPACE = UUID("0d7c3e52-9a4b-4f71-8c1e-2b6a9e0f5d13")
+BAG_CODE = r"^TUI-[0-9A-HJ-NP-Z]{8}$"
+"""``TUI-`` and eight characters without I and O, so a code read aloud or typed is not
+mistaken; printed as Code 128 on the manifest."""
+_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+MAX_DOSSIERS = 500
+"""Dossiers in one bag: more than a courier's run between two levels carries."""
+
+OPEN, HANDED_OVER, ACCEPTED = "open", "handed_over", "accepted"
+
+
+def new_bag_code() -> str:
+    return "TUI-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+def parse_bag_code(text: str) -> str:
+    code = text.strip().upper()
+    if not re.match(BAG_CODE, code):
+        raise BadInput(f"malformed bag code {text[:40]!r}: expected TUI- and 8 letters or digits")
+    return code
+
+
+def bag_id(code: str) -> UUID:
+    return uuid5(NAMESPACE, parse_bag_code(code))
+
+
+class Bag(Aggregate):
+    """A bag of dossiers from one office to another: open, handed over, then accepted."""
+
+    class Created(Aggregate.Created):
+        code: str
+        actor: str
+        office: str
+        to_office: str
+        device: str | None
+
+    class BagEvent(Aggregate.Event):
+        actor: str
+        office: str
+        device: str | None
+
+    class Filled(BagEvent):
+        """Dossiers put in the bag, each ``{"code", "pages"}`` (pages: of its last scan, or
+        None when it was never digitised)."""
+
+        dossiers: list[dict[str, object]]
+
+        def apply(self, bag: Bag) -> None:
+            bag.dossiers.extend(dict(d) for d in self.dossiers)
+
+    class HandedOver(BagEvent):
+        courier: str
+
+        def apply(self, bag: Bag) -> None:
+            bag.state = HANDED_OVER
+            bag.courier = self.courier
+
+    class Accepted(BagEvent):
+        accepted: list[str]
+        missing: list[str]
+
+        def apply(self, bag: Bag) -> None:
+            bag.state = ACCEPTED
+            bag.accepted = list(self.accepted)
+            bag.missing = list(self.missing)
+
+    def __init__(self, code: str, actor: str, office: str, to_office: str,
+                 device: str | None) -> None:
+        self.code = code
+        self.created_by = actor
+        self.office = office
+        self.to_office = to_office
+        self.state = OPEN
+        self.dossiers: list[dict[str, object]] = []
+        self.courier: str | None = None
+        self.accepted: list[str] = []
+        self.missing: list[str] = []
+
+    @property
+    def codes(self) -> list[str]:
+        return [str(d["code"]) for d in self.dossiers]
+
+    def pages_of(self, code: str) -> int | None:
+        for item in self.dossiers:
+            if item["code"] == code:
+                pages = item["pages"]
+                return pages if isinstance(pages, int) else None
+        return None
+
+    # -- commands ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, code: str, actor: Staff, to_office: Office, at: datetime,
+               device: str | None = None) -> Bag:
+        """A bag made by ``actor`` at their office, bound for ``to_office``."""
+        if to_office.code == actor.office:
+            raise RuleViolation("bag-elsewhere",
+                                f"a bag from {actor.office} must go to another office")
+        return cls._create(cls.Created, id=bag_id(code), timestamp=at,
+                           code=parse_bag_code(code), actor=actor.id, office=actor.office,
+                           to_office=to_office.code, device=device)
+
+    def fill(self, actor: Staff, dossiers: Sequence[tuple[str, int | None]], at: datetime,
+             device: str | None = None) -> None:
+        """Put ``dossiers`` (code, pages) in the open bag; the caller has checked that each is
+        held at the bag's office."""
+        self._at_office(actor, self.office, "bag-at-origin")
+        if self.state != OPEN:
+            raise RuleViolation("bag-open", f"{self.code} was handed over; it is sealed")
+        codes = [code for code, _ in dossiers]
+        twice = sorted({c for c in codes if codes.count(c) > 1 or c in self.codes})
+        if twice:
+            raise RuleViolation("once-in-bag", f"{', '.join(twice)} already in {self.code}")
+        if len(self.dossiers) + len(codes) > MAX_DOSSIERS:
+            raise RuleViolation("bag-size", f"a bag holds at most {MAX_DOSSIERS} dossiers")
+        self.trigger_event(self.Filled, timestamp=at, actor=actor.id, office=actor.office,
+                           device=device,
+                           dossiers=[{"code": c, "pages": p} for c, p in dossiers])
+
+    def hand_over(self, actor: Staff, courier: Staff, at: datetime,
+                  device: str | None = None) -> None:
+        """Seal the bag and give it to ``courier``; each dossier's own handover is the
+        dossier's rule (only its custodian releases it)."""
+        if self.state != OPEN:
+            raise RuleViolation("bag-handed-over-once", f"{self.code} was already handed over")
+        if not self.dossiers:
+            raise RuleViolation("bag-not-empty", f"{self.code} is empty; scan dossiers into it")
+        self._at_office(actor, self.office, "bag-at-origin")
+        self.trigger_event(self.HandedOver, timestamp=at, actor=actor.id, office=actor.office,
+                           device=device, courier=courier.id)
+
+    def accept(self, actor: Staff, missing: Sequence[str], at: datetime,
+               device: str | None = None) -> list[str]:
+        """Accept the bag at its destination; ``missing`` are the listed dossiers not in it,
+        flagged and left in transit. Returns the codes accepted."""
+        if self.state == OPEN:
+            raise RuleViolation("bag-in-transit", f"{self.code} has not been handed over")
+        if self.state == ACCEPTED:
+            raise RuleViolation("bag-accepted-once", f"{self.code} was already accepted")
+        self._at_office(actor, self.to_office, "accept-at-destination")
+        unlisted = sorted(set(missing) - set(self.codes))
+        if unlisted:
+            raise RuleViolation("missing-listed",
+                                f"{', '.join(unlisted)} not listed in {self.code}")
+        accepted = [c for c in self.codes if c not in set(missing)]
+        self.trigger_event(self.Accepted, timestamp=at, actor=actor.id, office=actor.office,
+                           device=device, accepted=accepted,
+                           missing=[c for c in self.codes if c in set(missing)])
+        return accepted
+
+    def _at_office(self, actor: Staff, office: str, rule: str) -> None:
+        if actor.office != office:
+            raise RuleViolation(rule, f"{self.code} is for {office}; {actor.id} works at "
+                                      f"{actor.office}")
