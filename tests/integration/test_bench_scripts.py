@@ -15,7 +15,8 @@ ROOT = Path(__file__).parents[2]
 @pytest.mark.parametrize(("script", "args", "key"), [
     ("custody.py", ["--count", "5", "--backend", "both"], "backends"),
     ("storage.py", ["--scale", "0.02"], "s3"),
-    ("audit.py", ["--events", "2000", "--appends", "20", "--rounds", "1"], "verify"),
+    ("audit.py", ["--events", "2000", "--appends", "20", "--rounds", "1",
+                  "--signer-seconds", "0.5", "--signer-rounds", "1"], "verify"),
     ("projections.py", ["--events", "200", "--rate", "100", "--seconds", "1",
                         "--rebuild-events", "3000"], "rebuild"),
     ("barcodes.py", ["--rounds", "1"], "ms_per_cover"),
