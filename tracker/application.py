@@ -31,7 +31,7 @@ from tracker.domain.calendar import local_date
 from tracker.domain.codes import DailySequence, DossierCode, sequence_id
 from tracker.domain.dossier import Dossier
 from tracker.domain.errors import BadInput, HosoError, RuleViolation, UnknownReference
-from tracker.domain.province import PROVINCE_ID, Province, ProvinceData
+from tracker.domain.province import PROVINCE_ID, Office, Province, ProvinceData
 from tracker.domain.scan_details import ScanDetails
 from tracker.idempotency import AlreadyDone, IdempotentRequest, pending, request_id
 from tracker.presenters import describe_event, dossier_status
@@ -125,26 +125,47 @@ class CustodyApplication(Application[Any]):
         self, office: str, procedure: str, applicant_name: str, applicant_id: str,
         actor: str, components: Sequence[str] = (), phone: str | None = None,
         accept_incomplete: bool = False, device: str | None = None,
-        incomplete_reason: str | None = None,
+        incomplete_reason: str | None = None, channel: str = "counter",
     ) -> dict[str, Any]:
         """Register a paper dossier and give it the office's next code for today."""
         province = self.province()
-        the_office = province.office(office)
         the_procedure = province.procedure(procedure)
         receiver = province.person(actor)
+        return self._register(office, lambda code, the_office, at: Dossier.receive(
+            code=code, procedure=the_procedure, office=the_office,
+            actor=receiver, applicant_name=applicant_name, applicant_id=applicant_id,
+            phone=phone, components=components, accept_incomplete=accept_incomplete,
+            incomplete_reason=incomplete_reason,
+            at=at, calendar=province.calendar, device=device, channel=channel,
+        ))
+
+    def refuse_at_counter(
+        self, office: str, procedure: str, applicant_name: str, applicant_id: str,
+        actor: str, reason: str, components: Sequence[str] = (), phone: str | None = None,
+        device: str | None = None, channel: str = "counter",
+    ) -> dict[str, Any]:
+        """Record a dossier turned away at the counter, under the office's next code for
+        today, so its refusal slip (Mẫu 03) can be printed."""
+        province = self.province()
+        the_procedure = province.procedure(procedure)
+        receiver = province.person(actor)
+        return self._register(office, lambda code, the_office, at: Dossier.refuse_at_counter(
+            code=code, procedure=the_procedure, office=the_office, actor=receiver,
+            applicant_name=applicant_name, applicant_id=applicant_id, phone=phone,
+            components=components, reason=reason, at=at, device=device, channel=channel,
+        ))
+
+    def _register(self, office: str,
+                  make: Callable[[DossierCode, Office, datetime], Dossier]) -> dict[str, Any]:
+        """Save the dossier ``make`` creates under ``office``'s next code for today."""
+        the_office = self.province().office(office)
         for _ in range(RECEIVE_ATTEMPTS):
             with self._sequences.turn(the_office.code, local_date(self.clock())) as turn:
                 at = self.clock()  # read once the turn is ours, so numbers follow time
                 if local_date(at) != turn.day:
                     continue  # midnight passed while waiting: draw under the new day
                 sequence = turn.sequence()
-                dossier = Dossier.receive(
-                    code=sequence.issue(), procedure=the_procedure, office=the_office,
-                    actor=receiver, applicant_name=applicant_name, applicant_id=applicant_id,
-                    phone=phone, components=components, accept_incomplete=accept_incomplete,
-                    incomplete_reason=incomplete_reason,
-                    at=at, calendar=province.calendar, device=device,
-                )
+                dossier = make(sequence.issue(), the_office, at)
                 try:
                     self.save(sequence, dossier)
                 except IntegrityError:
@@ -264,9 +285,10 @@ class CustodyApplication(Application[Any]):
         return self._update(code, lambda d, p, at: d.resolve(p.person(by), at, device))
 
     def return_result(self, code: str, by: str, by_post: bool = False,
-                      device: str | None = None) -> dict[str, Any]:
-        return self._update(code, lambda d, p, at: d.return_result(p.person(by), at, by_post,
-                                                                   device))
+                      device: str | None = None, satisfaction: int | None = None,
+                      comment: str | None = None) -> dict[str, Any]:
+        return self._update(code, lambda d, p, at: d.return_result(
+            p.person(by), at, by_post, device, satisfaction, comment))
 
     def cancel(self, code: str, by: str, reason: str, device: str | None = None
                ) -> dict[str, Any]:
@@ -370,7 +392,7 @@ class CustodyApplication(Application[Any]):
 
     def _dossier_code(self, dossier_id: UUID) -> str:
         first = self.events.get(dossier_id, lte=1)
-        return cast(Dossier.Received, next(iter(first))).code
+        return cast(Dossier.Received | Dossier.RefusedAtCounter, next(iter(first))).code
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -42,10 +42,10 @@ PRIVATE_FIELDS = frozenset({"applicant_id", "phone"})
 _BOOKKEEPING = frozenset({"originator_id", "originator_version", "originator_topic",
                           "timestamp"})
 CATALOGUE: tuple[type[Dossier.Event], ...] = (
-    Dossier.Received, Dossier.FeeCollected, Dossier.Digitised, Dossier.HandedOver,
-    Dossier.Accepted, Dossier.SupplementRequested, Dossier.SupplementReceived, Dossier.Paused,
-    Dossier.Resumed, Dossier.Rescheduled, Dossier.Rejected, Dossier.Resolved,
-    Dossier.ResultReturned, Dossier.Cancelled,
+    Dossier.Received, Dossier.RefusedAtCounter, Dossier.FeeCollected, Dossier.Digitised,
+    Dossier.HandedOver, Dossier.Accepted, Dossier.SupplementRequested,
+    Dossier.SupplementReceived, Dossier.Paused, Dossier.Resumed, Dossier.Rescheduled,
+    Dossier.Rejected, Dossier.Resolved, Dossier.ResultReturned, Dossier.Cancelled,
 )
 """Every dossier event that is published; its CloudEvent type is ``vn.hoso.dossier.<snake
 case name>.v1``, e.g. ``vn.hoso.dossier.handed_over.v1``."""
@@ -161,7 +161,8 @@ class CodeBook:
             first = self.recorder.select_events(dossier_id, lte=1, limit=1)
             if not first:
                 raise LookupError(f"no Received event for dossier {dossier_id}")
-            received = cast(Dossier.Received, self.mapper.to_domain_event(first[0]))
+            received = cast(Dossier.Received | Dossier.RefusedAtCounter,
+                            self.mapper.to_domain_event(first[0]))
             code = received.code
             self.remember(dossier_id, code)
         return code
@@ -179,7 +180,7 @@ class DossierFacts:
         if stored.topic not in DOSSIER_TOPICS:
             return None
         event = cast(Dossier.Event, self.mapper.to_domain_event(stored))
-        if isinstance(event, Dossier.Received):
+        if isinstance(event, Dossier.Received | Dossier.RefusedAtCounter):
             self.codes.remember(event.originator_id, event.code)
             code = event.code
         else:

@@ -21,6 +21,7 @@ from tracker.commands.dossiers import (
     Receive,
     ReceiveSupplement,
     RecordStationScan,
+    RefuseAtCounter,
     Reject,
     RequestSupplement,
     Reschedule,
@@ -70,7 +71,13 @@ def run(app: CustodyApplication, command: Command) -> dict[str, Any]:
                 applicant_name=command.applicant_name, applicant_id=command.applicant_id,
                 actor=command.actor, components=command.components, phone=command.phone,
                 accept_incomplete=command.accept_incomplete, device=device,
-                incomplete_reason=command.incomplete_reason)
+                incomplete_reason=command.incomplete_reason, channel=command.channel)
+        case RefuseAtCounter():
+            return app.refuse_at_counter(
+                office=command.office, procedure=command.procedure,
+                applicant_name=command.applicant_name, applicant_id=command.applicant_id,
+                actor=command.actor, reason=command.reason, components=command.components,
+                phone=command.phone, device=device, channel=command.channel)
         case HandOver():
             return app.hand_over(command.code, command.by, command.to_office,
                                  courier=command.courier, to_person=command.to,
@@ -93,7 +100,8 @@ def run(app: CustodyApplication, command: Command) -> dict[str, Any]:
         case Resolve():
             return app.resolve(command.code, command.by, device)
         case ReturnResult():
-            return app.return_result(command.code, command.by, command.by_post, device)
+            return app.return_result(command.code, command.by, command.by_post, device,
+                                     command.satisfaction, command.comment)
         case Cancel():
             return app.cancel(command.code, command.by, command.reason, device)
         case CollectFee():

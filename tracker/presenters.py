@@ -31,6 +31,7 @@ def dossier_status(dossier: Dossier, now: datetime) -> dict[str, Any]:
         "overdue": dossier.is_overdue(now),
         "receiving_office": dossier.receiving_office,
         "resolving_office": dossier.resolving_office,
+        "channel": dossier.channel,
         "applicant_name": dossier.applicant_name,
         "missing_components": dossier.missing_components,
         "outcome_reason": dossier.outcome_reason,

@@ -54,6 +54,7 @@ from tracker.web import create_app
 MATRIX = """
 row                   rcv opr cur off ins sup adm stn hh   rcv' opr' cur' off' ins' sup' stn'  none
 receive               201 403 403 403 403 201 403 403 403  403  403  403  403  403  403  403   401
+refuse                201 403 403 403 403 201 403 403 403  403  403  403  403  403  403  403   401
 collect-fee           200 403 403 403 403 200 403 403 403  403  403  403  403  403  403  403   401
 # opr: RULES let an operator hand over at their office; custody wants the custodian (409)
 handover              200 409 403 403 403 200 403 403 403  403  403  403  403  403  403  403   401
@@ -313,6 +314,8 @@ TO_AGENCY = said(courier=HOME_STAFF["courier"], to_office=AGENCY)
 
 ROWS: dict[str, Row] = {
     "receive": Row("POST", "/api/v1/dossiers", body=lambda s, t, c: s.receipt()),
+    "refuse": Row("POST", "/api/v1/refusals",
+                  body=lambda s, t, c: {**s.receipt(), "reason": "sai thủ tục"}),
     "collect-fee": command("collect-fee", "held", said(amount=50_000)),
     "handover": command("handover", "held", TO_AGENCY),
     "handover-at-agency": command("handover", "at_agency",

@@ -14,13 +14,17 @@ from tracker.cli.context import application
 from tracker.cli.generated import command_for, show_status
 from tracker.cli.output import emit, json_option
 from tracker.cli.projections import views
-from tracker.commands.dossiers import DOSSIER_COMMANDS, Receive
+from tracker.commands.dossiers import DOSSIER_COMMANDS, Receive, RefuseAtCounter
 from tracker.domain.calendar import LOCAL_TZ
 from tracker.timeparse import parse_moment
 
 
 def _receipt(status: dict[str, Any]) -> None:
     emit({"code": status["code"], "due": status["due"]}, lambda: [status["code"]])
+
+
+def _refusal(status: dict[str, Any]) -> None:
+    emit({"code": status["code"], "stage": status["stage"]}, lambda: [status["code"]])
 
 
 @click.command()
@@ -52,6 +56,7 @@ def _history_lines(rows: list[dict[str, Any]]) -> Iterable[str]:
 
 COMMANDS = [
     command_for(Receive, _receipt),
+    command_for(RefuseAtCounter, _refusal),
     *(command_for(command) for command in DOSSIER_COMMANDS),
     status, history,
 ]

@@ -12,7 +12,7 @@ import inspect
 import types
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import click
 from pydantic.fields import FieldInfo
@@ -53,6 +53,9 @@ def _option(name: str, field: FieldInfo, flag: str) -> click.Option:
                             help=help_text)
     if kind is bool:
         return click.Option([flag, name], is_flag=True, help=help_text)
+    if get_origin(kind) is Literal:
+        return click.Option([flag, name], type=click.Choice(get_args(kind)),
+                            required=field.is_required(), help=help_text)
     click_type = int if kind is int else str
     metavar = "YYYY-MM-DD" if kind is date else None
     return click.Option([flag, name], type=click_type, required=field.is_required(),

@@ -45,6 +45,7 @@ class Status(Answer):
     overdue: bool
     receiving_office: str
     resolving_office: str
+    channel: str = Field(description="How it came: counter, online, post or home.")
     applicant_name: str = Field("", json_schema_extra=_no_default, description=(
         "Left out of the answers to those who may not see applicants' data (couriers)."))
     missing_components: list[str]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tracker.commands.fields import (
     MAX_COMPONENTS,
     MAX_PAGES,
+    Channel,
     ComponentCode,
     Day,
     DeviceId,
@@ -31,6 +32,7 @@ from tracker.commands.fields import (
     Phone,
     PositiveMoney,
     ProcedureCode,
+    Rating,
     Reason,
     StaffId,
     StationId,
@@ -72,6 +74,29 @@ class Receive(Command):
         False, description="Receive even though required components are missing (recorded).")
     incomplete_reason: Reason | None = Field(
         None, description="Why an incomplete dossier is received (kept with the receipt).")
+    channel: Channel = Field(
+        "counter", description="How it came: counter, online (the portal, with the counter's "
+                               "help), post, or home (a home appointment).")
+    actor: StaffId = Field(description="The receiver at the counter.")
+
+
+class RefuseAtCounter(Command):
+    """Turn a dossier away at the counter (Mẫu 03), with the reason; prints its code."""
+
+    action: ClassVar[str] = "refuse"
+    actor_field: ClassVar[str] = "actor"
+
+    office: OfficeCode = Field(description="Office code where the dossier was brought.")
+    procedure: ProcedureCode = Field(description="Procedure code.")
+    applicant_name: Name
+    applicant_id: IdNumber = Field(description="Citizen ID (CCCD) or passport number.")
+    phone: Phone | None = None
+    components: Annotated[list[ComponentCode], Field(max_length=MAX_COMPONENTS)] = Field(
+        default=[], description="A component handed in (repeat for each).",
+        json_schema_extra=cli("--component"))
+    reason: Reason = Field(description="Why it is refused (printed on the refusal slip).")
+    channel: Channel = Field("counter", description="How it came: counter, online, post, "
+                                                    "or home.")
     actor: StaffId = Field(description="The receiver at the counter.")
 
 
@@ -164,6 +189,9 @@ class ReturnResult(DossierCommand):
     action: ClassVar[str] = "return"
 
     by_post: Flag = Field(False, description="Delivered by post rather than at the counter.")
+    satisfaction: Rating | None = Field(
+        None, description="The citizen's satisfaction, 1 (poor) to 5 (very good).")
+    comment: Note | None = Field(None, description="The citizen's comment on the rating.")
 
 
 class Cancel(DossierCommand):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from annotated_types import Interval
 from pydantic import (
@@ -91,6 +91,11 @@ def whole(low: int, high: int) -> Any:
 
 
 Money = whole(0, MAX_MONEY)
+Rating = whole(1, 5)
+"""A citizen's satisfaction with a returned result (SIPAS): 1 (poor) to 5 (very good)."""
+Channel = Literal["counter", "online", "post", "home"]
+"""How the dossier came: at the counter, online through the portal with the counter's help,
+by post, or at a home appointment."""
 PositiveMoney = whole(1, MAX_MONEY)
 PageCount = whole(1, MAX_PAGES)
 PageNumber = PageCount

@@ -13,7 +13,7 @@ from typing import Protocol
 from tracker.domain.errors import RuleViolation
 from tracker.domain.province import Staff, wrong_role
 
-TERMINAL_STAGES = frozenset({"returned", "cancelled"})
+TERMINAL_STAGES = frozenset({"returned", "cancelled", "refused"})
 DECIDED_STAGES = frozenset({"resolved", "rejected"})
 DECIDERS = ("official", "supervisor")
 COUNTER_STAFF = ("receiver", "supervisor")

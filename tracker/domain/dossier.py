@@ -23,6 +23,11 @@ from tracker.domain.scan_details import ScanDetails
 
 RESCHEDULE_WINDOW = timedelta(days=731)
 """How far ahead a new due date may be set: two years, so every date stays computable."""
+CHANNELS = ("counter", "online", "post", "home")
+"""How a dossier reaches the counter: handed in there, submitted online through the
+public-service portal with the counter's help, by post, or at a home appointment."""
+RATINGS = range(1, 6)
+"""The citizen's satisfaction with a returned result (SIPAS): 1 (poor) to 5 (very good)."""
 
 
 def _text(value: str, what: str) -> str:
@@ -36,7 +41,7 @@ class Dossier(Aggregate):
     """One paper dossier: who holds it, where, how long it may take, and how it ended."""
 
     class Received(Aggregate.Created):
-        class_version = 2
+        class_version = 3
         code: str
         actor: str
         office: str
@@ -51,11 +56,40 @@ class Dossier(Aggregate):
         incomplete_reason: str | None
         resolving_office: str
         due: str
+        channel: str
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Receipts of class version 1 stated no reason for being incomplete."""
             state["incomplete_reason"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Receipts of class version 2 named no channel: all were made at the counter."""
+            state["channel"] = "counter"
+
+    class RefusedAtCounter(Aggregate.Created):
+        """The counter turned the dossier away (Mẫu 03): it gets a code, so the refusal slip
+        can be printed and counted, and nothing more can happen to it."""
+
+        code: str
+        actor: str
+        office: str
+        device: str | None
+        procedure: str
+        applicant_name: str
+        applicant_id: str
+        phone: str | None
+        components: list[str]
+        missing_components: list[str]
+        reason: str
+        channel: str
+        resolving_office: str
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.stage = "refused"
+            dossier.outcome_reason = self.reason
+            dossier.due = local_date(self.timestamp).isoformat()
 
     class CustodyEvent(Aggregate.Event):
         """Every later event says who did it, at which office, on which device."""
@@ -189,7 +223,15 @@ class Dossier(Aggregate):
             dossier.timeliness = self.timeliness
 
     class ResultReturned(CustodyEvent):
+        class_version = 2
         by_post: bool
+        satisfaction: int | None
+        comment: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Returns of class version 1 recorded no satisfaction rating."""
+            state.update(satisfaction=None, comment=None)
 
         def apply(self, dossier: Dossier) -> None:
             dossier.stage = "returned"
@@ -213,11 +255,14 @@ class Dossier(Aggregate):
         phone: str | None,
         components: list[str],
         missing_components: list[str],
-        accepted_incomplete: bool,
-        incomplete_reason: str | None,
         resolving_office: str,
-        due: str,
+        accepted_incomplete: bool = False,
+        incomplete_reason: str | None = None,
+        due: str = "",
+        channel: str = "counter",
     ) -> None:
+        """Made by either creating event: ``Received``, or ``RefusedAtCounter`` (which has no
+        due date or incomplete receipt, and sets its stage and due date as it applies)."""
         self.code = code
         self.procedure = procedure
         self.receiving_office = office
@@ -227,6 +272,7 @@ class Dossier(Aggregate):
         self.phone = phone
         self.missing_components = missing_components
         self.incomplete_reason = incomplete_reason
+        self.channel = channel
         self.stage = "in_progress"
         self.custodian = actor
         self.office: str | None = office
@@ -279,23 +325,9 @@ class Dossier(Aggregate):
         calendar: WorkingCalendar,
         device: str | None = None,
         incomplete_reason: str | None = None,
+        channel: str = "counter",
     ) -> Dossier:
-        custody.has_role(actor, *COUNTER_STAFF)
-        if office.kind not in RECEIVING_KINDS:
-            raise RuleViolation(
-                "receiving-office",
-                f"{office.code} is a {office.kind}; it does not receive dossiers",
-            )
-        if actor.office != office.code:
-            raise RuleViolation(
-                "actor-at-dossier-office", f"{actor.id} works at {actor.office}, not {office.code}"
-            )
-        known = {c.code for c in procedure.components}
-        unknown = sorted(set(components) - known)
-        if unknown:
-            raise UnknownReference(
-                f"procedure {procedure.code} has no component {', '.join(unknown)}")
-        missing = [c for c in procedure.required_components if c not in components]
+        missing = _at_counter(procedure, office, actor, components, channel)
         if missing and not accept_incomplete:
             raise RuleViolation(
                 "complete-dossier",
@@ -321,6 +353,45 @@ class Dossier(Aggregate):
                                else None),
             resolving_office=procedure.resolving_office,
             due=calendar.due_date(at, procedure.days).isoformat(),
+            channel=channel,
+        )
+
+    @classmethod
+    def refuse_at_counter(
+        cls,
+        code: DossierCode,
+        procedure: Procedure,
+        office: Office,
+        actor: Staff,
+        applicant_name: str,
+        applicant_id: str,
+        phone: str | None,
+        components: Sequence[str],
+        reason: str,
+        at: datetime,
+        device: str | None = None,
+        channel: str = "counter",
+    ) -> Dossier:
+        """Turn the dossier away at the counter, with the reason and the required components
+        it lacks; recorded under its own code so the refusal slip can be printed."""
+        missing = _at_counter(procedure, office, actor, components, channel)
+        return cls._create(
+            cls.RefusedAtCounter,
+            id=code.dossier_id,
+            timestamp=at,
+            code=str(code),
+            actor=actor.id,
+            office=office.code,
+            device=device,
+            procedure=procedure.code,
+            applicant_name=_text(applicant_name, "applicant name"),
+            applicant_id=_text(applicant_id, "applicant id"),
+            phone=phone.strip() if phone and phone.strip() else None,
+            components=sorted(set(components)),
+            missing_components=missing,
+            reason=_text(reason, "reason"),
+            channel=channel,
+            resolving_office=procedure.resolving_office,
         )
 
     def _record(self, event_class: type[CustodyEvent], actor: Staff, at: datetime,
@@ -440,13 +511,21 @@ class Dossier(Aggregate):
                      timeliness=timeliness(local_date(at), self.due_date))
 
     def return_result(self, actor: Staff, at: datetime, by_post: bool = False,
-                      device: str | None = None) -> None:
+                      device: str | None = None, satisfaction: int | None = None,
+                      comment: str | None = None) -> None:
+        """``satisfaction``: the citizen's rating, 1 to 5, with an optional ``comment``."""
         custody.may_process(self, actor, *COUNTER_STAFF)
         if self.stage not in custody.DECIDED_STAGES:
             raise RuleViolation(
                 "decided-before-return", f"{self.code} has no result yet ({self.stage})"
             )
-        self._record(self.ResultReturned, actor, at, device, by_post=by_post)
+        if satisfaction is not None and satisfaction not in RATINGS:
+            raise BadInput(f"a satisfaction rating is 1 to 5, not {satisfaction}")
+        if comment is not None and satisfaction is None:
+            raise BadInput("a comment goes with a satisfaction rating")
+        self._record(self.ResultReturned, actor, at, device, by_post=by_post,
+                     satisfaction=satisfaction,
+                     comment=comment.strip() if comment and comment.strip() else None)
 
     def cancel(self, actor: Staff, reason: str, at: datetime, device: str | None = None) -> None:
         custody.undecided(self)
@@ -455,3 +534,27 @@ class Dossier(Aggregate):
 
     def _restarted_due(self, stopped_on: date, at: datetime, calendar: WorkingCalendar) -> str:
         return calendar.resume_due_date(self.due_date, stopped_on, local_date(at)).isoformat()
+
+
+def _at_counter(procedure: Procedure, office: Office, actor: Staff, components: Sequence[str],
+                channel: str) -> list[str]:
+    """Check that ``actor`` may take a dossier of ``procedure`` at ``office`` through
+    ``channel``; the procedure's required components missing from ``components``."""
+    custody.has_role(actor, *COUNTER_STAFF)
+    if office.kind not in RECEIVING_KINDS:
+        raise RuleViolation(
+            "receiving-office",
+            f"{office.code} is a {office.kind}; it does not receive dossiers",
+        )
+    if actor.office != office.code:
+        raise RuleViolation(
+            "actor-at-dossier-office", f"{actor.id} works at {actor.office}, not {office.code}"
+        )
+    if channel not in CHANNELS:
+        raise BadInput(f"a channel is one of {', '.join(CHANNELS)}, not {channel!r}")
+    known = {c.code for c in procedure.components}
+    unknown = sorted(set(components) - known)
+    if unknown:
+        raise UnknownReference(
+            f"procedure {procedure.code} has no component {', '.join(unknown)}")
+    return [c for c in procedure.required_components if c not in components]

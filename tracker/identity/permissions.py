@@ -48,6 +48,7 @@ RELEASERS = {"receiver": OFFICE, "operator": OFFICE, "official": OFFICE, "superv
 RULES: dict[str, dict[str, Scope]] = {
     # commands on dossiers
     "receive": COUNTER,
+    "refuse": COUNTER,
     "collect-fee": COUNTER,
     "return": COUNTER,
     "handover": RELEASERS,

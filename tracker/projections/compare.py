@@ -32,7 +32,7 @@ SHOWN: dict[str, frozenset[str]] = {
         "code", "version", "procedure", "receiving_office", "resolving_office",
         "missing_components", "stage", "decision", "custodian", "office", "transit_carrier",
         "transit_from", "transit_to", "transit_since", "due", "clock_stopped", "timeliness",
-        "fee_paid", "pages", "supplements_requested", "received_at", "updated_at"}),
+        "fee_paid", "pages", "supplements_requested", "received_at", "updated_at", "channel"}),
     "attention": frozenset({"code", "version", "event", "reason"}),
     "report": frozenset({"day", "office", "procedure", "figure", "amount"}),
     "search": frozenset({"office"}),

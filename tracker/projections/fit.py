@@ -18,7 +18,8 @@ What cannot be made to fit is refused with ``Unfit``, naming the field and never
 projector marks the dossier for attention): a value of the wrong type (a number where text
 belongs, a list anywhere), a required column left empty, a due date that is missing or not an
 ISO date (every status and queue read parses it), a report figure the report does not know, or
-a rejection or cancellation whose reason is not text.
+a rejection, cancellation or counter refusal whose reason is not text, or a satisfaction rating
+outside 1 to 5.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from tracker.projections.fold import FIGURE_NAMES, Figure, Row
+from tracker.projections.fold import FIGURE_NAMES, REASONED, Figure, Row
 from tracker.projections.store import INTEGER_COLUMNS, KEY_COLUMNS, REQUIRED_COLUMNS
 
 INT64_MIN = -(2**63)
@@ -88,13 +89,15 @@ def fit_figure(figure: Figure) -> Figure:
     dossier_id, version, day, office, procedure, name, reason, amount = figure
     if name not in FIGURE_NAMES:
         raise Unfit("the report figure is not one the report knows")
+    if name == "rated" and not (type(amount) is int and 1 <= amount <= 5):
+        raise Unfit("a satisfaction rating is not a whole number from 1 to 5")
     # most figures need nothing: the fold makes dossier_id and day from a UUID and a date
     if (type(version) is int and INT64_MIN <= version <= INT64_MAX and type(amount) is int
             and INT64_MIN <= amount <= INT64_MAX and _plain(office) and _plain(procedure)
             and type(dossier_id) is str and type(day) is str
-            and (_plain(reason) if name in ("rejected", "cancelled") else reason is None)):
+            and (_plain(reason) if name in REASONED else reason is None or _plain(reason))):
         return figure
-    if name in ("rejected", "cancelled") or reason is not None:
+    if name in REASONED or reason is not None:
         reason = fit_text(reason, "reason")
     return Figure(fit_text(dossier_id, "dossier_id", KEY_LIMIT),
                   fit_integer(version, "version"),

@@ -25,19 +25,26 @@ DOSSIER_COLUMNS: tuple[str, ...] = (
     "applicant_name", "missing_components", "stage", "decision", "custodian", "office",
     "transit_carrier", "transit_from", "transit_to", "transit_since", "due", "clock_stopped",
     "timeliness", "outcome_reason", "fee_paid", "pages", "supplements_requested",
-    "received_at", "updated_at",
+    "received_at", "updated_at", "channel",
 )
 FIGURE_COLUMNS: tuple[str, ...] = (
     "dossier_id", "version", "day", "office", "procedure", "figure", "reason", "amount")
 FIGURE_NAMES = frozenset({
     "received", "resolved_early", "resolved_on_time", "resolved_overdue", "rejected",
-    "cancelled", "paused", "supplement_requested", "digitised", "fee"})
+    "cancelled", "paused", "supplement_requested", "digitised", "fee", "refused_at_counter",
+    "rated"})
+REASONED = frozenset({"rejected", "cancelled", "refused_at_counter"})
+"""The figures whose ``reason`` is the reason a clerk typed (required text)."""
+CREATING = frozenset({"Received", "RefusedAtCounter"})
+"""The events that start a dossier (and carry its code)."""
 
 
 class Figure(NamedTuple):
-    """One event that counts in the report. ``figure`` is received, resolved_early,
-    resolved_on_time, resolved_overdue, rejected, cancelled, paused, supplement_requested,
-    digitised (first scan only) or fee (``amount`` in VND)."""
+    """One event that counts in the report. ``figure`` is received (``reason``: its channel),
+    resolved_early, resolved_on_time, resolved_overdue, rejected, cancelled,
+    refused_at_counter (these three with their ``reason``), paused, supplement_requested,
+    digitised (first scan only), fee (``amount`` in VND) or rated (``amount``: the citizen's
+    satisfaction, 1 to 5, given as the result was returned)."""
 
     dossier_id: str
     version: int
@@ -60,9 +67,11 @@ def fold(row: Row | None, fact: Fact, figures: list[Figure]) -> tuple[Row, Colle
     data = fact.data
     kind = fact.kind
     when = fact.time.isoformat()
-    if kind == "Received":
+    if kind in CREATING:
         if row is not None:
-            raise UnexpectedEvent(f"Received for known dossier {fact.code}")
+            raise UnexpectedEvent(f"{kind} for known dossier {fact.code}")
+        refused = kind == "RefusedAtCounter"
+        channel = data.get("channel") or "counter"  # receipts stored before channels: counter
         new: Row = {
             "dossier_id": str(fact.dossier_id), "code": fact.code, "version": fact.version,
             "procedure": data["procedure"], "receiving_office": data["office"],
@@ -70,13 +79,19 @@ def fold(row: Row | None, fact: Fact, figures: list[Figure]) -> tuple[Row, Colle
             "applicant_name": data["applicant_name"],
             "missing_components": json.dumps(data["missing_components"])
             if data["missing_components"] else "[]",
-            "stage": "in_progress", "decision": None, "custodian": data["actor"],
-            "office": data["office"], "transit_carrier": None, "transit_from": None,
-            "transit_to": None, "transit_since": None, "due": data["due"],
-            "clock_stopped": None, "timeliness": None, "outcome_reason": None, "fee_paid": 0,
+            "stage": "refused" if refused else "in_progress", "decision": None,
+            "custodian": data["actor"], "office": data["office"], "transit_carrier": None,
+            "transit_from": None, "transit_to": None, "transit_since": None,
+            "due": local_date(fact.time).isoformat() if refused else data["due"],
+            "clock_stopped": None, "timeliness": None,
+            "outcome_reason": data["reason"] if refused else None, "fee_paid": 0,
             "pages": 0, "supplements_requested": 0, "received_at": when, "updated_at": when,
+            "channel": channel,
         }
-        figures.append(_figure(new, fact, "received"))
+        if refused:
+            figures.append(_figure(new, fact, "refused_at_counter", data["reason"]))
+        else:
+            figures.append(_figure(new, fact, "received", channel))
         return new, DOSSIER_COLUMNS
     if row is None:
         raise UnexpectedEvent(f"{kind} v{fact.version} for unknown dossier {fact.dossier_id}")
@@ -87,8 +102,9 @@ def fold(row: Row | None, fact: Fact, figures: list[Figure]) -> tuple[Row, Colle
     figure = change(row, changes, data, when)
     new = {**row, **changes}
     if figure is not None:
-        reason = data.get("reason") if figure in ("rejected", "cancelled") else None
-        amount = int(data["amount"]) if figure == "fee" else 0
+        reason = data.get("reason") if figure in REASONED else None
+        amount = (int(data["amount"]) if figure == "fee"
+                  else int(data["satisfaction"]) if figure == "rated" else 0)
         if figure != "digitised" or not row["pages"]:
             figures.append(_figure(new, fact, figure, reason, amount))
     return new, changes.keys()
@@ -157,7 +173,7 @@ def _resolved(row: Row, new: Row, data: Any, when: str) -> str | None:
 
 def _returned(row: Row, new: Row, data: Any, when: str) -> str | None:
     new["stage"] = "returned"
-    return None
+    return "rated" if data.get("satisfaction") is not None else None
 
 
 def _cancelled(row: Row, new: Row, data: Any, when: str) -> str | None:

@@ -17,6 +17,7 @@ from psycopg.sql import SQL, Identifier
 
 from tracker.projections.fold import Row
 from tracker.projections.store import (
+    ADDED_COLUMNS,
     ATTENTION_TABLE,
     DOSSIERS_TABLE,
     FIGURES_TABLE,
@@ -52,7 +53,10 @@ class PostgresViewStore(PostgresTrackingRecorder):
             SQL(statement).format()  # built from fixed names only
             for statement in [*dossiers_ddl(self.dossiers, integer="BIGINT"),
                               *figures_ddl(self.figures, integer="BIGINT"),
-                              *attention_ddl(self.attention, integer="BIGINT")])
+                              *attention_ddl(self.attention, integer="BIGINT"),
+                              *(f"ALTER TABLE {self.dossiers} ADD COLUMN IF NOT EXISTS "
+                                f"{name} {definition}"
+                                for name, definition in ADDED_COLUMNS.items())])
         self.upsert = upsert_sql(self.dossiers, "%s")
         self.insert_figures = insert_figures_sql(self.figures, "%s")
         self.insert_attention = insert_attention_sql(self.attention, "%s")

@@ -24,6 +24,7 @@ from events.log import HashingRecorder
 from tracker.application import CustodyApplication
 from tracker.cloudevents import CATALOGUE, PRIVATE_FIELDS, DossierFacts, Fact
 from tracker.projections.attention import DOSSIER_TOPIC_PREFIX, Unprojectable, unreadable
+from tracker.projections.fold import CREATING
 
 KIND_OF_TOPIC = {get_topic(cls): cls.__name__ for cls in CATALOGUE}
 _DROPPED = ("timestamp", "originator_topic", "class_version", *PRIVATE_FIELDS)
@@ -61,7 +62,7 @@ def read_facts(app: CustodyApplication, facts: DossierFacts, end: int, batch_siz
                 moment = data["timestamp"]["_data_"]
                 for key in _DROPPED:
                     data.pop(key, None)
-                if kind == "Received":
+                if kind in CREATING:
                     code = data["code"]
                     codes.remember(dossier_id, code)
                 else:

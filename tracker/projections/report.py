@@ -3,9 +3,12 @@
 Each figure counts events whose local (Asia/Ho_Chi_Minh) date falls in the period, both dates
 included: dossiers received; resolved early, on time or overdue; rejected and cancelled (each
 also by reason); pauses; supplement requests; dossiers digitised for the first time; fees
-collected (VND). ``in_progress`` is a stock, not a flow: dossiers received on or before the last
-day and not yet resolved, rejected or cancelled by its end. Every figure belongs to the
-dossier's receiving office, and to that office's level and the procedure's field.
+collected (VND); dossiers refused at the counter (also by reason); satisfaction ratings given as
+results were returned (``ratings``, and per row their ``satisfaction_average``, the SIPAS
+figure); and the receipts by channel. ``in_progress`` is a stock, not a flow: dossiers
+received on or before the last day and not yet resolved, rejected or cancelled by its end.
+Every figure belongs to the dossier's receiving office, and to that office's level and the
+procedure's field.
 """
 
 from __future__ import annotations
@@ -21,13 +24,16 @@ from tracker.projections.store import ViewStore
 
 GROUPINGS = ("office", "level", "field")
 TOTALS = ("received", "resolved_early", "resolved_on_time", "resolved_overdue", "in_progress",
-          "rejected", "cancelled", "paused", "supplements_requested", "digitised", "fees_vnd")
+          "rejected", "cancelled", "paused", "supplements_requested", "digitised", "fees_vnd",
+          "refused_at_counter", "ratings", "rating_points")
+CHANNELS = ("counter", "online", "post", "home")
 CLOSING = frozenset({"resolved_early", "resolved_on_time", "resolved_overdue", "rejected",
                      "cancelled"})
 _COUNTED = {"received": "received", "resolved_early": "resolved_early",
             "resolved_on_time": "resolved_on_time", "resolved_overdue": "resolved_overdue",
             "rejected": "rejected", "cancelled": "cancelled", "paused": "paused",
-            "supplement_requested": "supplements_requested", "digitised": "digitised"}
+            "supplement_requested": "supplements_requested", "digitised": "digitised",
+            "refused_at_counter": "refused_at_counter", "rated": "ratings"}
 _LOW = 2**32
 
 
@@ -68,6 +74,8 @@ def _empty() -> dict[str, Any]:
     figures: dict[str, Any] = dict.fromkeys(TOTALS, 0)
     figures["rejected_by_reason"] = defaultdict(int)
     figures["cancelled_by_reason"] = defaultdict(int)
+    figures["refused_by_reason"] = defaultdict(int)
+    figures["received_by_channel"] = dict.fromkeys(CHANNELS, 0)
     return figures
 
 
@@ -83,7 +91,14 @@ def _add(target: dict[str, Any], row: dict[str, Any]) -> None:
         target["fees_vnd"] += int(row["high"]) * _LOW + int(row["low"])
         return
     target[_COUNTED[figure]] += count
-    if figure in ("rejected", "cancelled"):
+    if figure == "rated":
+        target["rating_points"] += int(row["high"]) * _LOW + int(row["low"])
+    elif figure == "received":
+        channel = row["reason"] if row["reason"] in CHANNELS else "counter"
+        target["received_by_channel"][channel] += count
+    elif figure == "refused_at_counter":
+        target["refused_by_reason"][row["reason"]] += count
+    elif figure in ("rejected", "cancelled"):
         target[f"{figure}_by_reason"][row["reason"]] += count
 
 
@@ -109,19 +124,34 @@ def _finish(by: str, key: str, figures: dict[str, Any]) -> dict[str, Any]:
         "digitisation_rate": round(figures["digitised"] / received, 4) if received else None,
         "rejected_by_reason": dict(sorted(figures["rejected_by_reason"].items())),
         "cancelled_by_reason": dict(sorted(figures["cancelled_by_reason"].items())),
+        "refused_by_reason": dict(sorted(figures["refused_by_reason"].items())),
+        "received_by_channel": figures["received_by_channel"],
+        "satisfaction_average": _average(figures),
     }
+
+
+def _average(figures: dict[str, Any]) -> float | None:
+    """The mean satisfaction rating (1 to 5) of the results returned, None with no rating."""
+    ratings = figures["ratings"]
+    return round(figures["rating_points"] / ratings, 2) if ratings else None
 
 
 def csv_rows(document: dict[str, Any], by: str) -> Iterable[list[Any]]:
     """The report as CSV rows: a header, one row per group, then the totals."""
-    yield [by, *TOTALS, "digitisation_rate", "rejected_by_reason", "cancelled_by_reason"]
+    yield [by, *TOTALS, "digitisation_rate", "rejected_by_reason", "cancelled_by_reason",
+           "refused_by_reason", *(f"received_{channel}" for channel in CHANNELS),
+           "satisfaction_average"]
     for row in document["rows"]:
         yield [row[by], *(row[name] for name in TOTALS), row["digitisation_rate"],
-               _reasons(row["rejected_by_reason"]), _reasons(row["cancelled_by_reason"])]
+               _reasons(row["rejected_by_reason"]), _reasons(row["cancelled_by_reason"]),
+               _reasons(row["refused_by_reason"]),
+               *(row["received_by_channel"][channel] for channel in CHANNELS),
+               row["satisfaction_average"]]
     totals = document["totals"]
     received = totals["received"]
     yield ["total", *(totals[name] for name in TOTALS),
-           round(totals["digitised"] / received, 4) if received else None, "", ""]
+           round(totals["digitised"] / received, 4) if received else None, "", "", "",
+           *("" for _ in CHANNELS), _average(totals)]
 
 
 def _reasons(counts: dict[str, int]) -> str:

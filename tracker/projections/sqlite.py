@@ -15,6 +15,7 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRe
 
 from tracker.projections.fold import Row
 from tracker.projections.store import (
+    ADDED_COLUMNS,
     ATTENTION_TABLE,
     DOSSIERS_TABLE,
     FIGURES_TABLE,
@@ -54,6 +55,14 @@ class SQLiteViewStore(SQLiteTrackingRecorder):
         return [*super().construct_create_table_statements(),
                 *dossiers_ddl(DOSSIERS_TABLE), *figures_ddl(FIGURES_TABLE),
                 *attention_ddl(ATTENTION_TABLE)]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        c.execute(f"PRAGMA table_info({DOSSIERS_TABLE})")
+        present = {row[1] for row in c.fetchall()}
+        for name, definition in ADDED_COLUMNS.items():
+            if name not in present:
+                c.execute(f"ALTER TABLE {DOSSIERS_TABLE} ADD COLUMN {name} {definition}")
 
     @contextmanager
     def batch(self) -> Iterator[_SQLiteBatch]:

@@ -45,6 +45,7 @@ def status_document(row: Row, now: datetime) -> dict[str, Any]:
         "overdue": is_overdue(row, local_date(now)),
         "receiving_office": row["receiving_office"],
         "resolving_office": row["resolving_office"],
+        "channel": row["channel"] or "counter",
         "applicant_name": row["applicant_name"],
         "missing_components": json.loads(row["missing_components"]),
         "outcome_reason": row["outcome_reason"],

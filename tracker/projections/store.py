@@ -79,6 +79,11 @@ def dossiers_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> li
     ]
 
 
+ADDED_COLUMNS: dict[str, str] = {"channel": "TEXT DEFAULT 'counter'"}
+"""Dossier columns added after the table was first made, with the definition ``hoso init``
+adds them by to a store that lacks them (rows received before channels: the counter)."""
+
+
 def figures_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> list[str]:
     base = table.rsplit(".", 1)[-1]
     return [

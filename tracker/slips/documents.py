@@ -1,9 +1,10 @@
 """What each slip states about a dossier, read from its history and the province data.
 
 A slip records one event: the receipt its ``Received``, the supplement request the latest
-``SupplementRequested``, the refusal the latest ``Rejected``, the apology the latest
-``Rescheduled``. A dossier without that event has no such slip, and asking for one is refused
-naming the event (409 on the API, exit 2 on the CLI). Names come from the province data as it
+``SupplementRequested``, the refusal the latest ``Rejected`` or the ``RefusedAtCounter`` a
+dossier turned away at the counter starts with, the apology the latest ``Rescheduled``. A
+dossier without that event has no such slip, and asking for one is refused naming the event
+(409 on the API, exit 2 on the CLI). Names come from the province data as it
 is now; a staff member, office or component no longer listed is printed by its id.
 """
 
@@ -33,10 +34,12 @@ TITLES: dict[SlipKind, str] = {
 SOURCES: dict[SlipKind, tuple[str, ...]] = {
     "receipt": ("Received",),
     "supplement": ("SupplementRequested",),
-    "refusal": ("Rejected",),
+    "refusal": ("Rejected", "RefusedAtCounter"),
     "apology": ("Rescheduled",),
 }
 """The events each slip is printed from; the latest of them counts."""
+STARTS = ("Received", "RefusedAtCounter")
+"""The events a dossier's history starts with."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def slip_of(kind: str, history: Sequence[Row], province: Province) -> Slip:
     oldest first) is given; RuleViolation when it has no event to print the slip from."""
     if kind not in SLIP_KINDS:
         raise BadInput(f"a slip is one of {', '.join(SLIP_KINDS)}, not {kind!r}")
-    if not history or history[0].get("type") != "Received":
+    if not history or history[0].get("type") not in STARTS:
         raise UnknownReference("no received dossier has this history")
     received = history[0]
     code = str(received["code"])
@@ -109,7 +112,8 @@ def slip_of(kind: str, history: Sequence[Row], province: Province) -> Slip:
     procedure = province.procedures.get(str(received["procedure"]))
     names = {c.code: c.name for c in procedure.components} if procedure else {}
     staff = province.staff.get(str(event["actor"]))
-    due = received["due"] if kind == "receipt" else _due_before(history, position)
+    due = (received["due"] if kind == "receipt"
+           else _due_before(history, position) or local_time(received["time"]).date())
     return Slip(
         kind=kind, code=code, issuer=issuer_of(province, str(event["office"])),
         at=local_time(event["time"]),
@@ -160,5 +164,6 @@ def _latest(history: Sequence[Row], types: tuple[str, ...]) -> tuple[int, Row] |
 
 
 def _due_before(history: Sequence[Row], position: int) -> Any:
-    """The due date in force just before the event at ``position``."""
-    return next(row["due"] for row in reversed(history[:position]) if row.get("due"))
+    """The due date in force just before the event at ``position``; None before any (a
+    dossier refused at the counter never had one)."""
+    return next((row["due"] for row in reversed(history[:position]) if row.get("due")), None)

@@ -69,7 +69,7 @@ class Register:
 def build_register(app: CustodyApplication, office: str, start: date, end: date
                    ) -> Register:
     """The register of ``office`` for the days ``start``..``end`` (both included; none when
-    ``end`` is before ``start``). UnknownReference for an office the province does not list,
+    ``end`` is before ``start``): the dossiers it received, not those it refused. UnknownReference for an office the province does not list,
     RuleViolation for a period longer than MAX_DAYS."""
     province = app.province()
     province.office(office)
@@ -77,8 +77,10 @@ def build_register(app: CustodyApplication, office: str, start: date, end: date
         raise RuleViolation("register-period", f"a register covers at most {MAX_DAYS} days; "
                             f"{start}..{end} is {(end - start).days + 1}")
     now = app.clock()
-    rows = tuple(row_of(app.history(code), province)
+    histories = (app.history(code)
                  for code in received_codes(app, office, start, min(end, local_date(now))))
+    rows = tuple(row_of(history, province) for history in histories
+                 if history[0]["type"] == "Received")  # a refusal at the counter is no receipt
     return Register(issuer_of(province, office), start, end, now.astimezone(LOCAL_TZ), rows)
 
 

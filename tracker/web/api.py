@@ -11,7 +11,12 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, jsonify, request
 
-from tracker.commands.dossiers import DOSSIER_COMMANDS, DossierCommand, Receive
+from tracker.commands.dossiers import (
+    DOSSIER_COMMANDS,
+    DossierCommand,
+    Receive,
+    RefuseAtCounter,
+)
 from tracker.commands.parse import parse
 from tracker.commands.queries import AccessLogQuery, HistoryQuery
 from tracker.domain.errors import BadInput
@@ -34,6 +39,12 @@ def idempotency_key() -> str | None:
 @blueprint.post("/dossiers")
 def receive() -> tuple[Response, int]:
     return jsonify(acting().execute(command_from(Receive), idempotency_key())), 201
+
+
+@blueprint.post("/refusals")
+def refuse() -> tuple[Response, int]:
+    """A dossier turned away at the counter, recorded under a code of its own."""
+    return jsonify(acting().execute(command_from(RefuseAtCounter), idempotency_key())), 201
 
 
 @blueprint.get("/dossiers/<code>")
