@@ -46,6 +46,7 @@ from tests.districts import (
     check_cast,
 )
 from tests.identities import Tokens
+from tracker import bags
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.identity.permissions import PERSONAL_FIELDS
@@ -102,6 +103,16 @@ report-of-home        200 403 403 403 200 200 403 403 403  403  403  403  403  2
 report-own-offices    200 403 403 200 200 200 403 403 403  200  403  403  200  200  200  403   401
 register-pdf          200 403 403 403 200 200 403 403 403  403  403  403  403  200  403  403   401
 register-csv          200 403 403 403 200 200 403 403 403  403  403  403  403  200  403  403   401
+# bags, as the handover and acceptance of the dossiers inside; off, primed: the dossier is not
+# held at their office (bag-at-origin, or bag-elsewhere for the destination's own official)
+bag-create            201 201 403 409 403 201 403 403 403  409  409  403  409  403  409  403   401
+bag-fill              200 200 403 403 403 200 403 403 403  403  403  403  403  403  403  403   401
+# opr: RULES let an operator hand over at their office; custody wants the custodian (409)
+bag-handover          200 409 403 403 403 200 403 403 403  403  403  403  403  403  403  403   401
+bag-accept            403 403 403 200 403 403 403 403 403  403  403  403  403  403  403  403   401
+# a bag lists codes and page counts: readers at either of its offices, couriers included
+bag                   200 200 200 200 200 200 403 403 200  403  403  403  403  200  403  403   401
+bag-manifest          200 200 200 200 200 200 403 403 200  403  403  403  403  200  403  403   401
 offices               200 200 200 200 200 200 200 403 200  200  200  200  200  200  200  403   401
 staff                 200 200 200 200 200 200 200 403 200  200  200  200  200  200  200  403   401
 procedures            200 200 200 200 200 200 200 403 200  200  200  200  200  200  200  403   401
@@ -174,6 +185,7 @@ class Target:
     page: str = ""
     ocr_text: str = ""
     token_id: str = ""
+    bag: str = "TUI-00000000"
 
 
 class Scenario:
@@ -255,6 +267,17 @@ class Scenario:
                               ocr_text_key=self.ocr_text)
         return Target(target.code, self.page, self.ocr_text)
 
+    def open_bag(self) -> Target:
+        """A bag at HOME bound for AGENCY with one dossier HOME's receiver holds."""
+        target = self.held()
+        made = bags.create(self.custody, HOME_STAFF["receiver"], AGENCY, [target.code])
+        return Target(target.code, bag=made["bag"])
+
+    def bag_in_transit(self) -> Target:
+        target = self.open_bag()
+        bags.hand_over(self.custody, target.bag, HOME_STAFF["receiver"], HOME_STAFF["courier"])
+        return target
+
     def unknown(self) -> Target:
         return Target()
 
@@ -272,6 +295,7 @@ class Scenario:
                 .replace("<path:key>", target.ocr_text if row.ocr_text else target.page)
                 .replace("<who>", HOME if row.who_home else caller.me())
                 .replace("<staff>", BYSTANDER).replace("<token_id>", target.token_id)
+                .replace("<bag>", target.bag)
                 .replace("<office>", HOME))
         body = row.body(self, target, caller) if row.body else None
         return self.client.open(path + row.query.format(code=target.code), method=row.method,
@@ -357,6 +381,16 @@ ROWS: dict[str, Row] = {
     "report-own-offices": Row("GET", "/api/v1/report", query=PERIOD),
     "register-pdf": Row("GET", "/api/v1/offices/<office>/register.pdf", query=PERIOD),
     "register-csv": Row("GET", "/api/v1/offices/<office>/register.csv", query=PERIOD),
+    "bag-create": Row("POST", "/api/v1/bags", "held",
+                      lambda s, t, c: {"to_office": AGENCY, "codes": [t.code]}, fresh=True),
+    "bag-fill": Row("POST", "/api/v1/bags/<bag>/fill", "open_bag",
+                    lambda s, t, c: {"codes": [s.held().code]}, fresh=True),
+    "bag-handover": Row("POST", "/api/v1/bags/<bag>/handover", "open_bag",
+                        said(courier=HOME_STAFF["courier"]), fresh=True),
+    "bag-accept": Row("POST", "/api/v1/bags/<bag>/accept", "bag_in_transit",
+                      said(office=AGENCY), fresh=True),
+    "bag": Row("GET", "/api/v1/bags/<bag>", "open_bag"),
+    "bag-manifest": Row("GET", "/api/v1/bags/<bag>/manifest.pdf", "open_bag"),
     "offices": Row("GET", "/api/v1/offices"),
     "staff": Row("GET", "/api/v1/staff"),
     "procedures": Row("GET", "/api/v1/procedures"),

@@ -7,17 +7,20 @@ scan.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, Strict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from tracker.commands.dossiers import Command
 from tracker.commands.fields import DossierCode, OfficeCode, PageCount, StaffId
+from tracker.domain import identifiers
 from tracker.domain.bag import BAG_CODE, MAX_DOSSIERS
 
 BagCode = Annotated[str, Strict(), StringConstraints(pattern=BAG_CODE)]
 Codes = Annotated[list[DossierCode], Field(max_length=MAX_DOSSIERS)]
-Counts = Annotated[dict[DossierCode, PageCount], Field(max_length=MAX_DOSSIERS)]
+Counts = Annotated[dict[DossierCode, PageCount], Field(
+    max_length=MAX_DOSSIERS,
+    json_schema_extra={"propertyNames": {"pattern": identifiers.DOSSIER_CODE}})]
 
 
 class BagCommand(Command):
@@ -72,3 +75,29 @@ class AcceptBag(BagCommand):
 
 
 BAG_COMMANDS: tuple[type[BagCommand], ...] = (CreateBag, FillBag, HandOverBag, AcceptBag)
+
+
+class BagItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    pages: int | None = Field(description="Pages of its last scan; null if never digitised.")
+
+
+class BagAnswer(BaseModel):
+    """A bag as every step answers it: nothing about any applicant."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bag: str
+    office: str
+    to_office: str
+    state: Literal["open", "handed_over", "accepted"]
+    created_by: str
+    created_at: str
+    courier: str | None
+    dossiers: list[BagItem]
+    accepted: list[str]
+    missing: list[str] = Field(description="Listed dossiers not in the bag on arrival: flagged, "
+                                           "left in transit.")
+    version: int

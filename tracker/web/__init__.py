@@ -16,7 +16,9 @@ from tracker.web import (
     admin,
     api,
     auth,
+    bags_api,
     counter,
+    courier,
     errors,
     headers,
     health,
@@ -52,7 +54,8 @@ def create_app(services: Services | None = None,
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.config["TRUSTED_HOSTS"] = list(settings.trusted_hosts)
     sessions.configure(app, services, exempt=[api.blueprint, views.blueprint, admin.blueprint,
-                                              station.blueprint, public.blueprint])
+                                              station.blueprint, public.blueprint,
+                                              bags_api.blueprint])
     if test_config:
         app.config.update(test_config)
     app.extensions["services"] = services
@@ -74,4 +77,6 @@ def create_app(services: Services | None = None,
     app.register_blueprint(views.blueprint, url_prefix="/api/v1")
     app.register_blueprint(admin.blueprint, url_prefix="/api/v1")
     app.register_blueprint(slips.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(bags_api.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(courier.blueprint, url_prefix="/courier")
     return app

@@ -14,13 +14,7 @@ from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel
 
 from tracker.commands import answers
-from tracker.commands.dossiers import (
-    DOSSIER_COMMANDS,
-    Command,
-    Receive,
-    RecordStationScan,
-    RefuseAtCounter,
-)
+from tracker.commands.dossiers import DOSSIER_COMMANDS, Command, Receive, RecordStationScan
 from tracker.commands.queries import (
     AccessLogQuery,
     HistoryQuery,
@@ -31,6 +25,7 @@ from tracker.commands.queries import (
 from tracker.commands.slips import REGISTER_FORMATS, SLIP_KINDS, RegisterPeriod, RegisterQuery
 from tracker.domain import identifiers
 from tracker.idempotency import KEY_PATTERN
+from tracker.web import bags_api
 from tracker.web.station import MAX_UPLOAD_FILES
 
 blueprint = Blueprint("openapi", __name__)
@@ -130,7 +125,6 @@ def spec() -> dict[str, Any]:
     s = Spec()
     status = s.ref(answers.Status)
     s.paths["/dossiers"] = s.command_path(Receive, (), ok_status="201")
-    s.paths["/refusals"] = s.command_path(RefuseAtCounter, (), ok_status="201")
     s.paths["/dossiers/{code}"] = {"get": {
         "summary": "Status of a dossier", "operationId": "status",
         "parameters": [s.code_parameter()], "responses": s.answers(status, "400", "404")}}
@@ -160,6 +154,7 @@ def spec() -> dict[str, Any]:
         "operationId": "report", "parameters": s.parameters(ReportQuery, "query"),
         "responses": s.answers(s.ref(answers.Report), "400", "404")}}
     s.paths.update(paper_paths(s))
+    s.paths.update(bags_api.paths(s))
     s.paths.update(station_paths(s))
     s.paths.update(public_paths(s))
     s.refuse_the_unauthenticated()
