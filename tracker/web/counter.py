@@ -3,7 +3,9 @@
 Find the procedure by name or code (accents and case ignored), tick its components with the
 required ones marked, type the applicant's details, and receive: the dossier gets its code, the
 fee can be collected in the same step, and the next page offers the receipt. An incomplete
-dossier is received only with a stated reason. The form carries an idempotency key made when it
+dossier is received only with a stated reason. The same form says how the dossier came (its
+channel) and can instead refuse it, with the reason, which records the refusal under a code of
+its own and offers the refusal slip (Mẫu 03). The form carries an idempotency key made when it
 was shown, so a double click or a resent form records one dossier, not two.
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from tracker.commands.dossiers import CollectFee, Receive
+from tracker.commands.dossiers import CollectFee, Receive, RefuseAtCounter
 from tracker.commands.parse import parse
 from tracker.domain.errors import BadInput, Forbidden, HosoError
 from tracker.domain.province import Procedure
@@ -58,7 +60,7 @@ def receive_form() -> Any:
     if procedure is None:
         return redirect(url_for("counter.find_procedure"))
     return render_template("counter/receive.html", procedure=procedure, form={}, ticked=[],
-                           key=uuid.uuid4().hex)
+                           key=uuid.uuid4().hex, labels=labels)
 
 
 @blueprint.post("/receive")
@@ -75,7 +77,7 @@ def receive() -> Any:
 
     def again(error: str, status: int) -> tuple[str, int]:
         return render_template("counter/receive.html", procedure=procedure, form=form,
-                               ticked=ticked, key=key, error=error), status
+                               ticked=ticked, key=key, error=error, labels=labels), status
 
     if missing and not reason:
         return again(_("Required components are missing: give the reason for receiving the "
@@ -87,13 +89,47 @@ def receive() -> Any:
             "applicant_id": form.get("applicant_id", ""),
             "phone": form.get("phone", "").strip() or None, "components": ticked,
             "accept_incomplete": bool(missing), "incomplete_reason": reason or None,
-            "actor": g.identity.staff})
+            "channel": form.get("channel") or "counter", "actor": g.identity.staff})
         status = acting().execute(command, f"counter-{key}")
         if form.get("collect_fee") and procedure.fee > 0:
             acting().execute(parse(CollectFee, {"code": status["code"], "by": g.identity.staff,
                                                 "amount": procedure.fee}), f"fee-{key}")
     except BadInput as error:
         return again(str(error), 400)
+    except HosoError as error:
+        if isinstance(error, Forbidden):
+            raise
+        return again(str(error), error.http_status)
+    return redirect(url_for("counter.received", code=status["code"]))
+
+
+@blueprint.post("/refuse")
+def refuse() -> Any:
+    """Refuse the dossier on the form, with the reason typed; then offer the refusal slip."""
+    province = services().application().province()
+    procedure = province.procedures.get(request.form.get("procedure", ""))
+    if procedure is None:
+        return redirect(url_for("counter.find_procedure"))
+    form = request.form
+    ticked = form.getlist("components")
+    reason = form.get("refusal_reason", "").strip()
+    key = form.get("key", "") or uuid.uuid4().hex
+
+    def again(error: str, status: int) -> tuple[str, int]:
+        return render_template("counter/receive.html", procedure=procedure, form=form,
+                               ticked=ticked, key=key, error=error, labels=labels), status
+
+    if not reason:
+        return again(_("Give the reason for refusing the dossier."), 400)
+    try:
+        command = parse(RefuseAtCounter, {
+            "office": g.identity.office, "procedure": procedure.code,
+            "applicant_name": form.get("applicant_name", ""),
+            "applicant_id": form.get("applicant_id", ""),
+            "phone": form.get("phone", "").strip() or None, "components": ticked,
+            "reason": reason, "channel": form.get("channel") or "counter",
+            "actor": g.identity.staff})
+        status = acting().execute(command, f"refusal-{key}")
     except HosoError as error:
         if isinstance(error, Forbidden):
             raise

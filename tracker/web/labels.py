@@ -1,4 +1,5 @@
-"""Names people read for the codes the tracker keeps: roles, stages, the kinds of step."""
+"""Names people read for the codes the tracker keeps: roles, stages, the kinds of step,
+channels and satisfaction ratings."""
 
 from __future__ import annotations
 
@@ -13,8 +14,13 @@ ROLES = {"receiver": _l("Receiver"), "operator": _l("Digitisation operator"),
          "supervisor": _l("Supervisor"), "admin": _l("Administrator")}
 STAGES = {"in_progress": _l("In progress"), "resolved": _l("Resolved"),
           "rejected": _l("Rejected"), "returned": _l("Result returned"),
-          "cancelled": _l("Cancelled")}
-STEPS = {"Received": _l("Received"), "FeeCollected": _l("Fee collected"),
+          "cancelled": _l("Cancelled"), "refused": _l("Refused at the counter")}
+CHANNELS = {"counter": _l("At the counter"), "online": _l("Online, through the portal"),
+            "post": _l("By post"), "home": _l("At a home appointment")}
+RATINGS = {5: _l("5 – very satisfied"), 4: _l("4 – satisfied"), 3: _l("3 – acceptable"),
+           2: _l("2 – dissatisfied"), 1: _l("1 – very dissatisfied")}
+STEPS = {"Received": _l("Received"), "RefusedAtCounter": _l("Refused at the counter"),
+         "FeeCollected": _l("Fee collected"),
          "Digitised": _l("Digitised"), "HandedOver": _l("Sent on"),
          "Accepted": _l("Arrived"), "SupplementRequested": _l("Supplement requested"),
          "SupplementReceived": _l("Supplement received"), "Paused": _l("Paused"),

@@ -48,9 +48,9 @@ ACTIONS: dict[str, type[DossierCommand]] = {model.action: model for model in (
 """The actions a dossier's page offers, by the command's action name."""
 FORM_ONLY = {"csrf_token", "key"}
 PER_PAGE = 100
-SLIP_EVENTS = {"receipt": "Received", "supplement": "SupplementRequested",
-               "refusal": "Rejected", "apology": "Rescheduled"}
-"""Each slip, and the event that must have happened for it to be printed."""
+SLIP_EVENTS = {"receipt": ("Received",), "supplement": ("SupplementRequested",),
+               "refusal": ("Rejected", "RefusedAtCounter"), "apology": ("Rescheduled",)}
+"""Each slip, and the events one of which must have happened for it to be printed."""
 
 
 @blueprint.get("/queue")
@@ -95,6 +95,8 @@ def act(code: str, action: str) -> Any:
     fields = {k: v for k, v in request.form.items() if k not in FORM_ONLY and v.strip()}
     if model is Accept:
         fields["office"] = g.identity.office
+    if model is ReturnResult:
+        fields = returned(fields)
     try:
         command = parse(model, {**fields, "code": code, "by": g.identity.staff})
         acting().execute(command, f"page-{request.form.get('key') or uuid.uuid4().hex}")
@@ -103,6 +105,14 @@ def act(code: str, action: str) -> Any:
             raise
         return page(code, str(error), error.http_status)
     return redirect(url_for("office.dossier", code=code, done=action))
+
+
+def returned(fields: dict[str, Any]) -> dict[str, Any]:
+    """The return form as the command takes it: the post box a flag, the rating a number
+    (anything else is left for the command to refuse)."""
+    rating = fields.get("satisfaction", "")
+    number = {"satisfaction": int(rating)} if rating.isascii() and rating.isdigit() else {}
+    return {**fields, "by_post": "by_post" in fields, **number}
 
 
 def page(code: str, error: str | None = None, status: int = 200) -> Any:
@@ -114,7 +124,7 @@ def page(code: str, error: str | None = None, status: int = 200) -> Any:
     couriers = sorted((s for s in province.staff.values() if s.role == "courier"),
                       key=lambda s: (s.office != g.identity.office, s.id))
     kinds = {step["type"] for step in steps}
-    slips = [kind for kind, event in SLIP_EVENTS.items() if event in kinds]
+    slips = [kind for kind, events in SLIP_EVENTS.items() if kinds.intersection(events)]
     return render_template("office/dossier.html", status=shown, steps=steps, offer=offer,
                            slips=slips,
                            error=error, done=request.args.get("done"), key=uuid.uuid4().hex,
