@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-from flask.testing import FlaskClient
-
 from tests.districts import APPLICANT, HOME, HOME_STAFF, PROCEDURE
 from tests.integration.test_counter_pages import applicant, form_of, signed_in
 from tests.integration.test_office_pages import csrf
@@ -22,7 +20,8 @@ def test_the_counter_refuses_with_a_reason_and_offers_the_refusal_slip(
     page offers the refusal slip, and the slip downloads as a PDF."""
     client = signed_in(services, HOME_STAFF["receiver"])
     page = client.get(f"/counter/receive?procedure={PROCEDURE}").text
-    assert 'id="refusal_reason"' in page and "/counter/refuse" in page
+    assert 'id="refusal_reason"' in page
+    assert "/counter/refuse" in page
     assert '<select id="channel" name="channel">' in page
     before = services.application().recorder.max_notification_id()
     empty = client.post("/counter/refuse", data={**form_of(client), **applicant()})
@@ -37,9 +36,11 @@ def test_the_counter_refuses_with_a_reason_and_offers_the_refusal_slip(
     status = services.application().status(code.group(1))
     assert (status["stage"], status["outcome_reason"], status["channel"]) == (
         "refused", REASON, "post")
-    assert 'id="refusal"' in shown and 'id="receipt"' not in shown
+    assert 'id="refusal"' in shown
+    assert 'id="receipt"' not in shown
     slip = client.get(f"/dossiers/{code.group(1)}/slips/refusal.pdf")
-    assert slip.status_code == 200 and slip.data.startswith(b"%PDF")
+    assert slip.status_code == 200
+    assert slip.data.startswith(b"%PDF")
 
 
 def test_the_counter_receives_by_the_channel_chosen(services: Services) -> None:
@@ -68,7 +69,8 @@ def test_the_result_is_returned_with_a_rating_from_the_dossier_page(
     custody.resolve(code, supervisor)
     client = signed_in(services, HOME_STAFF["receiver"])
     page = client.get(f"/dossiers/{code}").text
-    assert 'name="satisfaction"' in page and 'name="comment"' in page
+    assert 'name="satisfaction"' in page
+    assert 'name="comment"' in page
     token = csrf(client, f"/dossiers/{code}")
     bad = client.post(f"/dossiers/{code}/return", data={"csrf_token": token, "key": "r0",
                                                         "satisfaction": "9"})

@@ -39,14 +39,16 @@ def test_a_refusal_is_its_own_event_under_the_next_code(services: Services,
     first = receive(custody)
     refused = custody.refuse_at_counter(office=HOME, procedure=PROCEDURE, actor=RECEIVER,
                                         reason=REASON, channel="post", **APPLICANT)
-    assert refused["code"].endswith("-0002") and first.endswith("-0001")
+    assert refused["code"].endswith("-0002")
+    assert first.endswith("-0001")
     again = custody.status(refused["code"])  # replayed from the store
     assert (again["stage"], again["outcome_reason"], again["channel"]) == (
         "refused", REASON, "post")
     assert again["missing_components"]  # nothing ticked: every required one is missing
     history = custody.history(refused["code"])
     assert [row["type"] for row in history] == ["RefusedAtCounter"]
-    assert history[0]["reason"] == REASON and history[0]["office"] == HOME
+    assert history[0]["reason"] == REASON
+    assert history[0]["office"] == HOME
     assert history[0]["actor"] == RECEIVER
     with pytest.raises(RuleViolation) as caught:
         custody.collect_fee(refused["code"], RECEIVER, 50_000)
@@ -116,14 +118,16 @@ def test_events_stored_before_the_fields_existed_read_back(custody: CustodyAppli
                                 record.topic, json.dumps(state).encode()))
     received = custody.mapper.to_domain_event(old[0])
     returned = custody.mapper.to_domain_event(old[1])
-    assert isinstance(received, Dossier.Received) and received.channel == "counter"
+    assert isinstance(received, Dossier.Received)
+    assert received.channel == "counter"
     assert isinstance(returned, Dossier.ResultReturned)
     assert (returned.satisfaction, returned.comment) == (None, None)
     figures: list[Figure] = []
     fact = fact_from_event(received, 1, code)
     data = {k: v for k, v in fact.data.items() if k != "channel"}
     row, _ = fold(None, fact._replace(data=data), figures)
-    assert row["channel"] == "counter" and figures[0].reason == "counter"
+    assert row["channel"] == "counter"
+    assert figures[0].reason == "counter"
 
 
 def test_the_cli_refuses_receives_by_channel_and_returns_with_a_rating(
@@ -142,7 +146,8 @@ def test_the_cli_refuses_receives_by_channel_and_returns_with_a_rating(
     hoso.ok("slip", "refusal", refused["code"], "-o", str(slip))
     text = " ".join(pdf_text(slip).split())
     assert "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" in text
-    assert refused["code"] in text and REASON in text
+    assert refused["code"] in text
+    assert REASON in text
     received = hoso.ok("receive", "--office", HOME, "--procedure", PROCEDURE, "--actor",
                        SUPERVISOR, "--applicant-name", APPLICANT["applicant_name"],
                        "--applicant-id", APPLICANT["applicant_id"], "--accept-incomplete",

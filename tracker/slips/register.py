@@ -69,8 +69,9 @@ class Register:
 def build_register(app: CustodyApplication, office: str, start: date, end: date
                    ) -> Register:
     """The register of ``office`` for the days ``start``..``end`` (both included; none when
-    ``end`` is before ``start``): the dossiers it received, not those it refused. UnknownReference for an office the province does not list,
-    RuleViolation for a period longer than MAX_DAYS."""
+    ``end`` is before ``start``): the dossiers it received, not those it refused.
+    UnknownReference for an office the province does not list, RuleViolation for a period
+    longer than MAX_DAYS."""
     province = app.province()
     province.office(office)
     if (end - start).days + 1 > MAX_DAYS:

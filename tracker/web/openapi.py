@@ -14,7 +14,13 @@ from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel
 
 from tracker.commands import answers
-from tracker.commands.dossiers import DOSSIER_COMMANDS, Command, Receive, RecordStationScan
+from tracker.commands.dossiers import (
+    DOSSIER_COMMANDS,
+    Command,
+    Receive,
+    RecordStationScan,
+    RefuseAtCounter,
+)
 from tracker.commands.queries import (
     AccessLogQuery,
     HistoryQuery,
@@ -125,6 +131,7 @@ def spec() -> dict[str, Any]:
     s = Spec()
     status = s.ref(answers.Status)
     s.paths["/dossiers"] = s.command_path(Receive, (), ok_status="201")
+    s.paths["/refusals"] = s.command_path(RefuseAtCounter, (), ok_status="201")
     s.paths["/dossiers/{code}"] = {"get": {
         "summary": "Status of a dossier", "operationId": "status",
         "parameters": [s.code_parameter()], "responses": s.answers(status, "400", "404")}}
