@@ -134,6 +134,9 @@ class Figures(Answer):
     supplements_requested: int
     digitised: int
     fees_vnd: int
+    refused_at_counter: int
+    ratings: int
+    rating_points: int
 
 
 class ReportRow(Figures):
@@ -145,6 +148,9 @@ class ReportRow(Figures):
     digitisation_rate: float | None
     rejected_by_reason: dict[str, int]
     cancelled_by_reason: dict[str, int]
+    refused_by_reason: dict[str, int]
+    received_by_channel: dict[str, int]
+    satisfaction_average: float | None
 
 
 class Report(Answer):
