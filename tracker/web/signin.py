@@ -83,6 +83,7 @@ def home() -> str:
                            role=labels.ROLES.get(identity.role, identity.role),
                            office=province.offices[identity.office], queue=queue,
                            can_receive=identity.role in RULES["receive"],
+                           can_carry=identity.role in RULES["bag"],
                            stages=labels.STAGES)
 
 
