@@ -44,7 +44,7 @@ def live_hoso(store_env: dict[str, str], folder: Path, init: bool = True,
                                   preexec_fn=die_with_parent())
     base = f"{'http' if tls is None else 'https'}://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a busy two-core machine starts it slowly
         while True:
             try:
                 with urllib.request.urlopen(f"{base}/healthz", timeout=2,
