@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from tracker.commands.dossiers import CollectFee, Receive, RefuseAtCounter
 from tracker.commands.parse import parse
-from tracker.domain.errors import BadInput, Forbidden, HosoError
+from tracker.domain.errors import Forbidden, HosoError
 from tracker.domain.province import Procedure
 from tracker.identity.permissions import RULES
 from tracker.search.fold import fold
@@ -63,77 +63,80 @@ def receive_form() -> Any:
                            key=uuid.uuid4().hex, labels=labels)
 
 
+def the_procedure() -> Procedure | None:
+    """The procedure the form names, or None when it names none."""
+    return services().application().province().procedures.get(
+        request.form.get("procedure", ""))
+
+
+def form_again(procedure: Procedure, error: str, status: int) -> tuple[str, int]:
+    """The receive form shown again with what was typed and what to fix."""
+    form = request.form
+    return render_template("counter/receive.html", procedure=procedure, form=form,
+                           ticked=form.getlist("components"), key=form_key(), error=error,
+                           labels=labels), status
+
+
+def form_key() -> str:
+    return request.form.get("key", "") or uuid.uuid4().hex
+
+
+def applicant_fields(procedure: Procedure) -> dict[str, Any]:
+    """The fields a receipt and a refusal share, from the form and the session."""
+    form = request.form
+    return {"office": g.identity.office, "procedure": procedure.code,
+            "applicant_name": form.get("applicant_name", ""),
+            "applicant_id": form.get("applicant_id", ""),
+            "phone": form.get("phone", "").strip() or None,
+            "components": form.getlist("components"),
+            "channel": form.get("channel") or "counter", "actor": g.identity.staff}
+
+
 @blueprint.post("/receive")
 def receive() -> Any:
-    province = services().application().province()
-    procedure = province.procedures.get(request.form.get("procedure", ""))
+    procedure = the_procedure()
     if procedure is None:
         return redirect(url_for("counter.find_procedure"))
     form = request.form
-    ticked = form.getlist("components")
-    missing = [c for c in procedure.required_components if c not in ticked]
+    missing = [c for c in procedure.required_components
+               if c not in form.getlist("components")]
     reason = form.get("incomplete_reason", "").strip()
-    key = form.get("key", "") or uuid.uuid4().hex
-
-    def again(error: str, status: int) -> tuple[str, int]:
-        return render_template("counter/receive.html", procedure=procedure, form=form,
-                               ticked=ticked, key=key, error=error, labels=labels), status
-
     if missing and not reason:
-        return again(_("Required components are missing: give the reason for receiving the "
-                       "dossier incomplete, or tick what the citizen handed in."), 400)
+        return form_again(procedure, _(
+            "Required components are missing: give the reason for receiving the "
+            "dossier incomplete, or tick what the citizen handed in."), 400)
+    key = form_key()
     try:
-        command = parse(Receive, {
-            "office": g.identity.office, "procedure": procedure.code,
-            "applicant_name": form.get("applicant_name", ""),
-            "applicant_id": form.get("applicant_id", ""),
-            "phone": form.get("phone", "").strip() or None, "components": ticked,
-            "accept_incomplete": bool(missing), "incomplete_reason": reason or None,
-            "channel": form.get("channel") or "counter", "actor": g.identity.staff})
+        command = parse(Receive, {**applicant_fields(procedure),
+                                  "accept_incomplete": bool(missing),
+                                  "incomplete_reason": reason or None})
         status = acting().execute(command, f"counter-{key}")
         if form.get("collect_fee") and procedure.fee > 0:
             acting().execute(parse(CollectFee, {"code": status["code"], "by": g.identity.staff,
                                                 "amount": procedure.fee}), f"fee-{key}")
-    except BadInput as error:
-        return again(str(error), 400)
     except HosoError as error:
         if isinstance(error, Forbidden):
             raise
-        return again(str(error), error.http_status)
+        return form_again(procedure, str(error), error.http_status)
     return redirect(url_for("counter.received", code=status["code"]))
 
 
 @blueprint.post("/refuse")
 def refuse() -> Any:
     """Refuse the dossier on the form, with the reason typed; then offer the refusal slip."""
-    province = services().application().province()
-    procedure = province.procedures.get(request.form.get("procedure", ""))
+    procedure = the_procedure()
     if procedure is None:
         return redirect(url_for("counter.find_procedure"))
-    form = request.form
-    ticked = form.getlist("components")
-    reason = form.get("refusal_reason", "").strip()
-    key = form.get("key", "") or uuid.uuid4().hex
-
-    def again(error: str, status: int) -> tuple[str, int]:
-        return render_template("counter/receive.html", procedure=procedure, form=form,
-                               ticked=ticked, key=key, error=error, labels=labels), status
-
+    reason = request.form.get("refusal_reason", "").strip()
     if not reason:
-        return again(_("Give the reason for refusing the dossier."), 400)
+        return form_again(procedure, _("Give the reason for refusing the dossier."), 400)
     try:
-        command = parse(RefuseAtCounter, {
-            "office": g.identity.office, "procedure": procedure.code,
-            "applicant_name": form.get("applicant_name", ""),
-            "applicant_id": form.get("applicant_id", ""),
-            "phone": form.get("phone", "").strip() or None, "components": ticked,
-            "reason": reason, "channel": form.get("channel") or "counter",
-            "actor": g.identity.staff})
-        status = acting().execute(command, f"refusal-{key}")
+        command = parse(RefuseAtCounter, {**applicant_fields(procedure), "reason": reason})
+        status = acting().execute(command, f"refusal-{form_key()}")
     except HosoError as error:
         if isinstance(error, Forbidden):
             raise
-        return again(str(error), error.http_status)
+        return form_again(procedure, str(error), error.http_status)
     return redirect(url_for("counter.received", code=status["code"]))
 
 
