@@ -6,9 +6,6 @@ file and the public key — it never opens the store, so an inspector can run it
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,9 +19,8 @@ from events.keys import KeyFileError, load_verifier
 from events.notes import NoteError, Verifier
 from events.offline import OfflineReport, verify_export
 from events.witness.keys import load_witness_verifier
-from storage.durable import fsync_directory
 from tracker.cli.context import services
-from tracker.cli.output import emit, json_option
+from tracker.cli.output import emit, json_option, write_whole
 from tracker.cli.witness_check import export_checkpoint
 from tracker.domain.codes import DossierCode
 from tracker.domain.errors import BadInput, HosoError
@@ -78,7 +74,7 @@ def export(code: str, form: str | None, output: Path, public_key: str | None) ->
         raise click.ClickException(f"cannot export {code}: {error}") from None
     report = verify_export(document, verifier, witnesses=[
         e.verifier for e in wired.witness_endpoints()], quorum=wired.settings.witness_quorum)
-    _write_atomically(output, _render(form, document, report))
+    write_whole(output, _render(form, document, report))
     emit({"file": str(output), "format": form, "warnings": warnings, **report.to_dict()},
          lambda: [*warnings, f"wrote {output} ({form}): {len(document['events'])} events of "
                   f"{code}", *_report_lines(report)])
@@ -173,25 +169,3 @@ def _report_lines(report: OfflineReport) -> list[str]:
     witnessed = [f"witnesses: {report.witnesses.describe()}"] if report.witnesses else []
     return [head, *(f"  {p}" for p in report.problems),
             *(f"  warning: {w}" for w in report.warnings), *witnessed]
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Temp file beside ``path``, fsync, rename over it: readers see the old file or the new.
-
-    The file keeps mkstemp's mode 0600: an export holds personal data (the applicant's name,
-    ID number and phone are in the Received record, which the proofs need byte for byte)."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".partial")
-    except OSError as error:
-        raise BadInput(f"cannot write in {directory}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-    fsync_directory(directory)

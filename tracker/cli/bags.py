@@ -21,8 +21,8 @@ import click
 
 from tracker import bags
 from tracker.cli.context import application
-from tracker.cli.output import emit, json_option
-from tracker.cli.slips import OUTPUT, write_whole
+from tracker.cli.output import emit, json_option, write_whole
+from tracker.cli.slips import OUTPUT
 from tracker.commands.bags import AcceptBag, BagCommand, CreateBag, FillBag, HandOverBag
 from tracker.commands.parse import parse
 from tracker.domain.errors import BadInput

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
+from storage.durable import fsync_directory
+from tracker.domain.errors import BadInput
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,3 +65,25 @@ def status_lines(status: dict[str, Any]) -> Iterable[str]:
         f"  clock stopped: {status['clock_stopped']}" if status["clock_stopped"] else "")
     if status["timeliness"]:
         yield f"resolved {status['timeliness'].replace('_', ' ')}"
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Temp file beside ``path``, fsync, rename over it: readers see the old file or the new.
+
+    The file keeps mkstemp's mode 0600: exports and slips hold personal data (applicants' names,
+    ID numbers and phones)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as error:
+        raise BadInput(f"cannot write in {directory}: {error.strerror}") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+    fsync_directory(directory)

@@ -10,16 +10,12 @@ holds the applicant's data.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
-from storage.durable import fsync_directory
 from tracker.cli.context import services
-from tracker.cli.output import emit, json_option
+from tracker.cli.output import emit, json_option, write_whole
 from tracker.commands.parse import parse
 from tracker.commands.slips import REGISTER_FORMATS, SLIP_KINDS, RegisterQuery
 from tracker.domain.errors import BadInput
@@ -71,25 +67,6 @@ def register(office: str, start: str, end: str, output: Path) -> None:
           "dossiers": [row.code for row in document.rows]},
          lambda: [f"wrote {output}: {len(document.rows)} dossiers received at "
                   f"{query.office} from {query.start} to {query.end}"])
-
-
-def write_whole(path: Path, data: bytes) -> None:
-    """Temp file beside ``path``, fsync, rename over it: the file is whole or absent."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".partial")
-    except OSError as error:
-        raise BadInput(f"cannot write in {directory}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-    fsync_directory(directory)
 
 
 COMMANDS = [slip, register]
