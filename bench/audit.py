@@ -60,19 +60,19 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repo, not bench/, comes first
 
-from events.checkpointer import Checkpointer  # noqa: E402
-from events.checkpoints import CheckpointDirectory, CheckpointPolicy  # noqa: E402
-from events.keys import generate_keypair, load_signer, load_verifier  # noqa: E402
-from events.log import TamperEvidentLog  # noqa: E402
-from events.parallel_verify import default_workers, split  # noqa: E402
-from events.postgres_store import HashingPostgresApplicationRecorder  # noqa: E402
-from events.records import canonical_record  # noqa: E402
-from events.sqlite_store import HashingSQLiteApplicationRecorder  # noqa: E402
-from events.verify import verify_consistency, verify_inclusion  # noqa: E402
-from events.witness.client import WitnessClient, WitnessEndpoint  # noqa: E402
-from events.witness.cosigning import Cosigning  # noqa: E402
-from events.witness.store import SQLiteCosignatures  # noqa: E402
-from events.witness.store_postgres import PostgresCosignatures  # noqa: E402
+from events.evidence.checkpointer import Checkpointer  # noqa: E402
+from events.evidence.checkpoints import CheckpointDirectory, CheckpointPolicy  # noqa: E402
+from events.evidence.keys import generate_keypair, load_signer, load_verifier  # noqa: E402
+from events.evidence.log import TamperEvidentLog  # noqa: E402
+from events.evidence.records import canonical_record  # noqa: E402
+from events.evidence.verify import verify_consistency, verify_inclusion  # noqa: E402
+from events.evidence.witness.client import WitnessClient, WitnessEndpoint  # noqa: E402
+from events.evidence.witness.cosigning import Cosigning  # noqa: E402
+from events.evidence.witness.store import SQLiteCosignatures  # noqa: E402
+from events.evidence.witness.store_postgres import PostgresCosignatures  # noqa: E402
+from events.store.parallel_verify import default_workers, split  # noqa: E402
+from events.store.postgres import HashingPostgresApplicationRecorder  # noqa: E402
+from events.store.sqlite import HashingSQLiteApplicationRecorder  # noqa: E402
 from tests.conftest import postgres_test_url  # noqa: E402
 from tests.servers.witness import LiveWitness  # noqa: E402
 

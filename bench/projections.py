@@ -35,7 +35,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repo, not bench/, comes first
 
-from events.kafka import CONTENT_TYPE, KafkaPublisher, ensure_topic  # noqa: E402
+from events.relay.kafka import CONTENT_TYPE, KafkaPublisher, ensure_topic  # noqa: E402
 from tests.cast import Cast, cast_from  # noqa: E402
 from tests.servers.tansu import Tansu  # noqa: E402
 from tracker.application import CustodyApplication  # noqa: E402

@@ -21,7 +21,7 @@ apt_ensure() {
   fi
 }
 
-# build_tools_ensure — what installing hoso compiles its C extension (events/_leafscan.c, audit
+# build_tools_ensure — what installing hoso compiles its C extension (events/store/_leafscan.c, audit
 # verify's hot loop) with: gcc, libc, OpenSSL's and SQLite's headers, and Python's own headers
 # when the interpreter that makes (or made) the venv has none, as Debian's python3 without
 # python3-dev.
@@ -48,9 +48,9 @@ venv_ensure() {
       || { rm -rf "$VENV"; apt_ensure python3-venv; python3 -m venv "$VENV"; }
   fi
   local stamp="$VENV/.hoso-installed" hash had=""
-  hash=$(cat "$ROOT/pyproject.toml" "$ROOT"/events/_leafscan*.[ch] | sha256sum | cut -d' ' -f1)
+  hash=$(cat "$ROOT/pyproject.toml" "$ROOT"/events/store/_leafscan*.[ch] | sha256sum | cut -d' ' -f1)
   if [ "$(head -n1 "$stamp" 2>/dev/null)" = "$hash" ] \
-     && compgen -G "$ROOT/events/_leafscan.*.so" >/dev/null; then
+     && compgen -G "$ROOT/events/store/_leafscan.*.so" >/dev/null; then
     had=$(sed -n 2p "$stamp")
     [ -z "$extra" ] || [[ ",$had," == *",$extra,"* ]] && return 0
   fi

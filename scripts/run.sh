@@ -7,7 +7,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 apt_ensure fonts-dejavu-core fonts-dejavu-extra tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd   # slip font; OCR at the scanning station
-build_tools_ensure   # compiles events/_leafscan.c when hoso is installed
+build_tools_ensure   # compiles events/store/_leafscan.c when hoso is installed
 venv_ensure
 catalogues_ensure   # the pages in Vietnamese
 "$VENV/bin/hoso" init --demo   # tables, the demo province, the audit key, a first checkpoint

@@ -7,7 +7,7 @@ cd "$ROOT"
 
 apt_ensure postgresql-15 fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 poppler-utils \
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd sane-utils zint chromium
-build_tools_ensure   # compiles events/_leafscan.c when hoso is installed
+build_tools_ensure   # compiles events/store/_leafscan.c when hoso is installed
 venv_ensure "test"
 catalogues_ensure   # the pages in Vietnamese
 npm_tool_ensure axe-core@4.14.1 axe.min.js   # accessibility checks, injected by the browser tests

@@ -13,7 +13,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 
-from events.kafka import TOPIC
+from events.relay.kafka import TOPIC
 
 
 @dataclass(frozen=True)

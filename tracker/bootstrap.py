@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, cast
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.utils import get_topic
 
-from events.checkpoints import CheckpointDirectory
-from events.log import HashingRecorder, TamperEvidentLog
-from events.relay_position import RelayPositions
+from events.evidence.checkpoints import CheckpointDirectory
+from events.evidence.log import HashingRecorder, TamperEvidentLog
+from events.relay.position import RelayPositions
 from storage.filesystem import FilesystemObjectStore
 from storage.objects import ObjectStore
 from storage.private import private_file, private_folder, tighten
@@ -41,12 +41,12 @@ if TYPE_CHECKING:  # the adapters below load heavy libraries: imported when firs
     from eventsourcing.postgres import PostgresApplicationRecorder
     from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-    from events.checkpointer import Checkpointer
-    from events.notes import Signer
-    from events.relay import Relay
-    from events.witness.client import WitnessEndpoint
-    from events.witness.cosigning import Cosigning
-    from events.witness.store import CosignatureDirectory, CosignatureStore
+    from events.evidence.checkpointer import Checkpointer
+    from events.evidence.notes import Signer
+    from events.evidence.witness.client import WitnessEndpoint
+    from events.evidence.witness.cosigning import Cosigning
+    from events.evidence.witness.store import CosignatureDirectory, CosignatureStore
+    from events.relay.publisher import Relay
     from scanning.ocr import OcrSettings
     from scanning.station import PagePreparer, Station, TrackerPort
     from tracker.identity.accounts import Accounts
@@ -70,7 +70,7 @@ class Backend:
 
 
 def _sqlite_recorder_topic() -> str:
-    from events.sqlite_store import HashingSQLiteApplicationRecorder
+    from events.store.sqlite import HashingSQLiteApplicationRecorder
 
     return get_topic(HashingSQLiteApplicationRecorder)
 
@@ -88,7 +88,7 @@ def _sqlite_search_index(recorder: ApplicationRecorder) -> SearchIndex:
 
 
 def _sqlite_relay_positions(recorder: ApplicationRecorder) -> RelayPositions:
-    from events.relay_position import SQLiteRelayPositions
+    from events.relay.position import SQLiteRelayPositions
 
     return SQLiteRelayPositions(_sqlite(recorder))
 
@@ -114,7 +114,7 @@ def _sqlite(recorder: ApplicationRecorder) -> SQLiteApplicationRecorder:
 
 
 def _postgres_recorder_topic() -> str:
-    from events.postgres_store import HashingPostgresApplicationRecorder
+    from events.store.postgres import HashingPostgresApplicationRecorder
 
     return get_topic(HashingPostgresApplicationRecorder)
 
@@ -132,7 +132,7 @@ def _postgres_search_index(recorder: ApplicationRecorder) -> SearchIndex:
 
 
 def _postgres_relay_positions(recorder: ApplicationRecorder) -> RelayPositions:
-    from events.relay_position_postgres import PostgresRelayPositions
+    from events.relay.position_postgres import PostgresRelayPositions
 
     return PostgresRelayPositions(_postgres(recorder))
 
@@ -229,10 +229,10 @@ def tamper_evident_log(custody: CustodyApplication, settings: Settings) -> Tampe
 def cosignature_store(backend: Backend, recorder: ApplicationRecorder) -> CosignatureStore:
     """The witnesses' cosignatures, in a table of the event store's own database."""
     if backend is POSTGRES:
-        from events.witness.store_postgres import PostgresCosignatures
+        from events.evidence.witness.store_postgres import PostgresCosignatures
 
         return PostgresCosignatures(_postgres(recorder))
-    from events.witness.store import SQLiteCosignatures
+    from events.evidence.witness.store import SQLiteCosignatures
 
     return SQLiteCosignatures(_sqlite(recorder))
 
@@ -383,10 +383,10 @@ class Services:
 
     def witness_endpoints(self) -> list[WitnessEndpoint]:
         """HOSO_WITNESSES with their keys read (a vkey string or a .pub file)."""
-        from events.keys import KeyFileError
-        from events.notes import NoteError
-        from events.witness.client import WitnessEndpoint
-        from events.witness.keys import load_witness_verifier
+        from events.evidence.keys import KeyFileError
+        from events.evidence.notes import NoteError
+        from events.evidence.witness.client import WitnessEndpoint
+        from events.evidence.witness.keys import load_witness_verifier
 
         endpoints = []
         for witness in self.settings.witnesses:
@@ -403,7 +403,7 @@ class Services:
 
     def cosignature_directory(self) -> CosignatureDirectory:
         """Cosignature files beside the checkpoint files (HOSO_CHECKPOINT_DIR)."""
-        from events.witness.store import CosignatureDirectory
+        from events.evidence.witness.store import CosignatureDirectory
 
         return CosignatureDirectory(self.settings.checkpoint_dir)
 
@@ -412,7 +412,7 @@ class Services:
         checkpoint this process signs wakes it; ``start`` it to run in the background."""
         if not self.settings.witnesses:
             return None
-        from events.witness.cosigning import Cosigning
+        from events.evidence.witness.cosigning import Cosigning
 
         if self._cosigning is None:
             made = Cosigning(cast(HashingRecorder, self.application().recorder),
@@ -430,7 +430,7 @@ class Services:
         made = tamper_evident_log(self.application(), self.settings)
         cosigning = self.cosigning()
         if cosigning is not None:
-            from events.witness.cosigning import WakeWitnesses
+            from events.evidence.witness.cosigning import WakeWitnesses
 
             made.sinks.append(WakeWitnesses(cosigning))
         return made
@@ -441,8 +441,8 @@ class Services:
     def signer(self) -> Signer:
         """The checkpoint signer (HOSO_AUDIT_KEY, else the one ``hoso init`` made); BadInput
         naming how to make one when there is none, or it is unreadable."""
-        from events.keys import KeyFileError, load_signer
-        from events.notes import NoteError
+        from events.evidence.keys import KeyFileError, load_signer
+        from events.evidence.notes import NoteError
 
         if self.settings.audit_key is None:
             raise BadInput(f"no audit signing key: run 'hoso init' (it makes "
@@ -457,7 +457,7 @@ class Services:
         """The signing key and its public key: HOSO_AUDIT_KEY's as configured, else
         HOSO_DATA_DIR/keys/audit.key and audit.pub, made (0600 in a 0700 folder) when absent.
         The third value says whether they were made now."""
-        from events.keys import KeyFileExists, generate_keypair
+        from events.evidence.keys import KeyFileExists, generate_keypair
 
         if self.settings.audit_key is not None:
             public = self.settings.audit_public_key or self.settings.audit_key.with_name(
@@ -476,8 +476,8 @@ class Services:
     def checkpointer(self) -> Checkpointer:
         """Signed checkpoints within HOSO_CHECKPOINT_SECONDS of every commit (or every
         HOSO_CHECKPOINT_EVERY events); BadInput without a usable key, as ``signer``."""
-        from events.checkpointer import Checkpointer
-        from events.checkpoints import CheckpointPolicy
+        from events.evidence.checkpointer import Checkpointer
+        from events.evidence.checkpoints import CheckpointPolicy
 
         signer = self.signer()
         policy = CheckpointPolicy(self.settings.checkpoint_every,
@@ -498,8 +498,8 @@ class Services:
         """The relay of the application's store to ``topic`` (hoso.dossier-events unless
         another is given) on the Kafka cluster at ``servers`` (HOSO_KAFKA_BOOTSTRAP unless
         given): dossier events as CloudEvents, its position beside the events."""
-        from events.kafka import TOPIC, KafkaPublisher
-        from events.relay import Relay
+        from events.relay.kafka import TOPIC, KafkaPublisher
+        from events.relay.publisher import Relay
         from tracker.cloudevents import CloudEventMessages
 
         servers = servers or self.kafka("relay to")
@@ -513,7 +513,7 @@ class Services:
                          ) -> KafkaProjection:
         """A member of the projection consumer group (HOSO_KAFKA_GROUP unless ``group``)
         applying hoso.dossier-events to the views."""
-        from events.kafka import KafkaSubscription
+        from events.relay.kafka import KafkaSubscription
         from tracker.projections.kafka_consumer import KafkaProjection
 
         subscription = KafkaSubscription(self.kafka("project from"),

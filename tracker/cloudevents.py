@@ -30,7 +30,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification, StoredEvent
 from eventsourcing.utils import get_topic
 
-from events.relay import Message
+from events.relay.publisher import Message
 from tracker.domain.dossier import Dossier
 from tracker.domain.errors import BadInput
 

@@ -1,7 +1,7 @@
 """OCR scale-out over Kafka: the station's side (publish jobs, collect results) and the worker loop.
 
 The message formats and one job's work are in scanning/ocr_jobs.py; this module only moves them
-through Kafka with the relay's producer and consumer (events/kafka.py, the one Kafka import).
+through Kafka with the relay's producer and consumer (events/relay/kafka.py, the one Kafka import).
 Workers form one consumer group on ``hoso.ocr-jobs`` and commit a job's offset only after its
 result is acknowledged, so a worker killed mid-job leaves the job to another (at least once).
 Results are keyed by batch, so a station reads only its batch's partition of
@@ -20,8 +20,14 @@ import time
 import uuid
 from pathlib import Path
 
-from events.kafka import PARTITIONS, KafkaKeyReader, KafkaPublisher, KafkaSubscription, ensure_topic
-from events.relay import Interrupted, Message
+from events.relay.kafka import (
+    PARTITIONS,
+    KafkaKeyReader,
+    KafkaPublisher,
+    KafkaSubscription,
+    ensure_topic,
+)
+from events.relay.publisher import Interrupted, Message
 from scanning.clean import CleanPage
 from scanning.errors import ScanningError
 from scanning.ocr import OcrSettings, PageText

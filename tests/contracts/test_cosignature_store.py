@@ -20,12 +20,12 @@ import pytest
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
-from events.checkpoints import CheckpointDirectory
-from events.cosignature import CosignatureSigner
-from events.notes import Checkpoint, Signer, sign_checkpoint
-from events.postgres_store import HashingPostgresApplicationRecorder
-from events.sqlite_store import HashingSQLiteApplicationRecorder
-from events.witness.store import CosignatureDirectory, CosignatureStore
+from events.evidence.checkpoints import CheckpointDirectory
+from events.evidence.cosignature import CosignatureSigner
+from events.evidence.notes import Checkpoint, Signer, sign_checkpoint
+from events.evidence.witness.store import CosignatureDirectory, CosignatureStore
+from events.store.postgres import HashingPostgresApplicationRecorder
+from events.store.sqlite import HashingSQLiteApplicationRecorder
 from tests.contracts.conftest import open_postgres
 from tracker.bootstrap import POSTGRES, SQLITE, Backend, cosignature_store
 

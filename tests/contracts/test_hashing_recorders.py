@@ -28,9 +28,9 @@ from eventsourcing.tests.persistence import (
     NonInterleavingNotificationIDsBaseCase,
 )
 
-from events.postgres_store import HashingPostgresApplicationRecorder
-from events.records import record_leaf_hash
-from events.sqlite_store import HashingSQLiteApplicationRecorder
+from events.evidence.records import record_leaf_hash
+from events.store.postgres import HashingPostgresApplicationRecorder
+from events.store.sqlite import HashingSQLiteApplicationRecorder
 from tests.conftest import postgres_test_url
 
 

@@ -16,8 +16,8 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
-from events.relay_position import PositionWriter, RelayPositions, SQLiteRelayPositions
-from events.relay_position_postgres import PostgresRelayPositions
+from events.relay.position import PositionWriter, RelayPositions, SQLiteRelayPositions
+from events.relay.position_postgres import PostgresRelayPositions
 from tests.contracts.conftest import open_postgres
 from tracker.bootstrap import POSTGRES, SQLITE, Backend
 

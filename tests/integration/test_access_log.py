@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from events.keys import generate_keypair, load_signer, load_verifier
+from events.evidence.keys import generate_keypair, load_signer, load_verifier
 from tests.conftest import ManualClock
 from tests.districts import (
     AGENCY,

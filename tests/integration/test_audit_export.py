@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from events.export_files import load_export
-from events.keys import load_signer, load_verifier
-from events.log import TamperEvidentLog
-from events.offline import verify_export
+from events.evidence.keys import load_signer, load_verifier
+from events.evidence.log import TamperEvidentLog
+from events.export.files import load_export
+from events.export.offline import verify_export
 from tests.cast import cast_from
 from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso, Result
@@ -127,7 +127,7 @@ def test_events_after_the_latest_checkpoint_are_exported_with_a_warning(
 
 def test_export_needs_a_checkpoint_and_verify_export_says_what_is_wrong(
         custody: CustodyApplication, store_env: dict[str, str], tmp_path: Path) -> None:
-    from events.keys import generate_keypair
+    from events.evidence.keys import generate_keypair
 
     c = cast_from(custody.province())
     code = custody.receive(office=c.commune, procedure=c.procedure.code, applicant_name="Lê C",

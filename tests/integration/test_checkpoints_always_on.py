@@ -13,10 +13,10 @@ import threading
 import time
 from pathlib import Path
 
-from events.checkpointer import Checkpointer
-from events.checkpoints import CheckpointPolicy
-from events.keys import generate_keypair, load_signer
-from events.notes import Checkpoint, note_text
+from events.evidence.checkpointer import Checkpointer
+from events.evidence.checkpoints import CheckpointPolicy
+from events.evidence.keys import generate_keypair, load_signer
+from events.evidence.notes import Checkpoint, note_text
 from tests.cast import cast_from
 from tests.hoso_cli import Hoso
 from tests.servers.hoso import HOSO, free_port

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from events.kafka import KafkaKeyReader, KafkaPublisher, ensure_topic
-from events.relay import Message
+from events.relay.kafka import KafkaKeyReader, KafkaPublisher, ensure_topic
+from events.relay.publisher import Message
 from tests.servers.tansu import Tansu
 
 TOPIC = "hoso.replies-test"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Producer
 
-from events.kafka import TOPIC, KafkaPublisher, KafkaSubscription
-from events.relay import Relay
+from events.relay.kafka import TOPIC, KafkaPublisher, KafkaSubscription
+from events.relay.publisher import Relay
 from tests.hoso_cli import Hoso
 from tests.kafka_scenario import (
     Load,

@@ -22,8 +22,8 @@ from typing import Any
 
 import jsonschema
 
-from events.kafka import CONTENT_TYPE, TOPIC
-from events.relay import Relay
+from events.relay.kafka import CONTENT_TYPE, TOPIC
+from events.relay.publisher import Relay
 from tests.cast import Cast, cast_from
 from tests.hoso_cli import Hoso
 from tests.servers.tansu import Tansu

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from events.kafka import TOPIC, KafkaPublisher, KafkaSubscription
-from events.relay import Backoff, Message, Relay
+from events.relay.kafka import TOPIC, KafkaPublisher, KafkaSubscription
+from events.relay.publisher import Backoff, Message, Relay
 from tests.hoso_cli import Hoso
 from tests.kafka_scenario import (
     Load,
@@ -143,7 +143,7 @@ def test_broker_away_longer_than_the_delivery_timeout(
                   batch_size=20, backoff=Backoff(first=0.2, most=1.0))
     load = Load(custody, dossiers=10, steps_per_second=30)
     stop = threading.Event()
-    caplog.set_level(logging.WARNING, logger="events.relay")
+    caplog.set_level(logging.WARNING, logger="events.relay.publisher")
     thread = relay.start(stop)
     try:
         load.start()

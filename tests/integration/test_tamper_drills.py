@@ -18,13 +18,13 @@ from typing import Any, cast
 import psycopg
 import pytest
 
-from events.checkpointer import Checkpointer
-from events.checkpoints import CheckpointDirectory, CheckpointPolicy
-from events.keys import generate_keypair, load_signer, load_verifier
-from events.log import HashingRecorder, TamperEvidentLog
-from events.parallel_verify import scan_log
-from events.records import record_leaf_hash
-from events.tail import SigningWindow
+from events.evidence.checkpointer import Checkpointer
+from events.evidence.checkpoints import CheckpointDirectory, CheckpointPolicy
+from events.evidence.keys import generate_keypair, load_signer, load_verifier
+from events.evidence.log import HashingRecorder, TamperEvidentLog
+from events.evidence.records import record_leaf_hash
+from events.evidence.tail import SigningWindow
+from events.store.parallel_verify import scan_log
 from tests.cast import Cast, cast_from
 from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso

@@ -20,16 +20,16 @@ from typing import Any
 
 import pytest
 
-from events.cosignature import CosignatureSigner, check_quorum
-from events.keys import generate_keypair, load_signer, load_verifier
-from events.log import TamperEvidentLog
-from events.merkle import MerkleTree
-from events.notes import Checkpoint, Signer, sign_checkpoint
-from events.offline import verify_export
-from events.witness.client import Conflict, WitnessClient, WitnessEndpoint
-from events.witness.cosigning import Cosigning, WakeWitnesses
-from events.witness.protocol import AddCheckpoint
-from events.witness.state import WitnessState
+from events.evidence.cosignature import CosignatureSigner, check_quorum
+from events.evidence.keys import generate_keypair, load_signer, load_verifier
+from events.evidence.log import TamperEvidentLog
+from events.evidence.merkle import MerkleTree
+from events.evidence.notes import Checkpoint, Signer, sign_checkpoint
+from events.evidence.witness.client import Conflict, WitnessClient, WitnessEndpoint
+from events.evidence.witness.cosigning import Cosigning, WakeWitnesses
+from events.evidence.witness.protocol import AddCheckpoint
+from events.evidence.witness.state import WitnessState
+from events.export.offline import verify_export
 from tests.cast import cast_from
 from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso

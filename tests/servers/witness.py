@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from events.cosignature import CosignatureVerifier
-from events.witness.keys import generate_witness_keys, load_witness_verifier
+from events.evidence.cosignature import CosignatureVerifier
+from events.evidence.witness.keys import generate_witness_keys, load_witness_verifier
 from tests.servers.hoso import free_port
 from tests.servers.process import die_with_parent, log_tail, terminate
 

@@ -68,6 +68,6 @@ def test_the_backend_follows_the_database_url(tmp_path: Path) -> None:
                                       "HOSO_DATABASE_URL": "postgresql://u:p@db:5432/hoso"})
     assert backend_for(sqlite) is SQLITE
     assert backend_for(postgres) is POSTGRES
-    assert SQLITE.recorder_topic() == "events.sqlite_store:HashingSQLiteApplicationRecorder"
+    assert SQLITE.recorder_topic() == "events.store.sqlite:HashingSQLiteApplicationRecorder"
     assert POSTGRES.recorder_topic() == (
-        "events.postgres_store:HashingPostgresApplicationRecorder")
+        "events.store.postgres:HashingPostgresApplicationRecorder")

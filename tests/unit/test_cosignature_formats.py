@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from events.cosignature import (
+from events.evidence.cosignature import (
     Cosignature,
     CosignatureSigner,
     CosignatureVerifier,
@@ -25,7 +25,7 @@ from events.cosignature import (
     cosignature_key_id,
     signed_message,
 )
-from events.notes import (
+from events.evidence.notes import (
     MalformedKey,
     SignatureLine,
     Signer,
@@ -34,7 +34,7 @@ from events.notes import (
     open_note,
     split_note,
 )
-from events.witness.protocol import (
+from events.evidence.witness.protocol import (
     AddCheckpoint,
     MalformedRequest,
     parse_cosignature_lines,

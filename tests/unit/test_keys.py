@@ -12,15 +12,21 @@ from typing import Any
 
 import pytest
 
-from events.checkpoints import (
+from events.evidence.checkpoints import (
     CheckpointConflict,
     CheckpointDirectory,
     CheckpointPolicy,
     CheckpointSink,
     InvalidCheckpointPolicy,
 )
-from events.keys import KeyFileError, KeyFileExists, generate_keypair, load_signer, load_verifier
-from events.notes import (
+from events.evidence.keys import (
+    KeyFileError,
+    KeyFileExists,
+    generate_keypair,
+    load_signer,
+    load_verifier,
+)
+from events.evidence.notes import (
     Checkpoint,
     MalformedCheckpoint,
     MalformedKey,

@@ -1,5 +1,5 @@
-"""events._leafscan, the C hot loop of audit verify, against its definitions: leaves as
-events.records hashes them (over a sample with every edge of the encoding), Merkle pairs as
+"""events.store._leafscan, the C hot loop of audit verify, against its definitions: leaves as
+events.evidence.records hashes them (over a sample with every edge of the encoding), Merkle pairs as
 hashlib does, and the SQLite range scan's verdict on a real file, clean and each way a range is
 not."""
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from events._leafscan import hash_pairs, scan_sqlite
-from events.records import record_leaf_hash
+from events.evidence.records import record_leaf_hash
+from events.store._leafscan import hash_pairs, scan_sqlite
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 Record = tuple[int, str, int, str, bytes]  # position, originator id, version, topic, state

@@ -1,6 +1,6 @@
-"""events._leafscan.check_copy, the C check of PostgreSQL binary COPY streams of events and leaves:
-against leaves hashed by events.records, fed whole and cut at every byte, each way a stream is not
-clean, and once on streams that the real PostgreSQL server wrote."""
+"""events.store._leafscan.check_copy, the C check of PostgreSQL binary COPY streams of events and
+leaves: against leaves hashed by events.evidence.records, fed whole and cut at every byte, each way
+a stream is not clean, and once on streams that the real PostgreSQL server wrote."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import psycopg
 import pytest
 from psycopg.sql import SQL, Composable, Identifier
 
-from events._leafscan import check_copy
-from events.records import record_leaf_hash
+from events.evidence.records import record_leaf_hash
+from events.store._leafscan import check_copy
 from tests.conftest import postgres_test_url
 
 if TYPE_CHECKING:

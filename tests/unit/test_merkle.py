@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-import events.merkle
-from events.merkle import EMPTY_ROOT, MerkleTree, leaf_hash, node_hash
-from events.verify import (
+import events.evidence.merkle
+from events.evidence.merkle import EMPTY_ROOT, MerkleTree, leaf_hash, node_hash
+from events.evidence.verify import (
     VerificationError,
     root_from_inclusion_proof,
     verify_consistency,
@@ -367,9 +367,9 @@ def test_proofs_and_appends_cost_logarithmic_hashing(monkeypatch: pytest.MonkeyP
         calls += len(level) // 64
         return real_pairs(level)
 
-    real_pairs = events.merkle.hash_pairs
-    monkeypatch.setattr(events.merkle.hashlib, "sha256", counting)
-    monkeypatch.setattr(events.merkle, "hash_pairs", counting_pairs)
+    real_pairs = events.evidence.merkle.hash_pairs
+    monkeypatch.setattr(events.evidence.merkle.hashlib, "sha256", counting)
+    monkeypatch.setattr(events.evidence.merkle, "hash_pairs", counting_pairs)
     # WHEN it gives roots and proofs THEN each costs at most one hash per level (18 levels)
     costs = []
     for work in (lambda: tree.root(), lambda: tree.root(size - 1),

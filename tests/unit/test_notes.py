@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from events.notes import (
+from events.evidence.notes import (
     Checkpoint,
     InvalidSignature,
     MalformedCheckpoint,

@@ -10,10 +10,10 @@ from uuid import UUID
 
 import pytest
 
-from events.merkle import MerkleTree
-from events.parallel_verify import ALIGN, PIECES, RANGES_FROM, scan_log, split
-from events.range_scan import SQLiteRangeScanner
-from events.records import record_leaf_hash
+from events.evidence.merkle import MerkleTree
+from events.evidence.records import record_leaf_hash
+from events.store.parallel_verify import ALIGN, PIECES, RANGES_FROM, scan_log, split
+from events.store.range_scan import SQLiteRangeScanner
 
 
 @pytest.mark.parametrize(("size", "workers"), [

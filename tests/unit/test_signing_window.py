@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from events.audit import SignedRoot, StoredRecord
-from events.compact import CompactRange
-from events.merkle import EMPTY_ROOT, MerkleTree, leaf_hash
-from events.tail import (
+from events.evidence.audit import SignedRoot, StoredRecord
+from events.evidence.compact import CompactRange
+from events.evidence.merkle import EMPTY_ROOT, MerkleTree, leaf_hash
+from events.evidence.tail import (
     SAMPLE,
     SigningWindow,
     UnsignedTail,

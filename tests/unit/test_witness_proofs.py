@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from events.audit import StoredLeaf
-from events.merkle import MerkleTree
-from events.notes import Checkpoint
-from events.verify import verify_consistency
-from events.witness.proofs import Border, ProofSource, StoreDisagrees, consistency_proof
+from events.evidence.audit import StoredLeaf
+from events.evidence.merkle import MerkleTree
+from events.evidence.notes import Checkpoint
+from events.evidence.verify import verify_consistency
+from events.evidence.witness.proofs import Border, ProofSource, StoreDisagrees, consistency_proof
 
 LEAVES = [hashlib.sha256(str(n).encode()).digest() for n in range(300)]
 TREE = MerkleTree(LEAVES)

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from events.cosignature import CosignatureSigner, check_quorum
-from events.merkle import MerkleTree
-from events.notes import Checkpoint, Signer, Verifier, sign_checkpoint
-from events.witness.protocol import AddCheckpoint, parse_cosignature_lines
-from events.witness.server import Answer, Witness
-from events.witness.state import EvidenceFolder, WitnessState, WitnessStateError
+from events.evidence.cosignature import CosignatureSigner, check_quorum
+from events.evidence.merkle import MerkleTree
+from events.evidence.notes import Checkpoint, Signer, Verifier, sign_checkpoint
+from events.evidence.witness.protocol import AddCheckpoint, parse_cosignature_lines
+from events.evidence.witness.server import Answer, Witness
+from events.evidence.witness.state import EvidenceFolder, WitnessState, WitnessStateError
 
 ORIGIN = "hoso.example/tinh-a"
 VECTORS = Path(__file__).parents[1] / "vectors" / "c2sp"

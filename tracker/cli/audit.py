@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from events.audit import AuditReport
-from events.keys import KeyFileError, generate_keypair, load_verifier
-from events.notes import SIGNATURE_PREFIX, NoteError
-from events.tail import SigningWindow
+from events.evidence.audit import AuditReport
+from events.evidence.keys import KeyFileError, generate_keypair, load_verifier
+from events.evidence.notes import SIGNATURE_PREFIX, NoteError
+from events.evidence.tail import SigningWindow
 from tracker.bootstrap import Services
 from tracker.cli.audit_export import register as register_export_commands
 from tracker.cli.context import services

@@ -12,13 +12,13 @@ from typing import Any
 
 import click
 
-from events.cosignature import CosignatureVerifier
-from events.export import ExportError, build_export, to_csv, to_json
-from events.export_files import MalformedExport, load_export
-from events.keys import KeyFileError, load_verifier
-from events.notes import NoteError, Verifier
-from events.offline import OfflineReport, verify_export
-from events.witness.keys import load_witness_verifier
+from events.evidence.cosignature import CosignatureVerifier
+from events.evidence.keys import KeyFileError, load_verifier
+from events.evidence.notes import NoteError, Verifier
+from events.evidence.witness.keys import load_witness_verifier
+from events.export.build import ExportError, build_export, to_csv, to_json
+from events.export.files import MalformedExport, load_export
+from events.export.offline import OfflineReport, verify_export
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option, write_whole
 from tracker.cli.witness_check import export_checkpoint
@@ -147,7 +147,8 @@ def _render(form: str, document: Mapping[str, Any], report: OfflineReport) -> by
         return to_json(document)
     if form == "csv":
         return to_csv(document)
-    from events.slip_pdf import SlipError, render_slip  # reportlab only when a PDF is asked for
+    # reportlab only when a PDF is asked for
+    from tracker.slips.control_pdf import SlipError, render_slip
 
     try:
         return render_slip(document, report)

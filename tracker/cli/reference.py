@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from events.keys import KeyFileError, load_signer
-from events.notes import NoteError, Signer
+from events.evidence.keys import KeyFileError, load_signer
+from events.evidence.notes import NoteError, Signer
 from tracker.cli.context import application, services
 from tracker.cli.output import emit, json_option, table
 from tracker.domain.errors import BadInput

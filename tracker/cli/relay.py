@@ -41,7 +41,7 @@ def log_to_stderr() -> None:
               help="Events read and published per acknowledged batch.")
 def relay(batch_size: int) -> None:
     """Publish stored events to Kafka topic hoso.dossier-events until SIGTERM/SIGINT."""
-    from events.kafka import TOPIC
+    from events.relay.kafka import TOPIC
 
     wired = services()
     bootstrap = wired.kafka("relay to")
@@ -57,7 +57,7 @@ def project_from_kafka(group: str | None = None, max_records: int = 500) -> None
     """``hoso project --from-kafka``: keep the views as a member of a Kafka consumer group
     (HOSO_KAFKA_GROUP unless ``group``) until SIGTERM/SIGINT; start more members to share the
     partitions."""
-    from events.kafka import TOPIC
+    from events.relay.kafka import TOPIC
 
     wired = services()
     bootstrap = wired.kafka("project from")

@@ -16,14 +16,14 @@ from typing import Any
 
 import click
 
-from events.cosignature import Cosignature, check_quorum
-from events.keys import KeyFileError, load_verifier
-from events.notes import Checkpoint, NoteError, note_text
-from events.witness.client import Conflict, Cosigned, Outcome, Refused, Unreachable
-from events.witness.keys import DEFAULT_NAME, generate_witness_keys, load_witness_signer
-from events.witness.protocol import parse_cosignature_lines
-from events.witness.server import Witness, make_server
-from events.witness.state import EvidenceFolder, WitnessState
+from events.evidence.cosignature import Cosignature, check_quorum
+from events.evidence.keys import KeyFileError, load_verifier
+from events.evidence.notes import Checkpoint, NoteError, note_text
+from events.evidence.witness.client import Conflict, Cosigned, Outcome, Refused, Unreachable
+from events.evidence.witness.keys import DEFAULT_NAME, generate_witness_keys, load_witness_signer
+from events.evidence.witness.protocol import parse_cosignature_lines
+from events.evidence.witness.server import Witness, make_server
+from events.evidence.witness.state import EvidenceFolder, WitnessState
 from tracker.bootstrap import Services
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option, table

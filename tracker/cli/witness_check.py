@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from http.client import HTTPException
 from typing import Any
 
-from events.audit import AuditReport, Finding
-from events.cosignature import Quorum, add_cosignatures, check_quorum
-from events.notes import Checkpoint, NoteError, Verifier, note_text, open_checkpoint
-from events.witness.client import WitnessClient, WitnessEndpoint
+from events.evidence.audit import AuditReport, Finding
+from events.evidence.cosignature import Quorum, add_cosignatures, check_quorum
+from events.evidence.notes import Checkpoint, NoteError, Verifier, note_text, open_checkpoint
+from events.evidence.witness.client import WitnessClient, WitnessEndpoint
 from tracker.bootstrap import Services
 
 ASK_TIMEOUT = 5.0  # seconds a witness gets to answer verify

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from events.kafka import KafkaSubscription, Record
+from events.relay.kafka import KafkaSubscription, Record
 from tracker.cloudevents import Fact, from_cloudevent
 from tracker.domain.errors import BadInput
 from tracker.projections.projector import Projector

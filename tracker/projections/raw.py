@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
 
-from events.log import HashingRecorder
+from events.evidence.log import HashingRecorder
 from tracker.application import CustodyApplication
 from tracker.cloudevents import CATALOGUE, PRIVATE_FIELDS, DossierFacts, Fact
 from tracker.projections.attention import DOSSIER_TOPIC_PREFIX, Unprojectable, unreadable

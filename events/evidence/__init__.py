@@ -1,0 +1,1 @@
+"""Tamper evidence: the Merkle tree, signed checkpoints, their signer, witnesses and the audit."""

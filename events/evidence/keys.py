@@ -1,0 +1,128 @@
+"""The audit key pair on disk: the private key readable by its owner only, from its first byte.
+
+The caller passes paths (hoso's settings module reads ``HOSO_AUDIT_KEY``); nothing here reads the
+environment. Files hold one key string and a newline, in the signed-note formats of notes.py.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from events.evidence.notes import MalformedKey, Signer, Verifier
+from storage.durable import fsync_directory
+
+DEFAULT_KEY_NAME = "hoso-audit"
+PRIVATE_KEY_FILE = "audit.key"
+PUBLIC_KEY_FILE = "audit.pub"
+PRIVATE_MODE = 0o600
+PUBLIC_MODE = 0o644
+DIRECTORY_MODE = 0o700
+_EXISTS = (
+    "{path} already exists: refusing to overwrite a key file; move it away first "
+    "if you really mean to replace the audit key"
+)
+
+
+class KeyFileError(Exception):
+    """A key file that cannot be created or used as it stands; the message says what to do."""
+
+    code = "key_file"
+    exit_code = 1
+    http_status = 500
+
+
+class KeyFileExists(KeyFileError, FileExistsError):
+    """Generating a key pair would overwrite an existing key file: refused, never overwritten."""
+
+
+def _create(path: Path, content: str, mode: int) -> None:
+    """Create ``path`` (never replacing it) with ``mode`` from the start, write, fsync."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except FileExistsError:
+        raise KeyFileExists(_EXISTS.format(path=path)) from None
+    try:
+        os.fchmod(fd, mode)  # the umask may have taken bits away; set exactly what we mean
+        os.write(fd, content.encode("ascii"))
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+
+
+def generate_keypair(directory: Path, name: str = DEFAULT_KEY_NAME) -> tuple[Path, Path]:
+    """Write a new Ed25519 pair: ``audit.key`` (mode 0600) and ``audit.pub`` (mode 0644).
+
+    The directory is created with mode 0700 if absent. Existing key files are never replaced:
+    KeyFileExists is raised and nothing is written.
+    """
+    signer = Signer.generate(name)
+    directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+    key_path = directory / PRIVATE_KEY_FILE
+    pub_path = directory / PUBLIC_KEY_FILE
+    for path in (key_path, pub_path):  # the same refusal _create makes, said before writing
+        if path.exists() or path.is_symlink():
+            raise KeyFileExists(_EXISTS.format(path=path))
+    _create(key_path, signer.to_text() + "\n", PRIVATE_MODE)
+    try:
+        _create(pub_path, signer.verifier.to_text() + "\n", PUBLIC_MODE)
+    except BaseException:
+        key_path.unlink(missing_ok=True)
+        raise
+    fsync_directory(directory)
+    return key_path, pub_path
+
+
+def load_signer(path: Path) -> Signer:
+    """The signer in a private key file that only its owner can read (mode 0600 or 0400)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        raise KeyFileError(
+            f"no audit key at {path}: generate a key pair first, or point HOSO_AUDIT_KEY at it"
+        ) from None
+    except OSError as err:
+        raise KeyFileError(f"cannot open the audit key {path}: {err.strerror}") from err
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise KeyFileError(f"the audit key {path} is not a regular file")
+        mode = stat.S_IMODE(status.st_mode)
+        if mode & 0o077:
+            raise KeyFileError(
+                f"the audit key {path} has mode {mode:04o}: a private key must be readable by "
+                f"its owner only; run: chmod 600 {path}"
+            )
+        raw = handle.read()
+    try:
+        return Signer.parse(raw.decode("ascii").strip())
+    except (UnicodeDecodeError, MalformedKey) as err:
+        # the message names the problem, never the file's content
+        problem = err if isinstance(err, MalformedKey) else "not ASCII text"
+        raise KeyFileError(f"the audit key {path} is not a signer key: {problem}") from None
+
+
+def load_verifier(path_or_text: Path | str) -> Verifier:
+    """A verifier from a public key file (a ``Path``) or from the key string itself (a ``str``)."""
+    if isinstance(path_or_text, str):
+        if path_or_text.startswith("PRIVATE+KEY+"):
+            raise MalformedKey("that is a private key: verify with the public (verifier) key")
+        return Verifier.parse(path_or_text.strip())
+    try:
+        text = path_or_text.read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise KeyFileError(f"no public key at {path_or_text}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise KeyFileError(f"cannot read the public key {path_or_text}: {err}") from err
+    if text.startswith("PRIVATE+KEY+"):
+        raise KeyFileError(
+            f"{path_or_text} holds a private key: give inspectors the .pub file, never the .key"
+        )
+    try:
+        return Verifier.parse(text.strip())
+    except MalformedKey as err:
+        raise KeyFileError(f"{path_or_text} is not a verifier key: {err}") from err

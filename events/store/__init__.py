@@ -1,0 +1,1 @@
+"""The event store: hashing recorders that write each event's leaf, and fast range scans of them."""
