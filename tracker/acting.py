@@ -110,13 +110,21 @@ class Acting:
         self._log("object", code, key)
 
     def queue(self, who: str) -> dict[str, Any]:
+        self._may_read_queue(who)
+        return self.views.queue(who)
+
+    def queue_page(self, who: str, page: int, per_page: int) -> dict[str, Any]:
+        """The counts of ``who``'s queue and one page of each list (Views.queue_page)."""
+        self._may_read_queue(who)
+        return self.views.queue_page(who, page, per_page)
+
+    def _may_read_queue(self, who: str) -> None:
         province = self.app.province()
         if who != self.identity.staff:
             office = province.staff[who].office if who in province.staff else who
             require(self.identity, "queue", province, (office,))
         else:
             allowed(self.identity, "queue")
-        return self.views.queue(who)
 
     def report(self, start: date, end: date, office: str | None, by: str) -> dict[str, Any]:
         """The report over the identity's offices: their own office unless they name another

@@ -8,12 +8,20 @@ lost), and once accepted it moves to the branch's holdings, due and overdue as t
 
 from __future__ import annotations
 
+import copy
+from datetime import date, datetime, timedelta
+
 import pytest
 
+from tests.districts import HOME as HOME_OFFICE
 from tests.hoso_cli import Hoso
 from tests.identities import AsStaff, Tokens
-from tests.month import A
+from tests.month import SAMPLER, A, B, run_month
+from tracker.domain.calendar import local_date
+from tracker.projections.queues import LISTS
 from tracker.web import create_app
+
+FLAGS = ("due_today", "overdue", "late_in_transit")
 
 
 @pytest.fixture
@@ -119,3 +127,86 @@ def test_a_store_set_up_before_the_views_says_to_run_init_again(services, store_
         assert "run 'hoso init' again" in missing.stderr
     hoso.ok("init", "--demo")
     assert hoso.ok("status", moving)["custodian"] == A.courier
+
+
+LIMITS = {A.agency: 48, HOME_OFFICE: 6}
+"""Transit limits other than the default 24 h, set in the province file for these tests."""
+
+
+def test_a_queue_read_page_by_page_is_the_whole_queue_most_pressing_first(
+        services, custody, clock, demo_document):
+    """GIVEN a month's dossiers of every outcome, then four more received at a commune, two
+    sent on to its agency (transit limit 48 h), one to the district's one-stop (6 h), one
+    kept, and one resolved dossier sent back from the agency, nobody accepting any of them,
+    WHEN each holder's queue is read at moments before and after each limit and the due
+    dates, three items a page,
+    THEN the pages read one after the other are each whole list, overdue or late first, then
+    by due date and code; the counts are the whole lists'; and every flag is what the
+    calendar and the destination's limit say."""
+    province = copy.deepcopy(demo_document)
+    for office in province["offices"]:
+        if office["code"] in LIMITS:
+            office["transit_hours"] = LIMITS[office["code"]]
+    custody.load_province(province)
+    month = run_month(custody, clock, SAMPLER)
+    clock.now = datetime.fromisoformat("2026-03-16T09:00:00+07:00")
+    codes = [custody.receive(office=A.office, procedure=A.procedure, applicant_name="Hà Văn Tư",
+                             applicant_id=f"03519000002{i}", actor=A.receiver,
+                             components=A.components)["code"] for i in range(4)]
+    clock.advance(minutes=30)
+    custody.hand_over(codes[0], A.receiver, A.agency, courier=A.courier)
+    custody.hand_over(codes[1], A.receiver, A.agency, courier=A.courier)
+    custody.hand_over(codes[2], A.receiver, HOME_OFFICE, courier=A.courier)
+    resolved = next(c for c in month if custody.status(c)["stage"] == "resolved"
+                    and custody.status(c)["office"] == A.agency)
+    custody.hand_over(resolved, A.official, A.office, courier=A.courier)
+    views = services.open_views()
+    start = clock.now
+    carried = {}
+    for hours in (0, 5.9, 6.1, 23.9, 24.1, 47.9, 48.1, 24 * 15):
+        clock.now = start + timedelta(hours=hours)
+        whole = {who: views.queue(who) for who in holders(views)}
+        for who, answer in whole.items():
+            check_flags(answer, clock.now)
+            check_pages(views, who, answer, per_page=3)
+        carried[hours] = whole[A.courier]["late_in_transit"]
+    assert carried == {0: [], 5.9: [], 6.1: [codes[2]], 23.9: [codes[2]],
+                       24.1: sorted([codes[2], resolved]), 47.9: sorted([codes[2], resolved]),
+                       48.1: sorted([*codes[:3], resolved]),
+                       24 * 15: sorted([*codes[:3], resolved])}
+    assert whole[A.office]["overdue"] == [codes[3]]  # 15 days on
+
+
+def holders(views):
+    """Every office and person the dossier view names, and an office that holds nothing."""
+    found = {B.office, A.courier}
+    for row in views.store.dossier_rows():
+        found.update(v for k, v in row.items() if v and k in (
+            "office", "custodian", "transit_to", "transit_from"))
+    return sorted(found)
+
+
+def check_flags(answer, now):
+    today = local_date(now)
+    for item in (i for name in LISTS for i in answer[name]):
+        assert item["overdue"] == (item["open"] and today > date.fromisoformat(item["due"]))
+        since = item["in_transit_since"]
+        limit = timedelta(hours=LIMITS.get(item["to_office"], 24))
+        assert item["late_in_transit"] == (
+            since is not None and now - datetime.fromisoformat(since) > limit), item
+
+
+def check_pages(views, who, answer, per_page):
+    first = views.queue_page(who, 1, per_page)
+    assert first["counts"] == {**{name: len(answer[name]) for name in LISTS},
+                               **{flag: len(answer[flag]) for flag in FLAGS}}, who
+    longest = max(len(answer[name]) for name in LISTS)
+    assert first["pages"] == max(1, -(-longest // per_page))
+    read = [views.queue_page(who, page, per_page) for page in range(1, first["pages"] + 1)]
+    for name in LISTS:
+        assert [i for page in read for i in page[name]] == sorted(
+            answer[name], key=lambda i: (not (i["overdue"] or i["late_in_transit"]),
+                                         i["due"], i["code"])), (who, name)
+    past = views.queue_page(who, first["pages"] + 5, per_page)
+    assert past["page"] == first["pages"]
+    assert past["holds"] == read[-1]["holds"]

@@ -65,6 +65,12 @@ class Views:
         self._fresh()
         return queues.queue(self.store, self.app.province(), who, self.app.clock())
 
+    def queue_page(self, who: str, page: int, per_page: int) -> dict[str, Any]:
+        """The counts of ``who``'s queue and one page of each list, most pressing first."""
+        self._fresh()
+        return queues.queue_page(self.store, self.app.province(), who, self.app.clock(),
+                                 page, per_page)
+
     def report(self, start: date, end: date, office: str | None = None,
                by: str = "office") -> dict[str, Any]:
         self._fresh()
