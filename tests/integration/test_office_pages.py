@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from tests.conftest import ManualClock
 from tests.districts import AGENCY, APPLICANT, HOME, HOME_STAFF, PROCEDURE
 from tracker.bootstrap import Services
-from tracker.web import create_app
+from tracker.web import create_app, office
 
 PASSWORD = "mật khẩu văn phòng 2026"
 
@@ -100,3 +100,42 @@ def test_a_reschedule_offers_the_apology_slip(services: Services, code: str) -> 
     assert slip.mimetype == "application/pdf"
     assert slip.data.startswith(b"%PDF")
     assert official.get(f"/dossiers/{code}/slips/nonsense.pdf").status_code == 404
+
+
+def test_the_queue_shows_a_page_at_a_time_most_pressing_first_and_counts_all(
+        services: Services, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GIVEN three dossiers sent to the agency, the first two days before the others (so late
+    in transit), WHEN its official reads the queue one dossier a page, THEN the late one
+    comes first and every page counts all three; a page past the end shows the last; and the
+    htmx refresh asks for the page shown and answers the lists alone."""
+    monkeypatch.setattr(office, "PER_PAGE", 1)
+    custody = services.application()
+    codes = []
+    for hours in (0, 48, 1):
+        clock.advance(hours=hours)
+        code = custody.receive(office=HOME, procedure=PROCEDURE, actor=HOME_STAFF["receiver"],
+                               accept_incomplete=True, **APPLICANT)["code"]
+        custody.hand_over(code, HOME_STAFF["receiver"], AGENCY, courier=HOME_STAFF["courier"])
+        codes.append(code)
+    official = signed_in(services, "pl-off-001")
+    shown = []
+    for page in (1, 2, 3):
+        text = official.get(f"/queue?page={page}").text
+        assert counts(text) == ["0", "3", "0", "0", "1"]  # held, incoming, due, overdue, late
+        shown += listed(text)
+        assert (f'href="/queue?page={page + 1}"' in text) == (page < 3)  # a Next link
+    assert shown == codes  # late first, then by due date (the later two due the same day)
+    past = official.get("/queue?page=99").text
+    assert listed(past) == [codes[2]]
+    assert "/queue?part=1&amp;page=3" in past
+    part = official.get("/queue?part=1&page=2")
+    assert listed(part.text) == [codes[1]]
+    assert "<html" not in part.text
+
+
+def counts(page: str) -> list[str]:
+    return re.findall(r"<li><strong>(\d+)</strong>", page)
+
+
+def listed(page: str) -> list[str]:
+    return re.findall(r'href="/dossiers/([^"?]+)"', page)

@@ -58,20 +58,14 @@ def queue() -> str:
     """The office's queue; ``?part=1`` answers only the lists, for htmx's periodic refresh.
 
     Each list shows the most pressing ``PER_PAGE`` (overdue or late first, then by due date);
-    ``?page=N`` shows the next ones, and the counts are always of everything."""
-    work = acting().queue(g.identity.office)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    shown = {name: pressing_first(work[name])[(page - 1) * PER_PAGE:page * PER_PAGE]
-             for name in ("incoming", "holds", "sent")}
-    more = any(len(work[name]) > page * PER_PAGE for name in shown)
+    ``?page=N`` shows the next ones, and the counts are always of everything. The database
+    counts, orders and pages (queues.queue_page): only what is shown is read."""
+    page = request.args.get("page", 1, type=int) or 1
+    work = acting().queue_page(g.identity.office, page, PER_PAGE)
     template = "office/queue_lists.html" if request.args.get("part") else "office/queue.html"
-    return render_template(template, queue=work, shown=shown, page=page, more=more,
-                           labels=labels, province=services().application().province())
-
-
-def pressing_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(items, key=lambda i: (not (i["overdue"] or i["late_in_transit"]), i["due"],
-                                        i["code"]))
+    stages = {stage: str(name) for stage, name in labels.STAGES.items()}  # once, not per row
+    return render_template(template, queue=work, stages=stages, labels=labels,
+                           province=services().application().province())
 
 
 @blueprint.get("/dossiers/<code>")
