@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Protocol
 
 from events.evidence.notes import Checkpoint, MalformedCheckpoint, NoteError, note_text
+from events.evidence.rotation import Rotation
 from storage.durable import fsync_directory
 
 SUFFIX = ".checkpoint"
+ROTATION_SUFFIX = ".rotation"
 PARTIAL_SUFFIX = ".partial"
 FILE_MODE = 0o644  # checkpoints are public: inspectors read them with the public key only
 _FILE_NAME = re.compile(r"([0-9]{12,})-([0-9]{8}T[0-9]{6}Z)" + re.escape(SUFFIX))
@@ -71,9 +73,26 @@ class CheckpointDirectory:
         """
         if note_text(signed_note) != checkpoint.to_text():
             raise MalformedCheckpoint("the signed note's text is not this checkpoint's text")
-        data = signed_note.encode("utf-8")
+        return self._keep(file_name(checkpoint), signed_note.encode("utf-8"))
+
+    def write_rotation(self, signed_note: str, rotation: Rotation) -> Path:
+        """Keep a key rotation statement beside the checkpoints, as ``write`` keeps those."""
+        if note_text(signed_note) != rotation.to_text():
+            raise MalformedCheckpoint("the signed note's text is not this rotation's text")
+        name = (f"{rotation.from_size:012d}-{rotation.old.key_id:08x}-"
+                f"{rotation.new.key_id:08x}{ROTATION_SUFFIX}")
+        return self._keep(name, signed_note.encode("utf-8"))
+
+    def rotations(self) -> list[str]:
+        """Every key rotation statement kept here, by size; each still to be checked."""
+        if not self.path.is_dir():
+            return []
+        return [_read(path) for path in sorted(self.path.glob("*" + ROTATION_SUFFIX))
+                if path.is_file()]
+
+    def _keep(self, name: str, data: bytes) -> Path:
         self.path.mkdir(parents=True, exist_ok=True)
-        final = self.path / file_name(checkpoint)
+        final = self.path / name
         handle, temp_name = tempfile.mkstemp(dir=self.path, prefix=".", suffix=PARTIAL_SUFFIX)
         temp = Path(temp_name)
         try:

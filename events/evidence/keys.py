@@ -77,6 +77,22 @@ def generate_keypair(directory: Path, name: str = DEFAULT_KEY_NAME) -> tuple[Pat
     return key_path, pub_path
 
 
+def replace_keypair(key_path: Path, pub_path: Path, signer: Signer) -> None:
+    """Put ``signer``'s pair in place of the key files there (written whole beside them, then
+    renamed over them, so each file is the old key or the new one, never a mixture)."""
+    for path, text, mode in ((key_path, signer.to_text(), PRIVATE_MODE),
+                             (pub_path, signer.verifier.to_text(), PUBLIC_MODE)):
+        path.parent.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.new")
+        temp.unlink(missing_ok=True)
+        _create(temp, text + "\n", mode)
+        try:
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
+        fsync_directory(path.parent)
+
+
 def load_signer(path: Path) -> Signer:
     """The signer in a private key file that only its owner can read (mode 0600 or 0400)."""
     try:

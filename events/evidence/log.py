@@ -30,10 +30,10 @@ from events.evidence.notes import (
     Signer,
     Verifier,
     note_text,
-    open_checkpoint,
     sign_checkpoint,
     split_note,
 )
+from events.evidence.rotation import KeyRing
 from events.evidence.tail import SAMPLE, SigningWindow, unsigned_finding, unsigned_tail
 from events.store.parallel_verify import scan_log
 from events.store.range_scan import RangeScanner
@@ -140,10 +140,12 @@ class TamperEvidentLog:
         """The stored records from the one holding leaf ``leaf_index`` on (``limit`` of them)."""
         return self.recorder.select_records_from_leaf(leaf_index, limit)
 
-    def audit(self, verifier: Verifier, outside_notes: Sequence[tuple[str, str]] = (),
+    def audit(self, keys: Verifier | KeyRing, outside_notes: Sequence[tuple[str, str]] = (),
               workers: int | None = None, window: SigningWindow | None = None
               ) -> AuditReport:
         """Recompute everything; ``outside_notes`` are (source, note) from outside the store.
+        ``keys`` are the log's key, or its keys over time (each checkpoint must be signed by
+        the key of its size; see :mod:`events.evidence.rotation`).
 
         The leaves are first scanned in parallel (``workers`` processes, default one per core)
         for a yes-or-no answer; only when that finds something does the whole log go through
@@ -151,7 +153,8 @@ class TamperEvidentLog:
         ``window`` the leaves after the newest signed checkpoint are reported too, and a
         finding made when they have waited too long (see :mod:`events.evidence.tail`).
         """
-        roots, bad = self._signed_roots(verifier, outside_notes)
+        ring = keys if isinstance(keys, KeyRing) else KeyRing.single(keys)
+        roots, bad = self._signed_roots(ring, outside_notes)
         report = self._audit(roots, workers)
         report.findings.extend(bad)
         report.newest = _newest(roots)
@@ -176,21 +179,21 @@ class TamperEvidentLog:
                 return report
         return audit(self.records(), self.leaves(), roots)
 
-    def _signed_roots(self, verifier: Verifier, outside_notes: Sequence[tuple[str, str]]
+    def _signed_roots(self, ring: KeyRing, outside_notes: Sequence[tuple[str, str]]
                       ) -> tuple[list[SignedRoot], list[Finding]]:
         """The roots vouched for by validly signed checkpoints, and a finding for each other."""
         notes = [("the store", note) for note in self.recorder.select_checkpoints()]
         roots: list[SignedRoot] = []
-        bad: list[Finding] = []
+        bad = [Finding(0, "keys", problem) for problem in ring.problems]
         for source, note in [*notes, *outside_notes]:
             try:
-                checkpoint = open_checkpoint(note, verifier, self.origin)
+                checkpoint = ring.open_checkpoint(note, self.origin)
             except NoteError as error:
                 bad.append(Finding(0, "checkpoint", f"a checkpoint in {source} is not "
                                                     f"validly signed: {error}"))
                 continue
             others = tuple(f"{line.name}+{line.key_id:08x}" for line in split_note(note)[1]
-                           if (line.name, line.key_id) != (verifier.name, verifier.key_id))
+                           if not ring.signed_by_ring(line.name, line.key_id))
             roots.append(SignedRoot(checkpoint.size, checkpoint.root,
                                     f"{source} (size {checkpoint.size}, "
                                     f"{checkpoint.time.isoformat()})",

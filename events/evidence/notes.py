@@ -223,11 +223,15 @@ def _check_text(text: str) -> bytes:
         raise MalformedNote("a note must be valid UTF-8") from err
 
 
+def signature_line(text: str, signer: Signer) -> str:
+    """One signature line by ``signer`` over ``text``, its newline included."""
+    signature = signer.key_id.to_bytes(4, "big") + signer.sign(_check_text(text))
+    return f"{SIGNATURE_PREFIX}{signer.name} {_b64encode(signature)}\n"
+
+
 def sign_note(text: str, signer: Signer) -> str:
     """The text, a blank line and one signature line by ``signer``."""
-    message = _check_text(text)
-    signature = signer.key_id.to_bytes(4, "big") + signer.sign(message)
-    return f"{text}\n{SIGNATURE_PREFIX}{signer.name} {_b64encode(signature)}\n"
+    return f"{text}\n{signature_line(text, signer)}"
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,10 @@ class ExportError(Exception):
 
 def build_export(log: TamperEvidentLog, aggregate_id: UUID, code: str,
                  history: Sequence[Mapping[str, Any]], checkpoint_note: str,
-                 checkpoint: Checkpoint) -> dict[str, Any]:
-    """The export of ``code`` (aggregate ``aggregate_id``) against ``checkpoint``.
+                 checkpoint: Checkpoint, rotations: Sequence[str] = ()) -> dict[str, Any]:
+    """The export of ``code`` (aggregate ``aggregate_id``) against ``checkpoint``, carrying
+    the log's key ``rotations`` (signed statements) when it has any, so that earlier
+    checkpoints signed by a retired key verify with the current one.
 
     ``history`` holds one row per event with its ``version`` and the human fields; an event
     without a row (its dossier no longer replays) takes them from its own record, custodian
@@ -74,6 +76,7 @@ def build_export(log: TamperEvidentLog, aggregate_id: UUID, code: str,
         "checkpoint": checkpoint_note,
         "events": events,
         "consistency": _consistency(log, tree, checkpoint, first_leaf),
+        **({"key_rotations": list(rotations)} if rotations else {}),
     }
 
 

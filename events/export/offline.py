@@ -29,8 +29,9 @@ from itertools import pairwise
 from typing import Any
 
 from events.evidence.cosignature import CosignatureVerifier, Quorum, check_quorum
-from events.evidence.notes import Checkpoint, NoteError, Verifier, open_checkpoint
+from events.evidence.notes import Checkpoint, NoteError, Verifier
 from events.evidence.records import record_leaf_hash
+from events.evidence.rotation import KeyRing
 from events.evidence.verify import VerificationError, verify_consistency, verify_inclusion
 from events.export.files import (
     FORMAT,
@@ -126,16 +127,23 @@ class _Event:
         return Problem(message, self.position, self.leaf_index, self.label)
 
 
-def verify_export(document: Mapping[str, Any], verifier: Verifier,
+def verify_export(document: Mapping[str, Any], verifier: Verifier | KeyRing,
                   earlier: Sequence[Mapping[str, Any]] = (),
                   witnesses: Sequence[CosignatureVerifier] = (), quorum: int = 0
                   ) -> OfflineReport:
-    """Check ``document`` (and its relation to each ``earlier`` export) with ``verifier`` only;
-    with a ``quorum``, its checkpoint must carry that many valid cosignatures by ``witnesses``.
+    """Check ``document`` (and its relation to each ``earlier`` export) with ``verifier`` only:
+    the log's current key, whose key rotation statements carried in the exports vouch for the
+    keys before it (or a ring already built); with a ``quorum``, its checkpoint must carry that
+    many valid cosignatures by ``witnesses``.
 
     Raises MalformedExport when a document does not have the export's shape at all.
     """
+    if isinstance(verifier, Verifier):
+        statements = [note for d in (document, *earlier) if isinstance(d, Mapping)
+                      for note in _rotations(d)]
+        verifier = KeyRing.build(verifier, statements, str(document.get("origin")))
     report, events = _verify(document, verifier)
+    report.problems.extend(Problem(problem) for problem in verifier.problems)
     if quorum:
         _check_witnesses(document["checkpoint"], witnesses, quorum, report)
     for number, other in enumerate(earlier, 1):
@@ -144,10 +152,17 @@ def verify_export(document: Mapping[str, Any], verifier: Verifier,
     return report
 
 
-def _verify(document: Mapping[str, Any], verifier: Verifier) -> tuple[OfflineReport, list[_Event]]:
+def _rotations(document: Mapping[str, Any]) -> list[str]:
+    notes = document.get("key_rotations", [])
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise MalformedExport("the export's 'key_rotations' is not a list of signed notes")
+    return notes
+
+
+def _verify(document: Mapping[str, Any], verifier: KeyRing) -> tuple[OfflineReport, list[_Event]]:
     events = _shape(document)
-    report = OfflineReport(document["code"], document["origin"],
-                           f"{verifier.name}+{verifier.key_id:08x}", events=len(events))
+    report = OfflineReport(document["code"], document["origin"], verifier.label,
+                           events=len(events))
     report.checkpoint = _open(document["checkpoint"], verifier, document["origin"], report,
                               "the export's checkpoint")
     custodian: str | None = None
@@ -159,10 +174,10 @@ def _verify(document: Mapping[str, Any], verifier: Verifier) -> tuple[OfflineRep
     return report, events
 
 
-def _open(note: str, verifier: Verifier, origin: str, report: OfflineReport,
+def _open(note: str, verifier: KeyRing, origin: str, report: OfflineReport,
           what: str) -> Checkpoint | None:
     try:
-        return open_checkpoint(note, verifier, origin)
+        return verifier.open_checkpoint(note, origin)
     except NoteError as error:
         report.problems.append(Problem(f"{what} is not validly signed by {report.key}: {error}"))
         return None
@@ -280,7 +295,7 @@ def _check_sequence(code: str, events: list[_Event], report: OfflineReport) -> N
                                                  f"not {code!r}"))
 
 
-def _check_prefix(entry: Mapping[str, Any], verifier: Verifier, origin: str,
+def _check_prefix(entry: Mapping[str, Any], verifier: KeyRing, origin: str,
                   report: OfflineReport) -> None:
     """An earlier checkpoint of the store and the proof that it is a prefix of this one."""
     older = _open(entry["checkpoint"], verifier, origin, report, "an earlier checkpoint")
@@ -298,7 +313,7 @@ def _check_prefix(entry: Mapping[str, Any], verifier: Verifier, origin: str,
     report.prefixes.add((older.size, older.root))
 
 
-def _compare_earlier(number: int, document: Mapping[str, Any], verifier: Verifier,
+def _compare_earlier(number: int, document: Mapping[str, Any], verifier: KeyRing,
                      this: Mapping[str, Any], events: list[_Event],
                      report: OfflineReport) -> None:
     sub, theirs = _verify(document, verifier)

@@ -13,100 +13,23 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from events.evidence.cosignature import CosignatureSigner, check_quorum
-from events.evidence.keys import generate_keypair, load_signer, load_verifier
-from events.evidence.log import TamperEvidentLog
+from events.evidence.keys import generate_keypair, load_verifier
 from events.evidence.merkle import MerkleTree
-from events.evidence.notes import Checkpoint, Signer, sign_checkpoint
+from events.evidence.notes import Checkpoint, sign_checkpoint
 from events.evidence.witness.client import Conflict, WitnessClient, WitnessEndpoint
 from events.evidence.witness.cosigning import Cosigning, WakeWitnesses
 from events.evidence.witness.protocol import AddCheckpoint
-from events.evidence.witness.state import WitnessState
 from events.export.offline import verify_export
-from tests.cast import cast_from
-from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso
 from tests.integration.test_tamper_drills import Database, rebuild_consistently
 from tests.servers.hoso import live_hoso
 from tests.servers.witness import LiveWitness
-from tracker.application import CustodyApplication
-from tracker.bootstrap import Services, compose
-from tracker.settings import Settings
-
-ORIGIN = "hoso/custody-log"
-
-
-@dataclass
-class Witnessed:
-    """A log with an audit key, two live witnesses and a quorum of 2."""
-
-    services: Services
-    custody: CustodyApplication
-    signer: Signer
-    witnesses: list[LiveWitness]
-    env: dict[str, str]
-    clock: ManualClock
-    codes: list[str] = field(default_factory=list)
-
-    @property
-    def log(self) -> TamperEvidentLog:
-        return self.services.tamper_evident_log()
-
-    def record(self, dossiers: int) -> None:
-        """New dossiers received and handed over: two events each."""
-        c = cast_from(self.custody.province())
-        for _ in range(dossiers):
-            n = len(self.codes) + 1
-            code = self.custody.receive(
-                office=c.commune, procedure=c.procedure.code, applicant_name=f"Người {n}",
-                applicant_id=f"{n:012d}", actor=c.receiver, components=c.components)["code"]
-            self.codes.append(code)
-            self.clock.advance(minutes=1)
-            self.custody.hand_over(code, c.receiver, c.agency, courier=c.courier)
-
-    def checkpoint(self) -> Checkpoint:
-        self.clock.advance(seconds=1)
-        made, _ = self.log.checkpoint(self.signer, self.clock())
-        return made
-
-    def lines(self, size: int) -> list[str]:
-        return self.services.cosignature_store().lines_for(size)
-
-    def held(self, witness: LiveWitness) -> int:
-        state = WitnessState(witness.state, witness.verifier.label)
-        assert state.load()
-        return state.head(ORIGIN).size
-
-
-@pytest.fixture
-def witnessed(store_env: dict[str, str], tmp_path: Path, clock: ManualClock,
-              demo_document: dict) -> Iterator[Witnessed]:
-    private, public = generate_keypair(tmp_path / "keys")
-    witnesses = [LiveWitness(tmp_path / f"w{n}", f"w{n}.hoso.example/witness", ORIGIN, public)
-                 for n in (1, 2)]
-    for witness in witnesses:
-        witness.start()
-    env = {**store_env, "HOSO_AUDIT_KEY": str(private), "HOSO_AUDIT_PUBLIC_KEY": str(public),
-           "HOSO_WITNESSES": ",".join(w.setting for w in witnesses), "HOSO_WITNESS_QUORUM": "2"}
-    wired = compose(Settings.from_environ(env), clock=clock)
-    custody = wired.application()
-    custody.load_province(demo_document)
-    try:
-        yield Witnessed(wired, custody, load_signer(private), witnesses, env, clock)
-    finally:
-        cosigning = wired.cosigning()
-        if cosigning is not None:
-            cosigning.close()
-        wired.close()
-        for witness in witnesses:
-            witness.stop()
+from tests.witnessed import ORIGIN, Witnessed
 
 
 def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:

@@ -30,7 +30,7 @@ class LiveWitness:
         self.folder = folder
         self.name = name
         self.log_origin = log_origin
-        self.log_key = log_key
+        self.log_keys = [log_key]  # the log's keys the witness accepts (replace to rotate)
         self.port = free_port()
         key, public = generate_witness_keys(folder / "keys", name)
         self.key = key
@@ -54,8 +54,9 @@ class LiveWitness:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [str(HOSO), "witness", "serve", "--port", str(self.port), "--key", str(self.key),
-                 "--state", str(self.state), "--log-origin", self.log_origin, "--log-key",
-                 str(self.log_key), "--evidence", str(self.evidence)],
+                 "--state", str(self.state), "--log-origin", self.log_origin,
+                 *(arg for key in self.log_keys for arg in ("--log-key", str(key))),
+                 "--evidence", str(self.evidence)],
                 env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent())
         deadline = time.monotonic() + 30
         while True:

@@ -433,17 +433,18 @@ def test_a_pdf_without_the_attachment_is_malformed(tmp_path: Path) -> None:
 
 
 def test_the_offline_verifier_imports_no_database_tree_or_tracker_code() -> None:
-    """An inspector copies the six modules below: nothing else, and none of them imports more
+    """An inspector copies the seven modules below: nothing else, and none of them imports more
     than the standard library, ``cryptography`` and each other (``pypdf`` for PDF exports)."""
     ed25519 = "cryptography.hazmat.primitives.asymmetric.ed25519"
     allowed = {
         "events.export.offline": {"events.evidence.cosignature", "events.export.files",
                                   "events.evidence.notes", "events.evidence.records",
-                                  "events.evidence.verify"},
+                                  "events.evidence.rotation", "events.evidence.verify"},
         "events.evidence.cosignature": {"cryptography.exceptions", ed25519,
                                         "events.evidence.notes"},
         "events.evidence.notes": {"cryptography.exceptions", ed25519},
         "events.evidence.records": set(),
+        "events.evidence.rotation": {"events.evidence.notes"},
         "events.evidence.verify": set(),
         "events.export.files": {"pypdf"},
     }

@@ -56,7 +56,7 @@ def open_witness(tmp_path: Path, witness_key: CosignatureSigner, log_key: Signer
     state = WitnessState(tmp_path / "state.json", witness_key.verifier.label)
     if not state.load():
         state.save()
-    return Witness(witness_key, {ORIGIN: log_key.verifier}, state,
+    return Witness(witness_key, {ORIGIN: [log_key.verifier]}, state,
                    EvidenceFolder(tmp_path / "evidence"), clock=lambda: 1_800_000_000)
 
 
@@ -192,7 +192,7 @@ def test_it_witnesses_a_real_log_of_another_implementation(
     log_key = Verifier.parse(keys["arche2025h1_log_vkey"])
     note = (VECTORS / "arche2025h1-cosigned.txt").read_text()
     state = WitnessState(tmp_path / "state.json", witness_key.verifier.label)
-    witness = Witness(witness_key, {"arche2025h1.staging.ct.transparency.dev": log_key}, state,
+    witness = Witness(witness_key, {"arche2025h1.staging.ct.transparency.dev": [log_key]}, state,
                       EvidenceFolder(tmp_path / "evidence"))
     answer = witness.add_checkpoint(AddCheckpoint(0, (), note).to_bytes())
     assert answer.status == 200

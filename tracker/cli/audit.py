@@ -10,9 +10,11 @@ import click
 from events.evidence.audit import AuditReport
 from events.evidence.keys import KeyFileError, generate_keypair, load_verifier
 from events.evidence.notes import SIGNATURE_PREFIX, NoteError
+from events.evidence.rotation import KeyRing
 from events.evidence.tail import SigningWindow
 from tracker.bootstrap import Services
 from tracker.cli.audit_export import register as register_export_commands
+from tracker.cli.audit_keys import key_periods, rotate_key
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option
 from tracker.cli.witness_check import witness_check
@@ -74,8 +76,9 @@ def verify(public_key: Path | None) -> None:
         raise BadInput(f"{key_path}: {error}") from None
     outside = wired.checkpoint_directory()
     notes = [(f"{outside.path}", note) for note in outside.all()]
-    witnessed = witness_check(wired, verifier, notes)  # HOSO_WITNESSES: their roots, the quorum
-    report = wired.tamper_evident_log().audit(verifier, [*notes, *witnessed.notes], window=window)
+    keys = KeyRing.build(verifier, outside.rotations(), wired.tamper_evident_log().origin)
+    witnessed = witness_check(wired, keys, notes)  # HOSO_WITNESSES: their roots, the quorum
+    report = wired.tamper_evident_log().audit(keys, [*notes, *witnessed.notes], window=window)
     witnessed.judge(report)
     first = report.first
     findings = [{"position": f.position, "kind": f.kind, "detail": f.detail}
@@ -87,6 +90,7 @@ def verify(public_key: Path | None) -> None:
         "findings": findings,
         **signing_document(report, window, cosigners(wired, report)),
         "witnesses": witnessed.to_dict(),
+        "keys": key_periods(keys),
     }
     emit(document, lambda: [*verify_lines(report, document), *witnessed.lines()])
     if not report.intact:
@@ -147,4 +151,5 @@ def verify_lines(report: AuditReport, document: dict[str, Any]) -> list[str]:
 
 
 register_export_commands(audit)
+audit.add_command(rotate_key)
 COMMANDS = [audit]

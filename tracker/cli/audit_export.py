@@ -69,7 +69,8 @@ def export(code: str, form: str | None, output: Path, public_key: str | None) ->
         if latest is None:
             raise BadInput("the log has no checkpoint yet: run 'hoso audit checkpoint' first")
         checkpoint, note = latest
-        document = build_export(log, aggregate_id, code, history, note, checkpoint)
+        document = build_export(log, aggregate_id, code, history, note, checkpoint,
+                                wired.checkpoint_directory().rotations())
     except (NoteError, ExportError) as error:
         raise click.ClickException(f"cannot export {code}: {error}") from None
     report = verify_export(document, verifier, witnesses=[

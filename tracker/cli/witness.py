@@ -63,18 +63,19 @@ def keygen(directory: Path, name: str) -> None:
               type=click.Path(dir_okay=False, path_type=Path),
               help="The state file: what the witness cosigned, kept across restarts.")
 @click.option("--log-origin", required=True, help="The witnessed log's origin line.")
-@click.option("--log-key", required=True,
-              help="The witnessed log's public key: its audit.pub, or the key string.")
+@click.option("--log-key", "log_keys", required=True, multiple=True,
+              help="The witnessed log's public key: its audit.pub, or the key string; again "
+                   "for each key it may sign with (its old and new key after a rotation).")
 @click.option("--evidence", type=click.Path(file_okay=False, path_type=Path),
               help="Where refused requests are kept (default: evidence/ beside the state).")
 def serve(port: int, host: str, key_path: Path, state_path: Path, log_origin: str,
-          log_key: str, evidence: Path | None) -> None:
+          log_keys: tuple[str, ...], evidence: Path | None) -> None:
     """Witness one log: cosign its checkpoints over POST /add-checkpoint, never a rollback or
     a fork, until SIGTERM."""
     try:
         signer = load_witness_signer(key_path)
-        log_verifier = load_verifier(log_key if "+" in log_key and not Path(log_key).is_file()
-                                     else Path(log_key))
+        log_verifiers = [load_verifier(key if "+" in key and not Path(key).is_file()
+                                       else Path(key)) for key in log_keys]
         state = WitnessState(state_path, signer.verifier.label)
         if not state.load():
             state.save()
@@ -82,7 +83,7 @@ def serve(port: int, host: str, key_path: Path, state_path: Path, log_origin: st
     except (KeyFileError, NoteError, OSError) as error:
         raise BadInput(str(error)) from None
     folder = evidence or state_path.parent / "evidence"
-    keeper = Witness(signer, {log_origin: log_verifier}, state, EvidenceFolder(folder))
+    keeper = Witness(signer, {log_origin: log_verifiers}, state, EvidenceFolder(folder))
     try:
         server = make_server(keeper, host, port)
     except OSError as error:

@@ -17,7 +17,8 @@ from typing import Any
 
 from events.evidence.audit import AuditReport, Finding
 from events.evidence.cosignature import Quorum, add_cosignatures, check_quorum
-from events.evidence.notes import Checkpoint, NoteError, Verifier, note_text, open_checkpoint
+from events.evidence.notes import Checkpoint, NoteError, note_text
+from events.evidence.rotation import KeyRing
 from events.evidence.witness.client import WitnessClient, WitnessEndpoint
 from tracker.bootstrap import Services
 
@@ -61,7 +62,7 @@ class WitnessCheck:
         return [head, *(f"  {label}: {said}" for label, said in self.asked.items())]
 
 
-def witness_check(wired: Services, verifier: Verifier,
+def witness_check(wired: Services, keys: KeyRing,
                   outside_notes: Sequence[tuple[str, str]]) -> WitnessCheck:
     """Ask the configured witnesses and count the newest checkpoint's cosignatures."""
     endpoints = wired.witness_endpoints()
@@ -70,13 +71,13 @@ def witness_check(wired: Services, verifier: Verifier,
     log = wired.tamper_evident_log()
     check = WitnessCheck([e.label for e in endpoints], wired.settings.witness_quorum)
     with ThreadPoolExecutor(max_workers=len(endpoints)) as pool:
-        answers = list(pool.map(lambda e: _ask(e, verifier, log.origin), endpoints))
+        answers = list(pool.map(lambda e: _ask(e, keys, log.origin), endpoints))
     for endpoint, (said, note) in zip(endpoints, answers, strict=True):
         check.asked[endpoint.label] = said
         if note is not None:
             check.notes.append((f"witness {endpoint.label}", note))
     newest = _newest([*log.recorder.select_checkpoints(), *(n for _, n in outside_notes)],
-                     verifier, log.origin)
+                     keys, log.origin)
     if newest is None:
         return check
     check.newest, note = newest
@@ -90,7 +91,7 @@ def witness_check(wired: Services, verifier: Verifier,
     return check
 
 
-def _ask(endpoint: WitnessEndpoint, verifier: Verifier, origin: str) -> tuple[str, str | None]:
+def _ask(endpoint: WitnessEndpoint, keys: KeyRing, origin: str) -> tuple[str, str | None]:
     """What the witness says it holds, and its cosigned note when that verifies."""
     client = WitnessClient(endpoint, ASK_TIMEOUT)
     try:
@@ -102,7 +103,7 @@ def _ask(endpoint: WitnessEndpoint, verifier: Verifier, origin: str) -> tuple[st
     if note is None:
         return "holds no checkpoint of this log", None
     try:
-        held = open_checkpoint(note, verifier, origin)
+        held = keys.open_checkpoint(note, origin)
     except NoteError as error:
         return f"holds a checkpoint this log's key did not sign: {error}", None
     quorum = check_quorum(note, [], [endpoint.verifier], 1)
@@ -112,12 +113,12 @@ def _ask(endpoint: WitnessEndpoint, verifier: Verifier, origin: str) -> tuple[st
     return f"cosigned size {held.size} at {when}", note
 
 
-def _newest(notes: Sequence[str], verifier: Verifier, origin: str
+def _newest(notes: Sequence[str], keys: KeyRing, origin: str
             ) -> tuple[Checkpoint, str] | None:
     best: tuple[Checkpoint, str] | None = None
     for note in notes:
         try:
-            checkpoint = open_checkpoint(note, verifier, origin)
+            checkpoint = keys.open_checkpoint(note, origin)
         except NoteError:
             continue  # the audit names it
         if best is None or checkpoint.size > best[0].size:

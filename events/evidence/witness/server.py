@@ -18,7 +18,7 @@ import binascii
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,14 +75,29 @@ def _checkpoint_fields(text: str) -> tuple[int, bytes]:
     return int(size_text), root
 
 
-class Witness:
-    """Decides add-checkpoint requests for the logs it knows (origin → the log's key)."""
+def _open_by_any(note: str, keys: Sequence[Verifier]) -> str:
+    """The note's text once one of ``keys`` signed it; a signature by one of them that fails
+    refuses the note (InvalidSignature), as ``open_note`` does for one key."""
+    for key in keys:
+        try:
+            return open_note(note, key)
+        except InvalidSignature:
+            raise
+        except UnverifiedNote:
+            continue
+    raise UnverifiedNote("no signature by the log's keys")
 
-    def __init__(self, signer: CosignatureSigner, logs: Mapping[str, Verifier],
+
+class Witness:
+    """Decides add-checkpoint requests for the logs it knows (origin → the log's keys: any of
+    them may sign, as a log that rotated its key is known by the old key and the new one until
+    the witness's operator retires the old)."""
+
+    def __init__(self, signer: CosignatureSigner, logs: Mapping[str, Sequence[Verifier]],
                  state: WitnessState, evidence: EvidenceFolder,
                  clock: Callable[[], float] = time.time) -> None:
         self.signer = signer
-        self.logs = dict(logs)
+        self.logs = {origin: tuple(keys) for origin, keys in logs.items()}
         self.state = state
         self.evidence = evidence
         self.clock = clock
@@ -95,11 +110,11 @@ class Witness:
         except MalformedRequest as error:
             return Answer.text(400, "malformed", str(error))
         origin = request.note.split("\n", 1)[0]
-        key = self.logs.get(origin)
-        if key is None:
+        keys = self.logs.get(origin)
+        if keys is None:
             return Answer.text(404, "unknown-log", f"this witness does not witness {origin!r}")
         try:
-            text = open_note(request.note, key)
+            text = _open_by_any(request.note, keys)
         except (UnverifiedNote, InvalidSignature):
             return Answer.text(403, "unsigned", f"no valid signature by the key of {origin!r}")
         except NoteError as error:
