@@ -64,9 +64,9 @@ class Acting:
         answer = execute(self.app, command, key)
         return answer if sees_personal(self.identity) else without_personal(answer)
 
-    def bag_command(self, command: BagCommand) -> dict[str, Any]:
+    def bag_command(self, command: BagCommand, key: str | None = None) -> dict[str, Any]:
         """Carry out a command on a bag if the identity may, where the bag is: its office
-        while open, its destination to accept it."""
+        while open, its destination to accept it; with ``key``, at most once for that key."""
         if command.by != self.identity.staff:
             raise Forbidden(f"{self.identity.staff} may act only in their own name")
         allowed(self.identity, command.action)  # before the bag is looked up
@@ -76,7 +76,7 @@ class Acting:
             found = bags.find_bag(self.app, command.bag)
             where = (found.to_office,) if isinstance(command, AcceptBag) else (found.office,)
         require(self.identity, command.action, self.app.province(), where)
-        return bags.carry_out(self.app, command)
+        return bags.carry_out(self.app, command, key)
 
     # -- reads ------------------------------------------------------------------------------
 

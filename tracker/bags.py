@@ -5,6 +5,11 @@ and saves the bag's event with every dossier's own event in one transaction: a b
 gives each dossier a ``HandedOver`` naming the bag (its ``manifest``), a bag accepted gives each
 dossier that arrived an ``Accepted`` naming it; all or nothing. When another writer changed a
 dossier meanwhile, the step runs again on fresh copies.
+
+A scan sent late (a device queued it while offline) names the device's time of the scan: the
+bag's event and each dossier's ``Accepted`` keep it apart from their record time. A step sent
+with an idempotency key is recorded with the bag's event, so the same step sent again (a queue
+replayed after a lost answer) records nothing and answers as the first did.
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from tracker.commands.bags import AcceptBag, BagCommand, CreateBag, FillBag, Han
 from tracker.domain import custody
 from tracker.domain.bag import Bag, bag_id, new_bag_code, parse_bag_code
 from tracker.domain.codes import DossierCode
+from tracker.domain.device_clock import scanned
 from tracker.domain.dossier import Dossier
-from tracker.domain.errors import RuleViolation, UnknownReference
+from tracker.domain.errors import N_, BadInput, HosoError, RuleViolation, UnknownReference
 from tracker.domain.province import Province, Staff
+from tracker.idempotency import AlreadyDone, Claim, KeyReused, fingerprint
 
 Change = Callable[[Bag, Province, datetime], list[Dossier]]
 
@@ -36,6 +43,7 @@ def bag_document(bag: Bag) -> dict[str, Any]:
         "created_at": bag.created_on.isoformat(), "courier": bag.courier,
         "dossiers": [dict(item) for item in bag.dossiers],
         "accepted": list(bag.accepted), "missing": list(bag.missing),
+        "steps": [dict(step) for step in bag.steps],
         "version": bag.version,
     }
 
@@ -76,7 +84,8 @@ def _loadable(app: CustodyApplication, actor: Staff, codes: Sequence[str]
 
 
 def create(app: CustodyApplication, by: str, to_office: str, codes: Sequence[str] = (),
-           device: str | None = None, code: str | None = None) -> dict[str, Any]:
+           device: str | None = None, code: str | None = None, claim: Claim | None = None
+           ) -> dict[str, Any]:
     """A new bag at ``by``'s office bound for ``to_office``, filled with ``codes``. ``code``
     names the bag (a form's key): when that bag exists already, made by ``by``, it is
     answered again and nothing is recorded."""
@@ -95,24 +104,27 @@ def create(app: CustodyApplication, by: str, to_office: str, codes: Sequence[str
     new = Bag.create(code or new_bag_code(), actor, province.office(to_office), at, device)
     if codes:
         new.fill(actor, _loadable(app, actor, codes), at, device)
-    app.save(new)
+    _save(app, new, [], claim)
     return bag_document(new)
 
 
 def fill(app: CustodyApplication, code: str, by: str, dossiers: Sequence[str],
-         device: str | None = None) -> dict[str, Any]:
-    """Put ``dossiers`` in the open bag ``code``."""
+         device: str | None = None, device_time: datetime | None = None,
+         claim: Claim | None = None) -> dict[str, Any]:
+    """Put ``dossiers`` in the open bag ``code``; ``device_time``: when the device scanned
+    them, when it sent the scan later."""
     def put(the_bag: Bag, province: Province, at: datetime) -> list[Dossier]:
+        stamp = scanned(device_time, at)
         actor = province.person(by)
-        the_bag.fill(actor, _loadable(app, actor, dossiers), at, device)
+        the_bag.fill(actor, _loadable(app, actor, dossiers), at, device, stamp)
         return []
 
-    return _update(app, code, put)
+    return _update(app, code, put, claim)
 
 
 def hand_over(app: CustodyApplication, code: str, by: str, courier: str,
-              pages: Mapping[str, int] | None = None, device: str | None = None
-              ) -> dict[str, Any]:
+              pages: Mapping[str, int] | None = None, device: str | None = None,
+              claim: Claim | None = None) -> dict[str, Any]:
     """Give the bag to ``courier``: each dossier released by ``by`` (its custodian, or a
     supervisor) bound for the bag's destination, its ``pages`` counted where given."""
     counted = dict(pages or {})
@@ -129,17 +141,20 @@ def hand_over(app: CustodyApplication, code: str, by: str, courier: str,
                               device=device, pages_counted=counted.get(dossier.code))
         return dossiers
 
-    return _update(app, code, release)
+    return _update(app, code, release, claim)
 
 
 def accept(app: CustodyApplication, code: str, by: str, office: str,
            missing: Sequence[str] = (), pages: Mapping[str, int] | None = None,
-           device: str | None = None) -> dict[str, Any]:
+           device: str | None = None, device_time: datetime | None = None,
+           claim: Claim | None = None) -> dict[str, Any]:
     """Accept the bag at ``office`` in one scan: each listed dossier but the ``missing`` ones
-    accepted naming the bag; a page count given for a dossier must match its last scan."""
+    accepted naming the bag; a page count given for a dossier must match its last scan.
+    ``device_time``: when the device scanned the bag, when it sent the scan later."""
     counted = dict(pages or {})
 
     def take(the_bag: Bag, province: Province, at: datetime) -> list[Dossier]:
+        stamp = scanned(device_time, at)
         actor = province.person(by)
         province.office(office)
         if actor.office != office:
@@ -152,13 +167,13 @@ def accept(app: CustodyApplication, code: str, by: str, office: str,
             if dossier_code not in missing_set and recorded and number != recorded:
                 raise RuleViolation("page-count", f"{dossier_code} was digitised with "
                                                   f"{recorded} pages; {number} counted")
-        accepted = the_bag.accept(actor, list(missing), at, device)
+        accepted = the_bag.accept(actor, list(missing), at, device, stamp)
         dossiers = [_dossier(app, c) for c in accepted]
         for dossier in dossiers:
-            dossier.accept(actor, at, device, bag=the_bag.code)
+            dossier.accept(actor, at, device, bag=the_bag.code, scanned=stamp)
         return dossiers
 
-    return _update(app, code, take)
+    return _update(app, code, take, claim)
 
 
 def _counted_listed(the_bag: Bag, counted: Mapping[str, int]) -> None:
@@ -168,33 +183,74 @@ def _counted_listed(the_bag: Bag, counted: Mapping[str, int]) -> None:
                                               f"{the_bag.code}")
 
 
-def _update(app: CustodyApplication, code: str, change: Change) -> dict[str, Any]:
+def _update(app: CustodyApplication, code: str, change: Change, claim: Claim | None = None
+            ) -> dict[str, Any]:
     province = app.province()
     for _ in range(UPDATE_ATTEMPTS):
         the_bag = find_bag(app, code)
         at = app.clock()
         dossiers = change(the_bag, province, at)
         try:
-            app.save(the_bag, *dossiers)
+            _save(app, the_bag, dossiers, claim)
         except IntegrityError:
             continue
         return bag_document(the_bag)
     raise RuleViolation("concurrent-change", f"{code} is being changed by others; try again")
 
 
-def carry_out(app: CustodyApplication, command: BagCommand) -> dict[str, Any]:
-    """The step that carries out ``command``."""
+def _save(app: CustodyApplication, the_bag: Bag, dossiers: Sequence[Dossier],
+          claim: Claim | None) -> None:
+    """Save the bag with its dossiers, and the claim naming the bag's new version; raises
+    AlreadyDone when another request with the claim's key committed first."""
+    records = [claim.record(the_bag.code, the_bag.version)] if claim is not None else []
+    try:
+        app.save(the_bag, *dossiers, *records)
+    except IntegrityError:
+        if claim is not None and app.idempotent_request(claim.key) is not None:
+            raise AlreadyDone(claim) from None
+        raise
+
+
+def carry_out(app: CustodyApplication, command: BagCommand, key: str | None = None
+              ) -> dict[str, Any]:
+    """The step that carries out ``command``; with ``key`` (an idempotency key) at most once:
+    the same step sent again with the key answers with the bag as the first one left it."""
+    if key is None:
+        return _step(app, command, None)
+    claim = Claim(key, fingerprint(command.action, command.model_dump(mode="json")),
+                  command.action)
+    for _ in range(UPDATE_ATTEMPTS):
+        earlier = app.idempotent_request(key)
+        if earlier is not None:
+            if earlier.fingerprint != claim.fingerprint:
+                raise KeyReused(N_("this Idempotency-Key was already used for a different "
+                                   "request; send a new key for a new request"))
+            return bag_document(cast(Bag, app.repository.get(bag_id(earlier.code),
+                                                             version=earlier.version)))
+        try:
+            return _step(app, command, claim)
+        except AlreadyDone:
+            continue
+        except HosoError:
+            if app.idempotent_request(key) is None:
+                raise  # refused on its own merits, not because a twin got there first
+    raise BadInput(N_("this Idempotency-Key is being used by several requests at once; retry"))
+
+
+def _step(app: CustodyApplication, command: BagCommand, claim: Claim | None
+          ) -> dict[str, Any]:
     device = command.device
     match command:
         case CreateBag():
             return create(app, command.by, command.to_office, command.codes, device,
-                          command.bag)
+                          command.bag, claim)
         case FillBag():
-            return fill(app, command.bag, command.by, command.codes, device)
+            return fill(app, command.bag, command.by, command.codes, device,
+                        command.device_time, claim)
         case HandOverBag():
             return hand_over(app, command.bag, command.by, command.courier, command.pages,
-                             device)
+                             device, claim)
         case AcceptBag():
             return accept(app, command.bag, command.by, command.office, command.missing,
-                          command.pages, device)
+                          command.pages, device, command.device_time, claim)
     raise TypeError(f"no handler for {type(command).__name__}")

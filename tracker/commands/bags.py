@@ -2,14 +2,25 @@
 
 ``by`` is who acts: typed on the server's command line, taken from the signed-in identity
 everywhere else. Page counts are keyed by dossier code and checked against each dossier's last
-scan.
+scan. A scan a device queued while its link was down carries ``device_time``, the device's own
+time of the scan with its offset: the events keep it apart from their record time.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+import re
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from tracker.commands.dossiers import Command
 from tracker.commands.fields import DossierCode, OfficeCode, PageCount, StaffId
@@ -21,6 +32,34 @@ Codes = Annotated[list[DossierCode], Field(max_length=MAX_DOSSIERS)]
 Counts = Annotated[dict[DossierCode, PageCount], Field(
     max_length=MAX_DOSSIERS,
     json_schema_extra={"propertyNames": {"pattern": identifiers.DOSSIER_CODE}})]
+DEVICE_TIME = (identifiers.ISO_DATE[:-1] + r"T([01][0-9]|2[0-3]):[0-5][0-9]"
+               r"(:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")
+"""A date and time this century with its UTC offset, as a browser writes it."""
+
+
+def _moment(value: Any) -> Any:
+    """Only ISO-8601 text with an offset (or an aware datetime) is a device time."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    if not isinstance(value, str) or not re.match(DEVICE_TIME, value):
+        raise ValueError("must be a date and time with its offset, "
+                         "such as 2026-03-10T08:50:00+07:00")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a day and time the calendar has") from None
+
+
+DeviceTime = Annotated[datetime, BeforeValidator(_moment),
+                       WithJsonSchema({"type": "string", "format": "date-time",
+                                       "pattern": DEVICE_TIME})]
+
+
+def device_time_field() -> Any:
+    return Field(None, description=(
+        "When the device made the scan, by its own clock, for a scan sent later (queued while "
+        "offline): kept apart from the record time; refused more than 5 minutes ahead of the "
+        "server or more than 7 days old; marked as synced late when more than 2 minutes old."))
 
 
 class BagCommand(Command):
@@ -50,6 +89,7 @@ class FillBag(BagCommand):
 
     bag: BagCode
     codes: Annotated[list[DossierCode], Field(min_length=1, max_length=MAX_DOSSIERS)]
+    device_time: DeviceTime | None = device_time_field()
 
 
 class HandOverBag(BagCommand):
@@ -72,6 +112,7 @@ class AcceptBag(BagCommand):
     office: OfficeCode = Field(description="The office where it is accepted.")
     missing: Codes = Field(default=[], description="Listed dossiers not in the bag.")
     pages: Counts = Field(default={}, description="Sheets counted, by dossier code.")
+    device_time: DeviceTime | None = device_time_field()
 
 
 BAG_COMMANDS: tuple[type[BagCommand], ...] = (CreateBag, FillBag, HandOverBag, AcceptBag)
@@ -82,6 +123,23 @@ class BagItem(BaseModel):
 
     code: str
     pages: int | None = Field(description="Pages of its last scan; null if never digitised.")
+
+
+class BagStep(BaseModel):
+    """One step of the bag after it was made: filled, handed over or accepted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: Literal["filled", "handed_over", "accepted"]
+    actor: str
+    office: str
+    recorded_at: str = Field(description="When the server recorded it (UTC).")
+    device: str | None
+    device_time: str | None = Field(description="When the device made the scan, by its own "
+                                                "clock and offset; null when it named none.")
+    synced_late: bool = Field(description="The scan reached the server more than 2 minutes "
+                                          "after the device made it.")
+    codes: list[str] = Field(description="The dossiers the step moved.")
 
 
 class BagAnswer(BaseModel):
@@ -100,4 +158,5 @@ class BagAnswer(BaseModel):
     accepted: list[str]
     missing: list[str] = Field(description="Listed dossiers not in the bag on arrival: flagged, "
                                            "left in transit.")
+    steps: list[BagStep]
     version: int

@@ -5,7 +5,8 @@ the page count of its last scan, when it was digitised), handed over to a courie
 and accepted at the destination in one scan. The custody of each dossier stays on the dossier:
 the application records each dossier's own ``HandedOver`` and ``Accepted`` naming the bag in the
 same transaction as the bag's event. The bag keeps what was listed, what arrived and what was
-missing on arrival.
+missing on arrival, and the history of its steps: a scan a device sent after a break in the link
+keeps the device's time apart from the time it was recorded.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from tracker.domain.device_clock import NOT_STATED, Scanned
 from tracker.domain.errors import BadInput, RuleViolation
 from tracker.domain.province import Office, Staff
 
@@ -62,14 +65,35 @@ class Bag(Aggregate):
         office: str
         device: str | None
 
+        def step(self, bag: Bag, name: str, codes: list[str],
+                 scanned: Scanned = NOT_STATED) -> None:
+            """Note the step in the bag's history: who, where, when it was recorded and,
+            for a scan a device sent, when the device says it was made."""
+            bag.steps.append({
+                "step": name, "actor": self.actor, "office": self.office,
+                "recorded_at": self.timestamp.isoformat(), "device": self.device,
+                "device_time": scanned.device_time, "synced_late": scanned.synced_late,
+                "codes": list(codes)})
+
     class Filled(BagEvent):
         """Dossiers put in the bag, each ``{"code", "pages"}`` (pages: of its last scan, or
-        None when it was never digitised)."""
+        None when it was never digitised); ``device_time``: when the device that sent the
+        scan made it, apart from the record time."""
 
+        class_version = 2
         dossiers: list[dict[str, object]]
+        device_time: str | None
+        synced_late: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Fills of class version 1 named no device time."""
+            state.update(device_time=None, synced_late=False)
 
         def apply(self, bag: Bag) -> None:
             bag.dossiers.extend(dict(d) for d in self.dossiers)
+            self.step(bag, "filled", [str(d["code"]) for d in self.dossiers],
+                      Scanned(self.device_time, self.synced_late))
 
     class HandedOver(BagEvent):
         courier: str
@@ -77,15 +101,28 @@ class Bag(Aggregate):
         def apply(self, bag: Bag) -> None:
             bag.state = HANDED_OVER
             bag.courier = self.courier
+            self.step(bag, "handed_over", bag.codes)
 
     class Accepted(BagEvent):
+        """``device_time``: when the device that sent the scan of the bag made it."""
+
+        class_version = 2
         accepted: list[str]
         missing: list[str]
+        device_time: str | None
+        synced_late: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Acceptances of class version 1 named no device time."""
+            state.update(device_time=None, synced_late=False)
 
         def apply(self, bag: Bag) -> None:
             bag.state = ACCEPTED
             bag.accepted = list(self.accepted)
             bag.missing = list(self.missing)
+            self.step(bag, "accepted", list(self.accepted),
+                      Scanned(self.device_time, self.synced_late))
 
     def __init__(self, code: str, actor: str, office: str, to_office: str,
                  device: str | None) -> None:
@@ -98,6 +135,7 @@ class Bag(Aggregate):
         self.courier: str | None = None
         self.accepted: list[str] = []
         self.missing: list[str] = []
+        self.steps: list[dict[str, Any]] = []
 
     @property
     def codes(self) -> list[str]:
@@ -124,9 +162,10 @@ class Bag(Aggregate):
                            to_office=to_office.code, device=device)
 
     def fill(self, actor: Staff, dossiers: Sequence[tuple[str, int | None]], at: datetime,
-             device: str | None = None) -> None:
+             device: str | None = None, scanned: Scanned = NOT_STATED) -> None:
         """Put ``dossiers`` (code, pages) in the open bag; the caller has checked that each is
-        held at the bag's office."""
+        held at the bag's office. ``scanned``: the device's time of the scan, if it sent
+        one."""
         self._at_office(actor, self.office, "bag-at-origin")
         if self.state != OPEN:
             raise RuleViolation("bag-open", f"{self.code} was handed over; it is sealed")
@@ -138,7 +177,8 @@ class Bag(Aggregate):
             raise RuleViolation("bag-size", f"a bag holds at most {MAX_DOSSIERS} dossiers")
         self.trigger_event(self.Filled, timestamp=at, actor=actor.id, office=actor.office,
                            device=device,
-                           dossiers=[{"code": c, "pages": p} for c, p in dossiers])
+                           dossiers=[{"code": c, "pages": p} for c, p in dossiers],
+                           device_time=scanned.device_time, synced_late=scanned.synced_late)
 
     def hand_over(self, actor: Staff, courier: Staff, at: datetime,
                   device: str | None = None) -> None:
@@ -153,9 +193,10 @@ class Bag(Aggregate):
                            device=device, courier=courier.id)
 
     def accept(self, actor: Staff, missing: Sequence[str], at: datetime,
-               device: str | None = None) -> list[str]:
+               device: str | None = None, scanned: Scanned = NOT_STATED) -> list[str]:
         """Accept the bag at its destination; ``missing`` are the listed dossiers not in it,
-        flagged and left in transit. Returns the codes accepted."""
+        flagged and left in transit; ``scanned``: the device's time of the scan, if it sent
+        one. Returns the codes accepted."""
         if self.state == OPEN:
             raise RuleViolation("bag-in-transit", f"{self.code} has not been handed over")
         if self.state == ACCEPTED:
@@ -168,7 +209,8 @@ class Bag(Aggregate):
         accepted = [c for c in self.codes if c not in set(missing)]
         self.trigger_event(self.Accepted, timestamp=at, actor=actor.id, office=actor.office,
                            device=device, accepted=accepted,
-                           missing=[c for c in self.codes if c in set(missing)])
+                           missing=[c for c in self.codes if c in set(missing)],
+                           device_time=scanned.device_time, synced_late=scanned.synced_late)
         return accepted
 
     def _at_office(self, actor: Staff, office: str, rule: str) -> None:

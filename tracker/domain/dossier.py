@@ -17,6 +17,7 @@ from tracker.domain import custody
 from tracker.domain.calendar import WorkingCalendar, local_date, timeliness
 from tracker.domain.codes import DossierCode
 from tracker.domain.custody import COUNTER_STAFF, DECIDERS, Transit
+from tracker.domain.device_clock import NOT_STATED, Scanned
 from tracker.domain.errors import BadInput, RuleViolation, UnknownReference
 from tracker.domain.province import RECEIVING_KINDS, Office, Procedure, Staff
 from tracker.domain.scan_details import ScanDetails
@@ -161,15 +162,24 @@ class Dossier(Aggregate):
             dossier.office = None
 
     class Accepted(CustodyEvent):
-        """``bag``: the bag it arrived in, when it travelled in one."""
+        """``bag``: the bag it arrived in, when it travelled in one; ``device_time``: when the
+        device that sent the scan of the bag made it (tracker.domain.device_clock), apart from
+        the record time, and ``synced_late`` when it reached the server late."""
 
-        class_version = 2
+        class_version = 3
         bag: str | None
+        device_time: str | None
+        synced_late: bool
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Acceptances of class version 1 named no bag."""
             state["bag"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Acceptances of class version 2 named no device time."""
+            state.update(device_time=None, synced_late=False)
 
         def apply(self, dossier: Dossier) -> None:
             dossier.transit = None
@@ -446,9 +456,11 @@ class Dossier(Aggregate):
                      manifest=manifest, override=override, pages_counted=pages_counted)
 
     def accept(self, actor: Staff, at: datetime, device: str | None = None,
-               bag: str | None = None) -> None:
+               bag: str | None = None, scanned: Scanned = NOT_STATED) -> None:
+        """``scanned``: the device's time of the scan that accepted it, if it sent one."""
         custody.may_accept(self, actor)
-        self._record(self.Accepted, actor, at, device, bag=bag)
+        self._record(self.Accepted, actor, at, device, bag=bag,
+                     device_time=scanned.device_time, synced_late=scanned.synced_late)
 
     def request_supplement(self, actor: Staff, reason: str, at: datetime,
                            device: str | None = None) -> None:

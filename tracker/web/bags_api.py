@@ -2,7 +2,8 @@
 
 Each route is the bag command of the same name, acted by the token's identity through
 ``Acting`` (the permission table, then the custody rules of the bag and of every dossier in
-it); the manifest is the same A4 PDF ``hoso bag manifest`` writes.
+it), at most once for an ``Idempotency-Key``; the manifest is the same A4 PDF ``hoso bag
+manifest`` writes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tracker.commands.bags import (
 )
 from tracker.domain.bag import BAG_CODE
 from tracker.slips.bag_manifest import render_manifest
+from tracker.web.api import idempotency_key
 from tracker.web.auth import acting, command_from, require_token, services
 from tracker.web.slips import attachment
 
@@ -34,7 +36,7 @@ STEPS: dict[str, type[BagCommand]] = {"fill": FillBag, "handover": HandOverBag,
 
 @blueprint.post("/bags")
 def create() -> tuple[Response, int]:
-    return jsonify(acting().bag_command(command_from(CreateBag))), 201
+    return jsonify(acting().bag_command(command_from(CreateBag), idempotency_key())), 201
 
 
 @blueprint.get("/bags/<bag>")
@@ -51,7 +53,7 @@ def manifest(bag: str) -> Response:
 
 def _step_route(step: str, model: type[BagCommand]) -> None:
     def act(bag: str) -> Response:
-        return jsonify(acting().bag_command(command_from(model, bag=bag)))
+        return jsonify(acting().bag_command(command_from(model, bag=bag), idempotency_key()))
 
     blueprint.add_url_rule(f"/bags/<bag>/{step}", f"bag_{step}", act, methods=["POST"])
 
@@ -62,6 +64,8 @@ for _step, _model in STEPS.items():
 
 def paths(s: Any) -> dict[str, Any]:
     """The bag routes for the API document (``s`` is tracker.web.openapi's Spec)."""
+    from tracker.web.openapi import IDEMPOTENCY_KEY
+
     bag = {"name": "bag", "in": "path", "required": True, "description": "TUI-XXXXXXXX",
            "schema": {"type": "string", "pattern": BAG_CODE}}
     answer = s.ref(BagAnswer)
@@ -71,7 +75,7 @@ def paths(s: Any) -> dict[str, Any]:
              ) -> dict[str, Any]:
         return {"post": {"summary": (model.__doc__ or "").strip().splitlines()[0],
                          "operationId": model.__name__,
-                         "parameters": [bag] if path else [],
+                         "parameters": [bag, IDEMPOTENCY_KEY] if path else [IDEMPOTENCY_KEY],
                          "requestBody": s.body(model, path),
                          "responses": s.answers(answer, "400", "404", "409", "413", "422",
                                                 ok_status=ok)}}
