@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the adapters below load heavy libraries: imported when firs
     from eventsourcing.sqlite import SQLiteApplicationRecorder
 
     from events.evidence.checkpointer import Checkpointer
+    from events.evidence.inclusion import InclusionProver
     from events.evidence.notes import Signer
     from events.evidence.witness.client import WitnessEndpoint
     from events.evidence.witness.cosigning import Cosigning
@@ -278,6 +279,7 @@ class Services:
         self._custody: CustodyApplication | None = None
         self._views: Views | None = None
         self._verifier: ViewVerifier | None = None
+        self._prover: InclusionProver | None = None
 
     # -- the store ---------------------------------------------------------------------------
 
@@ -437,6 +439,17 @@ class Services:
 
     def checkpoint_directory(self) -> CheckpointDirectory:
         return CheckpointDirectory(self.settings.checkpoint_dir)
+
+    def inclusion_prover(self) -> InclusionProver:
+        """Inclusion proofs of a few events at a time (the public lookup's), kept: it caches
+        the roots of the log's blocks."""
+        from events.evidence.inclusion import InclusionProver
+
+        recorder = cast(HashingRecorder, self.application().recorder)
+        with self._lock:
+            if self._prover is None:
+                self._prover = InclusionProver(recorder)
+            return self._prover
 
     def signer(self) -> Signer:
         """The checkpoint signer (HOSO_AUDIT_KEY, else the one ``hoso init`` made); BadInput

@@ -65,6 +65,9 @@ class HashingRecorder(Protocol):
     def select_latest_checkpoint(self) -> str | None:
         """The kept note with the largest tree, if any."""
 
+    def select_checkpoint(self, tree_size: int) -> str | None:
+        """The kept note for ``tree_size`` leaves, if any."""
+
     def select_records_from_leaf(self, leaf_index: int, limit: int) -> list[StoredRecord]:
         """Up to ``limit`` records from the one holding leaf ``leaf_index`` on, in order."""
 

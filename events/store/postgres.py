@@ -53,6 +53,8 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
             "SELECT note FROM {}.{} ORDER BY tree_size").format(*notes)
         self.select_latest_checkpoint_statement = SQL(
             "SELECT note FROM {}.{} ORDER BY tree_size DESC LIMIT 1").format(*notes)
+        self.select_checkpoint_statement = SQL(
+            "SELECT note FROM {}.{} WHERE tree_size = %s").format(*notes)
         self.select_records_from_leaf_statement = SQL(
             "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state "
             "FROM {0}.{1} AS e JOIN {0}.{2} AS l ON l.notification_id = e.notification_id "
@@ -116,6 +118,13 @@ class HashingPostgresApplicationRecorder(PostgresApplicationRecorder):
         """The kept note with the largest tree, if any."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.select_latest_checkpoint_statement)
+            row = curs.fetchone()
+            return str(row["note"]) if row else None
+
+    def select_checkpoint(self, tree_size: int) -> str | None:
+        """The kept note for ``tree_size`` leaves, if any."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_checkpoint_statement, (tree_size,))
             row = curs.fetchone()
             return str(row["note"]) if row else None
 

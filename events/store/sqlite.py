@@ -59,6 +59,7 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self.select_checkpoints_statement = f"SELECT note FROM {notes} ORDER BY tree_size"
         self.select_latest_checkpoint_statement = (
             f"SELECT note FROM {notes} ORDER BY tree_size DESC LIMIT 1")
+        self.select_checkpoint_statement = f"SELECT note FROM {notes} WHERE tree_size = ?"
         records = (f"SELECT rowid, originator_id, originator_version, topic, state "
                    f"FROM {table} ")
         self.select_first_records_statement = f"{records} ORDER BY rowid LIMIT ?"
@@ -152,6 +153,13 @@ class HashingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         """The kept note with the largest tree, if any."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(self.select_latest_checkpoint_statement)
+            row = c.fetchone()
+            return str(row[0]) if row else None
+
+    def select_checkpoint(self, tree_size: int) -> str | None:
+        """The kept note for ``tree_size`` leaves, if any."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_checkpoint_statement, (tree_size,))
             row = c.fetchone()
             return str(row[0]) if row else None
 

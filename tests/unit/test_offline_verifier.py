@@ -433,8 +433,9 @@ def test_a_pdf_without_the_attachment_is_malformed(tmp_path: Path) -> None:
 
 
 def test_the_offline_verifier_imports_no_database_tree_or_tracker_code() -> None:
-    """An inspector copies the seven modules below: nothing else, and none of them imports more
-    than the standard library, ``cryptography`` and each other (``pypdf`` for PDF exports)."""
+    """An inspector (or a citizen) copies the nine modules below: nothing else, and none of them
+    imports more than the standard library, ``cryptography`` and each other (``pypdf`` for PDF
+    exports)."""
     ed25519 = "cryptography.hazmat.primitives.asymmetric.ed25519"
     allowed = {
         "events.export.offline": {"events.evidence.cosignature", "events.export.files",
@@ -447,6 +448,12 @@ def test_the_offline_verifier_imports_no_database_tree_or_tracker_code() -> None
         "events.evidence.rotation": {"events.evidence.notes"},
         "events.evidence.verify": set(),
         "events.export.files": {"pypdf"},
+        "events.export.proof": {"events.evidence.cosignature", "events.evidence.notes",
+                                "events.evidence.rotation", "events.evidence.verify",
+                                "events.export.files"},
+        "events.export.__main__": {"events.evidence.cosignature", "events.evidence.notes",
+                                   "events.export.files", "events.export.offline",
+                                   "events.export.proof"},
     }
     for module, expected in allowed.items():
         source = Path(__file__).parents[2].joinpath(*module.split(".")).with_suffix(".py")

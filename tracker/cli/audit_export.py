@@ -19,6 +19,7 @@ from events.evidence.witness.keys import load_witness_verifier
 from events.export.build import ExportError, build_export, to_csv, to_json
 from events.export.files import MalformedExport, load_export
 from events.export.offline import OfflineReport, verify_export
+from events.export.proof import PROOF_FORMAT, verify_proof
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option, write_whole
 from tracker.cli.witness_check import export_checkpoint
@@ -98,7 +99,8 @@ def export(code: str, form: str | None, output: Path, public_key: str | None) ->
 @json_option
 def verify_export_command(file: Path, public_key: str | None, earlier: tuple[Path, ...],
                           witness_keys: tuple[str, ...], quorum: int | None) -> None:
-    """Verify an export (PDF, CSV or JSON) offline: exit 0 valid, 1 INVALID, 2 unreadable.
+    """Verify an export (PDF, CSV or JSON), or a citizen's custody proof, offline: exit 0
+    valid, 1 INVALID, 2 unreadable.
 
     Uses only FILE, the --earlier files and the public keys; never the store."""
     wired = services()
@@ -110,6 +112,12 @@ def verify_export_command(file: Path, public_key: str | None, earlier: tuple[Pat
         raise BadInput(f"a quorum of {quorum} needs at least {quorum} --witness keys")
     try:
         document = load_export(file)
+        if document.get("format") == PROOF_FORMAT:  # a citizen's custody proof
+            proof = verify_proof(document, verifier, witnesses, quorum)
+            emit({"file": str(file), **proof.to_dict()}, proof.lines)
+            if not proof.valid:
+                raise click.exceptions.Exit(1)
+            return
         older = [load_export(path) for path in earlier]
         report = verify_export(document, verifier, older, witnesses, quorum)
     except MalformedExport as error:
