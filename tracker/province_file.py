@@ -133,7 +133,7 @@ class _Validator:
     def province(self, root: yaml.Node | None) -> dict[str, Any]:
         top = self.mapping(root, "the file",
                            ("province", "levels", "offices", "staff", "procedures", "calendar"),
-                           ("cutoff",))
+                           ("cutoff", "localities"))
         head = self.mapping(top["province"], "province", ("code", "name"))
         province = {"code": self.text(head["code"], "province code", OFFICE_CODE),
                     "name": self.text(head["name"], "province name")}
@@ -141,23 +141,59 @@ class _Validator:
         if len(set(levels)) != len(levels):
             raise self.fail(top["levels"], "levels must not repeat")
         cutoff = self.text(top["cutoff"], "cutoff", CUTOFF) if "cutoff" in top else "15:00"
-        offices = self.offices(top["offices"], levels)
-        return {
+        localities = self.localities(top["localities"]) if "localities" in top else {}
+        offices = self.offices(top["offices"], levels, localities)
+        document = {
             "province": province,
             "levels": levels,
             "cutoff": cutoff,
             "offices": offices,
             "staff": self.staff(top["staff"], {o["code"] for o in offices}),
-            "procedures": self.procedures(top["procedures"], {o["code"] for o in offices}),
+            "procedures": self.procedures(top["procedures"], {o["code"]: o for o in offices},
+                                          localities),
             "calendar": self.calendar(top["calendar"]),
         }
+        if "localities" in top:  # absent: the stored document stays as it was
+            document["localities"] = list(localities.values())
+        return document
 
-    def offices(self, node: yaml.Node, levels: list[str]) -> list[dict[str, Any]]:
+    def localities(self, node: yaml.Node) -> dict[str, dict[str, Any]]:
+        """Communes, wards and districts, each ``within`` one listed above it."""
+        found: dict[str, dict[str, Any]] = {}
+        seen: set[str] = set()
+        for item in self.sequence(node, "localities"):
+            f = self.mapping(item, "a locality", ("code", "name"), ("within",))
+            code = self.unique(seen, self.text(f["code"], "locality code", SLUG), f["code"],
+                               "locality code")
+            found[code] = {"code": code, "name": self.text(f["name"], f"locality {code}: name")}
+            if "within" in f:
+                within = self.text(f["within"], f"locality {code}: within", SLUG)
+                if within not in found or within == code:
+                    raise self.fail(f["within"], f"locality {code}: within {within!r} is not a "
+                                                 "locality defined above it")
+                found[code]["within"] = within
+        return found
+
+    def codes(self, node: yaml.Node, where: str, known: dict[str, Any] | set[str],
+              kind: str) -> list[str]:
+        """A non-empty list of distinct codes, each one of ``known``."""
+        codes: list[str] = []
+        for item in self.sequence(node, where):
+            value = self.text(item, f"{where}: a {kind}")
+            if value not in known:
+                raise self.fail(item, f"{where}: {value!r} is not a defined {kind}")
+            if value in codes:
+                raise self.fail(item, f"{where}: {value!r} is listed twice")
+            codes.append(value)
+        return codes
+
+    def offices(self, node: yaml.Node, levels: list[str],
+                localities: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         offices: list[dict[str, Any]] = []
         codes: set[str] = set()
         for item in self.sequence(node, "offices"):
             f = self.mapping(item, "an office", ("code", "name", "level", "kind", "parent"),
-                             ("transit_hours",))
+                             ("transit_hours", "serves"))
             code = self.unique(codes, self.text(f["code"], "office code", OFFICE_CODE),
                                f["code"], "office code")
             parent = (None if self.scalar(f["parent"], "parent") is None
@@ -175,6 +211,9 @@ class _Validator:
             if "transit_hours" in f:  # absent: the default in Office, documents unchanged
                 offices[-1]["transit_hours"] = self.integer(
                     f["transit_hours"], f"office {code}: transit_hours", 1)
+            if "serves" in f:
+                offices[-1]["serves"] = self.codes(f["serves"], f"office {code}: serves",
+                                                   localities, "locality")
         roots = [o["code"] for o in offices if o["parent"] is None]
         if len(roots) != 1:
             raise self.fail(node, f"the org tree needs exactly one root office, found {roots}")
@@ -197,12 +236,14 @@ class _Validator:
                 people[-1]["active"] = self.boolean(f["active"], f"staff {staff_id}: active")
         return people
 
-    def procedures(self, node: yaml.Node, offices: set[str]) -> list[dict[str, Any]]:
+    def procedures(self, node: yaml.Node, offices: dict[str, dict[str, Any]],
+                   localities: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         procedures: list[dict[str, Any]] = []
         codes: set[str] = set()
         for item in self.sequence(node, "procedures"):
             f = self.mapping(item, "a procedure", ("code", "name", "field", "resolving_office",
-                                                   "days", "fee", "components"))
+                                                   "days", "fee", "components"),
+                             ("resolving_by_locality",))
             code = self.unique(codes, self.text(f["code"], "procedure code", OFFICE_CODE),
                                f["code"], "procedure code")
             procedures.append({
@@ -210,12 +251,41 @@ class _Validator:
                 "name": self.text(f["name"], "procedure name"),
                 "field": self.choice(f["field"], f"procedure {code}: field", FIELDS),
                 "resolving_office": self.reference(
-                    f["resolving_office"], f"procedure {code}: resolving_office", offices),
+                    f["resolving_office"], f"procedure {code}: resolving_office", set(offices)),
                 "days": self.integer(f["days"], f"procedure {code}: days", 1),
                 "fee": self.integer(f["fee"], f"procedure {code}: fee", 0),
                 "components": self.components(f["components"], code),
             })
+            if "resolving_by_locality" in f:
+                procedures[-1]["resolving_by_locality"] = self.by_locality(
+                    f["resolving_by_locality"], procedures[-1], offices, localities)
         return procedures
+
+    def by_locality(self, node: yaml.Node, procedure: dict[str, Any],
+                    offices: dict[str, dict[str, Any]], localities: dict[str, dict[str, Any]]
+                    ) -> list[str]:
+        """Offices that each decide ``procedure`` for the localities they serve: together they
+        serve every locality that has none within it, each exactly once."""
+        where = f"procedure {procedure['code']}: resolving_by_locality"
+        listed = self.codes(node, where, offices, "office")
+        for code, item in zip(listed, node.value, strict=True):
+            if not offices[code].get("serves"):
+                raise self.fail(item, f"{where}: office {code} serves no locality")
+        if procedure["resolving_office"] not in listed:
+            raise self.fail(node, f"{where} does not list its resolving_office "
+                                  f"{procedure['resolving_office']}")
+        parents = {item.get("within") for item in localities.values()}
+        for locality in (code for code in localities if code not in parents):
+            around: set[str] = set()
+            here: str | None = locality
+            while here is not None:
+                around.add(here)
+                here = localities[here].get("within")
+            serving = [code for code in listed if around & set(offices[code]["serves"])]
+            if len(serving) != 1:
+                raise self.fail(node, f"{where}: locality {locality} is served by "
+                                      f"{' and '.join(serving) or 'none of them'}")
+        return listed
 
     def components(self, node: yaml.Node, procedure: str) -> list[dict[str, Any]]:
         components: list[dict[str, Any]] = []
