@@ -126,8 +126,10 @@ class CustodyApplication(Application[Any]):
         actor: str, components: Sequence[str] = (), phone: str | None = None,
         accept_incomplete: bool = False, device: str | None = None,
         incomplete_reason: str | None = None, channel: str = "counter",
+        locality: str | None = None,
     ) -> dict[str, Any]:
-        """Register a paper dossier and give it the office's next code for today."""
+        """Register a paper dossier and give it the office's next code for today; it goes to
+        the office that decides it for the applicant's ``locality`` (Province.route)."""
         province = self.province()
         the_procedure = province.procedure(procedure)
         receiver = province.person(actor)
@@ -137,6 +139,7 @@ class CustodyApplication(Application[Any]):
             phone=phone, components=components, accept_incomplete=accept_incomplete,
             incomplete_reason=incomplete_reason,
             at=at, calendar=province.calendar, device=device, channel=channel,
+            route=province.route(the_procedure, the_office, locality),
         ))
 
     def refuse_at_counter(

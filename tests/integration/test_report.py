@@ -19,7 +19,7 @@ from tests.month import A, B, run_month
 ZERO = dict.fromkeys(("received", "resolved_early", "resolved_on_time", "resolved_overdue",
                       "in_progress", "rejected", "cancelled", "paused",
                       "supplements_requested", "digitised", "fees_vnd", "refused_at_counter",
-                      "ratings", "rating_points"), 0)
+                      "ratings", "rating_points", "received_non_local"), 0)
 # March 2026, worked out from PLAN (see the module docstring of tests/month.py):
 # A received 20+15+10+5+3+4+6+5+23 = 91, B 20+15+10+5+2+4+6+5+22 = 89;
 # early: A 20 + 10 February dossiers resolved in March, B 20; on time: 15 + 6 after a

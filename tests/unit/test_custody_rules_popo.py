@@ -21,6 +21,8 @@ DOMAIN = Path(__file__).parents[2] / "tracker" / "domain"
 GUARDED = ("custody.py", "dossier.py", "province.py")
 """The domain modules whose RuleViolations are custody rules (codes.py's is capacity)."""
 Receipt = Callable[[Cast], dict[str, Any]]
+BIRTH = {"procedure": "1.001193", "components": ["to-khai", "giay-chung-sinh"]}
+"""A receipt of the demo's birth registration, decided by the applicant's commune."""
 
 RECEIPTS: list[tuple[str, Receipt, str]] = [
     ("received by an inspector", lambda c: {"actor": c.inspector}, "actor-role"),
@@ -30,6 +32,10 @@ RECEIPTS: list[tuple[str, Receipt, str]] = [
      "actor-at-dossier-office"),
     ("received without its required components", lambda c: {"components": []},
      "complete-dossier"),
+    ("a birth registered without naming where the applicant lives", lambda c: BIRTH,
+     "locality-named"),
+    ("a birth registered for a whole district, not a commune",
+     lambda c: {**BIRTH, "locality": "phu-ly"}, "competent-office"),
 ]
 
 

@@ -46,6 +46,14 @@ class Status(Answer):
     receiving_office: str
     resolving_office: str
     channel: str = Field(description="How it came: counter, online, post or home.")
+    locality: str | None = Field(description="Where the applicant lives, when named: a "
+                                             "locality code of the province file.")
+    non_local: bool = Field(description=(
+        "Received by an office that does not serve the applicant's locality, for a procedure "
+        "decided by locality (phi địa giới)."))
+    in_field: bool = Field(description=(
+        "Received at a home appointment and not yet handed over: the custodian holds it away "
+        "from their office."))
     applicant_name: str = Field("", json_schema_extra=_no_default, description=(
         "Left out of the answers to those who may not see applicants' data (couriers)."))
     missing_components: list[str]
@@ -137,6 +145,9 @@ class Figures(Answer):
     refused_at_counter: int
     ratings: int
     rating_points: int
+    received_non_local: int = Field(description=(
+        "Receipts of procedures decided by locality at an office that does not serve the "
+        "applicant's locality (phi địa giới)."))
 
 
 class ReportRow(Figures):

@@ -19,7 +19,7 @@ from tracker.domain.codes import DossierCode
 from tracker.domain.custody import COUNTER_STAFF, DECIDERS, Transit
 from tracker.domain.device_clock import NOT_STATED, Scanned
 from tracker.domain.errors import BadInput, RuleViolation, UnknownReference
-from tracker.domain.province import RECEIVING_KINDS, Office, Procedure, Staff
+from tracker.domain.province import RECEIVING_KINDS, Office, Procedure, Route, Staff
 from tracker.domain.scan_details import ScanDetails
 
 RESCHEDULE_WINDOW = timedelta(days=731)
@@ -42,7 +42,12 @@ class Dossier(Aggregate):
     """One paper dossier: who holds it, where, how long it may take, and how it ended."""
 
     class Received(Aggregate.Created):
-        class_version = 3
+        """``resolving_office``: the office that decides it, for the applicant's ``locality``
+        when the procedure is decided by locality; ``non_local``: received by an office that
+        does not serve that locality (phi địa giới); ``in_field``: received away from the
+        office, at a home appointment, so custody starts with the receiver in the field."""
+
+        class_version = 4
         code: str
         actor: str
         office: str
@@ -58,6 +63,9 @@ class Dossier(Aggregate):
         resolving_office: str
         due: str
         channel: str
+        locality: str | None
+        non_local: bool
+        in_field: bool
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -68,6 +76,12 @@ class Dossier(Aggregate):
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             """Receipts of class version 2 named no channel: all were made at the counter."""
             state["channel"] = "counter"
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            """Receipts of class version 3 named no locality, and custody of none of them
+            started in the field."""
+            state.update(locality=None, non_local=False, in_field=False)
 
     class RefusedAtCounter(Aggregate.Created):
         """The counter turned the dossier away (Mẫu 03): it gets a code, so the refusal slip
@@ -160,6 +174,7 @@ class Dossier(Aggregate):
             )
             dossier.custodian = self.carrier
             dossier.office = None
+            dossier.in_field = False
 
     class Accepted(CustodyEvent):
         """``bag``: the bag it arrived in, when it travelled in one; ``device_time``: when the
@@ -270,9 +285,13 @@ class Dossier(Aggregate):
         incomplete_reason: str | None = None,
         due: str = "",
         channel: str = "counter",
+        locality: str | None = None,
+        non_local: bool = False,
+        in_field: bool = False,
     ) -> None:
         """Made by either creating event: ``Received``, or ``RefusedAtCounter`` (which has no
-        due date or incomplete receipt, and sets its stage and due date as it applies)."""
+        due date, incomplete receipt or locality, and sets its stage and due date as it
+        applies). ``in_field`` stays true until the dossier is first handed over."""
         self.code = code
         self.procedure = procedure
         self.receiving_office = office
@@ -283,6 +302,9 @@ class Dossier(Aggregate):
         self.missing_components = missing_components
         self.incomplete_reason = incomplete_reason
         self.channel = channel
+        self.locality = locality
+        self.non_local = non_local
+        self.in_field = in_field
         self.stage = "in_progress"
         self.custodian = actor
         self.office: str | None = office
@@ -336,8 +358,13 @@ class Dossier(Aggregate):
         device: str | None = None,
         incomplete_reason: str | None = None,
         channel: str = "counter",
+        route: Route | None = None,
     ) -> Dossier:
+        """``route``: where the province sends it for the applicant's locality
+        (``Province.route``); without one, to the procedure's resolving office. Received at a
+        home appointment, custody starts with ``actor`` in the field."""
         missing = _at_counter(procedure, office, actor, components, channel)
+        route = route or Route(procedure.resolving_office)
         if missing and not accept_incomplete:
             raise RuleViolation(
                 "complete-dossier",
@@ -361,10 +388,13 @@ class Dossier(Aggregate):
             accepted_incomplete=bool(missing),
             incomplete_reason=(_text(incomplete_reason, "reason") if missing and incomplete_reason
                                else None),
-            resolving_office=procedure.resolving_office,
+            resolving_office=route.resolving_office,
             due=calendar.due_date(at, procedure.days).isoformat(),
             channel=channel,
         )
+            locality=route.locality,
+            non_local=route.non_local,
+            in_field=channel == "home",
 
     @classmethod
     def refuse_at_counter(

@@ -32,13 +32,15 @@ SHOWN: dict[str, frozenset[str]] = {
         "code", "version", "procedure", "receiving_office", "resolving_office",
         "missing_components", "stage", "decision", "custodian", "office", "transit_carrier",
         "transit_from", "transit_to", "transit_since", "due", "clock_stopped", "timeliness",
-        "fee_paid", "pages", "supplements_requested", "received_at", "updated_at", "channel"}),
+        "fee_paid", "pages", "supplements_requested", "received_at", "updated_at", "channel",
+        "non_local", "in_field"}),
     "attention": frozenset({"code", "version", "event", "reason"}),
     "report": frozenset({"day", "office", "procedure", "figure", "amount"}),
     "search": frozenset({"office"}),
 }
 """Columns whose values may be printed. Withheld: ``applicant_name``, ``outcome_reason`` and a
-figure's ``reason`` (free text a clerk typed), a scan's ``text`` and ``words`` (OCR)."""
+figure's ``reason`` (free text a clerk typed), a scan's ``text`` and ``words`` (OCR), and the
+applicant's ``locality`` (part of their address)."""
 SHOWN_LENGTH = 48
 
 ONLY_LIVE = "only in the live view"

@@ -25,7 +25,7 @@ DOSSIER_COLUMNS: tuple[str, ...] = (
     "applicant_name", "missing_components", "stage", "decision", "custodian", "office",
     "transit_carrier", "transit_from", "transit_to", "transit_since", "due", "clock_stopped",
     "timeliness", "outcome_reason", "fee_paid", "pages", "supplements_requested",
-    "received_at", "updated_at", "channel",
+    "received_at", "updated_at", "channel", "locality", "non_local", "in_field",
 )
 FIGURE_COLUMNS: tuple[str, ...] = (
     "dossier_id", "version", "day", "office", "procedure", "figure", "reason", "amount")
@@ -40,7 +40,8 @@ CREATING = frozenset({"Received", "RefusedAtCounter"})
 
 
 class Figure(NamedTuple):
-    """One event that counts in the report. ``figure`` is received (``reason``: its channel),
+    """One event that counts in the report. ``figure`` is received (``reason``: its channel;
+    ``amount``: 1 when received regardless of the applicant's locality, else 0),
     resolved_early, resolved_on_time, resolved_overdue, rejected, cancelled,
     refused_at_counter (these three with their ``reason``), paused, supplement_requested,
     digitised (first scan only), fee (``amount`` in VND) or rated (``amount``: the citizen's
@@ -86,12 +87,14 @@ def fold(row: Row | None, fact: Fact, figures: list[Figure]) -> tuple[Row, Colle
             "clock_stopped": None, "timeliness": None,
             "outcome_reason": data["reason"] if refused else None, "fee_paid": 0,
             "pages": 0, "supplements_requested": 0, "received_at": when, "updated_at": when,
-            "channel": channel,
+            "channel": channel, "locality": data.get("locality"),
+            "non_local": 1 if data.get("non_local") else 0,  # older receipts: neither
+            "in_field": 1 if data.get("in_field") else 0,
         }
         if refused:
             figures.append(_figure(new, fact, "refused_at_counter", data["reason"]))
         else:
-            figures.append(_figure(new, fact, "received", channel))
+            figures.append(_figure(new, fact, "received", channel, new["non_local"]))
         return new, DOSSIER_COLUMNS
     if row is None:
         raise UnexpectedEvent(f"{kind} v{fact.version} for unknown dossier {fact.dossier_id}")
@@ -129,7 +132,7 @@ def _digitised(row: Row, new: Row, data: Any, when: str) -> str | None:
 def _handed_over(row: Row, new: Row, data: Any, when: str) -> str | None:
     new.update(transit_carrier=data["carrier"], transit_from=data["office"],
                transit_to=data["to_office"], transit_since=when, custodian=data["carrier"],
-               office=None)
+               office=None, in_field=0)
     return None
 
 

@@ -5,7 +5,8 @@ included: dossiers received; resolved early, on time or overdue; rejected and ca
 also by reason); pauses; supplement requests; dossiers digitised for the first time; fees
 collected (VND); dossiers refused at the counter (also by reason); satisfaction ratings given as
 results were returned (``ratings``, and per row their ``satisfaction_average``, the SIPAS
-figure); and the receipts by channel. ``in_progress`` is a stock, not a flow: dossiers
+figure); the receipts by channel, and those received regardless of the applicant's locality
+(``received_non_local``, phi địa giới). ``in_progress`` is a stock, not a flow: dossiers
 received on or before the last day and not yet resolved, rejected or cancelled by its end.
 Every figure belongs to the dossier's receiving office, and to that office's level and the
 procedure's field.
@@ -25,7 +26,7 @@ from tracker.projections.store import ViewStore
 GROUPINGS = ("office", "level", "field")
 TOTALS = ("received", "resolved_early", "resolved_on_time", "resolved_overdue", "in_progress",
           "rejected", "cancelled", "paused", "supplements_requested", "digitised", "fees_vnd",
-          "refused_at_counter", "ratings", "rating_points")
+          "refused_at_counter", "ratings", "rating_points", "received_non_local")
 CHANNELS = ("counter", "online", "post", "home")
 CLOSING = frozenset({"resolved_early", "resolved_on_time", "resolved_overdue", "rejected",
                      "cancelled"})
@@ -97,6 +98,7 @@ def _add(target: dict[str, Any], row: dict[str, Any]) -> None:
         channel = row["reason"] if row["reason"] in CHANNELS else "counter"
         target["received_by_channel"][channel] += count
     elif figure == "refused_at_counter":
+        target["received_non_local"] += int(row["high"]) * _LOW + int(row["low"])
         target["refused_by_reason"][row["reason"]] += count
     elif figure in ("rejected", "cancelled"):
         target[f"{figure}_by_reason"][row["reason"]] += count

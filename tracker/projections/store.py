@@ -34,7 +34,8 @@ ATTENTION_TABLE = "hoso_view_attention"
 VIEW_NAMES = ("status", "queues", "report")
 """``status`` and ``queues`` are two readings of the dossiers table; ``report`` is the figures."""
 
-INTEGER_COLUMNS = frozenset({"version", "fee_paid", "pages", "supplements_requested"})
+INTEGER_COLUMNS = frozenset({"version", "fee_paid", "pages", "supplements_requested",
+                             "non_local", "in_field"})
 KEY_COLUMNS = frozenset({"dossier_id", "office", "custodian", "transit_to", "transit_from"})
 """Dossier columns under an index."""
 REQUIRED_COLUMNS = frozenset({"dossier_id", "code", "version", "stage", "custodian"})
@@ -79,9 +80,12 @@ def dossiers_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> li
     ]
 
 
-ADDED_COLUMNS: dict[str, str] = {"channel": "TEXT DEFAULT 'counter'"}
+ADDED_COLUMNS: dict[str, str] = {"channel": "TEXT DEFAULT 'counter'", "locality": "TEXT",
+                                 "non_local": "INTEGER DEFAULT 0",
+                                 "in_field": "INTEGER DEFAULT 0"}
 """Dossier columns added after the table was first made, with the definition ``hoso init``
-adds them by to a store that lacks them (rows received before channels: the counter)."""
+adds them by to a store that lacks them: rows received before channels were at the counter;
+before localities none was named, none received regardless of it, none in the field."""
 
 
 def figures_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> list[str]:
