@@ -71,7 +71,8 @@ def run(app: CustodyApplication, command: Command) -> dict[str, Any]:
                 applicant_name=command.applicant_name, applicant_id=command.applicant_id,
                 actor=command.actor, components=command.components, phone=command.phone,
                 accept_incomplete=command.accept_incomplete, device=device,
-                incomplete_reason=command.incomplete_reason, channel=command.channel)
+                incomplete_reason=command.incomplete_reason, channel=command.channel,
+                locality=command.locality)
         case RefuseAtCounter():
             return app.refuse_at_counter(
                 office=command.office, procedure=command.procedure,

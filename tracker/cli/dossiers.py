@@ -4,9 +4,10 @@ The commands that change a dossier are built from their models (tracker/cli/gene
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -21,6 +22,20 @@ from tracker.timeparse import parse_moment
 
 def _receipt(status: dict[str, Any]) -> None:
     emit({"code": status["code"], "due": status["due"]}, lambda: [status["code"]])
+
+
+def _card_from_stdin(command: click.Command) -> click.Command:
+    """``--card-qr -`` reads the ID card's QR text from standard input (a scanner piped in),
+    so a citizen's identity need not stand in the command line that others can list."""
+    inner = cast(Callable[..., Any], command.callback)  # command_for always gives one
+
+    def callback(**values: Any) -> Any:
+        if values.get("id_card") == "-":
+            values["id_card"] = sys.stdin.read()
+        return inner(**values)
+
+    command.callback = callback
+    return command
 
 
 def _refusal(status: dict[str, Any]) -> None:
@@ -55,7 +70,7 @@ def _history_lines(rows: list[dict[str, Any]]) -> Iterable[str]:
 
 
 COMMANDS = [
-    command_for(Receive, _receipt),
+    _card_from_stdin(command_for(Receive, _receipt)),
     command_for(RefuseAtCounter, _refusal),
     *(command_for(command) for command in DOSSIER_COMMANDS),
     status, history,

@@ -7,9 +7,10 @@ names its command-line option where that differs from the field (``--component``
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tracker.commands.fields import (
     MAX_COMPONENTS,
@@ -21,8 +22,10 @@ from tracker.commands.fields import (
     DossierCode,
     Dpi,
     Flag,
+    IdCardText,
     IdNumber,
     Label,
+    LocalityCode,
     Name,
     Note,
     ObjectKey,
@@ -37,6 +40,8 @@ from tracker.commands.fields import (
     StaffId,
     StationId,
 )
+from tracker.domain.cccd import MAX_CARD_TEXT, read_card
+from tracker.domain.errors import N_, RuleViolation
 
 
 def cli(option: str | bool) -> dict[str, Any]:
@@ -59,13 +64,27 @@ class Command(BaseModel):
 class Receive(Command):
     """Register a paper dossier; prints its code."""
 
+    model_config = ConfigDict(json_schema_extra=lambda schema: _card_or_name(schema))
     action: ClassVar[str] = "receive"
     actor_field: ClassVar[str] = "actor"
 
     office: OfficeCode = Field(description="Office code where the dossier is received.")
     procedure: ProcedureCode = Field(description="Procedure code.")
-    applicant_name: Name
-    applicant_id: IdNumber = Field(description="Citizen ID (CCCD) or passport number.")
+    applicant_name: Name = Field(
+        None, description="The applicant's full name (given by id_card when that is sent).")
+    applicant_id: IdNumber = Field(
+        None, description="Citizen ID (CCCD) or passport number (given by id_card when that "
+                          "is sent).")
+    id_card: IdCardText = Field(
+        None, description="The text of the QR code on the applicant's chip ID card (CCCD), as "
+                          "a scanner reads it: gives applicant_name and applicant_id (which, "
+                          "if also sent, must agree with it). Nothing else of it is kept; on "
+                          "the command line '-' reads it from standard input.",
+        json_schema_extra=cli("--card-qr"))
+    locality: LocalityCode | None = Field(
+        None, description="Where the applicant lives: a locality code of the province file. "
+                          "A procedure decided by locality needs it, and goes to the office "
+                          "serving it.")
     phone: Phone | None = None
     components: Annotated[list[ComponentCode], Field(max_length=MAX_COMPONENTS)] = Field(
         default=[], description="A component handed in (repeat for each).",
@@ -78,6 +97,46 @@ class Receive(Command):
         "counter", description="How it came: counter, online (the portal, with the counter's "
                                "help), post, or home (a home appointment).")
     actor: StaffId = Field(description="The receiver at the counter.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_card(cls, data: Any) -> Any:
+        """The applicant's name and ID number read from ``id_card``, which is then dropped;
+        a card text the field's pattern refuses is left for the field to refuse."""
+        if not isinstance(data, dict) or not isinstance(data.get("id_card"), str) or len(
+                data["id_card"]) > MAX_CARD_TEXT:
+            return data
+        card = read_card(data["id_card"])
+        filled = {name: value for name, value in data.items() if name != "id_card"}
+        for field, read in (("applicant_name", card.name), ("applicant_id", card.id_number)):
+            given = data.get(field)
+            if isinstance(given, str) and _compared(given) != _compared(read):
+                raise RuleViolation("card-agrees", N_(
+                    "the {field} sent differs from the ID card's"), field=field)
+            if field not in data or isinstance(given, str):
+                filled[field] = read
+        return filled
+
+    @model_validator(mode="after")
+    def _named(self) -> Receive:
+        if self.applicant_name is None or self.applicant_id is None:
+            raise ValueError(N_("the applicant's name and ID number are required, unless "
+                                "id_card gives them"))
+        return self
+
+
+def _card_or_name(schema: dict[str, Any]) -> None:
+    """A receipt names the applicant, or sends the ID card to read them from: the fields left
+    out are absent, never null."""
+    schema["anyOf"] = [{"required": ["applicant_name", "applicant_id"]},
+                       {"required": ["id_card"]}]
+    for name in ("applicant_name", "applicant_id", "id_card"):
+        schema["properties"][name].pop("default", None)
+
+
+def _compared(text: str) -> str:
+    """``text`` as two spellings of one name compare: composed, case and spacing aside."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 class RefuseAtCounter(Command):

@@ -22,7 +22,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from tracker.domain import identifiers
+from tracker.domain import cccd, identifiers
 
 MAX_PAGES = 2000
 """Pages in one scan: a thick land-registry dossier has a few hundred."""
@@ -44,8 +44,8 @@ def text(max_length: int) -> Any:
                      AfterValidator(str.strip)]
 
 
-def identifier(pattern: str) -> Any:
-    return Annotated[str, Strict(), StringConstraints(pattern=pattern)]
+def identifier(pattern: str, max_length: int | None = None) -> Any:
+    return Annotated[str, Strict(), StringConstraints(pattern=pattern, max_length=max_length)]
 
 
 def _iso_date(value: Any) -> Any:
@@ -77,6 +77,10 @@ ObjectKey = identifier(identifiers.OBJECT_KEY)
 IdNumber = identifier(r"^[A-Za-z0-9]{6,20}$")
 """A citizen ID (CCCD, 12 digits), an old ID card (9) or a passport number."""
 Phone = identifier(r"^\+?[0-9][0-9 .-]{5,19}$")
+LocalityCode = identifier(identifiers.SLUG)
+"""A locality of the province file: ``chau-cau``."""
+IdCardText = identifier(cccd.CARD_PATTERN, cccd.MAX_CARD_TEXT)
+"""The text of the QR code on a chip ID card (tracker.domain.cccd)."""
 
 def _whole(value: Any) -> Any:
     """JSON's 3.0 is the integer 3 (JSON Schema agrees); text and true/false are not numbers."""
