@@ -22,7 +22,7 @@ def test_the_counter_refuses_with_a_reason_and_offers_the_refusal_slip(
     page = client.get(f"/counter/receive?procedure={PROCEDURE}").text
     assert 'id="refusal_reason"' in page
     assert "/counter/refuse" in page
-    assert '<select id="channel" name="channel">' in page
+    assert '<select id="channel" name="channel"' in page
     before = services.application().recorder.max_notification_id()
     empty = client.post("/counter/refuse", data={**form_of(client), **applicant()})
     assert empty.status_code == 400

@@ -4,6 +4,8 @@ checklist, and a page that says what to fix when something is wrong."""
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -109,3 +111,99 @@ def test_only_counter_staff_reach_the_counter(services: Services) -> None:
     assert "Không được phép" in page.text
     anonymous = create_app(services, {"TESTING": True}).test_client()
     assert anonymous.get("/counter/").headers["Location"].startswith("/sign-in")
+
+
+CARD = ("036190007788||Nguyễn Thị Ánh Tuyết|02031990|Nữ|Thôn Mỹ Tho, Xã Mộc Hoàn, Thị xã "
+        "Duy Tiên, Hà Nam|10052022")
+"""Made up, in the shape of a chip ID card's QR code: a resident of Mộc Hoàn (Duy Tiên)."""
+BIRTH = "1.001193"
+"""Decided where the applicant lives; HOME (Phủ Lý) does not serve Mộc Hoàn."""
+
+
+def test_the_card_fills_the_form_without_javascript(client: FlaskClient,
+                                                    services: Services) -> None:
+    """GIVEN the receive form of a birth WHEN the gun's text is posted from the scan box, as a
+    browser without JavaScript does THEN the form comes back with the name, the ID number and
+    the commune filled, the date of birth, sex and address shown to check, the card's text
+    itself nowhere, nothing recorded, kept in the session or cached."""
+    before = services.application().recorder.max_notification_id()
+    answer = client.post("/counter/card", data={**form_of(client, BIRTH), "card": CARD + "\r\n"})
+    assert answer.status_code == 200, answer.text
+    page = answer.text
+    assert 'value="Nguyễn Thị Ánh Tuyết"' in page
+    assert 'value="036190007788"' in page
+    assert re.search(r'<option value="moc-hoan" selected>', page)
+    for shown in ("02/03/1990", "Nữ", "Thôn Mỹ Tho, Xã Mộc Hoàn, Thị xã Duy Tiên, Hà Nam"):
+        assert shown in page
+    assert "036190007788||" not in page
+    assert answer.headers["Cache-Control"] == "no-store"
+    with client.session_transaction() as session:
+        assert "036190007788" not in str(dict(session))
+    assert services.application().recorder.max_notification_id() == before
+
+
+def test_a_text_that_is_no_card_is_said_by_the_scan_box(client: FlaskClient) -> None:
+    answer = client.post("/counter/card", data={**form_of(client, BIRTH),
+                                                "card": "03619000778||Nguyễn Thị Ánh Tuyết"})
+    assert answer.status_code == 400
+    assert "12 chữ số" in answer.text
+    assert "03619000778" not in answer.text
+    empty = client.post("/counter/card", data={**form_of(client, BIRTH), "card": "  "},
+                        headers={"HX-Request": "true"})
+    assert empty.status_code == 200  # htmx swaps only successes: the message must be one
+    assert re.search(r'id="card-feedback">\s*<p class="error"', empty.text)
+
+
+def test_a_photo_of_the_card_fills_the_form(client: FlaskClient, tmp_path: Path) -> None:
+    """GIVEN a phone's photo of the card's QR code (made with zint, UTF-8 under ECI 26)
+    WHEN it is sent from the scan box THEN the form comes back filled; a photo without a code
+    is said to have none."""
+    photo = tmp_path / "card.png"
+    subprocess.run(["zint", "--barcode=58", "--eci=26", "--scale=4", f"--data={CARD}", "-o",
+                    str(photo)], check=True, capture_output=True)
+    answer = client.post("/counter/card", content_type="multipart/form-data", data={
+        **form_of(client, BIRTH), "photo": (photo.open("rb"), "card.png")})
+    assert answer.status_code == 200, answer.text
+    assert 'value="036190007788"' in answer.text
+    blank = tmp_path / "blank.png"
+    blank.write_bytes(photo.read_bytes()[:0] or b"not an image")
+    none = client.post("/counter/card", content_type="multipart/form-data", data={
+        **form_of(client, BIRTH), "photo": (blank.open("rb"), "blank.png")})
+    assert none.status_code == 400
+    assert "Không đọc được mã QR" in none.text
+
+
+def test_a_birth_received_away_from_home_goes_to_the_applicants_commune(
+        client: FlaskClient, services: Services) -> None:
+    """GIVEN the form filled from the card WHEN the receiver receives it at Phủ Lý THEN the
+    dossier goes to Mộc Hoàn's one-stop and the page says it was received regardless of the
+    applicant's locality; without a commune chosen the form says to choose one."""
+    fields = {**form_of(client, BIRTH), "applicant_name": "Nguyễn Thị Ánh Tuyết",
+              "applicant_id": "036190007788", "components": ["to-khai", "giay-chung-sinh"]}
+    unnamed = client.post("/counter/receive", data=fields)
+    assert unnamed.status_code == 409
+    assert 'value="Nguyễn Thị Ánh Tuyết"' in unnamed.text
+    answer = client.post("/counter/receive", data={**fields, "locality": "moc-hoan"})
+    assert answer.status_code == 302, answer.text
+    page = client.get(answer.headers["Location"]).text
+    code = answer.headers["Location"].rsplit("/", 1)[-1]
+    status = services.application().status(code)
+    assert (status["resolving_office"], status["locality"], status["non_local"]) == (
+        "000.22.13.H40", "moc-hoan", True)
+    assert 'id="non-local"' in page
+    assert "Bộ phận Một cửa UBND xã Mộc Hoàn" in page
+    assert "Xã Mộc Hoàn" in page
+
+
+def test_a_home_appointment_is_received_in_the_field(client: FlaskClient,
+                                                     services: Services) -> None:
+    procedure = services.application().province().procedures[PROCEDURE]
+    answer = client.post("/counter/receive", data={
+        **form_of(client), **applicant(), "channel": "home",
+        "components": list(procedure.required_components)})
+    assert answer.status_code == 302, answer.text
+    page = client.get(answer.headers["Location"]).text
+    assert 'id="in-field"' in page
+    code = answer.headers["Location"].rsplit("/", 1)[-1]
+    status = services.application().status(code)
+    assert (status["in_field"], status["custodian"]) == (True, HOME_STAFF["receiver"])

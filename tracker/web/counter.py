@@ -7,6 +7,16 @@ dossier is received only with a stated reason. The same form says how the dossie
 channel) and can instead refuse it, with the reason, which records the refusal under a code of
 its own and offers the refusal slip (Mẫu 03). The form carries an idempotency key made when it
 was shown, so a double click or a resent form records one dossier, not two.
+
+The citizen writes nothing: the QR code of their chip ID card, typed by a gun into the scan box
+or photographed by a phone and decoded here, fills in their name and ID number, proposes the
+commune their address names, and shows their date of birth, sex and address for the receiver
+to check; none of these three and nothing of the card's text is kept (the page is not cached
+either). Without JavaScript the scan box posts and the form comes back filled; with it, htmx
+swaps the filled applicant's fields in place. A procedure decided where the applicant lives
+asks for their commune, and any counter receives it (tracker.domain.province.Province.route).
+A postal receiver at a home appointment uses the same page on a phone, with the channel
+"home".
 """
 
 from __future__ import annotations
@@ -14,21 +24,27 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from tracker.commands.dossiers import CollectFee, Receive, RefuseAtCounter
 from tracker.commands.parse import parse
-from tracker.domain.errors import Forbidden, HosoError
-from tracker.domain.province import Procedure
+from tracker.domain.cccd import IdCard, read_card
+from tracker.domain.errors import BadInput, Forbidden, HosoError
+from tracker.domain.province import Locality, Procedure, Province
 from tracker.identity.permissions import RULES
 from tracker.search.fold import fold
 from tracker.web import labels
 from tracker.web.auth import acting, services
+from tracker.web.i18n import explain
+from tracker.web.photos import codes_on
 from tracker.web.sessions import signed_in
 
 blueprint = Blueprint("counter", __name__)
 MAX_LISTED = 50
+SEXES = {"Nam": _l("Male"), "Nữ": _l("Female")}
+"""The sexes an ID card states, as the page names them."""
 
 
 @blueprint.before_request
@@ -36,6 +52,13 @@ MAX_LISTED = 50
 def receivers_only() -> None:
     if g.identity.role not in RULES["receive"]:
         abort(403)
+
+
+@blueprint.after_request
+def not_cached(response: Response) -> Response:
+    """Counter pages show an applicant's identity: no browser or proxy keeps a copy."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def matching(query: str) -> list[Procedure]:
@@ -59,8 +82,30 @@ def receive_form() -> Any:
         request.args.get("procedure", ""))
     if procedure is None:
         return redirect(url_for("counter.find_procedure"))
-    return render_template("counter/receive.html", procedure=procedure, form={}, ticked=[],
-                           key=uuid.uuid4().hex, labels=labels)
+    return form_page(procedure, {}, [], uuid.uuid4().hex)
+
+
+def form_page(procedure: Procedure, form: Any, ticked: list[str], key: str, **shown: Any
+              ) -> str:
+    """The receive form of ``procedure`` with ``form``'s values; ``shown``: an ``error``, the
+    ``card`` just read or a ``card_error``."""
+    province = services().application().province()
+    return render_template("counter/receive.html", procedure=procedure, form=form,
+                           ticked=ticked, key=key, labels=labels, sexes=SEXES,
+                           communes=communes(province) if procedure.resolving_by_locality
+                           else [], **shown)
+
+
+def communes(province: Province) -> list[tuple[str, list[Locality]]]:
+    """The localities an applicant may be said to live in (those with none within them),
+    grouped under the name of the one each is within ("" for none), in the file's order."""
+    larger = {item.within for item in province.localities.values() if item.within}
+    groups: dict[str, list[Locality]] = {}
+    for item in province.localities.values():
+        if item.code not in larger:
+            around = province.localities.get(item.within or "")
+            groups.setdefault(around.name if around else "", []).append(item)
+    return list(groups.items())
 
 
 def the_procedure() -> Procedure | None:
@@ -72,9 +117,8 @@ def the_procedure() -> Procedure | None:
 def form_again(procedure: Procedure, error: str, status: int) -> tuple[str, int]:
     """The receive form shown again with what was typed and what to fix."""
     form = request.form
-    return render_template("counter/receive.html", procedure=procedure, form=form,
-                           ticked=form.getlist("components"), key=form_key(), error=error,
-                           labels=labels), status
+    return form_page(procedure, form, form.getlist("components"), form_key(),
+                     error=error), status
 
 
 def form_key() -> str:
@@ -109,7 +153,8 @@ def receive() -> Any:
     try:
         command = parse(Receive, {**applicant_fields(procedure),
                                   "accept_incomplete": bool(missing),
-                                  "incomplete_reason": reason or None})
+                                  "incomplete_reason": reason or None,
+                                  "locality": form.get("locality") or None})
         status = acting().execute(command, f"counter-{key}")
         if form.get("collect_fee") and procedure.fee > 0:
             acting().execute(parse(CollectFee, {"code": status["code"], "by": g.identity.staff,
@@ -119,6 +164,51 @@ def receive() -> Any:
             raise
         return form_again(procedure, str(error), error.http_status)
     return redirect(url_for("counter.received", code=status["code"]))
+
+
+@blueprint.post("/card")
+def card() -> Any:
+    """The receive form again, filled from the ID card the scan box or the photo holds; for
+    htmx, always 200 so the message is swapped in too."""
+    procedure = the_procedure()
+    if procedure is None:
+        return redirect(url_for("counter.find_procedure"))
+    photo = request.files.get("photo")
+    texts = codes_on(photo) if photo is not None and photo.filename else [
+        request.form.get("card", "")]
+    status = 200 if request.headers.get("HX-Request") else 400
+    form = {k: v for k, v in request.form.items() if k not in ("card", "csrf_token")}
+    if not any(text.strip() for text in texts):
+        problem = (_("No QR code could be read from the photo.") if photo and photo.filename
+                   else _("Scan the QR code on the citizen's ID card into the box."))
+        return form_page(procedure, form, [], form_key(), card_error=problem), status
+    try:
+        read = _first_card(texts)
+    except BadInput as error:
+        return form_page(procedure, form, [], form_key(), card_error=explain(error)), status
+    return form_page(procedure, _filled(form, read, procedure), [], form_key(), card=read)
+
+
+def _first_card(texts: list[str]) -> IdCard:
+    """The first of ``texts`` that is an ID card's QR code; BadInput saying why the first is
+    not, when none is."""
+    for text in texts:
+        try:
+            return read_card(text)
+        except BadInput:
+            continue
+    return read_card(texts[0])  # refused again, saying why
+
+
+def _filled(form: dict[str, str], read: IdCard, procedure: Procedure) -> dict[str, str]:
+    """``form`` with the applicant's name and ID number from the card, and the commune the
+    card's address names unless one was chosen."""
+    filled = {**form, "applicant_name": read.name, "applicant_id": read.id_number}
+    if procedure.resolving_by_locality and not form.get("locality") and read.address:
+        found = services().application().province().locality_in(read.address)
+        if found:
+            filled["locality"] = found
+    return filled
 
 
 @blueprint.post("/refuse")
@@ -145,4 +235,5 @@ def received(code: str) -> str:
     status = acting().status(code)
     province = services().application().province()
     return render_template("counter/received.html", status=status, labels=labels,
-                           procedure=province.procedures.get(status["procedure"]))
+                           procedure=province.procedures.get(status["procedure"]),
+                           province=province)
