@@ -10,8 +10,13 @@ the same run (the change-password form: a session check and a template).
 * ``counter``: the procedure search (``/counter/?q=…``) and the receive form, as a receiver at
   the office that received the most;
 * ``queue``: ``/queue`` of the office holding the most open dossiers, as an official there;
+  ``queue_part``, the lists alone as htmx refreshes them every 30 seconds; ``queue_last``,
+  the last page (the database skips every row before it);
+* ``home``: the signed-in home page of that official, which shows their office's queue;
 * ``dossier``: a dossier's page (status, steps, forms) as that official;
-* ``courier``: ``/courier`` as a courier, when the app serves it.
+* ``courier``: ``/courier/`` (the scan box) as a courier, and ``courier_bag``: a bag of
+  ``BAG_SIZE`` dossiers on its page, as the person filling it (the page every scan into the
+  bag answers with).
 
 Target: p95 < 100 ms on SQLite.
 
@@ -40,12 +45,19 @@ from flask.testing import FlaskClient  # noqa: E402
 
 from tests.conftest import ManualClock  # noqa: E402
 from tests.month import PLAN, run_month  # noqa: E402
+from tracker import bags  # noqa: E402
 from tracker.bootstrap import Services, compose  # noqa: E402
 from tracker.province_file import demo_province_path, load_province_file  # noqa: E402
 from tracker.settings import Settings  # noqa: E402
 from tracker.web import create_app  # noqa: E402
 
 PER_MONTH = sum(count for _, _, count, _ in PLAN)
+READ_AT = datetime.fromisoformat("2026-04-15T09:00:00+07:00")
+"""When the pages are read: a fortnight after the plan's last day, so the dossiers it leaves
+open are overdue and the queue's pressing ones come first."""
+BAG_SIZE = 50
+LAST = 10**6
+"""A page number past any queue's end: the page shows the last page."""
 PASSWORD = "mật khẩu đo hiệu năng"
 
 
@@ -61,6 +73,7 @@ def filled(folder: Path, dossiers: int) -> Services:
     for month in range(max(1, dossiers // PER_MONTH)):
         run_month(custody, clock, PLAN)
         progress(f"  {(month + 1) * PER_MONTH} dossiers")
+    clock.now = READ_AT
     services.views().catch_up()
     return services
 
@@ -95,6 +108,21 @@ def busiest(services: Services, column: str, where: str = "1=1") -> str:
     return str(rows[0]["office"])
 
 
+def filled_bag(services: Services, destination: str) -> tuple[str, str]:
+    """(the releaser who made it, the bag's code): a bag of up to ``BAG_SIZE`` dossiers made
+    at the office holding the most open dossiers that are not on their way."""
+    held = "stage NOT IN ('returned', 'cancelled', 'refused') AND transit_carrier IS NULL"
+    origin = busiest(services, "office", f"{held} AND office <> '{destination}'")
+    codes = [row["code"] for row in services.views().store.query(
+        f"SELECT code FROM {{dossiers}} WHERE {held} AND office = ? ORDER BY code LIMIT ?",
+        [origin, BAG_SIZE])]
+    province = services.application().province()
+    maker = next(s.id for s in province.staff.values()
+                 if s.office == origin and s.role in ("receiver", "operator", "official"))
+    made = bags.create(services.application(), maker, destination, codes)
+    return maker, str(made["bag"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=10_000)
@@ -120,12 +148,17 @@ def main() -> None:
             "counter_form": timed(at_counter, f"/counter/receive?procedure={procedure}",
                                   args.requests),
             "queue": timed(at_office, "/queue", args.requests),
+            "queue_part": timed(at_office, "/queue?part=1", args.requests),
+            "queue_last": timed(at_office, f"/queue?page={LAST}", args.requests),
+            "home": timed(at_office, "/", args.requests),
         }
         if code:
             pages["dossier"] = timed(at_office, f"/dossiers/{code.group(1)}", args.requests)
-        if any(rule.rule == "/courier" for rule in at_counter.application.url_map.iter_rules()):
-            courier = next(s.id for s in province.staff.values() if s.role == "courier")
-            pages["courier"] = timed(signed_in(services, courier), "/courier", args.requests)
+        courier = next(s.id for s in province.staff.values() if s.role == "courier")
+        pages["courier"] = timed(signed_in(services, courier), "/courier/", args.requests)
+        maker, bag = filled_bag(services, queue_office)
+        pages["courier_bag"] = timed(signed_in(services, maker), f"/courier/bags/{bag}",
+                                     args.requests)
         base = pages["baseline"]["p95_ms"]
         for figures in pages.values():
             figures["p95_vs_baseline"] = round(figures["p95_ms"] / base, 2)
@@ -134,8 +167,8 @@ def main() -> None:
         print(json.dumps({
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
             "store": "sqlite", "dossiers": args.dossiers, "requests": args.requests,
-            "queue_office": {"code": queue_office, "holds": len(held["holds"]),
-                             "incoming": len(held["incoming"])},
+            "queue_office": {"code": queue_office, **{name: len(held[name]) for name in (
+                "holds", "incoming", "sent", "due_today", "overdue", "late_in_transit")}},
             "pages": pages, "target_p95_ms": 100}, indent=2))
         services.close()
 

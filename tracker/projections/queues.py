@@ -90,8 +90,8 @@ def queue_page(store: ViewStore, province: Province, who: str, now: datetime, pa
                per_page: int) -> dict[str, Any]:
     """Page ``page`` (from 1; past the last, the last) of ``who``'s queue: ``counts`` of
     every list and flag over the whole queue, and ``per_page`` items of each list, overdue or
-    late in transit first, then by due date and code. ``pages`` is how many pages the
-    longest list fills (at least 1)."""
+    late in transit first, then by due date and code (``per_page`` at least 1). ``pages`` is
+    how many pages the longest list fills (at least 1)."""
     holder = holder_of(province, who)
     flags = flags_at(province, now)
     counts = _counts(store, holder, flags)
