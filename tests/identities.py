@@ -4,7 +4,8 @@
 (a ``station`` or ``handheld`` one when asked). ``AsStaff`` wraps a Flask test client so a test
 can still say who acts the way a person would: the body's ``by`` (or ``actor``) names them,
 and the client sends that person's token instead, with the field taken out of the body, as the
-API requires.
+API requires. It asks for English messages (``Accept-Language: en``), which the tests read;
+``test_languages`` checks the Vietnamese the API answers by default.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tracker.bootstrap import Services
+
+
+ENGLISH = {"Accept-Language": "en"}
 
 
 class Tokens:
@@ -47,10 +51,10 @@ class AsStaff:
         if isinstance(json, dict):
             json = dict(json)
             who = as_ or json.pop("by", None) or json.pop("actor", None) or who
-        return self.client.post(path, json=json, headers={**self.tokens.header(who),
+        return self.client.post(path, json=json, headers={**self.tokens.header(who), **ENGLISH,
                                                           **(headers or {})}, **kwargs)
 
     def get(self, path: str, as_: str | None = None, headers: dict[str, str] | None = None,
             **kwargs: Any) -> TestResponse:
         return self.client.get(path, headers={**self.tokens.header(as_ or self.default),
-                                              **(headers or {})}, **kwargs)
+                                              **ENGLISH, **(headers or {})}, **kwargs)

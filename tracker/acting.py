@@ -15,7 +15,7 @@ from tracker import bags
 from tracker.application import CustodyApplication
 from tracker.commands.bags import AcceptBag, BagCommand, CreateBag, FillBag, HandOverBag
 from tracker.commands.dossiers import Command, DossierCommand
-from tracker.domain.errors import Forbidden
+from tracker.domain.errors import N_, Forbidden
 from tracker.handling import execute
 from tracker.idempotency import fingerprint
 from tracker.identity import access_log
@@ -53,7 +53,8 @@ class Acting:
     def execute(self, command: Command, key: str | None = None) -> dict[str, Any]:
         """Carry out ``command`` if the identity may, where the dossier is."""
         if getattr(command, command.actor_field) != self.identity.staff:
-            raise Forbidden(f"{self.identity.staff} may act only in their own name")
+            raise Forbidden(N_("{staff} may act only in their own name"),
+                            staff=self.identity.staff)
         allowed(self.identity, command.action)  # before the dossier is looked up
         province = self.app.province()
         if isinstance(command, DossierCommand):
@@ -68,7 +69,8 @@ class Acting:
         """Carry out a command on a bag if the identity may, where the bag is: its office
         while open, its destination to accept it; with ``key``, at most once for that key."""
         if command.by != self.identity.staff:
-            raise Forbidden(f"{self.identity.staff} may act only in their own name")
+            raise Forbidden(N_("{staff} may act only in their own name"),
+                            staff=self.identity.staff)
         allowed(self.identity, command.action)  # before the bag is looked up
         if isinstance(command, CreateBag):
             where = (self.identity.office,)

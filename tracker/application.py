@@ -30,7 +30,7 @@ from storage.objects import CorruptObject, MissingObject, ObjectStore, digest_of
 from tracker.domain.calendar import local_date
 from tracker.domain.codes import DailySequence, DossierCode, sequence_id
 from tracker.domain.dossier import Dossier
-from tracker.domain.errors import BadInput, HosoError, RuleViolation, UnknownReference
+from tracker.domain.errors import N_, BadInput, HosoError, RuleViolation, UnknownReference
 from tracker.domain.province import PROVINCE_ID, Office, Province, ProvinceData
 from tracker.domain.scan_details import ScanDetails
 from tracker.idempotency import AlreadyDone, IdempotentRequest, pending, request_id
@@ -107,7 +107,7 @@ class CustodyApplication(Application[Any]):
             # The only table-less store is one that 'hoso init' never set up.
             if "no such table" in str(error) or "does not exist" in str(error):
                 raise NotInitialised(
-                    "the event store is not set up: run 'hoso init --demo' or --province FILE"
+                    N_("the event store is not set up: run 'hoso init --demo' or --province FILE")
                 ) from None
             raise
         if newer:
@@ -116,7 +116,7 @@ class CustodyApplication(Application[Any]):
             self._province_version = event.originator_version
         self._province_checked = monotonic()
         if self._province is None:
-            raise NotInitialised("no province data: run 'hoso init --demo' or --province FILE")
+            raise NotInitialised(N_("no province data: run 'hoso init --demo' or --province FILE"))
         return self._province
 
     # -- commands -----------------------------------------------------------------------------
@@ -175,7 +175,9 @@ class CustodyApplication(Application[Any]):
                     continue  # another process took this number first: read and draw again
                 turn.keep(sequence)
             return dossier_status(dossier, at)
-        raise RuleViolation("daily-sequence", f"could not allocate a code at {office}: too busy")
+        raise RuleViolation("daily-sequence", N_("could not allocate a code at {office}: "
+                                                 "too busy"),
+                                              office=office)
 
     def collect_fee(self, code: str, by: str, amount: int, device: str | None = None
                     ) -> dict[str, Any]:
@@ -220,9 +222,12 @@ class CustodyApplication(Application[Any]):
         try:
             return b"".join(self.objects.get(key))
         except MissingObject:
-            raise RuleViolation("objects-stored", f"{key} is not in the object store") from None
+            raise RuleViolation("objects-stored", N_("{key} is not in the object store"),
+                                                  key=key) from None
         except CorruptObject as error:
-            raise RuleViolation("objects-stored", f"{key} does not match its hash: {error}"
+            raise RuleViolation("objects-stored", N_("{key} does not match its hash: "
+                                                     "{error}"),
+                                                  key=key, error=error
                                 ) from None
 
     def hand_over(self, code: str, by: str, to_office: str, courier: str | None = None,
@@ -233,7 +238,7 @@ class CustodyApplication(Application[Any]):
         ``pages_counted`` is checked against the page count of its last scan."""
         if (courier is None) == (to_person is None):
             raise RuleViolation("one-carrier",
-                                "a handover names exactly one of a courier or a person")
+                                N_("a handover names exactly one of a courier or a person"))
 
         def release(dossier: Dossier, province: Province, at: datetime) -> None:
             if courier is not None:
@@ -252,7 +257,8 @@ class CustodyApplication(Application[Any]):
             province.office(office)
             if person.office != office:
                 raise RuleViolation("accept-at-destination",
-                                    f"{by} works at {person.office}, not at {office}")
+                                    N_("{by} works at {office}, not at {office2}"),
+                                    by=by, office=person.office, office2=office)
             dossier.accept(person, at, device)
 
         return self._update(code, take)
@@ -309,7 +315,7 @@ class CustodyApplication(Application[Any]):
         events = cast(list[Dossier.Event],
                       list(self.events.get(DossierCode.parse(code).dossier_id)))
         if not events:
-            raise UnknownReference(f"unknown dossier {code}")
+            raise UnknownReference(N_("unknown dossier {code}"), code=code)
         rows: list[dict[str, Any]] = []
         dossier: Dossier | None = None
         for event in events:
@@ -322,7 +328,7 @@ class CustodyApplication(Application[Any]):
     def check_object_of(self, code: str, key: str) -> None:
         """Refuse unless ``key`` is an object a scan of the dossier ``code`` names."""
         if key not in self._keys_named_by(code):
-            raise UnknownReference(f"{code} has no object {key}")
+            raise UnknownReference(N_("{code} has no object {key}"), code=code, key=key)
 
     def _keys_named_by(self, code: str) -> set[str]:
         keys: set[str] = set()
@@ -369,8 +375,8 @@ class CustodyApplication(Application[Any]):
             return search(self.search_index(), query, office, limit)
         except (PersistenceError, sqlite3.Error) as error:
             if "dossier_text" in str(error):  # a store set up before the search index existed
-                raise NotInitialised("the search index is not set up: run 'hoso init' (same "
-                                     "province file) then 'hoso search --reindex'") from None
+                raise NotInitialised(N_("the search index is not set up: run 'hoso init' (same "
+                                     "province file) then 'hoso search --reindex'")) from None
             raise
 
     def reindex_search(self, index: SearchIndex | None = None, upto: int | None = None) -> int:
@@ -403,7 +409,7 @@ class CustodyApplication(Application[Any]):
         try:
             return cast(Dossier, self.repository.get(DossierCode.parse(code).dossier_id))
         except AggregateNotFoundError:
-            raise UnknownReference(f"unknown dossier {code}") from None
+            raise UnknownReference(N_("unknown dossier {code}"), code=code) from None
 
     def _daily_sequence(self, office: str, day: date) -> DailySequence:
         try:
@@ -425,7 +431,9 @@ class CustodyApplication(Application[Any]):
             except IntegrityError:
                 continue
             return dossier_status(dossier, at)
-        raise RuleViolation("concurrent-change", f"{code} is being changed by others; try again")
+        raise RuleViolation("concurrent-change", N_("{code} is being changed by others; try "
+                                                    "again"),
+                                                 code=code)
 
     # -- idempotency --------------------------------------------------------------------------
 

@@ -52,7 +52,7 @@ def find_bag(app: CustodyApplication, code: str) -> Bag:
     try:
         return cast(Bag, app.repository.get(bag_id(code)))
     except AggregateNotFoundError:
-        raise UnknownReference(f"unknown bag {parse_bag_code(code)}") from None
+        raise UnknownReference(N_("unknown bag {value}"), value=parse_bag_code(code)) from None
 
 
 def bag(app: CustodyApplication, code: str) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def _dossier(app: CustodyApplication, code: str) -> Dossier:
     try:
         return cast(Dossier, app.repository.get(DossierCode.parse(code).dossier_id))
     except AggregateNotFoundError:
-        raise UnknownReference(f"unknown dossier {code}") from None
+        raise UnknownReference(N_("unknown dossier {code}"), code=code) from None
 
 
 def _loadable(app: CustodyApplication, actor: Staff, codes: Sequence[str]
@@ -77,8 +77,10 @@ def _loadable(app: CustodyApplication, actor: Staff, codes: Sequence[str]
         custody.not_terminal(dossier)
         custody.not_in_transit(dossier)
         if dossier.office != actor.office:
-            raise RuleViolation("bag-at-origin", f"{dossier.code} is held at {dossier.office}, "
-                                                 f"not at {actor.office} where the bag is made")
+            raise RuleViolation("bag-at-origin", N_("{code} is held at {office}, not at "
+                                                    "{office2} where the bag is made"),
+                                                 code=dossier.code, office=dossier.office,
+                                                 office2=actor.office)
         found.append((dossier.code, dossier.pages or None))
     return found
 
@@ -98,7 +100,8 @@ def create(app: CustodyApplication, by: str, to_office: str, codes: Sequence[str
             pass
         else:
             if existing.created_by != by:
-                raise RuleViolation("bag-code-unique", f"{existing.code} is another's bag")
+                raise RuleViolation("bag-code-unique", N_("{code} is another's bag"),
+                                                       code=existing.code)
             return bag_document(existing)
     at = app.clock()
     new = Bag.create(code or new_bag_code(), actor, province.office(to_office), at, device)
@@ -159,14 +162,17 @@ def accept(app: CustodyApplication, code: str, by: str, office: str,
         province.office(office)
         if actor.office != office:
             raise RuleViolation("accept-at-destination",
-                                f"{by} works at {actor.office}, not at {office}")
+                                N_("{by} works at {office}, not at {office2}"),
+                                by=by, office=actor.office, office2=office)
         _counted_listed(the_bag, counted)
         missing_set = set(missing)
         for dossier_code, number in counted.items():
             recorded = the_bag.pages_of(dossier_code)
             if dossier_code not in missing_set and recorded and number != recorded:
-                raise RuleViolation("page-count", f"{dossier_code} was digitised with "
-                                                  f"{recorded} pages; {number} counted")
+                raise RuleViolation(
+                    "page-count",
+                    N_("{code} was digitised with {recorded} pages; {number} counted"),
+                    code=dossier_code, recorded=recorded, number=number)
         accepted = the_bag.accept(actor, list(missing), at, device, stamp)
         dossiers = [_dossier(app, c) for c in accepted]
         for dossier in dossiers:
@@ -179,8 +185,8 @@ def accept(app: CustodyApplication, code: str, by: str, office: str,
 def _counted_listed(the_bag: Bag, counted: Mapping[str, int]) -> None:
     unlisted = sorted(set(counted) - set(the_bag.codes))
     if unlisted:
-        raise RuleViolation("missing-listed", f"{', '.join(unlisted)} not listed in "
-                                              f"{the_bag.code}")
+        raise RuleViolation("missing-listed", N_("{items} not listed in {code}"),
+                                              items=', '.join(unlisted), code=the_bag.code)
 
 
 def _update(app: CustodyApplication, code: str, change: Change, claim: Claim | None = None
@@ -195,7 +201,9 @@ def _update(app: CustodyApplication, code: str, change: Change, claim: Claim | N
         except IntegrityError:
             continue
         return bag_document(the_bag)
-    raise RuleViolation("concurrent-change", f"{code} is being changed by others; try again")
+    raise RuleViolation("concurrent-change", N_("{code} is being changed by others; try "
+                                                "again"),
+                                             code=code)
 
 
 def _save(app: CustodyApplication, the_bag: Bag, dossiers: Sequence[Dossier],

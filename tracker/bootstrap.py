@@ -31,7 +31,7 @@ from storage.objects import ObjectStore
 from storage.private import private_file, private_folder, tighten
 from storage.spool import SpoolingObjectStore
 from tracker.application import Clock, CustodyApplication, utc_now
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 from tracker.projections.store import Scratch, ViewStore
 from tracker.projections.views import Views, open_views
 from tracker.search.index import SearchIndex
@@ -255,8 +255,9 @@ def session_key(path: Path) -> bytes:
             os.unlink(temporary)
     key = path.read_bytes()
     if len(key) < 32:
-        raise BadInput(f"{path} must hold at least 32 bytes: delete it to make a new key "
-                       "(everyone signed in then signs in again)")
+        raise BadInput(N_("{path} must hold at least 32 bytes: delete it to make a new key "
+                          "(everyone signed in then signs in again)"),
+                       path=path)
     return key
 
 
@@ -354,7 +355,7 @@ class Services:
 
             return InProcessTracker(self.application())
         if not self.settings.station_token:
-            raise BadInput("HOSO_TRACKER_URL needs HOSO_STATION_TOKEN")
+            raise BadInput(N_("HOSO_TRACKER_URL needs HOSO_STATION_TOKEN"))
         from scanning.tracker_http import HttpTracker
 
         return HttpTracker(self.settings.tracker_url, self.settings.station_token)
@@ -397,7 +398,8 @@ class Services:
                        else load_witness_verifier(Path(witness.key)))
                 endpoints.append(WitnessEndpoint(witness.name, witness.url, key))
             except (KeyFileError, NoteError) as error:
-                raise BadInput(f"HOSO_WITNESSES: witness {witness.name!r}: {error}") from None
+                raise BadInput(N_("HOSO_WITNESSES: witness {name!r}: {error}"),
+                               name=witness.name, error=error) from None
         return endpoints
 
     def cosignature_store(self) -> CosignatureStore:
@@ -458,9 +460,10 @@ class Services:
         from events.evidence.notes import NoteError
 
         if self.settings.audit_key is None:
-            raise BadInput(f"no audit signing key: run 'hoso init' (it makes "
-                           f"{self.settings.default_audit_key}) or set HOSO_AUDIT_KEY to a "
-                           "key made by 'hoso audit keygen'")
+            raise BadInput(N_("no audit signing key: run 'hoso init' (it makes "
+                              "{default_audit_key}) or set HOSO_AUDIT_KEY to a key made by "
+                              "'hoso audit keygen'"),
+                           default_audit_key=self.settings.default_audit_key)
         try:
             return load_signer(self.settings.audit_key)
         except (KeyFileError, NoteError) as error:
@@ -503,7 +506,9 @@ class Services:
     def kafka(self, purpose: str) -> str:
         """The Kafka bootstrap servers; BadInput naming ``purpose`` when none is configured."""
         if self.settings.kafka_bootstrap is None:
-            raise BadInput(f"HOSO_KAFKA_BOOTSTRAP is not set: there is no Kafka to {purpose}")
+            raise BadInput(N_("HOSO_KAFKA_BOOTSTRAP is not set: there is no Kafka to "
+                              "{purpose}"),
+                           purpose=purpose)
         return self.settings.kafka_bootstrap
 
     def relay(self, batch_size: int = 1000, topic: str | None = None,

@@ -32,7 +32,7 @@ from eventsourcing.utils import get_topic
 
 from events.relay.publisher import Message
 from tracker.domain.dossier import Dossier
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 
 SPEC_VERSION = "1.0"
 TYPE_PREFIX = "vn.hoso.dossier."
@@ -112,30 +112,34 @@ def from_cloudevent(document: Mapping[str, Any]) -> Fact:
     """The fact a CloudEvent of hoso.dossier-events carries; BadInput for anything else."""
     try:
         if document["specversion"] != SPEC_VERSION:
-            raise BadInput(f"CloudEvents specversion {document['specversion']!r} is not 1.0")
+            raise BadInput(N_("CloudEvents specversion {specversion!r} is not 1.0"),
+                           specversion=document['specversion'])
         kind = KINDS.get(document["type"])
         if kind is None:
-            raise BadInput(f"{document['type']!r} is not a hoso dossier event type")
+            raise BadInput(N_("{type!r} is not a hoso dossier event type"),
+                           type=document['type'])
         dossier_id = UUID(document["hosodossierid"])
         version, position = document["hosoversion"], document["hosoposition"]
         if document["id"] != f"{dossier_id}:{version}":
-            raise BadInput(f"CloudEvent id {document['id']!r} does not match its dossier "
-                           "and version")
+            raise BadInput(N_("CloudEvent id {id!r} does not match its dossier and version"),
+                           id=document['id'])
         if not isinstance(version, int) or not isinstance(position, int):
-            raise BadInput("hosoversion and hosoposition must be integers")
+            raise BadInput(N_("hosoversion and hosoposition must be integers"))
         data = document["data"]
         if not isinstance(data, dict):
-            raise BadInput("CloudEvent data must be a JSON object")
+            raise BadInput(N_("CloudEvent data must be a JSON object"))
         moment = datetime.fromisoformat(document["time"])
         if moment.tzinfo is None:
-            raise BadInput(f"CloudEvent time {document['time']!r} has no UTC offset")
+            raise BadInput(N_("CloudEvent time {time!r} has no UTC offset"),
+                           time=document['time'])
         return Fact(position=position, dossier_id=dossier_id, version=version,
                     code=str(document["subject"]), kind=kind, time=moment.astimezone(UTC),
                     data=data)
     except KeyError as missing:
-        raise BadInput(f"CloudEvent has no {missing.args[0]!r} attribute") from None
+        raise BadInput(N_("CloudEvent has no {name!r} attribute"),
+                       name=missing.args[0]) from None
     except (TypeError, ValueError) as error:
-        raise BadInput(f"malformed CloudEvent: {error}") from None
+        raise BadInput(N_("malformed CloudEvent: {error}"), error=error) from None
 
 
 class CodeBook:

@@ -29,7 +29,7 @@ from tracker.commands.dossiers import (
     Resume,
     ReturnResult,
 )
-from tracker.domain.errors import BadInput, HosoError
+from tracker.domain.errors import N_, BadInput, HosoError
 from tracker.domain.scan_details import ScanDetails
 from tracker.idempotency import AlreadyDone, Claim, KeyReused, claiming, fingerprint
 
@@ -47,8 +47,8 @@ def execute(app: CustodyApplication, command: Command, key: str | None = None
         earlier = app.idempotent_request(key)
         if earlier is not None:
             if earlier.fingerprint != claim.fingerprint:
-                raise KeyReused("this Idempotency-Key was already used for a different "
-                                "request; send a new key for a new request")
+                raise KeyReused(N_("this Idempotency-Key was already used for a different "
+                                "request; send a new key for a new request"))
             return app.status_at(earlier.code, earlier.version)
         try:
             with claiming(claim):
@@ -58,7 +58,7 @@ def execute(app: CustodyApplication, command: Command, key: str | None = None
         except HosoError:
             if app.idempotent_request(key) is None:
                 raise  # refused on its own merits, not because a twin got there first
-    raise BadInput("this Idempotency-Key is being used by several requests at once; retry")
+    raise BadInput(N_("this Idempotency-Key is being used by several requests at once; retry"))
 
 
 def run(app: CustodyApplication, command: Command) -> dict[str, Any]:

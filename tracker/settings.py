@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 
 
 @dataclass(frozen=True)
@@ -116,12 +116,12 @@ class Settings:
         env = os.environ if environ is None else environ
         port = env.get("HOSO_PORT", "8080")
         if not port.isdigit():
-            raise BadInput(f"HOSO_PORT must be a port number, not {port!r}")
+            raise BadInput(N_("HOSO_PORT must be a port number, not {port!r}"), port=port)
         data_dir = Path(env.get("HOSO_DATA_DIR") or "var")
         if env.get("HOSO_STATION_TOKENS"):
-            raise BadInput("HOSO_STATION_TOKENS is no longer read: make each station a token "
+            raise BadInput(N_("HOSO_STATION_TOKENS is no longer read: make each station a token "
                            "with 'hoso token create --kind station' and unset it (README: "
-                           "moving station tokens over)")
+                           "moving station tokens over)"))
         made = default_audit_key(data_dir)  # where ``hoso init`` makes one
         audit_key = (Path(env["HOSO_AUDIT_KEY"]) if env.get("HOSO_AUDIT_KEY")
                      else made if made.exists() else None)
@@ -192,7 +192,7 @@ def postgres_env(database_url: str) -> dict[str, str]:
     url = urlparse(database_url)
     if url.scheme not in ("postgresql", "postgres") or not url.path.strip("/"):
         raise BadInput(
-            "HOSO_DATABASE_URL must look like postgresql://user:password@host:port/dbname"
+            N_("HOSO_DATABASE_URL must look like postgresql://user:password@host:port/dbname")
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -215,10 +215,11 @@ def s3_settings(env: Mapping[str, str]) -> S3Settings | None:
         return None
     access, secret = env.get("HOSO_S3_ACCESS_KEY"), env.get("HOSO_S3_SECRET_KEY")
     if not access or not secret:
-        raise BadInput("HOSO_S3_ENDPOINT needs HOSO_S3_ACCESS_KEY and HOSO_S3_SECRET_KEY")
+        raise BadInput(N_("HOSO_S3_ENDPOINT needs HOSO_S3_ACCESS_KEY and HOSO_S3_SECRET_KEY"))
     secure = env.get("HOSO_S3_SECURE", "true").lower()
     if secure not in ("true", "false"):
-        raise BadInput(f"HOSO_S3_SECURE must be true or false, not {secure!r}")
+        raise BadInput(N_("HOSO_S3_SECURE must be true or false, not {secure!r}"),
+                       secure=secure)
     return S3Settings(endpoint=endpoint, bucket=env.get("HOSO_S3_BUCKET") or "hoso",
                       access_key=access, secret_key=secret, secure=secure == "true")
 
@@ -229,8 +230,8 @@ def tls_settings(env: Mapping[str, str]) -> TlsSettings | None:
     if not cert and not key:
         return None
     if not cert or not key:
-        raise BadInput("HOSO_TLS_CERT and HOSO_TLS_KEY go together: set both PEM files "
-                       "(certificate chain and private key) or neither")
+        raise BadInput(N_("HOSO_TLS_CERT and HOSO_TLS_KEY go together: set both PEM files "
+                       "(certificate chain and private key) or neither"))
     return TlsSettings(cert=Path(cert), key=Path(key))
 
 
@@ -244,11 +245,12 @@ def witnesses(env: Mapping[str, str]) -> tuple[WitnessSetting, ...]:
         name, _, rest = entry.partition("=")
         url, _, key = rest.rpartition("=")
         if not name or not url.startswith(("http://", "https://")) or not key:
-            raise BadInput(f"HOSO_WITNESSES: {entry[:60]!r} is not name=URL=PUBKEY (URL "
-                           "http:// or https://, PUBKEY the witness's vkey or .pub file)")
+            raise BadInput(N_("HOSO_WITNESSES: {value!r} is not name=URL=PUBKEY (URL "
+                              "http:// or https://, PUBKEY the witness's vkey or .pub file)"),
+                           value=entry[:60])
         found.append(WitnessSetting(name, url.rstrip("/"), key))
     if len({w.name for w in found}) != len(found):
-        raise BadInput("HOSO_WITNESSES names a witness twice")
+        raise BadInput(N_("HOSO_WITNESSES names a witness twice"))
     return tuple(found)
 
 
@@ -256,8 +258,9 @@ def witness_quorum(env: Mapping[str, str]) -> int:
     """HOSO_WITNESS_QUORUM: how many of HOSO_WITNESSES must have cosigned (0: none)."""
     quorum = _whole(env, "HOSO_WITNESS_QUORUM", "0")
     if quorum > len(witnesses(env)):
-        raise BadInput(f"HOSO_WITNESS_QUORUM={quorum} but HOSO_WITNESSES names only "
-                       f"{len(witnesses(env))} witness(es)")
+        raise BadInput(N_("HOSO_WITNESS_QUORUM={quorum} but HOSO_WITNESSES names only "
+                          "{count} witness(es)"),
+                       quorum=quorum, count=len(witnesses(env)))
     return quorum
 
 
@@ -276,8 +279,9 @@ def public_url(env: Mapping[str, str]) -> str:
     value = (env.get("HOSO_PUBLIC_URL") or "http://127.0.0.1:8080").rstrip("/")
     url = urlparse(value)
     if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
-        raise BadInput(f"HOSO_PUBLIC_URL must be an http(s) address such as "
-                       f"https://hoso.example.gov.vn, not {value!r}")
+        raise BadInput(N_("HOSO_PUBLIC_URL must be an http(s) address such as "
+                          "https://hoso.example.gov.vn, not {value!r}"),
+                       value=value)
     return value
 
 
@@ -290,13 +294,14 @@ def _window(env: Mapping[str, str]) -> int:
     """HOSO_CHECKPOINT_SECONDS: at least 1, since it bounds how long an event goes unsigned."""
     seconds = _whole(env, "HOSO_CHECKPOINT_SECONDS", "10")
     if seconds < 1:
-        raise BadInput("HOSO_CHECKPOINT_SECONDS must be at least 1: it is the longest an event "
-                       "waits for a signed checkpoint")
+        raise BadInput(N_("HOSO_CHECKPOINT_SECONDS must be at least 1: it is the longest an event "
+                       "waits for a signed checkpoint"))
     return seconds
 
 
 def _whole(env: Mapping[str, str], name: str, default: str) -> int:
     value = env.get(name) or default
     if not value.isdigit():
-        raise BadInput(f"{name} must be a whole number, not {value!r}")
+        raise BadInput(N_("{name} must be a whole number, not {value!r}"),
+                       name=name, value=value)
     return int(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from tracker.domain.calendar import LOCAL_TZ
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 
 
 def parse_moment(text: str, what: str) -> datetime:
@@ -13,7 +13,8 @@ def parse_moment(text: str, what: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise BadInput(f"{what}: {text!r} is not an ISO-8601 date or time") from None
+        raise BadInput(N_("{what}: {text!r} is not an ISO-8601 date or time"),
+                       what=what, text=text) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 
@@ -21,4 +22,5 @@ def parse_date(text: str, what: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise BadInput(f"{what}: {text!r} is not a date (YYYY-MM-DD)") from None
+        raise BadInput(N_("{what}: {text!r} is not a date (YYYY-MM-DD)"), what=what,
+                       text=text) from None

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from tests.cast import Cast, cast_from
 from tests.conftest import ManualClock
-from tests.identities import AsStaff, Tokens
+from tests.identities import ENGLISH, AsStaff, Tokens
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.web import create_app
@@ -102,7 +102,7 @@ def test_bad_requests_get_4xx_json_and_store_nothing(
         key, value = body.removeprefix("RECEIPT:").split("=")
         body = {name: given for name, given in receipt(cast).items() if name != "actor"}
         body[key] = [] if value == "[]" else value
-    headers = tokens.header(cast.receiver)  # issuing it records an event
+    headers = {**tokens.header(cast.receiver), **ENGLISH}  # issuing it records an event
     position = custody.recorder.max_notification_id()
     response = anonymous.post(f"/api/v1{path}", json=body, headers=headers)
     assert response.status_code == status
@@ -116,7 +116,8 @@ def test_refused_transition_is_409_naming_the_rule(client: AsStaff, cast: Cast) 
     code = post(client, "/dossiers", receipt(cast), 201)["code"]
     answer = post(client, f"/dossiers/{code}/accept", {"by": cast.receiver,
                                                        "office": cast.commune}, 409)
-    assert answer == {"error": "rule_violation", "message": answer["message"]}
+    assert answer == {"error": "rule_violation", "message": answer["message"],
+                      "rule": "accept-in-transit"}
     assert "[rule: accept-in-transit]" in answer["message"]
 
 

@@ -17,12 +17,16 @@ import pytest
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
+from tracker import bags
 from tracker.bootstrap import Services
 from tracker.web import create_app
 
 ROOT = Path(__file__).parents[2]
 TRANSLATIONS = ROOT / "tracker" / "web" / "translations"
 STAFF, PASSWORD = "hnm-rcv-001", "mật khẩu đủ dài 2026"
+OFFICE, OTHER_OFFICE, PROCEDURE = "000.00.01.H40", "000.00.10.H40", "1.004227"
+APPLICANT = {"applicant_name": "Lê Thị Mai", "applicant_id": "035190004321"}
+PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(\w+\)s")
 
 
 def catalogue(path: Path) -> dict[str, str]:
@@ -38,18 +42,32 @@ def visible_text(html: str) -> str:
 @pytest.fixture
 def client(services: Services) -> FlaskClient:
     services.accounts().set_password(STAFF, PASSWORD, "tests")
-    return create_app(services, {"TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
+    app = create_app(services, {"TESTING": True, "WTF_CSRF_ENABLED": False})
+    app.config["SERVICES"] = services
+    return app.test_client()
 
 
 def pages(client: FlaskClient, lang: str) -> dict[str, str]:
-    """Every page a signed-in receiver and a visitor can open, in ``lang``."""
+    """Every page a signed-in receiver and a visitor can open, in ``lang``, with a dossier
+    and a bag to show, and refusals said on the page."""
+    services: Services = client.application.config["SERVICES"]
+    code = services.application().receive(office=OFFICE, procedure=PROCEDURE, actor=STAFF,
+                                          accept_incomplete=True, **APPLICANT)["code"]
+    bag = bags.create(services.application(), STAFF, OTHER_OFFICE, [])["bag"]
+    digits = APPLICANT["applicant_id"][-4:]
     seen = {"sign-in": client.get(f"/sign-in?lang={lang}").text,
             "lookup": client.get(f"/lookup?lang={lang}&code=X").text,
-            "lookup refused": client.get(f"/lookup?lang={lang}&code=X&digits=1234").text}
+            "lookup refused": client.get(f"/lookup?lang={lang}&code=X&digits=1234").text,
+            "lookup found": client.get(f"/lookup?lang={lang}&code={code}&digits={digits}").text}
     client.post("/sign-in", data={"staff": STAFF, "password": PASSWORD})
     for path in ("/", "/password", "/queue", "/counter/", "/counter/?q=zzzz",
-                 "/counter/receive?procedure=1.004227", "/no-such-page"):
+                 f"/counter/receive?procedure={PROCEDURE}", f"/counter/dossiers/{code}",
+                 f"/dossiers/{code}", "/courier/", f"/courier/bags/{bag}", "/no-such-page"):
         seen[path] = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}").text
+    seen["refused on the dossier's page"] = client.post(f"/dossiers/{code}/handover", data={
+        "to": STAFF, "to_office": OTHER_OFFICE}).text
+    seen["refused in the bag"] = client.post(f"/courier/bags/{bag}/scan", data={
+        "code": f"{OFFICE}-260101-9999"}).text
     seen["wrong password"] = client.post("/password", data={
         "current": "wrong wrong wrong", "new": "x" * 12, "confirm": "x" * 12}).text
     seen["incomplete receipt"] = client.post("/counter/receive", data={
@@ -104,3 +122,45 @@ def test_the_vietnamese_catalogue_translates_everything_the_code_asks_for(tmp_pa
     vi = catalogue(TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po")
     assert sorted(asked - set(vi)) == [], "pybabel update the vi catalogue"
     assert sorted(m for m, t in vi.items() if not t.strip()) == [], "untranslated entries"
+
+
+def test_refusals_on_pages_are_said_in_the_page_language(client: FlaskClient) -> None:
+    """A rule's refusal, its template translated and its values filled in."""
+    vietnamese = pages(client, "vi")["refused on the dossier's page"]
+    assert "[quy tắc: handover-to-another]" in vietnamese
+    assert "không thể bàn giao cho chính mình" in vietnamese
+    assert "[rule:" not in vietnamese
+    english = pages(client, "en")["refused on the dossier's page"]
+    assert "cannot hand over to themself [rule: handover-to-another]" in english
+
+
+def test_api_refusals_are_vietnamese_unless_the_client_asks_for_english(
+        services: Services) -> None:
+    """The API keeps no session: ``Accept-Language`` (or ``?lang=``) picks; the rule is a
+    field of its own for programs, whatever the language."""
+    api = create_app(services, {"TESTING": True}).test_client()
+    _, token = services.accounts().issue_token(STAFF, "api", "tests")
+    code = services.application().receive(office=OFFICE, procedure=PROCEDURE, actor=STAFF,
+                                          accept_incomplete=True, **APPLICANT)["code"]
+    asked = {"to": STAFF, "to_office": OTHER_OFFICE}
+    auth = {"Authorization": f"Bearer {token}"}
+    vietnamese = api.post(f"/api/v1/dossiers/{code}/handover", json=asked, headers=auth)
+    english = api.post(f"/api/v1/dossiers/{code}/handover", json=asked,
+                       headers={**auth, "Accept-Language": "en-GB,en;q=0.8"})
+    assert vietnamese.status_code == english.status_code == 409
+    assert vietnamese.json["rule"] == english.json["rule"] == "handover-to-another"
+    assert vietnamese.json["message"] == (f"{STAFF} không thể bàn giao cho chính mình "
+                                          "[quy tắc: handover-to-another]")
+    assert english.json["message"] == (f"{STAFF} cannot hand over to themself "
+                                       "[rule: handover-to-another]")
+    missing = api.post("/api/v1/dossiers", json={}, headers=auth).json["message"]
+    assert "là bắt buộc" in missing
+    assert "is required" not in missing
+
+
+def test_each_translation_keeps_the_placeholders_of_its_message() -> None:
+    """A translation that loses or renames ``{code}`` would show the English instead."""
+    vi = catalogue(TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po")
+    wrong = [msgid for msgid, text in vi.items()
+             if text and sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(text))]
+    assert wrong == []

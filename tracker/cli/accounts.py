@@ -17,7 +17,7 @@ from tracker.cli.output import emit, json_option, table
 from tracker.commands.parse import parse
 from tracker.commands.queries import AccessLogQuery
 from tracker.domain.accounts import TOKEN_KINDS
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 from tracker.identity import access_log
 from tracker.identity.accounts import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 
@@ -39,7 +39,7 @@ def set_password(staff: str, password_stdin: bool) -> None:
     """Set STAFF's password (opening the account); their page sessions end."""
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        raise BadInput("no password on standard input")
+        raise BadInput(N_("no password on standard input"))
     services().accounts().set_password(staff, password, operator())
     emit({"staff": staff, "password": "set"}, lambda: [f"{staff}: password set"])
 

@@ -18,7 +18,7 @@ from tracker.cli.audit_keys import key_periods, rotate_key
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option
 from tracker.cli.witness_check import witness_check
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 
 
 @click.group()
@@ -69,11 +69,11 @@ def verify(public_key: Path | None) -> None:
                            wired.application().clock())
     key_path = public_key or wired.settings.audit_public_key
     if key_path is None:
-        raise BadInput("give --public-key or set HOSO_AUDIT_PUBLIC_KEY")
+        raise BadInput(N_("give --public-key or set HOSO_AUDIT_PUBLIC_KEY"))
     try:
         verifier = load_verifier(key_path)
     except (KeyFileError, NoteError, OSError) as error:
-        raise BadInput(f"{key_path}: {error}") from None
+        raise BadInput(N_("{key_path}: {error}"), key_path=key_path, error=error) from None
     outside = wired.checkpoint_directory()
     notes = [(f"{outside.path}", note) for note in outside.all()]
     keys = KeyRing.build(verifier, outside.rotations(), wired.tamper_evident_log().origin)

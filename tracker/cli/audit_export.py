@@ -24,7 +24,7 @@ from tracker.cli.context import services
 from tracker.cli.output import emit, json_option, write_whole
 from tracker.cli.witness_check import export_checkpoint
 from tracker.domain.codes import DossierCode
-from tracker.domain.errors import BadInput, HosoError
+from tracker.domain.errors import N_, BadInput, HosoError
 
 FORMATS = ("pdf", "csv", "json")
 _PUBLIC_KEY_HELP = ("The log's public key: a .pub file or the key string itself (default "
@@ -50,7 +50,8 @@ def export(code: str, form: str | None, output: Path, public_key: str | None) ->
     it with the public key as an inspector would; exit 1 if that verification fails."""
     form = form or output.suffix.lower().lstrip(".")
     if form not in FORMATS:
-        raise BadInput(f"give --format {'|'.join(FORMATS)} (or an -o file ending in one)")
+        raise BadInput(N_("give --format {items} (or an -o file ending in one)"),
+                       items='|'.join(FORMATS))
     wired = services()
     verifier = _verifier(public_key, wired.settings.audit_public_key)
     custody = wired.application()
@@ -68,7 +69,7 @@ def export(code: str, form: str | None, output: Path, public_key: str | None) ->
     try:
         latest = export_checkpoint(wired, log.recorder.select_checkpoints())
         if latest is None:
-            raise BadInput("the log has no checkpoint yet: run 'hoso audit checkpoint' first")
+            raise BadInput(N_("the log has no checkpoint yet: run 'hoso audit checkpoint' first"))
         checkpoint, note = latest
         document = build_export(log, aggregate_id, code, history, note, checkpoint,
                                 wired.checkpoint_directory().rotations())
@@ -109,7 +110,8 @@ def verify_export_command(file: Path, public_key: str | None, earlier: tuple[Pat
         e.verifier for e in wired.witness_endpoints()]
     quorum = wired.settings.witness_quorum if quorum is None else quorum
     if quorum > len(witnesses):
-        raise BadInput(f"a quorum of {quorum} needs at least {quorum} --witness keys")
+        raise BadInput(N_("a quorum of {quorum} needs at least {quorum} --witness keys"),
+                       quorum=quorum)
     try:
         document = load_export(file)
         if document.get("format") == PROOF_FORMAT:  # a citizen's custody proof
@@ -135,11 +137,11 @@ def _verifier(public_key: str | None, configured: Path | None) -> Verifier:
     elif "+" not in public_key or Path(public_key).is_file():  # key strings are name+id+key
         source = Path(public_key)
     if source is None:
-        raise BadInput("give --public-key or set HOSO_AUDIT_PUBLIC_KEY")
+        raise BadInput(N_("give --public-key or set HOSO_AUDIT_PUBLIC_KEY"))
     try:
         return load_verifier(source)
     except (KeyFileError, NoteError, OSError) as error:
-        raise BadInput(f"{public_key or source}: {error}") from None
+        raise BadInput(N_("{value}: {error}"), value=public_key or source, error=error) from None
 
 
 def _witnesses(keys: tuple[str, ...]) -> list[CosignatureVerifier]:
@@ -148,7 +150,7 @@ def _witnesses(keys: tuple[str, ...]) -> list[CosignatureVerifier]:
         return [load_witness_verifier(key if "+" in key and not Path(key).is_file()
                                       else Path(key)) for key in keys]
     except (KeyFileError, NoteError) as error:
-        raise BadInput(f"--witness: {error}") from None
+        raise BadInput(N_("--witness: {error}"), error=error) from None
 
 
 def _render(form: str, document: Mapping[str, Any], report: OfflineReport) -> bytes:

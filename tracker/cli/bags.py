@@ -25,7 +25,7 @@ from tracker.cli.output import emit, json_option, write_whole
 from tracker.cli.slips import OUTPUT
 from tracker.commands.bags import AcceptBag, BagCommand, CreateBag, FillBag, HandOverBag
 from tracker.commands.parse import parse
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 from tracker.slips.bag_manifest import render_manifest
 
 
@@ -34,7 +34,7 @@ def _counts(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         code, sep, number = pair.partition("=")
         if not sep or not number.strip().isdigit():
-            raise BadInput(f"--pages takes CODE=N, not {pair[:60]!r}")
+            raise BadInput(N_("--pages takes CODE=N, not {value!r}"), value=pair[:60])
         counts[code.strip()] = number.strip()
     return counts
 
@@ -128,7 +128,7 @@ def show(bag_code: str) -> None:
 def manifest(bag_code: str, output: Path) -> None:
     """Print the bag's manifest as an A4 PDF: its barcode, the codes and page counts."""
     if output.suffix.lower() != ".pdf":
-        raise BadInput("a manifest is a PDF: give -o a file name ending in .pdf")
+        raise BadInput(N_("a manifest is a PDF: give -o a file name ending in .pdf"))
     custody = application()
     shown = bags.bag(custody, bag_code)
     write_whole(output, render_manifest(shown, custody.province()))

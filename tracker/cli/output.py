@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from storage.durable import fsync_directory
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,7 +76,8 @@ def write_whole(path: Path, data: bytes) -> None:
     try:
         handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".partial")
     except OSError as error:
-        raise BadInput(f"cannot write in {directory}: {error.strerror}") from None
+        raise BadInput(N_("cannot write in {directory}: {strerror}"),
+                       directory=directory, strerror=error.strerror) from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)

@@ -16,7 +16,7 @@ import click
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option, table
 from tracker.domain.calendar import LOCAL_TZ
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 from tracker.projections.attention import listed
 from tracker.projections.rebuild import events_to_rebuild, rebuild
 from tracker.projections.report import GROUPINGS, csv_rows
@@ -81,7 +81,8 @@ def report(start: str, end: str, office: str | None, by: str, as_csv: bool) -> N
     """The provincial report for the days --from..--to (Asia/Ho_Chi_Minh, both included)."""
     first, last = parse_date(start, "--from"), parse_date(end, "--to")
     if by not in GROUPINGS:
-        raise BadInput(f"--by must be one of {', '.join(GROUPINGS)}, not {by!r}")
+        raise BadInput(N_("--by must be one of {items}, not {by!r}"),
+                       items=', '.join(GROUPINGS), by=by)
     document = views().report(first, last, office, by)
     if as_csv:
         out = io.StringIO()

@@ -10,7 +10,7 @@ from events.evidence.keys import KeyFileError, load_signer
 from events.evidence.notes import NoteError, Signer
 from tracker.cli.context import application, services
 from tracker.cli.output import emit, json_option, table
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 from tracker.presenters import office_rows, procedure_rows, staff_rows
 from tracker.province_file import demo_province_path, load_province_file
 
@@ -25,7 +25,7 @@ def init(demo: bool, province_file: str | None) -> None:
     audit signing key (HOSO_DATA_DIR/keys/audit.key) unless HOSO_AUDIT_KEY names one, and sign
     a checkpoint over the log."""
     if demo == (province_file is not None):
-        raise BadInput("init needs exactly one of --demo or --province FILE")
+        raise BadInput(N_("init needs exactly one of --demo or --province FILE"))
     path = demo_province_path() if demo else province_file
     document = load_province_file(path or "")
     changed = application(create_tables=True).load_province(document)

@@ -22,7 +22,7 @@ import click
 
 from tracker.cli.context import application, services
 from tracker.cli.output import emit, json_option, to_json, wants_json
-from tracker.domain.errors import BadInput, UnknownReference
+from tracker.domain.errors import N_, BadInput, UnknownReference
 
 if TYPE_CHECKING:
     from scanning.station import BatchReport, Progress, Station
@@ -91,12 +91,13 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
     from scanning.ocr import OcrSettings
 
     if sum([bool(files), device is not None, watch is not None]) != 1:
-        raise BadInput("scan needs exactly one of FILES…, --device DEV or --watch DIR")
+        raise BadInput(N_("scan needs exactly one of FILES…, --device DEV or --watch DIR"))
     worker = services().scanning_station(station, operator, jobs=jobs,
                                          ocr=OcrSettings(timeout=ocr_timeout), device=device,
                                          over_kafka=over_kafka)
     if watch is not None and wants_json() and not once:
-        raise BadInput("--json with --watch needs --once (one document when the folder is idle)")
+        raise BadInput(
+            N_("--json with --watch needs --once (one document when the folder is idle)"))
     reports: list[BatchReport] = []
     with progress_bar(not wants_json()) as progress:
         if watch is not None:
@@ -217,7 +218,7 @@ def search(query: str | None, office: str | None, limit: int, reindex: bool) -> 
             emit({"reindexed": count}, lambda: [f"reindexed {count} scan(s)"])
             return
     if not query or not query.strip():
-        raise BadInput("search needs a QUERY (or --reindex)")
+        raise BadInput(N_("search needs a QUERY (or --reindex)"))
     hits = [{"code": h.code, "office": h.office, "snippet": h.snippet}
             for h in app.search(query, office=office, limit=limit)]
     emit(hits, lambda: [f"{h['code']}  {h['snippet']}" for h in hits])

@@ -18,7 +18,7 @@ from tracker.cli.context import services
 from tracker.cli.output import emit, json_option, write_whole
 from tracker.commands.parse import parse
 from tracker.commands.slips import REGISTER_FORMATS, SLIP_KINDS, RegisterQuery
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 from tracker.slips.documents import FORMS, lookup_url, slip_of
 from tracker.slips.pdf import render_slip
 from tracker.slips.register import build_register, register_csv
@@ -36,7 +36,7 @@ def slip(kind: str, code: str, output: Path) -> None:
     """Print CODE's KIND slip as an A5 PDF: receipt (Mẫu 01), supplement (02), refusal (03)
     or apology (04). Exit 2 when the dossier has no event to print it from."""
     if output.suffix.lower() != ".pdf":
-        raise BadInput("a slip is a PDF: give -o a file name ending in .pdf")
+        raise BadInput(N_("a slip is a PDF: give -o a file name ending in .pdf"))
     wired = services()
     custody = wired.application()
     document = slip_of(kind, custody.history(code), custody.province())
@@ -58,7 +58,7 @@ def register(office: str, start: str, end: str, output: Path) -> None:
     dossier received there, as PDF or CSV by the file's extension."""
     form = output.suffix.lower().lstrip(".")
     if form not in REGISTER_FORMATS:
-        raise BadInput("give -o a file name ending in .pdf or .csv")
+        raise BadInput(N_("give -o a file name ending in .pdf or .csv"))
     query = parse(RegisterQuery, {"office": office, "from": start, "to": end})
     document = build_register(services().application(), query.office, query.start, query.end)
     write_whole(output, render_register(document) if form == "pdf" else register_csv(document))

@@ -27,7 +27,7 @@ from events.evidence.witness.state import EvidenceFolder, WitnessState
 from tracker.bootstrap import Services
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option, table
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 
 
 @click.group()
@@ -87,7 +87,8 @@ def serve(port: int, host: str, key_path: Path, state_path: Path, log_origin: st
     try:
         server = make_server(keeper, host, port)
     except OSError as error:
-        raise BadInput(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        raise BadInput(N_("cannot listen on {host}:{port}: {strerror}"),
+                       host=host, port=port, strerror=error.strerror) from None
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -151,7 +152,7 @@ def submit() -> None:
     wired = services()
     cosigning = wired.cosigning()
     if cosigning is None:
-        raise BadInput("HOSO_WITNESSES is not set: there is no witness to ask")
+        raise BadInput(N_("HOSO_WITNESSES is not set: there is no witness to ask"))
     outcomes = cosigning.submit_all()
     rows = [{"witness": label, "outcome": _describe(outcome)}
             for label, outcome in outcomes.items()]

@@ -186,10 +186,13 @@ class AccessLogEntry(Answer):
 
 
 class Error(Answer):
-    """Every refusal: a stable code for programs and a message for people."""
+    """Every refusal: a stable code for programs, a message for people in the language the
+    request asked for (``Accept-Language``, Vietnamese by default), and the custody rule that
+    refused it when one did."""
 
     error: str
     message: str
+    rule: str | None = None
     incident: str | None = None
 
 

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from tracker.domain import cccd, identifiers
+from tracker.domain.errors import N_, phrase
 
 MAX_PAGES = 2000
 """Pages in one scan: a thick land-registry dossier has a few hundred."""
@@ -53,13 +54,13 @@ def _iso_date(value: Any) -> Any:
     if isinstance(value, date):
         return value
     if not isinstance(value, str):
-        raise ValueError("must be a date written YYYY-MM-DD")
+        raise ValueError(N_("must be a date written YYYY-MM-DD"))
     if not re.match(identifiers.ISO_DATE, value):
-        raise ValueError("must be a date written YYYY-MM-DD, this century")
+        raise ValueError(N_("must be a date written YYYY-MM-DD, this century"))
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value} is not a day of the calendar") from None
+        raise ValueError(phrase(N_("{value} is not a day of the calendar"), value=value)) from None
 
 
 Name = text(200)

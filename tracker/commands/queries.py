@@ -12,17 +12,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from tracker.commands.fields import Day, DossierCode, OfficeCode, StaffId, identifier, text
 from tracker.domain import identifiers
 from tracker.domain.calendar import LOCAL_TZ
+from tracker.domain.errors import N_, phrase
 
 
 def _moment(value: Any) -> Any:
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not re.match(identifiers.ISO_MOMENT, value):
-        raise ValueError("must be an ISO-8601 date or date and time, this century")
+        raise ValueError(N_("must be an ISO-8601 date or date and time, this century"))
     try:
         moment = datetime.fromisoformat(value.replace(" ", "T"))
     except ValueError:
-        raise ValueError(f"{value} is not a moment of the calendar") from None
+        raise ValueError(phrase(N_("{value} is not a moment of the calendar"),
+                                value=value)) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
 
 

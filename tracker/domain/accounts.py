@@ -18,7 +18,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from tracker.domain.codes import NAMESPACE
-from tracker.domain.errors import RuleViolation, UnknownReference
+from tracker.domain.errors import N_, RuleViolation, UnknownReference
 
 TOKEN_KINDS = ("api", "station", "handheld")
 """``api``: a staff member's program; ``station``: a scanning station, bound to its station
@@ -112,11 +112,11 @@ class Account(Aggregate):
 
     def issue(self, grant: TokenGrant, by: str) -> None:
         if grant.id in self.tokens:
-            raise RuleViolation("token-unique", f"token {grant.id} exists already")
+            raise RuleViolation("token-unique", N_("token {id} exists already"), id=grant.id)
         self.trigger_event(self.TokenIssued, grant=asdict(grant), by=by)
 
     def revoke(self, token: str, by: str) -> None:
         if token not in self.tokens:
-            raise UnknownReference(f"unknown token {token!r}")
+            raise UnknownReference(N_("unknown token {token!r}"), token=token)
         if not self.tokens[token].revoked:
             self.trigger_event(self.TokenRevoked, token=token, by=by)

@@ -21,7 +21,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from tracker.domain.device_clock import NOT_STATED, Scanned
-from tracker.domain.errors import BadInput, RuleViolation
+from tracker.domain.errors import N_, BadInput, RuleViolation
 from tracker.domain.province import Office, Staff
 
 NAMESPACE = UUID("0d7c3e52-9a4b-4f71-8c1e-2b6a9e0f5d13")
@@ -42,7 +42,9 @@ def new_bag_code() -> str:
 def parse_bag_code(text: str) -> str:
     code = text.strip().upper()
     if not re.match(BAG_CODE, code):
-        raise BadInput(f"malformed bag code {text[:40]!r}: expected TUI- and 8 letters or digits")
+        raise BadInput(N_("malformed bag code {value!r}: expected TUI- and 8 letters or "
+                          "digits"),
+                       value=text[:40])
     return code
 
 
@@ -156,7 +158,8 @@ class Bag(Aggregate):
         """A bag made by ``actor`` at their office, bound for ``to_office``."""
         if to_office.code == actor.office:
             raise RuleViolation("bag-elsewhere",
-                                f"a bag from {actor.office} must go to another office")
+                                N_("a bag from {office} must go to another office"),
+                                office=actor.office)
         return cls._create(cls.Created, id=bag_id(code), timestamp=at,
                            code=parse_bag_code(code), actor=actor.id, office=actor.office,
                            to_office=to_office.code, device=device)
@@ -168,13 +171,16 @@ class Bag(Aggregate):
         one."""
         self._at_office(actor, self.office, "bag-at-origin")
         if self.state != OPEN:
-            raise RuleViolation("bag-open", f"{self.code} was handed over; it is sealed")
+            raise RuleViolation("bag-open", N_("{code} was handed over; it is sealed"),
+                                            code=self.code)
         codes = [code for code, _ in dossiers]
         twice = sorted({c for c in codes if codes.count(c) > 1 or c in self.codes})
         if twice:
-            raise RuleViolation("once-in-bag", f"{', '.join(twice)} already in {self.code}")
+            raise RuleViolation("once-in-bag", N_("{items} already in {code}"),
+                                               items=', '.join(twice), code=self.code)
         if len(self.dossiers) + len(codes) > MAX_DOSSIERS:
-            raise RuleViolation("bag-size", f"a bag holds at most {MAX_DOSSIERS} dossiers")
+            raise RuleViolation("bag-size", N_("a bag holds at most {max_dossiers} dossiers"),
+                                            max_dossiers=MAX_DOSSIERS)
         self.trigger_event(self.Filled, timestamp=at, actor=actor.id, office=actor.office,
                            device=device,
                            dossiers=[{"code": c, "pages": p} for c, p in dossiers],
@@ -185,9 +191,11 @@ class Bag(Aggregate):
         """Seal the bag and give it to ``courier``; each dossier's own handover is the
         dossier's rule (only its custodian releases it)."""
         if self.state != OPEN:
-            raise RuleViolation("bag-handed-over-once", f"{self.code} was already handed over")
+            raise RuleViolation("bag-handed-over-once", N_("{code} was already handed over"),
+                                                        code=self.code)
         if not self.dossiers:
-            raise RuleViolation("bag-not-empty", f"{self.code} is empty; scan dossiers into it")
+            raise RuleViolation("bag-not-empty", N_("{code} is empty; scan dossiers into it"),
+                                                 code=self.code)
         self._at_office(actor, self.office, "bag-at-origin")
         self.trigger_event(self.HandedOver, timestamp=at, actor=actor.id, office=actor.office,
                            device=device, courier=courier.id)
@@ -198,14 +206,17 @@ class Bag(Aggregate):
         flagged and left in transit; ``scanned``: the device's time of the scan, if it sent
         one. Returns the codes accepted."""
         if self.state == OPEN:
-            raise RuleViolation("bag-in-transit", f"{self.code} has not been handed over")
+            raise RuleViolation("bag-in-transit", N_("{code} has not been handed over"),
+                                                  code=self.code)
         if self.state == ACCEPTED:
-            raise RuleViolation("bag-accepted-once", f"{self.code} was already accepted")
+            raise RuleViolation("bag-accepted-once", N_("{code} was already accepted"),
+                                                     code=self.code)
         self._at_office(actor, self.to_office, "accept-at-destination")
         unlisted = sorted(set(missing) - set(self.codes))
         if unlisted:
             raise RuleViolation("missing-listed",
-                                f"{', '.join(unlisted)} not listed in {self.code}")
+                                N_("{items} not listed in {code}"),
+                                items=', '.join(unlisted), code=self.code)
         accepted = [c for c in self.codes if c not in set(missing)]
         self.trigger_event(self.Accepted, timestamp=at, actor=actor.id, office=actor.office,
                            device=device, accepted=accepted,
@@ -215,5 +226,6 @@ class Bag(Aggregate):
 
     def _at_office(self, actor: Staff, office: str, rule: str) -> None:
         if actor.office != office:
-            raise RuleViolation(rule, f"{self.code} is for {office}; {actor.id} works at "
-                                      f"{actor.office}")
+            raise RuleViolation(rule, N_("{code} is for {office}; {id} works at {office2}"),
+                                      code=self.code, office=office, id=actor.id,
+                                      office2=actor.office)

@@ -16,7 +16,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from tracker.domain import identifiers
-from tracker.domain.errors import BadInput, RuleViolation, UnknownReference
+from tracker.domain.errors import N_, BadInput, RuleViolation, UnknownReference
 
 NAMESPACE = UUID("5b1d5c9e-2f0a-4c8e-9d55-6f1f4b0a7c31")
 CODE_PATTERN = re.compile(identifiers.DOSSIER_CODE)
@@ -44,16 +44,19 @@ class DossierCode:
         match = CODE_PATTERN.match(text)
         if not match:
             raise BadInput(
-                f"malformed dossier code {text[:60]!r}: expected <office code>-<yymmdd>-<NNNN>"
+                N_("malformed dossier code {value!r}: expected <office "
+                   "code>-<yymmdd>-<NNNN>"),
+                value=text[:60]
             )
         office, raw_day, raw_number = text.rsplit("-", 2)
         try:
             day = date(2000 + int(raw_day[:2]), int(raw_day[2:4]), int(raw_day[4:]))
         except ValueError:
-            raise UnknownReference(f"no dossier {text}: {raw_day} is not a day") from None
+            raise UnknownReference(N_("no dossier {text}: {raw_day} is not a day"),
+                                   text=text, raw_day=raw_day) from None
         number = int(raw_number)
         if number == 0:
-            raise UnknownReference(f"no dossier {text}: numbers start at 0001")
+            raise UnknownReference(N_("no dossier {text}: numbers start at 0001"), text=text)
         return cls(office=office, day=day, number=number)
 
 
@@ -93,7 +96,8 @@ class DailySequence(Aggregate):
         if self.last >= MAX_DAILY_NUMBER:
             raise RuleViolation(
                 "daily-sequence",
-                f"{self.office} has used all {MAX_DAILY_NUMBER} codes for {self.day}",
+                N_("{office} has used all {max_daily_number} codes for {day}"),
+                office=self.office, max_daily_number=MAX_DAILY_NUMBER, day=self.day,
             )
         self.trigger_event(self.Issued, number=self.last + 1)
         return DossierCode(self.office, date.fromisoformat(self.day), self.last)

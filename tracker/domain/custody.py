@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from tracker.domain.errors import RuleViolation
+from tracker.domain.errors import N_, RuleViolation
 from tracker.domain.province import Staff, wrong_role
 
 TERMINAL_STAGES = frozenset({"returned", "cancelled", "refused"})
@@ -42,7 +42,8 @@ class CustodyState(Protocol):
 def not_terminal(dossier: CustodyState) -> None:
     if dossier.stage in TERMINAL_STAGES:
         raise RuleViolation(
-            "terminal-final", f"{dossier.code} is {dossier.stage}; nothing more can happen to it"
+            "terminal-final", N_("{code} is {stage}; nothing more can happen to it"),
+                              code=dossier.code, stage=dossier.stage
         )
 
 
@@ -50,8 +51,9 @@ def not_in_transit(dossier: CustodyState) -> None:
     if dossier.transit is not None:
         raise RuleViolation(
             "no-processing-in-transit",
-            f"{dossier.code} is in transit with {dossier.transit.carrier} to "
-            f"{dossier.transit.to_office}; it must be accepted first",
+            N_("{code} is in transit with {carrier} to {to_office}; it must be accepted "
+               "first"),
+            code=dossier.code, carrier=dossier.transit.carrier, to_office=dossier.transit.to_office,
         )
 
 
@@ -59,7 +61,8 @@ def undecided(dossier: CustodyState) -> None:
     not_terminal(dossier)
     if dossier.stage in DECIDED_STAGES:
         raise RuleViolation(
-            "decision-final", f"{dossier.code} is already {dossier.stage}"
+            "decision-final", N_("{code} is already {stage}"),
+                              code=dossier.code, stage=dossier.stage
         )
 
 
@@ -73,7 +76,8 @@ def at_dossier_office(dossier: CustodyState, actor: Staff) -> None:
     if actor.office != dossier.office:
         raise RuleViolation(
             "actor-at-dossier-office",
-            f"{dossier.code} is held at {dossier.office}; {actor.id} works at {actor.office}",
+            N_("{code} is held at {office}; {id} works at {office2}"),
+            code=dossier.code, office=dossier.office, id=actor.id, office2=actor.office,
         )
 
 
@@ -90,14 +94,16 @@ def may_release(dossier: CustodyState, actor: Staff, carrier: Staff) -> bool:
     not_terminal(dossier)
     not_in_transit(dossier)
     if carrier.id == actor.id:
-        raise RuleViolation("handover-to-another", f"{actor.id} cannot hand over to themself")
+        raise RuleViolation("handover-to-another", N_("{id} cannot hand over to themself"),
+                                                   id=actor.id)
     if actor.id == dossier.custodian:
         return False
     if actor.role == "supervisor":
         return True
     raise RuleViolation(
         "custodian-releases",
-        f"{dossier.code} is held by {dossier.custodian}; {actor.id} may not release it",
+        N_("{code} is held by {custodian}; {id} may not release it"),
+        code=dossier.code, custodian=dossier.custodian, id=actor.id,
     )
 
 
@@ -105,13 +111,15 @@ def may_accept(dossier: CustodyState, actor: Staff) -> Transit:
     not_terminal(dossier)
     if dossier.transit is None:
         raise RuleViolation(
-            "accept-in-transit", f"{dossier.code} is not in transit; there is nothing to accept"
+            "accept-in-transit", N_("{code} is not in transit; there is nothing to accept"),
+                                 code=dossier.code
         )
     if actor.office != dossier.transit.to_office:
         raise RuleViolation(
             "accept-at-destination",
-            f"{dossier.code} is bound for {dossier.transit.to_office}; "
-            f"{actor.id} works at {actor.office}",
+            N_("{code} is bound for {to_office}; {id} works at {office}"),
+            code=dossier.code, to_office=dossier.transit.to_office, id=actor.id,
+            office=actor.office,
         )
     return dossier.transit
 
@@ -120,7 +128,8 @@ def clock_running(dossier: CustodyState) -> None:
     if dossier.clock_stopped is not None:
         raise RuleViolation(
             "clock-running",
-            f"{dossier.code} is {dossier.clock_stopped.replace('_', ' ')}; resume it first",
+            N_("{code} is {value}; resume it first"),
+            code=dossier.code, value=dossier.clock_stopped.replace('_', ' '),
         )
 
 
@@ -129,6 +138,6 @@ def clock_stopped_for(dossier: CustodyState, reason: str) -> date:
     if dossier.clock_stopped != reason or dossier.clock_stopped_on is None:
         raise RuleViolation(
             f"only-when-{reason.replace('_', '-')}",
-            f"{dossier.code} is not {reason.replace('_', ' ')}",
+            N_("{code} is not {value}"), code=dossier.code, value=reason.replace('_', ' '),
         )
     return date.fromisoformat(dossier.clock_stopped_on)

@@ -18,7 +18,7 @@ from tracker.domain.calendar import WorkingCalendar, local_date, timeliness
 from tracker.domain.codes import DossierCode
 from tracker.domain.custody import COUNTER_STAFF, DECIDERS, Transit
 from tracker.domain.device_clock import NOT_STATED, Scanned
-from tracker.domain.errors import BadInput, RuleViolation, UnknownReference
+from tracker.domain.errors import N_, BadInput, RuleViolation, UnknownReference
 from tracker.domain.province import RECEIVING_KINDS, Office, Procedure, Route, Staff
 from tracker.domain.scan_details import ScanDetails
 
@@ -34,7 +34,7 @@ RATINGS = range(1, 6)
 def _text(value: str, what: str) -> str:
     cleaned = value.strip()
     if not cleaned:
-        raise BadInput(f"{what} must not be empty")
+        raise BadInput(N_("{what} must not be empty"), what=what)
     return cleaned
 
 
@@ -368,8 +368,9 @@ class Dossier(Aggregate):
         if missing and not accept_incomplete:
             raise RuleViolation(
                 "complete-dossier",
-                f"missing required component {', '.join(missing)} "
-                "(use --accept-incomplete to record an incomplete receipt)",
+                N_("missing required component {items} (use --accept-incomplete to record "
+                   "an incomplete receipt)"),
+                items=', '.join(missing),
             )
         return cls._create(
             cls.Received,
@@ -391,10 +392,10 @@ class Dossier(Aggregate):
             resolving_office=route.resolving_office,
             due=calendar.due_date(at, procedure.days).isoformat(),
             channel=channel,
-        )
             locality=route.locality,
             non_local=route.non_local,
             in_field=channel == "home",
+        )
 
     @classmethod
     def refuse_at_counter(
@@ -449,7 +450,8 @@ class Dossier(Aggregate):
                     device: str | None = None) -> None:
         custody.may_process(self, actor, *COUNTER_STAFF)
         if amount <= 0:
-            raise BadInput(f"fee amount must be a positive number of VND, not {amount}")
+            raise BadInput(N_("fee amount must be a positive number of VND, not {amount}"),
+                           amount=amount)
         self._record(self.FeeCollected, actor, at, device, amount=amount)
 
     def digitise(self, actor: Staff, objects: list[dict[str, str]], at: datetime,
@@ -458,11 +460,11 @@ class Dossier(Aggregate):
                  scan: ScanDetails | None = None) -> None:
         custody.may_process(self, actor, "operator", *COUNTER_STAFF)
         if not objects:
-            raise BadInput("a digitised dossier has at least one page")
+            raise BadInput(N_("a digitised dossier has at least one page"))
         scan = scan or ScanDetails()
         for page in [*objects, *scan.cleaned]:
             if set(page) != {"key", "sha256"}:
-                raise BadInput("each page object names exactly its key and sha256")
+                raise BadInput(N_("each page object names exactly its key and sha256"))
         scan.check(len(objects))
         self._record(self.Digitised, actor, at, device, pages=len(objects), objects=objects,
                      ocr_text_key=ocr_text_key, pdf_key=pdf_key, quality=quality,
@@ -477,10 +479,13 @@ class Dossier(Aggregate):
         override = custody.may_release(self, actor, carrier)
         if pages_counted is not None:
             if pages_counted < 1:
-                raise BadInput(f"a page count is a positive number, not {pages_counted}")
+                raise BadInput(N_("a page count is a positive number, not {pages_counted}"),
+                               pages_counted=pages_counted)
             if self.pages and pages_counted != self.pages:
-                raise RuleViolation("page-count", f"{self.code} was digitised with "
-                                    f"{self.pages} pages; {pages_counted} counted")
+                raise RuleViolation("page-count", N_("{code} was digitised with {pages} "
+                                                     "pages; {pages_counted} counted"),
+                                                  code=self.code, pages=self.pages,
+                                                  pages_counted=pages_counted)
         self._record(self.HandedOver, actor, at, device, office=self.office,
                      to_office=to_office.code, carrier=carrier.id, carrier_role=carrier.role,
                      manifest=manifest, override=override, pages_counted=pages_counted)
@@ -532,11 +537,13 @@ class Dossier(Aggregate):
         custody.may_process(self, actor, *DECIDERS)
         if due <= self.due_date:
             raise RuleViolation(
-                "reschedule-later", f"the new due date {due} must be after {self.due}"
+                "reschedule-later", N_("the new due date {due} must be after {due2}"),
+                                    due=due, due2=self.due
             )
         if due > local_date(at) + RESCHEDULE_WINDOW:
-            raise RuleViolation("reschedule-window", f"the new due date {due} is more than "
-                                f"{RESCHEDULE_WINDOW.days} days ahead")
+            raise RuleViolation("reschedule-window", N_("the new due date {due} is more "
+                                                        "than {days} days ahead"),
+                                                     due=due, days=RESCHEDULE_WINDOW.days)
         self._record(self.Rescheduled, actor, at, device, due=due.isoformat(),
                      reason=_text(reason, "reason"))
 
@@ -559,12 +566,14 @@ class Dossier(Aggregate):
         custody.may_process(self, actor, *COUNTER_STAFF)
         if self.stage not in custody.DECIDED_STAGES:
             raise RuleViolation(
-                "decided-before-return", f"{self.code} has no result yet ({self.stage})"
+                "decided-before-return", N_("{code} has no result yet ({stage})"),
+                                         code=self.code, stage=self.stage
             )
         if satisfaction is not None and satisfaction not in RATINGS:
-            raise BadInput(f"a satisfaction rating is 1 to 5, not {satisfaction}")
+            raise BadInput(N_("a satisfaction rating is 1 to 5, not {satisfaction}"),
+                           satisfaction=satisfaction)
         if comment is not None and satisfaction is None:
-            raise BadInput("a comment goes with a satisfaction rating")
+            raise BadInput(N_("a comment goes with a satisfaction rating"))
         self._record(self.ResultReturned, actor, at, device, by_post=by_post,
                      satisfaction=satisfaction,
                      comment=comment.strip() if comment and comment.strip() else None)
@@ -586,17 +595,21 @@ def _at_counter(procedure: Procedure, office: Office, actor: Staff, components: 
     if office.kind not in RECEIVING_KINDS:
         raise RuleViolation(
             "receiving-office",
-            f"{office.code} is a {office.kind}; it does not receive dossiers",
+            N_("{code} is a {kind}; it does not receive dossiers"),
+            code=office.code, kind=office.kind,
         )
     if actor.office != office.code:
         raise RuleViolation(
-            "actor-at-dossier-office", f"{actor.id} works at {actor.office}, not {office.code}"
+            "actor-at-dossier-office", N_("{id} works at {office}, not {code}"),
+                                       id=actor.id, office=actor.office, code=office.code
         )
     if channel not in CHANNELS:
-        raise BadInput(f"a channel is one of {', '.join(CHANNELS)}, not {channel!r}")
+        raise BadInput(N_("a channel is one of {items}, not {channel!r}"),
+                       items=', '.join(CHANNELS), channel=channel)
     known = {c.code for c in procedure.components}
     unknown = sorted(set(components) - known)
     if unknown:
         raise UnknownReference(
-            f"procedure {procedure.code} has no component {', '.join(unknown)}")
+            N_("procedure {code} has no component {items}"),
+            code=procedure.code, items=', '.join(unknown))
     return [c for c in procedure.required_components if c not in components]

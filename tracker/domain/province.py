@@ -130,13 +130,13 @@ class Province:
         try:
             return self.offices[code]
         except KeyError:
-            raise UnknownReference(f"unknown office {code!r}") from None
+            raise UnknownReference(N_("unknown office {code!r}"), code=code) from None
 
     def procedure(self, code: str) -> Procedure:
         try:
             return self.procedures[code]
         except KeyError:
-            raise UnknownReference(f"unknown procedure {code!r}") from None
+            raise UnknownReference(N_("unknown procedure {code!r}"), code=code) from None
 
     def locality(self, code: str) -> Locality:
         try:
@@ -191,7 +191,8 @@ class Province:
         try:
             return self.staff[staff_id]
         except KeyError:
-            raise UnknownReference(f"unknown staff member {staff_id!r}") from None
+            raise UnknownReference(N_("unknown staff member {staff_id!r}"),
+                                   staff_id=staff_id) from None
 
     def person_in_role(self, staff_id: str, *roles: str) -> Staff:
         """The staff member, refused unless they hold one of ``roles``."""
@@ -244,5 +245,6 @@ def _bare(name: str) -> str:
 def wrong_role(staff_id: str, role: str, roles: tuple[str, ...]) -> RuleViolation:
     """The refusal of a command by someone whose role may not give it."""
     return RuleViolation(
-        "actor-role", f"{staff_id} has the role {role}; this needs the role {' or '.join(roles)}"
+        "actor-role", N_("{staff_id} has the role {role}; this needs the role {items}"),
+                      staff_id=staff_id, role=role, items=' or '.join(roles)
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.domain.errors import BadInput, RuleViolation
+from tracker.domain.errors import N_, BadInput, RuleViolation
 
 
 @dataclass(frozen=True)
@@ -26,16 +26,18 @@ class ScanDetails:
         """Refuse details that do not fit a scan of ``pages`` pages: well-formed input that
         contradicts itself is refused as a rule (409), malformed input as BadInput (400)."""
         if self.cleaned and len(self.cleaned) != pages:
-            raise RuleViolation("scan-details-fit", f"{len(self.cleaned)} cleaned images for "
-                                f"{pages} pages")
+            raise RuleViolation("scan-details-fit", N_("{count} cleaned images for {pages} "
+                                                       "pages"),
+                                                    count=len(self.cleaned), pages=pages)
         if self.dpi is not None and not 50 <= self.dpi <= 2400:
-            raise BadInput(f"a scan resolution of {self.dpi} dpi is not plausible")
+            raise BadInput(N_("a scan resolution of {dpi} dpi is not plausible"), dpi=self.dpi)
         for number in self.blank_pages:
             if not 1 <= number <= pages:
                 raise RuleViolation("scan-details-fit",
-                                    f"blank page {number} is not one of the {pages} pages")
+                                    N_("blank page {number} is not one of the {pages} pages"),
+                                    number=number, pages=pages)
         for note in self.quality_notes:
             if not isinstance(note.get("message"), str) or note.get("page") not in range(
                     1, pages + 1):
                 raise RuleViolation("scan-details-fit",
-                                    "each quality note names a page of the scan and a message")
+                                    N_("each quality note names a page of the scan and a message"))

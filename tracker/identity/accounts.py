@@ -16,7 +16,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from tracker.application import CustodyApplication
 from tracker.domain.accounts import TOKEN_KINDS, Account, TokenGrant, account_id
-from tracker.domain.errors import BadInput, RuleViolation, Unauthenticated, UnknownReference
+from tracker.domain.errors import N_, BadInput, RuleViolation, Unauthenticated, UnknownReference
 from tracker.domain.province import Staff
 from tracker.identity import credentials
 from tracker.identity.principal import Identity
@@ -52,7 +52,7 @@ class Accounts:
         (every other session of the account ends)."""
         account = self.account(staff)
         if account is None or not credentials.password_matches(account.password_hash, current):
-            raise Unauthenticated("the current password is wrong")
+            raise Unauthenticated(N_("the current password is wrong"))
         account.set_password(credentials.hash_password(new), staff)
         self.app.save(account)
         return account.generation
@@ -74,14 +74,18 @@ class Accounts:
         """A new token for ``staff``: its grant, and the token itself, shown only this once."""
         person = self.app.province().person(staff)
         if kind not in TOKEN_KINDS:
-            raise BadInput(f"a token's kind is one of {', '.join(TOKEN_KINDS)}, not {kind!r}")
+            raise BadInput(N_("a token's kind is one of {items}, not {kind!r}"),
+                           items=', '.join(TOKEN_KINDS), kind=kind)
         if (kind == "station") != (station is not None):
-            raise BadInput("a station token names its station (--station), other kinds do not")
+            raise BadInput(N_("a station token names its station (--station), other kinds do not"))
         if kind in TOKEN_ROLES and person.role not in TOKEN_ROLES[kind]:
-            raise RuleViolation("token-role", f"{staff} has the role {person.role}; a {kind} "
-                                f"token is for {' or '.join(TOKEN_ROLES[kind])}")
+            raise RuleViolation("token-role", N_("{staff} has the role {role}; a {kind} "
+                                                 "token is for {items}"),
+                                              staff=staff, role=person.role, kind=kind,
+                                              items=' or '.join(TOKEN_ROLES[kind]))
         if not 1 <= days <= MAX_TOKEN_DAYS:
-            raise BadInput(f"a token lasts 1 to {MAX_TOKEN_DAYS} days")
+            raise BadInput(N_("a token lasts 1 to {max_token_days} days"),
+                           max_token_days=MAX_TOKEN_DAYS)
         token_id, token, digest = credentials.new_token(staff)
         now = self.app.clock()
         grant = TokenGrant(id=token_id, kind=kind, station=station, office=person.office,
@@ -95,7 +99,7 @@ class Accounts:
     def revoke_token(self, token_id: str, by: str) -> None:
         account = self.account(token_id.split(".")[0])
         if account is None or token_id not in account.tokens:
-            raise UnknownReference(f"unknown token {token_id!r}")
+            raise UnknownReference(N_("unknown token {token_id!r}"), token_id=token_id)
         account.revoke(token_id, by)
         self.app.save(account)
 
@@ -143,7 +147,7 @@ class Accounts:
         """The identity of a page session, unless its account changed since it was made."""
         account = self.account(staff)
         if account is None or account.generation != generation:
-            raise Unauthenticated("the session has ended: sign in again")
+            raise Unauthenticated(N_("the session has ended: sign in again"))
         return self._identity(account, "session", "the session has ended: sign in again")
 
     def from_token(self, token: str) -> Identity:
@@ -178,5 +182,6 @@ class Accounts:
         account = self.account(staff)
         if account is None:
             self.app.province().person(staff)
-            raise UnknownReference(f"{staff} has no account yet: set a password first")
+            raise UnknownReference(N_("{staff} has no account yet: set a password first"),
+                                   staff=staff)
         return account

@@ -16,7 +16,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
@@ -28,9 +28,10 @@ _DUMMY = _hasher.hash("a password nobody has")
 
 def check_password_rules(password: str) -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise BadInput(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        raise BadInput(N_("a password has {min_password} to {max_password} characters"),
+                       min_password=MIN_PASSWORD, max_password=MAX_PASSWORD)
     if len(set(password)) < 4:
-        raise BadInput("a password needs at least 4 different characters")
+        raise BadInput(N_("a password needs at least 4 different characters"))
 
 
 def hash_password(password: str) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
-from tracker.domain.errors import Forbidden
+from tracker.domain.errors import N_, Forbidden
 from tracker.domain.province import Province
 from tracker.identity.principal import Identity
 
@@ -99,10 +99,11 @@ def allowed(identity: Identity, action: str) -> Scope:
     none."""
     if (action in STATION_ACTIONS) != (identity.credential == "station"):
         need = "a station token" if action in STATION_ACTIONS else "a staff sign-in or token"
-        raise Forbidden(f"{action} needs {need}")
+        raise Forbidden(N_("{action} needs {need}"), action=action, need=need)
     scope = RULES.get(action, {}).get(identity.role)
     if scope is None:
-        raise Forbidden(f"the role {identity.role} may not {action}")
+        raise Forbidden(N_("the role {role} may not {action}"),
+                        role=identity.role, action=action)
     return scope
 
 
@@ -133,7 +134,8 @@ def require(identity: Identity, action: str, province: Province,
     """Refuse unless ``identity`` may do ``action`` at one of ``offices``."""
     scope = offices_in(allowed(identity, action), identity, province)
     if scope is not None and scope.isdisjoint(o for o in offices if o):
-        raise Forbidden(f"{action} here is outside the offices of {identity.staff}")
+        raise Forbidden(N_("{action} here is outside the offices of {staff}"),
+                        action=action, staff=identity.staff)
 
 
 def visible_at(status: Mapping[str, Any]) -> tuple[str | None, ...]:

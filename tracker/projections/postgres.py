@@ -15,6 +15,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from tracker.domain.errors import N_
 from tracker.projections.fold import Row
 from tracker.projections.store import (
     ADDED_COLUMNS,
@@ -120,8 +121,9 @@ def scratch_schema(dbname: str, host: str, port: str, user: str, password: str
                 c.execute(SQL("CREATE SCHEMA {}").format(Identifier(schema)))
         except (PersistenceError, psycopg.Error) as error:
             raise ScratchUnavailable(
-                f"cannot create the scratch schema {schema} to verify the views in "
-                f"({type(error).__name__}): the user needs CREATE on database {dbname}"
+                N_("cannot create the scratch schema {schema} to verify the views in "
+                   "({name}): the user needs CREATE on database {dbname}"),
+                schema=schema, name=type(error).__name__, dbname=dbname
             ) from None
         created = True
         views = PostgresViewStore(datastore)

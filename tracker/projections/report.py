@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 from tracker.domain.province import Province
 from tracker.projections.store import ViewStore
 
@@ -43,7 +43,8 @@ def report(store: ViewStore, province: Province, start: date, end: date,
     """``{"totals": {...}, "rows": [...]}`` for the days ``start``..``end`` inclusive (none
     when ``end`` is before ``start``: such a period has no days, and its figures are zero)."""
     if by not in GROUPINGS:
-        raise BadInput(f"--by must be one of {', '.join(GROUPINGS)}, not {by!r}")
+        raise BadInput(N_("--by must be one of {items}, not {by!r}"),
+                       items=', '.join(GROUPINGS), by=by)
     if office is not None:
         province.office(office)  # UnknownReference for an unknown office
     if end < start:

@@ -13,6 +13,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 
+from tracker.domain.errors import N_
 from tracker.projections.fold import Row
 from tracker.projections.store import (
     ADDED_COLUMNS,
@@ -124,8 +125,10 @@ def scratch_file(folder: Path) -> Iterator[Scratch]:
     try:
         fd, name = tempfile.mkstemp(dir=folder, prefix=".verify-", suffix=".sqlite")
     except OSError as error:
-        raise ScratchUnavailable(f"cannot make a scratch database in {folder} to verify the "
-                                 f"views in ({type(error).__name__}: {error.strerror})") from None
+        raise ScratchUnavailable(N_("cannot make a scratch database in {folder} to verify "
+                                    "the views in ({name}: {strerror})"),
+                                 folder=folder, name=type(error).__name__,
+                                 strerror=error.strerror) from None
     os.close(fd)
     datastore = SQLiteDatastore(name, lock_timeout=30)
     try:

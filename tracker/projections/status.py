@@ -13,7 +13,7 @@ from typing import Any
 from tracker.domain.calendar import local_date
 from tracker.domain.codes import DossierCode
 from tracker.domain.custody import DECIDED_STAGES, TERMINAL_STAGES
-from tracker.domain.errors import UnknownReference
+from tracker.domain.errors import N_, UnknownReference
 from tracker.projections.fold import Row
 from tracker.projections.store import ViewStore
 
@@ -67,5 +67,5 @@ def dossier_status(store: ViewStore, code: str, now: datetime) -> dict[str, Any]
     rows = store.query("SELECT * FROM {dossiers} WHERE dossier_id = ?",
                        [str(parsed.dossier_id)])
     if not rows:
-        raise UnknownReference(f"unknown dossier {code}")
+        raise UnknownReference(N_("unknown dossier {code}"), code=code)
     return status_document(rows[0], now)

@@ -18,6 +18,7 @@ from eventsourcing.persistence import ApplicationRecorder, OperationalError, Pro
 
 from tracker.application import CustodyApplication, NotInitialised
 from tracker.cloudevents import DossierFacts, Fact
+from tracker.domain.errors import N_
 from tracker.projections import queues, report, status
 from tracker.projections.attention import listed, readable_fact
 from tracker.projections.follower import Follower
@@ -104,8 +105,8 @@ def _set_up() -> Iterator[None]:
         yield
     except (OperationalError, ProgrammingError) as error:
         if "no such table" in str(error) or "does not exist" in str(error):
-            raise NotInitialised("the views are not set up in this store: run 'hoso init' "
-                                 "again (it keeps what is stored)") from None
+            raise NotInitialised(N_("the views are not set up in this store: run 'hoso init' "
+                                 "again (it keeps what is stored)")) from None
         raise
 
 

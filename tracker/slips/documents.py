@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from tracker.commands.slips import SLIP_KINDS, SlipKind
 from tracker.domain.calendar import LOCAL_TZ
-from tracker.domain.errors import BadInput, RuleViolation, UnknownReference
+from tracker.domain.errors import N_, BadInput, RuleViolation, UnknownReference
 from tracker.domain.province import Province
 
 Row = Mapping[str, Any]
@@ -98,16 +98,18 @@ def slip_of(kind: str, history: Sequence[Row], province: Province) -> Slip:
     """The ``kind`` slip of the dossier whose history (``CustodyApplication.history`` rows,
     oldest first) is given; RuleViolation when it has no event to print the slip from."""
     if kind not in SLIP_KINDS:
-        raise BadInput(f"a slip is one of {', '.join(SLIP_KINDS)}, not {kind!r}")
+        raise BadInput(N_("a slip is one of {items}, not {kind!r}"),
+                       items=', '.join(SLIP_KINDS), kind=kind)
     if not history or history[0].get("type") not in STARTS:
-        raise UnknownReference("no received dossier has this history")
+        raise UnknownReference(N_("no received dossier has this history"))
     received = history[0]
     code = str(received["code"])
     found = _latest(history, SOURCES[kind])
     if found is None:
-        raise RuleViolation("slip-source-event", (
-            f"{code} has no {' or '.join(SOURCES[kind])} event, which the {kind} slip "
-            f"({FORMS[kind]}) is printed from"))
+        raise RuleViolation(
+            "slip-source-event",
+            N_("{code} has no {events} event, which the {kind} slip ({form}) is printed from"),
+            code=code, events=" or ".join(SOURCES[kind]), kind=kind, form=FORMS[kind])
     position, event = found
     procedure = province.procedures.get(str(received["procedure"]))
     names = {c.code: c.name for c in procedure.components} if procedure else {}

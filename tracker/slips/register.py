@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from tracker.application import CustodyApplication
 from tracker.domain.calendar import LOCAL_TZ, local_date
 from tracker.domain.codes import DailySequence, DossierCode, sequence_id
-from tracker.domain.errors import RuleViolation
+from tracker.domain.errors import N_, RuleViolation
 from tracker.domain.province import Province
 from tracker.slips.documents import Issuer, Row, issuer_of, local_time, office_name
 
@@ -75,8 +75,10 @@ def build_register(app: CustodyApplication, office: str, start: date, end: date
     province = app.province()
     province.office(office)
     if (end - start).days + 1 > MAX_DAYS:
-        raise RuleViolation("register-period", f"a register covers at most {MAX_DAYS} days; "
-                            f"{start}..{end} is {(end - start).days + 1}")
+        raise RuleViolation("register-period", N_("a register covers at most {max_days} "
+                                                  "days; {start}..{end} is {value}"),
+                                               max_days=MAX_DAYS, start=start, end=end,
+                                               value=(end - start).days + 1)
     now = app.clock()
     histories = (app.history(code)
                  for code in received_codes(app, office, start, min(end, local_date(now))))

@@ -19,7 +19,7 @@ from tracker.commands.dossiers import (
 )
 from tracker.commands.parse import parse
 from tracker.commands.queries import AccessLogQuery, HistoryQuery
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 from tracker.idempotency import KEY_PATTERN
 from tracker.presenters import office_rows, procedure_rows, staff_rows
 from tracker.web.auth import acting, command_from, require_token, services
@@ -31,8 +31,8 @@ blueprint.before_request(require_token)
 def idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not re.match(KEY_PATTERN, key):
-        raise BadInput("Idempotency-Key must be 8 to 128 printable ASCII characters, "
-                       "without spaces (a UUID, say)")
+        raise BadInput(N_("Idempotency-Key must be 8 to 128 printable ASCII characters, "
+                       "without spaces (a UUID, say)"))
     return key
 
 
@@ -67,7 +67,8 @@ def download(code: str, key: str) -> Response:
     if request.args.get("presigned"):
         url = objects.presigned_url(key, timedelta(minutes=5))
         if url is None:
-            raise BadInput(f"the {objects.backend} store has no presigned URLs")
+            raise BadInput(N_("the {backend} store has no presigned URLs"),
+                           backend=objects.backend)
         return jsonify({"url": url, "expires_in": 300})
     info = objects.stat(key)
     body = b"".join(objects.get(key))  # whole and verified, or a 500 before any byte

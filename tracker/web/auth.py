@@ -16,7 +16,7 @@ from tracker.acting import Acting
 from tracker.bootstrap import Services
 from tracker.commands.dossiers import Command
 from tracker.commands.parse import parse, parse_json_object
-from tracker.domain.errors import BadInput, Unauthenticated
+from tracker.domain.errors import N_, BadInput, Unauthenticated
 from tracker.identity.accounts import Accounts
 from tracker.identity.principal import Identity
 
@@ -37,8 +37,8 @@ def require_token() -> None:
     """Authenticate the request's bearer token into ``g.identity``; 401 without one."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("send a token: Authorization: Bearer <token> "
-                              "(hoso token create makes one)")
+        raise Unauthenticated(N_("send a token: Authorization: Bearer <token> "
+                              "(hoso token create makes one)"))
     g.identity = accounts().from_token(token.strip())
 
 
@@ -61,7 +61,8 @@ def command_from(model: type[C], **path: str) -> C:
     for name in (*path, model.actor_field):
         if name in body:
             given = "the path" if name in path else "your token or sign-in"
-            raise BadInput(f"{name!r} is given by {given}, not the body")
+            raise BadInput(N_("{name!r} is given by {given}, not the body"),
+                           name=name, given=given)
     return parse(model, {**body, **path, model.actor_field: identity().staff})
 
 

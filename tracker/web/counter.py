@@ -162,7 +162,7 @@ def receive() -> Any:
     except HosoError as error:
         if isinstance(error, Forbidden):
             raise
-        return form_again(procedure, str(error), error.http_status)
+        return form_again(procedure, explain(error), error.http_status)
     return redirect(url_for("counter.received", code=status["code"]))
 
 
@@ -226,7 +226,7 @@ def refuse() -> Any:
     except HosoError as error:
         if isinstance(error, Forbidden):
             raise
-        return form_again(procedure, str(error), error.http_status)
+        return form_again(procedure, explain(error), error.http_status)
     return redirect(url_for("counter.received", code=status["code"]))
 
 

@@ -50,6 +50,7 @@ from tracker.identity.permissions import RULES
 from tracker.web import labels
 from tracker.web.api import idempotency_key
 from tracker.web.auth import acting, services
+from tracker.web.i18n import explain
 from tracker.web.sessions import signed_in
 
 blueprint = Blueprint("courier", __name__)
@@ -121,7 +122,7 @@ def create() -> Any:
     except HosoError as error:
         if isinstance(error, Forbidden):
             raise
-        return home(_feedback("refused", str(error)), error.http_status)
+        return home(_feedback("refused", explain(error)), error.http_status)
     return redirect(url_for("courier.bag", code=made["bag"]))
 
 
@@ -150,7 +151,7 @@ def scan() -> Any:
     except HosoError as error:
         if isinstance(error, Forbidden) and late is None:
             raise  # a scan sent late is answered in place: its device lists the refusal
-        return home(_feedback("refused", str(error)), error.http_status)
+        return home(_feedback("refused", explain(error)), error.http_status)
     if late is not None:
         return home(_feedback("refused", _("%(bag)s is not on its way to this office; nothing "
                                            "was recorded.", bag=found["bag"])), 409)
@@ -202,11 +203,11 @@ def fill(code: str) -> Any:
         if error.rule == "once-in-bag":
             return bag(code, _feedback("repeat", _("%(code)s was scanned already.",
                                                    code=text)))
-        return bag(code, _feedback("refused", str(error)), error.http_status)
+        return bag(code, _feedback("refused", explain(error)), error.http_status)
     except HosoError as error:
         if isinstance(error, Forbidden):
             raise
-        return bag(code, _feedback("refused", str(error)), error.http_status)
+        return bag(code, _feedback("refused", explain(error)), error.http_status)
     note, late = _late_note(filled, "filled")
     return bag(code, _feedback("ok", _("%(code)s is in the bag.", code=text) + note, late))
 
@@ -230,7 +231,7 @@ def _step(code: str, model: type[HandOverBag | AcceptBag], fields: dict[str, Any
     except HosoError as error:
         if isinstance(error, Forbidden):
             raise
-        return bag(code, _feedback("refused", str(error)), error.http_status)
+        return bag(code, _feedback("refused", explain(error)), error.http_status)
     return redirect(url_for("courier.bag", code=code, done=done))
 
 

@@ -1,5 +1,6 @@
-"""Every error leaves the API as ``{"error": code, "message": …}`` with its status, and the
-pages as a page saying the same in the visitor's language (``wants_page``).
+"""Every error leaves the API as ``{"error": code, "message": …}`` (and ``"rule"`` for a rule's
+refusal) with its status, and the pages as a page saying the same (``wants_page``), the message
+in the visitor's language.
 
 Refusals (``HosoError``, ``StorageError``) carry their code and status on the class. Werkzeug's
 HTTP errors keep their headers (``Allow`` on a 405). Anything else is a fault of ours: it
@@ -17,6 +18,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from tracker.refusals import REFUSALS, Refusal
+from tracker.web.i18n import explain
 
 log = logging.getLogger("hoso.web")
 
@@ -42,8 +44,10 @@ def register(app: Flask) -> None:
     def refused(error: Exception) -> tuple[Response | str, int]:
         refusal = cast(Refusal, error)
         if wants_page():
-            return error_page(refusal.http_status, str(error))
-        return json_error(refusal.http_status, refusal.code, str(error))
+            return error_page(refusal.http_status, explain(error))
+        rule = getattr(error, "rule", None)
+        return json_error(refusal.http_status, refusal.code, explain(error),
+                          **({"rule": rule} if rule else {}))
 
     for kind in REFUSALS:
         app.register_error_handler(kind, refused)

@@ -14,6 +14,9 @@ from typing import Any
 
 from flask import Flask, request, session, url_for
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+
+from tracker.domain.errors import Msg
 
 LANGUAGES = ("vi", "en")
 DEFAULT = "vi"
@@ -21,13 +24,45 @@ TRANSLATIONS = Path(__file__).with_name("translations")
 
 
 def chosen_language() -> str:
-    """``?lang=`` when given (and remembered), else the session's choice, else Vietnamese."""
+    """``?lang=`` when given (and remembered), else the session's choice; for the API, which
+    keeps no session, the ``Accept-Language`` header; else Vietnamese."""
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         session["lang"] = asked
         return asked
     remembered = session.get("lang")
-    return remembered if remembered in LANGUAGES else DEFAULT
+    if remembered in LANGUAGES:
+        return str(remembered)
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LANGUAGES) or DEFAULT
+    return DEFAULT
+
+
+def explain(error: Exception) -> str:
+    """A refusal's message in the visitor's language: its template translated, then its
+    values filled in (those that are marked texts translated too), and the rule it names."""
+    template = getattr(error, "template", None)
+    if template is None:
+        return str(error)
+    text = _translated(template, getattr(error, "values", {}))
+    rule = getattr(error, "rule", None)
+    return f"{text} " + _("[rule: %(rule)s]", rule=rule) if rule else text
+
+
+def _translated(template: str, values: dict[str, Any]) -> str:
+    shown = {name: _value(value) for name, value in values.items()}
+    try:
+        return str(_(template).format(**shown) if values else _(template))
+    except (KeyError, IndexError, ValueError):  # a catalogue entry that lost a placeholder
+        return template.format(**shown) if values else template
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return "; ".join(str(_value(item)) for item in value)
+    if isinstance(value, Msg):
+        return _translated(value.template, dict(value.values))
+    return value
 
 
 def this_page_in(language: str) -> str:

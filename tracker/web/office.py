@@ -36,6 +36,7 @@ from tracker.domain.errors import Forbidden, HosoError
 from tracker.identity.permissions import RULES
 from tracker.web import labels
 from tracker.web.auth import acting, services
+from tracker.web.i18n import explain
 from tracker.web.sessions import signed_in
 from tracker.web.slips import slip_file
 
@@ -97,7 +98,7 @@ def act(code: str, action: str) -> Any:
     except HosoError as error:
         if isinstance(error, Forbidden):
             raise
-        return page(code, str(error), error.http_status)
+        return page(code, explain(error), error.http_status)
     return redirect(url_for("office.dossier", code=code, done=action))
 
 

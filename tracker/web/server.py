@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracker.domain.errors import BadInput
+from tracker.domain.errors import N_, BadInput
 from tracker.web.station import MAX_UPLOAD_BYTES
 
 if TYPE_CHECKING:  # cheroot is loaded only when this process terminates TLS
@@ -43,10 +43,11 @@ def check_bind(host: str, tls: bool, behind_proxy: bool) -> None:
     terminates TLS or a proxy in front of it does."""
     if is_loopback(host) or tls or behind_proxy:
         return
-    raise BadInput(f"refusing to listen on {host or 'every address'}: it is not a loopback "
-                   "address and the traffic would cross the network unencrypted; set "
-                   "HOSO_TLS_CERT and HOSO_TLS_KEY, or pass --behind-proxy when a TLS-terminating "
-                   "proxy forwards to hoso")
+    raise BadInput(N_("refusing to listen on {value}: it is not a loopback address and the "
+                      "traffic would cross the network unencrypted; set HOSO_TLS_CERT and "
+                      "HOSO_TLS_KEY, or pass --behind-proxy when a TLS-terminating proxy "
+                      "forwards to hoso"),
+                   value=host or 'every address')
 
 
 def trust_one_proxy(app: Flask) -> None:
@@ -78,8 +79,9 @@ def tls_adapter(cert: Path, key: Path) -> BuiltinSSLAdapter:
     try:
         adapter = BuiltinSSLAdapter(str(cert), str(key))
     except (OSError, ValueError) as error:  # ssl.SSLError is an OSError
-        raise BadInput(f"HOSO_TLS_CERT {cert} and HOSO_TLS_KEY {key} cannot be used: "
-                       f"{error}") from None
+        raise BadInput(N_("HOSO_TLS_CERT {cert} and HOSO_TLS_KEY {key} cannot be used: "
+                          "{error}"),
+                       cert=cert, key=key, error=error) from None
     adapter.context.minimum_version = ssl.TLSVersion.TLSv1_2
     return adapter
 

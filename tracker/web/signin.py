@@ -22,6 +22,7 @@ from tracker.domain.errors import BadInput, HosoError, Unauthenticated
 from tracker.identity.permissions import RULES
 from tracker.web import labels
 from tracker.web.auth import accounts, acting, services
+from tracker.web.i18n import explain
 from tracker.web.limits import limiter
 from tracker.web.sessions import current, end, safe_next, signed_in, start
 
@@ -129,4 +130,4 @@ def stale_form(error: CSRFError) -> tuple[str, int]:
 
 @blueprint.errorhandler(HosoError)
 def refused(error: HosoError) -> tuple[str, int]:
-    return render_template("sign_in.html", error=str(error)), error.http_status
+    return render_template("sign_in.html", error=explain(error)), error.http_status

@@ -18,7 +18,7 @@ from werkzeug.utils import secure_filename
 
 from scanning.station import RecordRefused
 from tracker.commands.dossiers import RecordStationScan
-from tracker.domain.errors import BadInput, Forbidden, UnknownReference
+from tracker.domain.errors import N_, BadInput, Forbidden, UnknownReference
 from tracker.web.api import idempotency_key
 from tracker.web.auth import acting, command_from, identity, require_token, services
 
@@ -48,7 +48,8 @@ def digitised(code: str) -> Response:
     name = station()
     command = command_from(RecordStationScan, code=code)
     if command.station != name:
-        raise Forbidden(f"this token belongs to station {name}, not {command.station}")
+        raise Forbidden(N_("this token belongs to station {name}, not {station}"),
+                        name=name, station=command.station)
     return jsonify(acting().execute(command, idempotency_key()))
 
 
@@ -59,10 +60,11 @@ def upload() -> Response:
     name = station()
     request.max_content_length = MAX_UPLOAD_BYTES
     if "operator" in request.form:
-        raise BadInput("'operator' is given by your token, not the form")
+        raise BadInput(N_("'operator' is given by your token, not the form"))
     files = request.files.getlist("files")
     if not files or len(files) > MAX_UPLOAD_FILES:
-        raise BadInput(f"send 1 to {MAX_UPLOAD_FILES} page files as 'files'")
+        raise BadInput(N_("send 1 to {max_upload_files} page files as 'files'"),
+                       max_upload_files=MAX_UPLOAD_FILES)
     assign_to = request.form.get("dossier") or None
     if assign_to is not None:
         acting().may_record_scan(assign_to)  # refused before a page is stored
