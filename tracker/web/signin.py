@@ -74,12 +74,17 @@ def sign_out() -> Any:
     return redirect(url_for("signin.sign_in", ended="out"))
 
 
+HOME_ITEMS = 20
+"""How many held dossiers the home page lists, the most pressing first (the queue has all)."""
+
+
 @blueprint.get("/")
 @signed_in
 def home() -> str:
     identity = g.identity
     province = services().application().province()
-    queue = acting().queue(identity.office) if identity.role in RULES["queue"] else None
+    queue = (acting().queue_page(identity.office, 1, HOME_ITEMS)
+             if identity.role in RULES["queue"] else None)
     return render_template("home.html", person=province.staff[identity.staff],
                            role=labels.ROLES.get(identity.role, identity.role),
                            office=province.offices[identity.office], queue=queue,
