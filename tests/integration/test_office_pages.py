@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from tests.conftest import ManualClock
 from tests.districts import AGENCY, APPLICANT, HOME, HOME_STAFF, PROCEDURE
 from tracker.bootstrap import Services
-from tracker.web import create_app, office
+from tracker.web import create_app, office, signin
 
 PASSWORD = "mật khẩu văn phòng 2026"
 
@@ -139,3 +139,23 @@ def counts(page: str) -> list[str]:
 
 def listed(page: str) -> list[str]:
     return re.findall(r'href="/dossiers/([^"?]+)"', page)
+
+
+def test_the_home_page_counts_the_queue_and_lists_the_most_pressing(
+        services: Services, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GIVEN an office holding two dossiers, the first received a month earlier (overdue),
+    WHEN a receiver there opens the home page listing one, THEN it counts both, lists the
+    overdue one and links to the office queue for the other."""
+    monkeypatch.setattr(signin, "HOME_ITEMS", 1)
+    custody = services.application()
+    codes = []
+    for days in (0, 30):
+        clock.advance(days=days)
+        codes.append(custody.receive(office=HOME, procedure=PROCEDURE,
+                                     actor=HOME_STAFF["receiver"], accept_incomplete=True,
+                                     **APPLICANT)["code"])
+    home = signed_in(services, HOME_STAFF["receiver"]).get("/").text
+    assert counts(home) == ["2", "0", "0", "1"]  # held, incoming, due today, overdue
+    assert codes[0] in home
+    assert codes[1] not in home
+    assert home.count('href="/queue"') == 2  # the office queue's link, and "all 2 there"
