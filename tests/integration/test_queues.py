@@ -210,3 +210,17 @@ def check_pages(views, who, answer, per_page):
     past = views.queue_page(who, first["pages"] + 5, per_page)
     assert past["page"] == first["pages"]
     assert past["holds"] == read[-1]["holds"]
+
+
+def test_a_dossier_refused_at_the_counter_is_in_no_queue(services, custody, two_dossiers):
+    """Nothing more can happen to it: neither the office nor the receiver has it to do."""
+    refused = custody.refuse_at_counter(office=A.office, procedure=A.procedure,
+                                        applicant_name="Trần Văn Cư",
+                                        applicant_id="035190000199", actor=A.receiver,
+                                        reason="Sai thủ tục")["code"]
+    views = services.open_views()
+    for who in (A.office, A.receiver):
+        listed = {i["code"] for name in LISTS for i in views.queue(who)[name]}
+        assert refused not in listed, who
+        assert two_dossiers[1] in listed, who
+    assert views.queue_page(A.office, 1, 10)["counts"]["holds"] == 1

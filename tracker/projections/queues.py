@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from tracker.domain.calendar import local_date
 from tracker.domain.custody import DECIDED_STAGES, TERMINAL_STAGES
-from tracker.domain.errors import UnknownReference
+from tracker.domain.errors import N_, UnknownReference
 from tracker.domain.province import Province
 from tracker.projections.fold import Row
 from tracker.projections.status import is_open
@@ -27,7 +27,8 @@ from tracker.projections.store import ViewStore
 
 DEFAULT_TRANSIT_HOURS = 24
 LISTS = ("holds", "incoming", "sent")
-OPEN_ROWS = "stage NOT IN ('returned', 'cancelled')"
+OPEN_ROWS = "stage NOT IN ({})".format(", ".join(f"'{s}'" for s in sorted(TERMINAL_STAGES)))
+"""Rows a queue lists: nothing more can happen to a returned, cancelled or refused dossier."""
 UNDECIDED = "stage NOT IN ({})".format(
     ", ".join(f"'{stage}'" for stage in sorted(DECIDED_STAGES | TERMINAL_STAGES)))
 """Open in the sense of status.is_open: neither decided nor terminal (so it can be overdue)."""
@@ -117,7 +118,7 @@ def holder_of(province: Province, who: str) -> Holder:
         return Holder({"kind": "staff", "id": person.id, "name": person.name,
                        "office": person.office, "role": person.role},
                       {"holds": Clause("custodian = ?", (who,))})
-    raise UnknownReference(f"{who!r} is neither an office code nor a staff id")
+    raise UnknownReference(N_("{who!r} is neither an office code nor a staff id"), who=who)
 
 
 def flags_at(province: Province, now: datetime) -> Flags:
