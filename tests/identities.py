@@ -17,7 +17,6 @@ from werkzeug.test import TestResponse
 
 from tracker.bootstrap import Services
 
-
 ENGLISH = {"Accept-Language": "en"}
 
 

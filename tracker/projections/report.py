@@ -98,8 +98,8 @@ def _add(target: dict[str, Any], row: dict[str, Any]) -> None:
     elif figure == "received":
         channel = row["reason"] if row["reason"] in CHANNELS else "counter"
         target["received_by_channel"][channel] += count
-    elif figure == "refused_at_counter":
         target["received_non_local"] += int(row["high"]) * _LOW + int(row["low"])
+    elif figure == "refused_at_counter":
         target["refused_by_reason"][row["reason"]] += count
     elif figure in ("rejected", "cancelled"):
         target[f"{figure}_by_reason"][row["reason"]] += count
