@@ -63,3 +63,38 @@ def test_no_page_has_a_serious_accessibility_violation(browser: Browser, site: S
         page.screenshot(path=artefacts / f"in-{number}.png", full_page=True)
     assert found == []
     page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_courier_pages_have_no_serious_accessibility_violation(
+        browser: Browser, site: Site, artefacts: Path, width: int) -> None:
+    """The courier's pages in each of their states: the scan box, a bag being filled, the scans
+    kept on the device without a link, and those sent when it returns."""
+    page, _ = open_page(browser, width, 800)
+    page.goto(f"{site.base}/sign-in")
+    page.fill("#staff", STAFF)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.press("#password", "Enter")
+    page.goto(f"{site.base}/courier/")
+    found = serious(page, "/courier/")
+    page.screenshot(path=artefacts / "courier-0.png", full_page=True)
+    with page.expect_navigation():
+        page.click("#new-bag ~ form button[type=submit]")
+    page.keyboard.type(site.code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#bag-count:text('1')")
+    found += serious(page, "/courier/bags/…")
+    page.screenshot(path=artefacts / "courier-1.png", full_page=True)
+    page.context.set_offline(True)
+    page.keyboard.type(site.code[:-4] + "9999")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#queued li")
+    found += serious(page, "/courier/bags/… offline")
+    page.screenshot(path=artefacts / "courier-2.png", full_page=True)
+    page.context.set_offline(False)
+    page.wait_for_selector("#synced li.refused button")
+    found += serious(page, "/courier/bags/… synced")
+    page.screenshot(path=artefacts / "courier-3.png", full_page=True)
+    assert found == []
+    page.close()
