@@ -288,3 +288,19 @@ def test_the_api_answers_slips_and_registers_to_those_allowed_and_logs_each_read
     assert [(r["staff"], r["what"], r["route"]) for r in reads] == [
         (RECEIVER, "export", "GET /api/v1/dossiers/<code>/slips/receipt.pdf"),
         (HOME_STAFF["supervisor"], "export", "GET /api/v1/offices/<office>/register.csv")]
+
+
+def test_the_receipt_states_the_fees_collected(custody: CustodyApplication, hoso: Hoso,
+                                               tmp_path: Path) -> None:
+    """GIVEN a dossier whose procedure's fee is then collected at the counter
+    THEN a receipt printed before says nothing of fees, and one printed after states the
+    amount paid, in đồng written the Vietnamese way."""
+    code = receive(custody)
+    before, after = tmp_path / "before.pdf", tmp_path / "after.pdf"
+    hoso.ok("slip", "receipt", code, "-o", str(before))
+    fee = custody.province().procedure(PROCEDURE).fee or 50_000
+    custody.collect_fee(code, RECEIVER, fee)
+    hoso.ok("slip", "receipt", code, "-o", str(after))
+    assert "Phí, lệ phí" not in pdf_text(before)
+    amount = f"{fee:,}".replace(",", ".")
+    assert f"7. Phí, lệ phí đã nộp: {amount} đồng" in " ".join(pdf_text(after).split())

@@ -65,7 +65,7 @@ class Slip:
     """One slip of a dossier. ``at`` is the local time of the event it records and ``staff``
     who recorded it; ``due`` is the appointment it states (the receipt's own, or for an
     apology the one it moves), ``new_due`` the apology's new date, ``reason`` the supplement
-    request's, refusal's or reschedule's reason."""
+    request's, refusal's or reschedule's reason, ``fee_paid`` the đồng collected so far."""
 
     kind: SlipKind
     code: str
@@ -84,6 +84,7 @@ class Slip:
     due: date
     new_due: date | None = None
     reason: str | None = None
+    fee_paid: int = 0
 
     @property
     def form(self) -> str:
@@ -133,6 +134,8 @@ def slip_of(kind: str, history: Sequence[Row], province: Province) -> Slip:
         due=date.fromisoformat(str(due)),
         new_due=date.fromisoformat(str(event["due"])) if kind == "apology" else None,
         reason=str(event["reason"]) if "reason" in event else None,
+        fee_paid=sum(int(row["amount"]) for row in history
+                     if row.get("type") == "FeeCollected"),
     )
 
 

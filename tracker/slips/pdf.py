@@ -104,6 +104,8 @@ def _receipt(slip: Slip) -> list[Flowable]:
         _line("4. Thời gian nhận hồ sơ:", time_words(slip.received_at), bold=False),
         _line("5. Thời gian trả kết quả giải quyết hồ sơ:", date_words(slip.due)),
         _line("6. Đăng ký nhận kết quả tại:", text(slip.issuer.name), bold=False),
+        *([_line("7. Phí, lệ phí đã nộp:", f"{slip.fee_paid:,} đồng".replace(",", "."),
+                 bold=False)] if slip.fee_paid else []),
         Paragraph("Vào Sổ theo dõi hồ sơ, Quyển số: ………, Số thứ tự: ………",
                   style(BODY - 0.5)),
         Spacer(1, 3 * mm),
