@@ -15,6 +15,7 @@ from events.evidence.tail import SigningWindow
 from tracker.bootstrap import Services
 from tracker.cli.audit_export import register as register_export_commands
 from tracker.cli.audit_keys import key_periods, rotate_key
+from tracker.cli.audit_timeline import timeline_command
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option
 from tracker.cli.witness_check import witness_check
@@ -152,4 +153,5 @@ def verify_lines(report: AuditReport, document: dict[str, Any]) -> list[str]:
 
 register_export_commands(audit)
 audit.add_command(rotate_key)
+audit.add_command(timeline_command)
 COMMANDS = [audit]
