@@ -18,9 +18,7 @@ courier's pages) keeps these pages and their assets for a reload without a link.
 from __future__ import annotations
 
 import re
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -36,11 +34,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from werkzeug.datastructures import FileStorage
 
-from scanning.barcodes import read_barcodes
-from scanning.errors import BadPage
-from scanning.images import load_pages
 from tracker.commands.bags import AcceptBag, CreateBag, FillBag, HandOverBag
 from tracker.commands.parse import parse
 from tracker.domain import identifiers
@@ -51,12 +45,10 @@ from tracker.web import labels
 from tracker.web.api import idempotency_key
 from tracker.web.auth import acting, services
 from tracker.web.i18n import explain
+from tracker.web.photos import codes_on
 from tracker.web.sessions import signed_in
 
 blueprint = Blueprint("courier", __name__)
-MAX_PHOTO = 8 * 1024 * 1024
-
-
 SERVICE_WORKER = "courier-sw.js"
 
 
@@ -250,22 +242,5 @@ def _scanned() -> str | None:
     photo was sent and nothing could be read on it."""
     photo = request.files.get("photo")
     if photo is not None and photo.filename:
-        return _decode(photo)
+        return next(iter(codes_on(photo)), None)
     return request.form.get("code", "").strip()
-
-
-def _decode(photo: FileStorage) -> str | None:
-    with tempfile.TemporaryDirectory(prefix="hoso-photo-") as folder:
-        path = Path(folder) / "photo"
-        data = photo.stream.read(MAX_PHOTO + 1)
-        if len(data) > MAX_PHOTO:
-            return None
-        path.write_bytes(data)
-        try:
-            pages = load_pages(path)
-        except BadPage:
-            return None
-    for page in pages[:1]:
-        for symbol in read_barcodes(page.pixels):
-            return symbol.text
-    return None
