@@ -58,6 +58,7 @@ def test_a_reschedule_prints_the_apology_slip(browser: Browser, arrived: Site, a
         page.press("#password", "Enter")
     page.goto(f"{arrived.base}/queue")
     assert arrived.code in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing hidden
     page.screenshot(path=artefacts / f"1-queue-{width}.png", full_page=True)
     with page.expect_navigation():
         page.click(f"a:has-text('{arrived.code}') >> nth=0")
