@@ -18,7 +18,7 @@ import numpy as np
 
 from scanning.geometry import ANALYSIS_DPI, RULE_INCHES, find_geometry
 from scanning.images import Page
-from scanning.quality import QualityNote, assess, is_blank
+from scanning.quality import MARK_CONTRAST, QualityNote, assess, is_blank
 
 # On the flattened copy (paper = 255), ink of even a faint photocopy is darker than this.
 INK_LEVEL = 170
@@ -29,6 +29,12 @@ COLOUR_INK = 60
 SHADOW = 0.5
 # Pages scanned coarser than this are enlarged for Tesseract, which reads small x-heights badly.
 OCR_MIN_DPI = 200
+# What is left of a rule's ragged edge once the rule is gone is specks smaller than this (mm).
+SPECK_MM = 0.35
+# Dotted leaders: dots no wider than this (mm), this far apart at most (mm), in a row this long.
+DOT_MM = 0.8
+LEADER_GAP_MM = 1.5
+LEADER_INCHES = 0.35
 # When the file gives no resolution, assume an A4 page filled the scan.
 A4_LONG_INCHES = 11.69
 
@@ -104,6 +110,8 @@ def clean(page: Page) -> CleanPage:
     background = _background(all_grey, dpi)
     flat_all = _divide(all_grey, background)
     blank = is_blank(flat_all, dpi)
+    if blank:
+        return _blank_page(page, pixels, flat_all, all_grey, background, dpi)
     text_paper = _background(text_grey, dpi)
     flat_text = _divide(text_grey, text_paper)
     # Deep shadow (the lid's edge, a book's gutter): too little light left to tell ink from
@@ -111,9 +119,8 @@ def clean(page: Page) -> CleanPage:
     flat_text[text_paper < SHADOW * float(np.median(text_paper[::8, ::8]))] = 255
     scale = ANALYSIS_DPI / dpi
     small = cv2.resize(flat_text, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    geometry = find_geometry(small < INK_LEVEL) if not blank else None
-    rotation = geometry.rotation if geometry else 0
-    skew = geometry.skew if geometry else 0.0
+    geometry = find_geometry(small < INK_LEVEL)
+    rotation, skew = geometry.rotation, geometry.skew
     ocr_dpi = max(dpi, OCR_MIN_DPI)
     grow = ocr_dpi / dpi
     straight = _straighten(pixels, rotation, skew, grow, (255, 255, 255))
@@ -126,9 +133,21 @@ def clean(page: Page) -> CleanPage:
     ocr_image = cv2.bitwise_or(flat, rules)
     binary = cv2.bitwise_or(binary, rules)
     quality = assess(page.dpi, all_grey, background, dpi)
+    if not geometry.sure:
+        quality.append(QualityNote("orientation-unsure", "too little text to tell which way "
+                                   "up the page is: kept as scanned; turn it if it is not"))
     return CleanPage(page=page, straight=straight, binary=binary, ocr_dpi=ocr_dpi,
                      rotation=rotation, skew=skew, blank=blank, quality=quality,
                      ocr_image=ocr_image)
+
+
+def _blank_page(page: Page, pixels: np.ndarray, flat: np.ndarray, grey: np.ndarray,
+                background: np.ndarray, dpi: float) -> CleanPage:
+    """A blank page as scanned (bands cropped): never turned, deskewed, enlarged or read, so it
+    costs a small share of a page of text."""
+    _, binary = cv2.threshold(flat, 255 - MARK_CONTRAST, 255, cv2.THRESH_BINARY)
+    return CleanPage(page=page, straight=pixels, binary=binary, ocr_dpi=dpi, rotation=0,
+                     skew=0.0, blank=True, quality=assess(page.dpi, grey, background, dpi))
 
 
 def _background(grey: np.ndarray, dpi: float) -> np.ndarray:
@@ -167,17 +186,53 @@ def _straighten(image: np.ndarray, rotation: int, skew: float, grow: float,
 
 
 def _rules(binary: np.ndarray, dpi: float) -> np.ndarray:
-    """White (255) where table rules and long underlines are, black elsewhere: Tesseract takes
-    a ruled table for one picture and drops the figures in it. A rule is a run of ink longer
-    than ``RULE_INCHES`` one stroke thin; letters are never that long."""
+    """White (255) where table rules, long underlines and dotted leaders are, black elsewhere:
+    Tesseract takes a ruled table for one picture and drops the figures in it. A rule is a run
+    of ink longer than ``RULE_INCHES`` one stroke thin (gaps of a pixel or two, as a fax
+    leaves, bridged); letters are never that long. The rule goes with its fringe and the
+    specks its ragged edge leaves, but a letter that touches it (a tone mark under the rule
+    above, a descender on the rule below, the first letter against a cell's side) keeps its
+    ink."""
     ink = cv2.bitwise_not(binary)
     length = max(15, int(RULE_INCHES * dpi))
     rules = cv2.bitwise_or(
-        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
-                                                                         (length, 1))),
-        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
-                                                                         (1, length))))
-    return cv2.dilate(rules, np.ones((3, 3), np.uint8))
+        cv2.morphologyEx(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 3), np.uint8)),
+                         cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),
+        cv2.morphologyEx(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8)),
+                         cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)))
+    wide = cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    rest = cv2.bitwise_and(ink, cv2.bitwise_not(wide))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    speck = max(6, round((SPECK_MM / 25.4 * dpi) ** 2))
+    letters = ((stats[:, cv2.CC_STAT_AREA] >= speck) & (np.arange(count) > 0))[labels]
+    restore = cv2.bitwise_and(cv2.dilate(letters.astype(np.uint8) * 255,
+                                         np.ones((3, 3), np.uint8)),
+                              cv2.bitwise_and(ink, cv2.bitwise_not(rules)))
+    whiten = cv2.bitwise_and(wide, cv2.bitwise_not(restore))
+    return cv2.bitwise_or(whiten, _leaders(ink, dpi))
+
+
+def _leaders(ink: np.ndarray, dpi: float) -> np.ndarray:
+    """White (255) on the dots of dotted leaders (a form's "Họ và tên: ........"): specks no
+    bigger than a full stop standing in a row at least ``LEADER_INCHES`` long. Tesseract reads
+    such a row as a line of junk and drops the words printed on it. Dots that touch a letter
+    belong to the letter and stay."""
+    _count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    side = max(2, round(DOT_MM / 25.4 * dpi))
+    small = (stats[:, cv2.CC_STAT_WIDTH] <= side) & (stats[:, cv2.CC_STAT_HEIGHT] <= side)
+    small[0] = False
+    dots = (small[labels] * 255).astype(np.uint8)
+    gap = max(3, round(LEADER_GAP_MM / 25.4 * dpi))
+    joined = cv2.morphologyEx(dots, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
+    rows = cv2.morphologyEx(joined, cv2.MORPH_OPEN,
+                            np.ones((1, max(gap + 1, round(LEADER_INCHES * dpi))), np.uint8))
+    leader = cv2.bitwise_and(dots, rows)
+    # a dot right under or over a letter is its tone mark (ị, ọ) or the dot of an i
+    reach = max(3, round(DOT_MM / 25.4 * dpi) * 2 + 1)
+    letters = cv2.dilate(cv2.bitwise_and(ink, cv2.bitwise_not(dots)),
+                         np.ones((reach, 1), np.uint8))
+    leader = cv2.bitwise_and(leader, cv2.bitwise_not(letters))
+    return cv2.dilate(leader, np.ones((3, 3), np.uint8))
 
 
 def _crop_box(grey: np.ndarray) -> tuple[slice, slice]:

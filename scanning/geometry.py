@@ -23,24 +23,38 @@ COARSE_STEP = 0.5
 FINE_STEP = 0.05
 # Fewer ink pixels than this on the analysis copy: no text to measure, the page is left alone.
 MIN_INK = 200
+# A confident answer needs this many text lines and up/down evidence at least this strong.
+MIN_LINES = 3
+MIN_UPDOWN = 0.1
+# Marks bigger than this both ways (inches) are no letters: a seal, a signature, a photo.
+MAX_GLYPH_INCHES = 0.6
 
 
 @dataclass(frozen=True)
 class Geometry:
     """Turn the page clockwise by ``rotation`` (0/90/180/270) and then by ``skew`` degrees
     (counter-clockwise positive, as OpenCV's ``getRotationMatrix2D``) to make it level.
-    ``updown`` is the evidence for the up/down choice: near 0 means unsure."""
+    ``updown`` is the evidence for the up/down choice: near 0 means unsure. ``sure`` is False
+    when the page holds too little text to tell (fewer than ``MIN_LINES`` lines, or up/down
+    evidence under ``MIN_UPDOWN``): the page is then left as scanned, unturned and unskewed."""
 
     rotation: int
     skew: float
     updown: float
+    sure: bool = True
+
+
+UNSURE = Geometry(rotation=0, skew=0.0, updown=0.0, sure=False)
 
 
 def find_geometry(ink: np.ndarray) -> Geometry:
-    """Geometry of a binary analysis image (``True``/nonzero = ink) at ``ANALYSIS_DPI``."""
+    """Geometry of a binary analysis image (``True``/nonzero = ink) at ``ANALYSIS_DPI``, from
+    its text alone: marks touching the image's edge (the scanner's frame, the lid's band),
+    blobs and marks too big for letters (punch holes, seals, signatures) do not count."""
+    ink = text_only(ink)
     ys, xs = np.nonzero(ink)
     if len(ys) < MIN_INK:
-        return Geometry(rotation=0, skew=0.0, updown=0.0)
+        return UNSURE
     ys = ys.astype(np.float32)
     xs = xs.astype(np.float32)
     # Lines across the page (0/180) or down it (90/270): profile rows, or columns.
@@ -49,10 +63,30 @@ def find_geometry(ink: np.ndarray) -> Geometry:
     sideways = down_score > across_score
     angle = down_angle if sideways else across_angle
     level = _level(ink, sideways, angle)
-    updown = _updown(level)
+    updown, lines = _updown(level)
+    if lines < MIN_LINES or abs(updown) < MIN_UPDOWN:
+        return Geometry(rotation=0, skew=0.0, updown=updown, sure=False)
     quarter = 90 if sideways else 0
     rotation = quarter if updown >= 0 else (quarter + 180) % 360
     return Geometry(rotation=rotation, skew=angle, updown=updown)
+
+
+def text_only(ink: np.ndarray) -> np.ndarray:
+    """``ink`` without what is not print: marks touching the edge, filled blobs, and marks
+    bigger than ``MAX_GLYPH_INCHES`` both ways (long thin rules stay; ``_level`` drops them)."""
+    mask = (ink > 0).astype(np.uint8)
+    _count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    area = stats[:, cv2.CC_STAT_AREA]
+    edge = (left == 0) | (top == 0) | (left + width == mask.shape[1]) | (
+        top + height == mask.shape[0])
+    big = (width > MAX_GLYPH_INCHES * ANALYSIS_DPI) & (height > MAX_GLYPH_INCHES * ANALYSIS_DPI)
+    blob = (area > 0.6 * width * height) & (np.minimum(width, height) > 0.12 * ANALYSIS_DPI)
+    keep = ~(edge | big | blob)
+    keep[0] = False
+    result: np.ndarray = keep[labels]
+    return result
 
 
 def _level(ink: np.ndarray, sideways: bool, angle: float) -> np.ndarray:
@@ -97,18 +131,22 @@ def _best_angle(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float]:
     return -round(float(fine[index]), 2), float(fine_scores[index])
 
 
-def _updown(level: np.ndarray) -> float:
-    """Positive when more ink sits above each text line's x-height band than below it."""
+def _updown(level: np.ndarray) -> tuple[float, int]:
+    """Positive when more ink sits above each text line's x-height band than below it; and
+    how many lines that was measured on."""
     profile = level.sum(axis=1).astype(np.float64)
     above = below = 0.0
-    for start, end in _lines(profile):
+    if not profile.any():
+        return 0.0, 0
+    lines = _lines(profile)
+    for start, end in lines:
         band = profile[start:end]
         core = np.nonzero(band >= 0.5 * band.max())[0]
         top, bottom = start + core[0], start + core[-1] + 1
         above += profile[start:top].sum()
         below += profile[bottom:end].sum()
     total = above + below
-    return 0.0 if total == 0 else (above - below) / total
+    return (0.0 if total == 0 else (above - below) / total), len(lines)
 
 
 def _lines(profile: np.ndarray) -> list[tuple[int, int]]:

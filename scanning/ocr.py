@@ -34,6 +34,9 @@ _WORKER_CONTEXT.set_forkserver_preload([__name__])
 # Below this mean confidence the page is read again turned 180°: an upside-down page read the
 # wrong way scores far lower (40-60, figures included) than the worst page read right (~88).
 FLIP_CONFIDENCE = 75.0
+# ...but only when the turned reading finds this many words: a few words (a stamp, a signature
+# read as letters) are no evidence of which way up a page is.
+FLIP_MIN_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,8 @@ def read_page(label: str, image: np.ndarray, settings: OcrSettings,
         first = _tesseract(label, image, settings, dpi)
         if first.confidence < FLIP_CONFIDENCE or not first.words:
             flipped = _tesseract(label, np.ascontiguousarray(image[::-1, ::-1]), settings, dpi)
-            if flipped.confidence > first.confidence + 10:
+            if (flipped.confidence > first.confidence + 10
+                    and len(flipped.words) >= FLIP_MIN_WORDS):
                 first = PageText(label=label, text=flipped.text, confidence=flipped.confidence,
                                  words=flipped.words, quarter_turns=2, lines=flipped.lines)
     except pytesseract.TesseractError as error:

@@ -51,6 +51,7 @@ def prepare_pages(path: Path, numbers: Sequence[int], settings: OcrSettings
         if not 1 <= number <= len(pages):
             raise BadPage(path.name, f"page {number} is gone (the file has {len(pages)})")
         tidy = clean(pages[number - 1])
-        text = read_page(tidy.page.label, tidy.reading_copy(), settings, tidy.ocr_dpi)
+        text = (PageText(label=tidy.page.label, text="", confidence=0.0) if tidy.blank
+                else read_page(tidy.page.label, tidy.reading_copy(), settings, tidy.ocr_dpi))
         prepared.append((tidy, text))
     return prepared

@@ -7,9 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.scanning.corpus import ADMIN_SET, BLANK_SET, QUALITY_SET, TEXT_SET, Generated, write_case
+from tests.scanning.corpus import (
+    ADMIN_SET,
+    BLANK_SET,
+    FORM_SET,
+    QUALITY_SET,
+    TEXT_SET,
+    Generated,
+    write_case,
+)
 
-CASES = {case.name: case for case in TEXT_SET + ADMIN_SET + BLANK_SET + QUALITY_SET}
+CASES = {case.name: case for case in TEXT_SET + ADMIN_SET + FORM_SET + BLANK_SET + QUALITY_SET}
 
 
 @pytest.fixture(scope="session")

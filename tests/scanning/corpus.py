@@ -9,6 +9,7 @@ the same image on every machine; ``write_case`` caches by file name, so a sessio
 from __future__ import annotations
 
 import os
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,17 +17,30 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from tests.scanning.layouts import notice_page, receipt_page, table_page, text_page
+from tests.scanning.forms import form_page, form_table_page
+from tests.scanning.layouts import (
+    Sheet,
+    _signature,
+    notice_page,
+    receipt_page,
+    table_page,
+    text_page,
+)
 
 LAYOUTS = {"text": text_page, "notice": notice_page, "receipt": receipt_page,
-           "table": table_page}
+           "table": table_page, "form": form_page, "form-table": form_table_page}
 
 
 @dataclass(frozen=True)
 class PageCase:
     """One generated scan. ``turn`` is how the sheet lay on the glass: quarter turns
     counter-clockwise of the upright page (1 = sideways, 2 = upside down); ``angle`` a further
-    skew in degrees, counter-clockwise positive."""
+    skew in degrees, counter-clockwise positive. ``mono`` is a photocopier's grey (seals and
+    signatures lose their colour). A ``blank`` page is ``empty``, or holds only a ``stamp``, a
+    ``line`` of print or a ``signature``; ``bands`` names the edges (``l``, ``r``, ``t``, ``b``)
+    where the scanner lid shows dark, ``frame`` adds the dark glass around a sheet laid askew,
+    ``holes`` two punch holes, ``show`` text from the other side showing through (its contrast
+    as a share of black) and ``speckle`` dark specks of dust."""
 
     name: str
     layout: str = "text"
@@ -40,7 +54,13 @@ class PageCase:
     paper: int = 255
     faint: float = 0.0
     fax: bool = False
+    mono: bool = False
     blank: str = ""
+    bands: str = ""
+    frame: bool = False
+    holes: bool = False
+    show: float = 0.0
+    speckle: int = 0
     seed: int = 1
     klass: str = field(default="")
 
@@ -82,11 +102,38 @@ ADMIN_SET = [
     PageCase("table-sideways-200", layout="table", dpi=200, turn=3, angle=-1.5, noise=6,
              seed=27),
 ]
+# Forms as printed and scanned: tight ruled tables, seal over the signature, photocopied (grey,
+# faint), faxed, and a landscape register laid sideways.
+FORM_SET = [
+    PageCase("form-ruled-300", layout="form", dpi=300, angle=-1.2, noise=6, seed=61,
+             klass="form-ruled"),
+    PageCase("form-seal-200", layout="form", dpi=200, angle=2.2, noise=7, jpeg=75, seed=62,
+             klass="form-seal"),
+    PageCase("form-photocopy-300", layout="form", dpi=300, angle=1.4, mono=True, paper=200,
+             faint=0.5, blur=0.6, noise=8, seed=63, klass="form-photocopy"),
+    PageCase("form-fax-150", layout="form", dpi=150, angle=-0.8, fax=True, seed=64,
+             klass="form-fax"),
+    PageCase("form-landscape-200", layout="form-table", dpi=200, turn=1, angle=-1.3, noise=6,
+             seed=65, klass="form-landscape"),
+]
+# Backs of duplex scans that are blank (flagged, never read) and near-blank pages that are not.
 BLANK_SET = [
     PageCase("blank-offwhite", dpi=200, paper=236, noise=7, jpeg=70, blank="empty", seed=31,
              klass="blank"),
     PageCase("blank-faint-stamp", dpi=200, paper=236, noise=7, jpeg=70, blank="stamp", seed=32,
              klass="stamp"),
+    PageCase("blank-back-band-left-200", dpi=200, blank="empty", bands="l", speckle=300,
+             noise=7, jpeg=70, seed=33, klass="blank-back"),
+    PageCase("blank-back-band-right-300", dpi=300, blank="empty", bands="r", show=0.07,
+             speckle=200, noise=6, seed=34, klass="blank-back"),
+    PageCase("blank-back-bands-tb-200", dpi=200, blank="empty", bands="tb", holes=True,
+             paper=240, noise=8, seed=35, klass="blank-back"),
+    PageCase("blank-back-frame-300", dpi=300, blank="empty", frame=True, angle=1.5, holes=True,
+             show=0.08, speckle=400, noise=6, jpeg=80, seed=36, klass="blank-back"),
+    PageCase("near-blank-line-200", dpi=200, blank="line", bands="b", speckle=200, noise=7,
+             seed=37, klass="near-blank"),
+    PageCase("near-blank-signature-300", dpi=300, blank="signature", bands="l", show=0.06,
+             noise=6, seed=38, klass="near-blank"),
 ]
 
 # Pages the quality gate must send back, each for one reason (and readable text pages not).
@@ -117,22 +164,33 @@ class Generated:
 def render(case: PageCase) -> tuple[np.ndarray, list[str]]:
     """The scanned page (BGR) and its ground truth."""
     if case.blank:
-        image = Image.new("RGB", (round(8.27 * case.dpi), round(11.69 * case.dpi)), "white")
-        truth: list[str] = []
+        image, truth = _near_blank(case)
     else:
         image, truth = LAYOUTS[case.layout](case.dpi, case.seed)
     page = np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
     rng = np.random.default_rng(case.seed)
     if case.blank == "stamp":
         page = _faint_stamp(page, case.dpi)
+    if case.show:
+        page = _show_through(page, case)
+    if case.holes:
+        page = _punch_holes(page, case.dpi)
+    if case.mono:
+        page = cv2.cvtColor(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     if case.faint:
         page = cv2.convertScaleAbs(page, alpha=case.faint, beta=255 * (1 - case.faint))
     if case.paper != 255:
         page = cv2.convertScaleAbs(page, alpha=case.paper / 255)
     if case.turn:
         page = np.ascontiguousarray(np.rot90(page, case.turn))
+    if case.frame:
+        page = _framed(page, case.dpi)
     if case.angle:
-        page = _skew(page, case.angle, case.paper)
+        page = _skew(page, case.angle, 45 if case.frame else case.paper)
+    if case.bands:
+        page = _bands(page, case.bands, case.dpi, rng)
+    if case.speckle:
+        page = _speckle(page, case.speckle, rng)
     if case.shadow:
         page = _shadow(page)
     if case.blur:
@@ -204,3 +262,65 @@ def _faint_stamp(page: np.ndarray, dpi: int) -> np.ndarray:
     cv2.putText(stamp, "DA SCAN 10/03/2026", (x + dpi // 10, y + dpi // 2),
                 cv2.FONT_HERSHEY_SIMPLEX, dpi / 250, (225, 215, 232), max(2, dpi // 80))
     return np.minimum(page, stamp)
+
+
+def _near_blank(case: PageCase) -> tuple[Image.Image, list[str]]:
+    """An empty sheet, or one holding only a single printed line or a signature."""
+    sheet = Sheet(case.dpi)
+    if case.blank == "line":
+        sheet.text(sheet.margin, 1.6 * case.dpi, "Trang này để trống theo quy định.", 13)
+    elif case.blank == "signature":
+        _signature(sheet, 4.6 * case.dpi, 2.0 * case.dpi, 2.2 * case.dpi,
+                   random.Random(case.seed))
+    return sheet.image, sheet.lines
+
+
+def _show_through(page: np.ndarray, case: PageCase) -> np.ndarray:
+    """The other side's print seen through the paper: mirrored, soft and faint."""
+    other, _ = text_page(case.dpi, case.seed + 100)
+    grey = np.ascontiguousarray(cv2.cvtColor(np.asarray(other), cv2.COLOR_RGB2GRAY)[:, ::-1])
+    grey = cv2.GaussianBlur(grey, (0, 0), case.dpi / 120)
+    ghost = cv2.convertScaleAbs(grey, alpha=case.show, beta=255 * (1 - case.show))
+    return np.minimum(page, cv2.cvtColor(ghost, cv2.COLOR_GRAY2BGR))
+
+
+def _punch_holes(page: np.ndarray, dpi: int) -> np.ndarray:
+    """Two 6 mm holes 12 mm in from the left edge, 80 mm apart: the dark lid seen through."""
+    out = page.copy()
+    height = page.shape[0]
+    radius, x = round(3 / 25.4 * dpi), round(12 / 25.4 * dpi)
+    for y in (height // 2 - round(40 / 25.4 * dpi), height // 2 + round(40 / 25.4 * dpi)):
+        cv2.circle(out, (x, y), radius, (38, 38, 38), -1, lineType=cv2.LINE_AA)
+    return out
+
+
+def _framed(page: np.ndarray, dpi: int) -> np.ndarray:
+    """The sheet a little smaller than the glass: a dark frame 4 mm wide all round."""
+    inset = round(4 / 25.4 * dpi)
+    out = np.full_like(page, 45)
+    out[inset:-inset, inset:-inset] = page[inset:-inset, inset:-inset]
+    return out
+
+
+def _bands(page: np.ndarray, edges: str, dpi: int, rng: np.random.Generator) -> np.ndarray:
+    """Dark bands where the lid shows along ``edges``, 5-12 mm deep, fading into the paper."""
+    out = page.astype(np.float32)
+    for edge in edges:
+        depth = round(float(rng.uniform(5, 12)) / 25.4 * dpi)
+        fade = round(2 / 25.4 * dpi)
+        ramp = np.concatenate([np.full(depth, 0.15, np.float32),
+                               np.linspace(0.15, 1.0, fade, dtype=np.float32)])
+        view = {"l": out, "r": out[:, ::-1], "t": out.transpose(1, 0, 2),
+                "b": out[::-1].transpose(1, 0, 2)}[edge]
+        view[:, :len(ramp)] *= ramp[None, :, None]
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _speckle(page: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Dust on the glass: ``count`` dark specks of 1-3 pixels."""
+    out = page.copy()
+    height, width = page.shape[:2]
+    for _ in range(count):
+        y, x, size = int(rng.integers(height)), int(rng.integers(width)), int(rng.integers(1, 4))
+        out[y:y + size, x:x + size] = int(rng.integers(20, 120))
+    return out
