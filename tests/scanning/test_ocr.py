@@ -19,14 +19,20 @@ from tests.scanning.measure import collapse, word_recall
 
 Corpus = Callable[[str], Generated]
 RECALL_TARGET = 0.985
+PATIENT = OcrSettings(timeout=1800.0)
+# Word recall each form class reaches today (the target is 99 %; docs/DESIGN-NOTES.md says
+# what is lost): a floor so that a clean-up change that costs words on forms is seen.
+FORM_FLOORS = {"form-ruled-300": 0.975, "form-seal-200": 0.96, "form-photocopy-300": 0.94,
+               "form-fax-150": 0.90, "form-landscape-200": 0.99}
 
 
 def test_every_page_class_is_read_and_its_pdf_text_is_the_ocr_text(
         generated: Corpus, tmp_path: Path) -> None:
     # GIVEN one degraded page of every class, with its ground truth
     pages = [generated(name) for name in OCR_TEST_SET]
-    # WHEN the OCR stage reads them on two worker processes
-    results = ocr_files([g.path for g in pages], tmp_path, jobs=2)
+    # WHEN the OCR stage reads them on two worker processes (a timeout no loaded machine
+    # reaches: this test is about what is read, the timeout has its own tests)
+    results = ocr_files([g.path for g in pages], tmp_path, jobs=2, settings=PATIENT)
     # THEN each class reaches the recall target, comes out upright, and its PDF's text layer
     # is exactly the OCR text (NFC, whitespace collapsed), diacritics included
     failures = []
@@ -48,6 +54,21 @@ def test_every_page_class_is_read_and_its_pdf_text_is_the_ocr_text(
     notice = collapse((tmp_path / "notice-200.txt").read_text(encoding="utf-8"))
     for words in ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Nguyễn Văn Hưởng"):
         assert words in notice
+
+
+def test_forms_are_read_word_for_word(generated: Corpus, tmp_path: Path) -> None:
+    # GIVEN forms as printed and scanned: tight ruled tables, dotted leaders, a seal over the
+    # signature, a grey photocopy, a 150 dpi fax, a landscape register laid sideways
+    pages = [generated(name) for name in FORM_FLOORS]
+    # WHEN the OCR stage reads them
+    results = ocr_files([g.path for g in pages], tmp_path, jobs=2, settings=PATIENT)
+    # THEN every form keeps its words, the ones filled in on the leaders included
+    recalls = {}
+    for page, result in zip(pages, results, strict=True):
+        assert result.pages[0].error is None
+        text = (tmp_path / f"{page.path.stem}.txt").read_text(encoding="utf-8")
+        recalls[page.case.name] = word_recall(page.truth_text, text)
+    assert all(recalls[name] >= floor for name, floor in FORM_FLOORS.items()), recalls
 
 
 def _hanging_tesseract(folder: Path) -> str:
