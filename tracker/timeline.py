@@ -27,6 +27,9 @@ from tracker.domain.codes import DossierCode
 from tracker.domain.errors import N_, HosoError, UnknownReference
 
 NOT_COVERED = "not yet covered by a checkpoint"
+FAILURES = ("not_covered", "leaf_mismatch", "no_leaf", "inclusion", "checkpoint")
+"""Why a step is not verified: after the newest checkpoint; its record no longer gives its
+leaf; it has no leaf; its inclusion proof fails; no trustworthy checkpoint to prove it against."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ class TimelineEvent:
     position: int
     leaf_index: int | None
     verified: bool
-    reason: str | None
+    failure: str | None  # what failed, as a word: one of FAILURES
+    reason: str | None  # what failed, in a sentence
     checkpoint: CheckpointRef | None
 
 
@@ -100,36 +104,40 @@ def timeline(wired: Services, code: str, as_of: datetime | None = None) -> Timel
             covered = recorder.select_records_from_leaf(checkpoint.size - 1, 1)
             last_covered = covered[0].position if covered else None
     events = []
+    failure: str | None
     reason: str | None
     for n, record in enumerate(records):
         row = rows.get(record.version) or _fields_of(record)
         if as_of is not None and _after(row.get("time"), as_of):
             break
         if proofs is None or checkpoint is None:
-            verified, reason = False, problem or "the log has no signed checkpoint yet"
+            failure, reason = "checkpoint", problem or "the log has no signed checkpoint yet"
             index = None
         else:
-            verified, reason = _check(record, proofs[n], checkpoint, last_covered)
+            failure, reason = _check(record, proofs[n], checkpoint, last_covered)
             index = proofs[n].leaf_index
-        events.append(_event(record, row, index, verified, reason, ref if verified else None))
+        events.append(_event(record, row, index, failure, reason,
+                             None if failure else ref))
     return Timeline(code, ref, problem, events)
 
 
 def _check(record: StoredRecord, proof: LeafProof, checkpoint: Checkpoint,
-           last_covered: int | None) -> tuple[bool, str | None]:
+           last_covered: int | None) -> tuple[str | None, str | None]:
+    """None when the event is proven, else what failed (a word of FAILURES, a sentence)."""
     if proof.leaf_hash is None or proof.leaf_index is None or proof.proof is None:
         if last_covered is None or record.position > last_covered:
-            return False, NOT_COVERED
-        return False, "the event has no leaf in the log: it was not written through hoso"
+            return "not_covered", NOT_COVERED
+        return "no_leaf", "the event has no leaf in the log: it was not written through hoso"
     if record.leaf() != proof.leaf_hash:
-        return False, (f"leaf hash mismatch at leaf {proof.leaf_index}: the stored event no "
-                       "longer gives the leaf logged for it (changed after it was recorded)")
+        return "leaf_mismatch", (f"leaf hash mismatch at leaf {proof.leaf_index}: the stored "
+                                 "event no longer gives the leaf logged for it (changed after "
+                                 "it was recorded)")
     try:
         verify_inclusion(proof.leaf_hash, proof.leaf_index, checkpoint.size, proof.proof,
                          checkpoint.root)
     except VerificationError as error:
-        return False, f"inclusion proof failed against checkpoint {checkpoint.size}: {error}"
-    return True, None
+        return "inclusion", f"inclusion proof failed against checkpoint {checkpoint.size}: {error}"
+    return None, None
 
 
 def _checkpoint(wired: Services) -> tuple[Checkpoint | None, CheckpointRef | None, str | None]:
@@ -188,7 +196,7 @@ def _after(time: Any, as_of: datetime) -> bool:
         return False
 
 
-def _event(record: StoredRecord, row: dict[str, Any], index: int | None, verified: bool,
+def _event(record: StoredRecord, row: dict[str, Any], index: int | None, failure: str | None,
            reason: str | None, ref: CheckpointRef | None) -> TimelineEvent:
     text = {name: row.get(name) if isinstance(row.get(name), str) else None
             for name in ("type", "time", "actor", "office", "device", "device_time",
@@ -200,4 +208,5 @@ def _event(record: StoredRecord, row: dict[str, Any], index: int | None, verifie
         bag=bag if isinstance(bag, str) else None, device_time=text["device_time"],
         late=bool(row.get("synced_late")), to_office=text["to_office"],
         custodian=text["custodian"], position=record.position,
-        leaf_index=index, verified=verified, reason=reason, checkpoint=ref)
+        leaf_index=index, verified=failure is None, failure=failure, reason=reason,
+        checkpoint=ref)

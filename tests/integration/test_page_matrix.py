@@ -69,6 +69,16 @@ bag-scan              200  200  403  403  403  200  403  403  403  403  403  403
 bag-handover          302  409  403  403  403  302  403  403  403  403  403  403  403  in
 bag-accept            403  403  403  302  403  403  403  403  403  403  403  403  403  in
 bag-manifest          200  200  200  200  200  200  403  403  403  403  403  200  403  in
+# the inspector's pages: inspectors anywhere, supervisors over their subtree (RULES "inspect")
+inspect-search        403  403  403  403  200  200  403  403  403  403  403  200  200  in
+inspect-dossier       403  403  403  403  200  200  403  403  403  403  403  200  403  in
+inspect-pages         403  403  403  403  200  200  403  403  403  403  403  200  403  in
+inspect-page          403  403  403  403  200  200  403  403  403  403  403  200  403  in
+# no key of the log in this store: the export is refused after the permission check (503)
+inspect-export        403  403  403  403  503  503  403  403  403  403  403  503  403  in
+# no file sent: refused on the page after the permission check
+inspect-verify        403  403  403  403  400  400  403  403  403  403  403  400  400  in
+inspect-reads         403  403  403  403  200  403  403  403  403  403  403  200  403  in
 sign-out              in   in   in   in   in   in   in   in   in   in   in   in   in   in
 """
 """The expected answer of every page route (row) to every person (column)."""
@@ -161,6 +171,14 @@ ROWS: dict[str, Row] = {
                         sent(courier=HOME_STAFF["courier"]), fresh=True),
     "bag-accept": Row("POST", f"{BAG}/accept", "bag_in_transit", sent(), fresh=True),
     "bag-manifest": Row("GET", f"{BAG}/manifest.pdf", "open_bag"),
+    "inspect-search": Row("GET", "/inspect/", "held", query="?q={code}"),
+    "inspect-dossier": Row("GET", "/inspect/dossiers/<code>", "scanned"),
+    "inspect-pages": Row("GET", "/inspect/dossiers/<code>/pages", "scanned"),
+    "inspect-page": Row("GET", "/inspect/dossiers/<code>/pages/<path:key>", "scanned"),
+    "inspect-export": Row("GET", "/inspect/dossiers/<code>/export", "scanned",
+                          query="?format=pdf"),
+    "inspect-verify": Row("POST", "/inspect/verify", form=sent()),
+    "inspect-reads": Row("GET", "/inspect/reads", query="?dossier={code}"),
     "sign-out": Row("POST", "/sign-out", form=sent()),  # last: it ends the sessions
 }
 
@@ -187,7 +205,7 @@ class Pages:
     def ask(self, row: Row, target: Target, column: str, cell: int) -> TestResponse:
         code = target.bag if row.rule.startswith(BAG) else target.code
         path = (row.rule.replace("<code>", code).replace("<kind>", "receipt")
-                .replace("<action>", row.action))
+                .replace("<action>", row.action).replace("<path:key>", target.page))
         form = row.form(self.scenario, target) if row.form else None
         if form is not None:
             form = {"key": f"matrix-{column}-{cell}", **form}

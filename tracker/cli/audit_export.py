@@ -16,17 +16,14 @@ from events.evidence.cosignature import CosignatureVerifier
 from events.evidence.keys import KeyFileError, load_verifier
 from events.evidence.notes import NoteError, Verifier
 from events.evidence.witness.keys import load_witness_verifier
-from events.export.build import ExportError, build_export, to_csv, to_json
 from events.export.files import MalformedExport, load_export
 from events.export.offline import OfflineReport, verify_export
 from events.export.proof import PROOF_FORMAT, verify_proof
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option, write_whole
-from tracker.cli.witness_check import export_checkpoint
-from tracker.domain.codes import DossierCode
-from tracker.domain.errors import N_, BadInput, HosoError
+from tracker.custody_export import FORMATS, ExportFailure, make_export, render
+from tracker.domain.errors import N_, BadInput
 
-FORMATS = ("pdf", "csv", "json")
 _PUBLIC_KEY_HELP = ("The log's public key: a .pub file or the key string itself (default "
                     "HOSO_AUDIT_PUBLIC_KEY, or audit.pub beside HOSO_AUDIT_KEY).")
 
@@ -54,29 +51,11 @@ def export(code: str, form: str | None, output: Path, public_key: str | None) ->
                        items='|'.join(FORMATS))
     wired = services()
     verifier = _verifier(public_key, wired.settings.audit_public_key)
-    custody = wired.application()
-    aggregate_id = DossierCode.parse(code).dossier_id
-    warnings: list[str] = []
     try:
-        history = custody.history(code)
-    except HosoError:
-        raise
-    except Exception as error:  # the stored events no longer replay: export them as stored
-        history = []
-        warnings.append(f"warning: {code}'s events do not replay ({type(error).__name__}: "
-                        f"{error}); exported as stored, custodians unknown")
-    log = wired.tamper_evident_log()
-    try:
-        latest = export_checkpoint(wired, log.recorder.select_checkpoints())
-        if latest is None:
-            raise BadInput(N_("the log has no checkpoint yet: run 'hoso audit checkpoint' first"))
-        checkpoint, note = latest
-        document = build_export(log, aggregate_id, code, history, note, checkpoint,
-                                wired.checkpoint_directory().rotations())
-    except (NoteError, ExportError) as error:
-        raise click.ClickException(f"cannot export {code}: {error}") from None
-    report = verify_export(document, verifier, witnesses=[
-        e.verifier for e in wired.witness_endpoints()], quorum=wired.settings.witness_quorum)
+        made = make_export(wired, code, verifier)
+    except ExportFailure as error:
+        raise click.ClickException(str(error)) from None
+    document, report, warnings = made.document, made.report, made.warnings
     write_whole(output, _render(form, document, report))
     emit({"file": str(output), "format": form, "warnings": warnings, **report.to_dict()},
          lambda: [*warnings, f"wrote {output} ({form}): {len(document['events'])} events of "
@@ -154,15 +133,10 @@ def _witnesses(keys: tuple[str, ...]) -> list[CosignatureVerifier]:
 
 
 def _render(form: str, document: Mapping[str, Any], report: OfflineReport) -> bytes:
-    if form == "json":
-        return to_json(document)
-    if form == "csv":
-        return to_csv(document)
-    # reportlab only when a PDF is asked for
-    from tracker.slips.control_pdf import SlipError, render_slip
+    from tracker.slips.control_pdf import SlipError
 
     try:
-        return render_slip(document, report)
+        return render(form, document, report)
     except SlipError as error:
         raise click.ClickException(str(error)) from None
 

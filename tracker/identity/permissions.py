@@ -84,6 +84,7 @@ RULES: dict[str, dict[str, Scope]] = {
                "inspector": PROVINCE},
     "reference": {**READERS, "admin": PROVINCE},
     "access-log": {"inspector": PROVINCE},
+    "inspect": {"inspector": PROVINCE, "supervisor": SUBTREE},  # the inspector's pages
     "accounts": {"admin": PROVINCE},
 }
 

@@ -23,6 +23,7 @@ from tracker.web import (
     headers,
     health,
     i18n,
+    inspect,
     limits,
     lookup_page,
     office,
@@ -79,4 +80,5 @@ def create_app(services: Services | None = None,
     app.register_blueprint(slips.blueprint, url_prefix="/api/v1")
     app.register_blueprint(bags_api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(courier.blueprint, url_prefix="/courier")
+    app.register_blueprint(inspect.blueprint, url_prefix="/inspect")
     return app

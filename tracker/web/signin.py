@@ -90,6 +90,7 @@ def home() -> str:
                            office=province.offices[identity.office], queue=queue,
                            can_receive=identity.role in RULES["receive"],
                            can_carry=identity.role in RULES["bag"],
+                           can_inspect=identity.role in RULES["inspect"],
                            stages=labels.STAGES)
 
 
