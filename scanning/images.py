@@ -1,9 +1,12 @@
-"""Safe page loading: image files (and PDF pages) become pixel arrays or a ``BadPage`` naming them.
+"""Safe page loading: image files (and PDF pages) become pixel arrays or a refusal naming them.
 
-Every check happens before pixels are decoded in full: the header's size is compared with
-``MAX_PIXELS`` (a decompression bomb is refused without allocating it), then the whole file is
-decoded so a truncated JPEG or PNG fails here and not half-way through clean-up. PDF pages are
-rasterised by poppler's ``pdftoppm`` at ``PDF_DPI``.
+Every file is measured from its headers before a pixel is decoded (``measure``): Pillow's
+``Image.open`` is lazy, so frame counts and sizes cost nothing, and a PDF's page tree gives its
+page boxes. A file whose pages add up to more than its ``Budget`` is refused whole, undecoded; a
+page larger than a page can be is refused by its number and the file's other pages go on. Pages
+are then decoded one frame (one PDF page) at a time, each in full, so a truncated JPEG or PNG
+fails here and not half-way through clean-up, and memory holds one page, never the file.
+PDF pages are rasterised by poppler's ``pdftoppm`` at ``PDF_DPI``, one page per run.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageSequence
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -24,8 +28,23 @@ from scanning.errors import BadPage
 # A4 at 600 dpi is 35 Mpx; a legal-size page at 600 dpi 40 Mpx. Anything above this is no scan.
 MAX_PIXELS = 60_000_000
 MAX_PAGES_PER_FILE = 500
+# About 170 A4 pages at 300 dpi, 380 at 200 dpi: what one file may make the station decode.
+MAX_FILE_PIXELS = 1_500_000_000
+MIN_SIDE = 16
 PDF_DPI = 300
-PDFTOPPM_TIMEOUT = 120.0
+PDFTOPPM_TIMEOUT = 60.0
+# Formats whose frames all have the canvas size (Pillow reports it for every frame), so the
+# frame count times the canvas is the file's size without seeking (seeking a GIF decodes).
+CANVAS_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much one file may hold: pixels per page, pixels over all its pages, pages."""
+
+    page_pixels: int = MAX_PIXELS
+    file_pixels: int = MAX_FILE_PIXELS
+    pages: int = MAX_PAGES_PER_FILE
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,12 +63,47 @@ class Page:
     @property
     def label(self) -> str:
         """``file`` or ``file page N``: how an operator finds the page again."""
-        return self.source if self.number == 1 else f"{self.source} page {self.number}"
+        return page_label(self.source, self.number)
 
 
-def load_pages(path: Path | str) -> list[Page]:
-    """Every page of an image file (PNG, JPEG, TIFF incl. multi-page, anything Pillow reads) or
-    PDF, in file order. Raises ``BadPage`` naming the file when it cannot be a scan."""
+@dataclass(frozen=True)
+class RefusedPage:
+    """A page of a file that cannot be a scan (too large, too small); the others go on."""
+
+    source: str
+    number: int
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return page_label(self.source, self.number)
+
+
+@dataclass(frozen=True)
+class FileMeasure:
+    """A file's pages as its headers describe them: (width, height) in decoded pixels, and why
+    each page is refused (``None`` when it can be decoded)."""
+
+    name: str
+    pdf: bool
+    sizes: tuple[tuple[int, int], ...]
+    refusals: tuple[str | None, ...]
+
+    @property
+    def pixels(self) -> int:
+        """Pixels the file's decodable pages hold: what decoding it costs."""
+        return sum(w * h for (w, h), why in zip(self.sizes, self.refusals, strict=True)
+                   if why is None)
+
+
+def page_label(source: str, number: int) -> str:
+    return source if number == 1 else f"{source} page {number}"
+
+
+def measure(path: Path | str, budget: Budget = Budget()) -> FileMeasure:
+    """The file's pages from its headers alone, nothing decoded. Raises ``BadPage`` naming the
+    file when it is empty, not an image or PDF, corrupt, has too many pages, or its pages
+    together exceed ``budget.file_pixels``."""
     path = Path(path)
     name = path.name
     try:
@@ -59,44 +113,107 @@ def load_pages(path: Path | str) -> list[Page]:
         raise BadPage(name, f"cannot be read ({error.strerror or error})") from error
     if not head:
         raise BadPage(name, "the file is empty (0 bytes)")
-    if head.startswith(b"%PDF"):
-        return _pdf_pages(path)
-    return _image_pages(path)
+    pdf = head.startswith(b"%PDF")
+    sizes = _pdf_sizes(path) if pdf else _image_sizes(path)
+    if len(sizes) > budget.pages:
+        raise BadPage(name, f"{len(sizes):,} pages: more than {budget.pages} in one file")
+    found = FileMeasure(name, pdf, tuple(sizes),
+                        tuple(_page_refusal(size, budget) for size in sizes))
+    if found.pixels > budget.file_pixels:
+        raise BadPage(name, f"its {len(sizes)} pages hold {found.pixels:,} pixels, more than "
+                            f"one file may (limit {budget.file_pixels:,}); refused undecoded "
+                            "as a possible decompression bomb")
+    if len(sizes) == 1 and found.refusals[0] is not None:
+        raise BadPage(name, found.refusals[0])
+    return found
 
 
-def _image_pages(path: Path) -> list[Page]:
-    name = path.name
-    pages: list[Page] = []
-    try:
-        with warnings.catch_warnings():
-            # Pillow warns (then errors) on its own bomb limit; ours is checked explicitly.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-                    if number > MAX_PAGES_PER_FILE:
-                        raise BadPage(name, f"more than {MAX_PAGES_PER_FILE} pages")
-                    _refuse_bomb(name, frame.size)
-                    frame.load()
-                    pages.append(Page(pixels=_bgr(frame), source=name, number=number,
-                                      dpi=_dpi(frame)))
-    except BadPage:
-        raise
-    except Image.DecompressionBombError as error:
-        raise BadPage(name, f"too many pixels to be a page scan ({error})") from error
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        kind = "not an image Pillow can read" if "cannot identify" in str(error) else \
-            f"corrupt or truncated image ({error})"
-        raise BadPage(name, kind) from error
+def iter_pages(path: Path | str, wanted: Container[int] | None = None,
+               budget: Budget = Budget()) -> Iterator[Page | RefusedPage]:
+    """The file's pages in order, decoded one at a time, after ``measure`` accepted the file;
+    only pages numbered in ``wanted`` (1-based) when given. An oversized page comes as a
+    ``RefusedPage``. Raises ``BadPage`` for the whole file (see ``measure``), or part-way when
+    a page turns out corrupt."""
+    path = Path(path)
+    found = measure(path, budget)
+    numbers = [n for n in range(1, len(found.sizes) + 1) if wanted is None or n in wanted]
+    for number in numbers:
+        why = found.refusals[number - 1]
+        if why is not None:
+            yield RefusedPage(path.name, number, why)
+    decodable = [n for n in numbers if found.refusals[n - 1] is None]
+    if found.pdf:
+        yield from (_pdf_page(path, number) for number in decodable)
+    else:
+        yield from _image_frames(path, decodable)
+
+
+def load_pages(path: Path | str) -> list[Page]:
+    """Every page of an image file (PNG, JPEG, TIFF incl. multi-page, anything Pillow reads) or
+    PDF, in file order. Raises ``BadPage`` naming the file (and the page) when any page cannot
+    be a scan; the station, which goes on past a refused page, uses ``iter_pages``."""
+    pages = []
+    for page in iter_pages(path):
+        if isinstance(page, RefusedPage):
+            raise BadPage(page.source, f"page {page.number}: {page.reason}")
+        pages.append(page)
     return pages
 
 
-def _refuse_bomb(name: str, size: tuple[int, int]) -> None:
+def _page_refusal(size: tuple[int, int], budget: Budget) -> str | None:
     width, height = size
-    if width * height > MAX_PIXELS:
-        raise BadPage(name, f"{width}×{height} pixels is more than a page scan can be "
-                            f"(limit {MAX_PIXELS:,}); refused as a possible decompression bomb")
-    if width < 16 or height < 16:
-        raise BadPage(name, f"{width}×{height} pixels is too small to be a page")
+    if width * height > budget.page_pixels:
+        return (f"{width}×{height} pixels is more than a page scan can be "
+                f"(limit {budget.page_pixels:,}); refused as a possible decompression bomb")
+    if width < MIN_SIDE or height < MIN_SIDE:
+        return f"{width}×{height} pixels is too small to be a page"
+    return None
+
+
+def _open(path: Path) -> Image.Image:
+    with warnings.catch_warnings():
+        # Pillow warns (then errors) on its own bomb limit; ours is checked explicitly.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return Image.open(path)
+
+
+def _image_sizes(path: Path) -> list[tuple[int, int]]:
+    try:
+        with _open(path) as image:
+            frames = getattr(image, "n_frames", 1)
+            if frames > MAX_PAGES_PER_FILE * 2 or frames == 1 or image.format in CANVAS_FORMATS:
+                return [image.size] * frames
+            sizes = []
+            for index in range(frames):  # a TIFF's seek reads the frame's directory only
+                image.seek(index)
+                sizes.append(image.size)
+            return sizes
+    except Image.DecompressionBombError as error:
+        raise BadPage(path.name, f"too many pixels to be a page scan ({error})") from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise BadPage(path.name, _image_trouble(error)) from error
+
+
+def _image_frames(path: Path, numbers: list[int]) -> Iterator[Page]:
+    if not numbers:
+        return
+    try:
+        with _open(path) as image:
+            for number in numbers:
+                image.seek(number - 1)
+                image.load()
+                page = Page(pixels=_bgr(image), source=path.name, number=number,
+                            dpi=_dpi(image))
+                yield page
+    except Image.DecompressionBombError as error:
+        raise BadPage(path.name, f"too many pixels to be a page scan ({error})") from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise BadPage(path.name, _image_trouble(error)) from error
+
+
+def _image_trouble(error: Exception) -> str:
+    return ("not an image Pillow can read" if "cannot identify" in str(error)
+            else f"corrupt or truncated image ({error})")
 
 
 def _dpi(image: Image.Image) -> float | None:
@@ -116,38 +233,39 @@ def _bgr(image: Image.Image) -> np.ndarray:
     return np.ascontiguousarray(rgb[:, :, ::-1])
 
 
-def _pdf_pages(path: Path) -> list[Page]:
+def _pdf_sizes(path: Path) -> list[tuple[int, int]]:
+    """Page sizes at ``PDF_DPI`` from the page tree, so a poster-sized page is refused
+    unrendered (the media box bounds the crop box poppler renders)."""
+    try:
+        reader = PdfReader(path)
+        count = len(reader.pages)
+        if count > MAX_PAGES_PER_FILE:
+            return [(0, 0)] * count
+        sizes = []
+        for page in reader.pages:
+            box, unit = page.mediabox, float(page.user_unit or 1)
+            sizes.append((int(abs(float(box.width)) * unit / 72 * PDF_DPI),
+                          int(abs(float(box.height)) * unit / 72 * PDF_DPI)))
+        return sizes
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+        raise BadPage(path.name, f"corrupt PDF ({error})") from error
+
+
+def _pdf_page(path: Path, number: int) -> Page:
     name = path.name
-    _refuse_pdf_bomb(path)
     with tempfile.TemporaryDirectory(prefix="hoso-pdf-") as tmp:
         prefix = Path(tmp) / "page"
         try:
             done = subprocess.run(
-                ["pdftoppm", "-r", str(PDF_DPI), "-png", "-l", str(MAX_PAGES_PER_FILE),
-                 str(path), str(prefix)],
+                ["pdftoppm", "-r", str(PDF_DPI), "-png", "-f", str(number), "-l", str(number),
+                 "-singlefile", str(path), str(prefix)],
                 capture_output=True, timeout=PDFTOPPM_TIMEOUT, check=False)
         except subprocess.TimeoutExpired as error:
-            raise BadPage(name, "the PDF took too long to rasterise") from error
-        files = sorted(Path(tmp).glob("page-*.png"), key=lambda p: int(p.stem.split("-")[-1]))
-        if done.returncode != 0 or not files:
+            raise BadPage(name, f"page {number} took too long to rasterise") from error
+        rendered = prefix.with_suffix(".png")
+        if done.returncode != 0 or not rendered.exists():
             detail = done.stderr.decode(errors="replace").strip().splitlines()
             raise BadPage(name, "corrupt PDF" + (f" ({detail[0]})" if detail else ""))
-        pages = []
-        for number, file in enumerate(files, start=1):
-            with Image.open(file) as image:
-                image.load()
-                pages.append(Page(pixels=_bgr(image), source=name, number=number,
-                                  dpi=float(PDF_DPI)))
-        return pages
-
-
-def _refuse_pdf_bomb(path: Path) -> None:
-    """Page sizes come from the PDF's page tree, so a poster-sized page is refused unrendered."""
-    try:
-        reader = PdfReader(path)
-        boxes = [page.mediabox for page in reader.pages[:MAX_PAGES_PER_FILE]]
-    except (PyPdfError, OSError, ValueError, KeyError) as error:
-        raise BadPage(path.name, f"corrupt PDF ({error})") from error
-    for box in boxes:
-        pixels = (float(box.width) / 72 * PDF_DPI, float(box.height) / 72 * PDF_DPI)
-        _refuse_bomb(path.name, (int(pixels[0]), int(pixels[1])))
+        with Image.open(rendered) as image:
+            image.load()
+            return Page(pixels=_bgr(image), source=name, number=number, dpi=float(PDF_DPI))

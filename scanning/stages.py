@@ -16,28 +16,34 @@ from pathlib import Path
 from scanning.barcodes import read_barcodes
 from scanning.clean import CleanPage, clean
 from scanning.errors import BadPage
-from scanning.images import load_pages
+from scanning.images import Page, RefusedPage, iter_pages
 from scanning.ocr import OcrSettings, PageText, read_page
 
 
 @dataclass(frozen=True)
 class FileCovers:
-    """What the first pass learnt about a file: per page (number, label, barcode texts), or
-    why the file cannot be a scan."""
+    """What the first pass learnt about a file: per page (number, label, barcode texts) and
+    per refused page (number, label, reason), or why the whole file cannot be a scan."""
 
     path: Path
     pages: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
     refused: str | None = None
+    refused_pages: tuple[tuple[int, str, str], ...] = ()
 
 
 def read_covers(path: Path) -> FileCovers:
+    """Barcodes of every page, decoding one page at a time."""
+    pages, refused = [], []
     try:
-        pages = load_pages(path)
+        for page in iter_pages(path):
+            if isinstance(page, RefusedPage):
+                refused.append((page.number, page.label, page.reason))
+            else:
+                pages.append((page.number, page.label,
+                              tuple(b.text for b in read_barcodes(page.pixels))))
     except BadPage as error:
         return FileCovers(path, refused=error.reason)
-    return FileCovers(path, tuple(
-        (page.number, page.label, tuple(b.text for b in read_barcodes(page.pixels)))
-        for page in pages))
+    return FileCovers(path, tuple(sorted(pages)), refused_pages=tuple(refused))
 
 
 def prepare_pages(path: Path, numbers: Sequence[int], settings: OcrSettings
@@ -45,12 +51,13 @@ def prepare_pages(path: Path, numbers: Sequence[int], settings: OcrSettings
     """Clean and OCR pages ``numbers`` (1-based) of ``path``; a page OCR found upside down
     comes back turned. Raises BadPage if the file changed into something unreadable since the
     first pass."""
-    pages = load_pages(path)
+    decoded = {page.number: page for page in iter_pages(path, wanted=set(numbers))
+               if isinstance(page, Page)}
     prepared = []
     for number in numbers:
-        if not 1 <= number <= len(pages):
-            raise BadPage(path.name, f"page {number} is gone (the file has {len(pages)})")
-        tidy = clean(pages[number - 1])
+        if number not in decoded:
+            raise BadPage(path.name, f"page {number} is gone or no longer a page")
+        tidy = clean(decoded.pop(number))
         text = (PageText(label=tidy.page.label, text="", confidence=0.0) if tidy.blank
                 else read_page(tidy.page.label, tidy.reading_copy(), settings, tidy.ocr_dpi))
         prepared.append((tidy, text))

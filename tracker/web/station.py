@@ -4,7 +4,10 @@ A station token (``hoso token create --kind station --station S``) is bound to i
 office and the operator it scans as: a scan may only be recorded in the name of that station,
 by that operator, for a dossier held at that office. Any other credential gets 403, none 401.
 ``POST /scans`` is upload acquisition: a station without a scanner pipeline of its own sends
-page files and the tracker's machine processes them.
+page files and the tracker's machine processes them. Its body is limited (``UPLOAD_MAX_BYTES``
+in the app's config, else ``MAX_UPLOAD_BYTES``: 413), and so are its files' pixels together,
+measured from their headers before anything is decoded (``MAX_UPLOAD_PIXELS``); clean-up and
+OCR run in the station's worker processes, not in the web thread.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
+from scanning.errors import BadPage
+from scanning.images import measure
 from scanning.station import RecordRefused
 from tracker.commands.dossiers import RecordStationScan
 from tracker.domain.errors import N_, BadInput, Forbidden, UnknownReference
@@ -26,6 +32,8 @@ blueprint = Blueprint("station", __name__)
 blueprint.before_request(require_token)
 MAX_UPLOAD_FILES = 500
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024
+# About 230 A4 pages at 300 dpi: what one upload may make the tracker's machine decode.
+MAX_UPLOAD_PIXELS = 2_000_000_000
 
 
 def station() -> str:
@@ -58,7 +66,10 @@ def upload() -> Response:
     """Multipart ``files`` (in page order) and optionally ``dossier``: processed here as one
     batch, each scan recorded as the token's station and operator; answers the batch report."""
     name = station()
-    request.max_content_length = MAX_UPLOAD_BYTES
+    limit = int(current_app.config.get("UPLOAD_MAX_BYTES", MAX_UPLOAD_BYTES))
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge(f"the upload is larger than {limit:,} bytes")
+    request.max_content_length = limit  # a body without Content-Length stops there too
     if "operator" in request.form:
         raise BadInput(N_("'operator' is given by your token, not the form"))
     files = request.files.getlist("files")
@@ -76,6 +87,7 @@ def upload() -> Response:
             path = Path(folder) / f"{number:04d}-{filename}"
             upload_file.save(path)
             paths.append(path)
+        _within_pixel_budget(paths)
         try:
             report = batch.process(paths, assign_to=assign_to)
         except RecordRefused as error:  # the named dossier is unknown: nothing was done
@@ -84,3 +96,18 @@ def upload() -> Response:
     for bad in answer["bad_files"]:
         bad["file"] = Path(bad["file"]).name.split("-", 1)[-1]
     return jsonify(answer)
+
+
+def _within_pixel_budget(paths: list[Path]) -> None:
+    """Refuse the whole upload when its files' pages together hold more pixels than one upload
+    may; a file that cannot be measured is left for the batch to refuse by name."""
+    total = 0
+    for path in paths:
+        try:
+            total += measure(path).pixels
+        except BadPage:
+            continue
+    if total > MAX_UPLOAD_PIXELS:
+        raise BadInput(N_("the files hold {pixels} pixels together, more than one upload may "
+                          "({limit}); send fewer pages at a time"),
+                       pixels=f"{total:,}", limit=f"{MAX_UPLOAD_PIXELS:,}")
