@@ -1,19 +1,24 @@
 """The scanning station: a batch of files in, per dossier stored objects and one Digitised record.
 
-Stages, in order: load each file (a bad file is refused by name and the rest go on) → read cover
-barcodes → split at the covers → per dossier: clean, OCR, searchable PDF → store originals,
-cleaned copies, the PDF and the OCR JSON in the object store (the station's spool absorbs
-outages) → ask the tracker to record ``Digitised``. The tracker is reached through
-``TrackerPort``: in-process on one machine (tracker/station_link.py) or over the HTTP API with a
-station token (scanning/tracker_http.py). Blank pages are kept and flagged, never dropped.
+Stages, in order: load each file (a bad file, or a bad page of one, is refused by name and the
+rest go on) → read cover and separator barcodes → split at covers and separators → per dossier:
+clean, OCR, searchable PDF → store originals, cleaned copies, the PDF and the OCR JSON in the
+object store (the station's spool absorbs outages) → ask the tracker to record ``Digitised``;
+when it refuses, the objects that scan alone stored are deleted again (an object that was there
+before the scan is left alone). The tracker is reached through ``TrackerPort``: in-process on
+one machine (tracker/station_link.py) or over the HTTP API with a station token
+(scanning/tracker_http.py). Blank pages and separator sheets are kept and flagged, never
+dropped; pages behind a separator that no cover follows are reported ``unassigned``.
 
-Pages are decoded twice (once for barcodes, once per dossier for clean-up) so memory holds one
-dossier's pages at a time, not the whole feeder's. Both passes run file by file in the OCR worker
-pool (scanning/stages.py); storing and recording stay in this process, in page order.
+Pages are decoded twice (once for barcodes, once per dossier for clean-up), one page at a time,
+so memory holds one dossier's pages at a time, not the whole feeder's. Both passes run file by
+file in the OCR worker pool (scanning/stages.py); storing and recording stay in this process,
+in page order.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -32,9 +37,9 @@ from scanning.errors import ScanningError
 from scanning.images import Page
 from scanning.ocr import OcrSettings, PageText, worker_pool
 from scanning.pdf import searchable_pdf
-from scanning.split import Refusal, split_batch
+from scanning.split import PATCH_T, Refusal, split_batch
 from scanning.stages import prepare_pages, read_covers
-from storage.objects import ObjectStore
+from storage.objects import ObjectStore, StorageError, key_for
 from storage.spool import SpoolingObjectStore
 
 CLEANED_JPEG_QUALITY = 90
@@ -130,13 +135,16 @@ class BatchReport:
 
     dossiers: list[DossierResult] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # page labels, for the operator to assign
+    # pages behind a separator no cover followed: [{"separators": [labels], "pages": [labels]}]
+    unassigned: list[dict[str, list[str]]] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)  # {"page", "label", "reason"}
-    bad_files: list[dict[str, str]] = field(default_factory=list)  # {"file", "reason"}
+    # {"file", "reason"}, and "page", "label" when one page of the file was refused
+    bad_files: list[dict[str, Any]] = field(default_factory=list)
     file_outcomes: dict[Path, str] = field(default_factory=dict)  # done | held | failed
 
     @property
     def all_recorded(self) -> bool:
-        return (not self.held and not self.refused and not self.bad_files
+        return (not self.held and not self.unassigned and not self.refused and not self.bad_files
                 and all(d.recorded for d in self.dossiers))
 
     def as_json(self) -> dict[str, Any]:
@@ -144,7 +152,8 @@ class BatchReport:
             "dossiers": [{"code": d.code, "pages": d.pages, "blank_pages": d.blank_pages,
                           "quality_notes": d.quality_notes, "recorded": d.recorded,
                           "error": d.error} for d in self.dossiers],
-            "held": self.held, "refused": self.refused, "bad_files": self.bad_files,
+            "held": self.held, "unassigned": self.unassigned, "refused": self.refused,
+            "bad_files": self.bad_files,
         }
 
 
@@ -153,7 +162,8 @@ class Station:
 
     def __init__(self, store: ObjectStore, tracker: TrackerPort, station: str, operator: str,
                  jobs: int = 2, ocr: OcrSettings | None = None, device: str | None = None,
-                 preparer: PagePreparer | None = None) -> None:
+                 preparer: PagePreparer | None = None,
+                 separators: Sequence[str] = (PATCH_T,)) -> None:
         self.store = store
         self.tracker = tracker
         self.station = station
@@ -162,6 +172,7 @@ class Station:
         self.ocr = ocr or OcrSettings()
         self.device = device
         self.preparer = preparer
+        self.separators = tuple(separators)
 
     def process(self, files: Sequence[Path], assign_to: str | None = None,
                 progress: Progress | None = None) -> BatchReport:
@@ -173,9 +184,13 @@ class Station:
         with worker_pool(self.jobs, self.ocr) as pool:
             scanned = self._read_covers(files, report, pool, progress)
             split = split_batch([p.codes for p in scanned], self.tracker.known_dossier,
-                                assign_to)
+                                assign_to, self.separators)
             for number in split.held:
                 report.held.append(scanned[number - 1].label)
+            for group in split.unassigned:
+                report.unassigned.append(
+                    {"separators": [scanned[n - 1].label for n in group.separators],
+                     "pages": [scanned[n - 1].label for n in group.pages]})
             for refusal in split.refused:
                 report.refused.append(self._refusal(refusal, scanned))
             done = 0
@@ -188,15 +203,16 @@ class Station:
                 if not pages:
                     result.error = "a cover with no pages behind it: nothing to record"
                     continue
+                flagged = [share.pages.index(n) + 1 for n in share.separators]
                 try:
-                    self._digitise(result, pages, pool)
+                    self._digitise(result, pages, pool, flagged)
                 except (ScanningError, OSError) as error:
                     result.error = str(error)
                 done += len(pages)
                 if progress:
                     progress("dossiers", done, total)
-        report.file_outcomes = self._outcomes(files, scanned, split.held, split.refused,
-                                              report)
+        held = [*split.held, *(n for group in split.unassigned for n in group.pages)]
+        report.file_outcomes = self._outcomes(files, scanned, held, split.refused, report)
         return report
 
     # -- first pass: covers ------------------------------------------------------------------
@@ -209,8 +225,12 @@ class Station:
             found = future.result()
             if found.refused is not None:
                 report.bad_files.append({"file": str(found.path), "reason": found.refused})
+            for number, label, reason in found.refused_pages:  # the file's other pages go on
+                report.bad_files.append({"file": str(found.path), "page": number,
+                                         "label": label, "reason": reason})
+            of = len(found.pages) + len(found.refused_pages)
             for number, label, codes in found.pages:
-                scanned.append(ScannedPage(found.path, number, len(found.pages), label, codes))
+                scanned.append(ScannedPage(found.path, number, of, label, codes))
             if progress:
                 progress("pages", index, len(files))
         return scanned
@@ -222,8 +242,10 @@ class Station:
 
     # -- second pass: one dossier --------------------------------------------------------------
 
-    def _digitise(self, result: DossierResult, pages: list[ScannedPage], pool: Executor
-                  ) -> None:
+    def _digitise(self, result: DossierResult, pages: list[ScannedPage], pool: Executor,
+                  separators: Sequence[int] = ()) -> None:
+        """Clean, OCR, store and record one dossier's ``pages``; ``separators`` (1-based among
+        them) are separator sheets, kept and flagged."""
         runs: list[tuple[Path, list[int]]] = []  # consecutive pages of one file go together
         for wanted in pages:
             if runs and runs[-1][0] == wanted.path:
@@ -246,6 +268,9 @@ class Station:
         ocr_doc: list[dict[str, Any]] = []
         for number, (page, tidy, text) in enumerate(zip(loaded, cleaned, texts, strict=True),
                                                     start=1):
+            if number in separators:
+                notes.append({"page": number, "code": "separator", "message":
+                              f"{page.label} is a separator sheet: kept and flagged"})
             if tidy.blank:
                 blank.append(number)
                 notes.append({"page": number, "code": "blank", "message":
@@ -255,13 +280,14 @@ class Station:
                 notes.append({"page": number, "code": "ocr_failed", "message": text.error})
             ocr_doc.append({**text.as_dict(), "page": number, "rotation": tidy.rotation,
                             "skew": tidy.skew, "blank": tidy.blank})
-        originals = [self._store_original(wanted, page)
+        fresh: list[str] = []  # keys this scan stored that were not there before it
+        originals = [self._store_original(wanted, page, fresh)
                      for wanted, page in zip(pages, loaded, strict=True)]
-        straight = [self.store.put(_jpeg(tidy), "image/jpeg").key for tidy in cleaned]
-        pdf_key = self.store.put(pdf, "application/pdf").key
-        ocr_key = self.store.put(json.dumps(
+        straight = [self._put(_jpeg(tidy), "image/jpeg", fresh) for tidy in cleaned]
+        pdf_key = self._put(pdf, "application/pdf", fresh)
+        ocr_key = self._put(json.dumps(
             {"code": result.code, "station": self.station, "pages": ocr_doc},
-            ensure_ascii=False).encode("utf-8"), "application/json").key
+            ensure_ascii=False).encode("utf-8"), "application/json", fresh)
         dpis = {round(p.dpi) for p in loaded if p.dpi}
         record = ScanRecord(
             code=result.code, operator=self.operator, station=self.station, pages=originals,
@@ -277,17 +303,42 @@ class Station:
                     f"{len(waiting)} object(s) wait in the station's spool (object store "
                     "unreachable); they upload by themselves (hoso storage sync): scan these "
                     "files again then to record the dossier")
-        self.tracker.record_digitised(record)
+        try:
+            self.tracker.record_digitised(record)
+        except RecordRefused:
+            self._forget(fresh)
+            raise
         result.recorded = True
 
-    def _store_original(self, scanned: ScannedPage, page: Page) -> str:
+    def _put(self, data: bytes, content_type: str, fresh: list[str]) -> str:
+        """Store ``data``; its key joins ``fresh`` when no object held those bytes before.
+        Unknown (the store unreachable) counts as there before: such a key is never deleted
+        here, and ``hoso storage gc`` finds it if no event ever names it."""
+        key = key_for(hashlib.sha256(data).hexdigest())
+        try:
+            before = self.store.exists(key)
+        except StorageError:
+            before = True
+        self.store.put(data, content_type)
+        if not before and key not in fresh:
+            fresh.append(key)
+        return key
+
+    def _forget(self, keys: list[str]) -> None:
+        """Delete what a refused scan alone stored: no event names it (the tracker records
+        only objects it read back, and these were not there when this scan began). What
+        cannot be deleted now is left for ``hoso storage gc``."""
+        for key in keys:
+            with contextlib.suppress(StorageError, OSError):
+                self.store.remove(key)
+
+    def _store_original(self, scanned: ScannedPage, page: Page, fresh: list[str]) -> str:
         """A one-page image file is archived byte for byte; a page of a multi-page file (TIFF,
         PDF) as a lossless PNG of exactly the pixels decoded from it."""
         content_type = mimetypes.guess_type(scanned.path.name)[0] or ""
         if scanned.of == 1 and content_type.startswith("image/"):
-            with scanned.path.open("rb") as original:
-                return self.store.put(original, content_type).key
-        return self.store.put(_png(page.pixels), "image/png").key
+            return self._put(scanned.path.read_bytes(), content_type, fresh)
+        return self._put(_png(page.pixels), "image/png", fresh)
 
     # -- outcomes per file -------------------------------------------------------------------
 

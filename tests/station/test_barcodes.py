@@ -1,4 +1,5 @@
-"""The cover reader decodes every rough zint-made cover, Code 128 and QR, at any rotation."""
+"""The reader decodes every rough zint-made cover (Code 128, QR) and separator sheet (Code 39
+PATCH T, Code 128, QR): faxed, blurred, distorted, at any rotation."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from scanning.barcodes import read_barcodes
+from scanning.split import PATCH_T, is_separator
 from tests.station.covers import ROUGH_SET, CoverCase, cover_page
+from tests.station.separators import ROUGH_SEPARATORS, SeparatorCase, separator_page
 
 CODE = "000.21.11.H40-260310-0042"
 
@@ -23,3 +26,13 @@ def test_every_rough_cover_is_decoded(case: CoverCase, tmp_path: Path) -> None:
 def test_a_page_without_a_symbol_reads_nothing(tmp_path: Path) -> None:
     page = cover_page(CODE, CoverCase(formats=()), tmp_path)
     assert read_barcodes(page) == []
+
+
+@pytest.mark.parametrize("case", ROUGH_SEPARATORS, ids=lambda c: c.name)
+def test_every_rough_separator_sheet_is_found(case: SeparatorCase, tmp_path: Path) -> None:
+    # GIVEN a separator sheet drawn by zint, then faxed, blurred, distorted or turned
+    page = separator_page(case, tmp_path)
+    # WHEN read THEN its text is found, and the split takes the page for a separator
+    found = read_barcodes(page)
+    assert (case.text, case.format) in {(b.text, b.format) for b in found}
+    assert is_separator([b.text for b in found], [PATCH_T, "TACH-HO-SO"])

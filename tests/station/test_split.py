@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanning.split import DossierPages, Refusal, split_batch
+from scanning.split import DossierPages, Refusal, Unassigned, split_batch
 
 A, B = "000.21.11.H40-260310-0001", "000.21.11.H40-260310-0002"
 UNKNOWN = "000.21.11.H40-260310-0999"
@@ -44,3 +44,45 @@ def test_a_code_on_two_covers_gathers_both_runs_and_two_codes_on_one_page_are_re
     assert split.dossiers == [DossierPages(A, [1, 5], [2, 6]), DossierPages(B, [3], [4])]
     assert split.refused == [Refusal(7, f"a cover with several dossier codes: {A}, {B}"),
                              Refusal(8, "follows the refused cover on page 7")]
+
+
+SEP = "PATCHT"
+
+
+def test_a_separator_then_a_cover_gives_that_dossier_the_separator_flagged() -> None:
+    # GIVEN cover A and a page, a PATCH T sheet, cover B and a page
+    split = split_batch([[A], [], [SEP], [B], []], known)
+    # THEN the separator ends A and goes, flagged, with B's pages
+    assert split.dossiers == [DossierPages(A, [1], [2]), DossierPages(B, [4], [3, 5], [3])]
+    assert split.unassigned == []
+    assert split.held == []
+    assert split.refused == []
+
+
+def test_a_separator_with_no_code_after_it_stages_its_pages_unassigned() -> None:
+    # GIVEN cover A, a page, a separator, two pages, two separators back to back, cover B
+    split = split_batch([[A], [], [SEP], [], [], [SEP], [SEP], [B], []], known)
+    # THEN the pages behind the first separator wait for the operator, with it
+    assert split.unassigned == [Unassigned([3], [3, 4, 5])]
+    assert split.dossiers == [DossierPages(A, [1], [2]), DossierPages(B, [8], [6, 7, 9], [6, 7])]
+    # AND a separator at the end of the batch is staged too, alone
+    assert split_batch([[A], [], [SEP]], known).unassigned == [Unassigned([3], [3])]
+
+
+def test_separator_texts_are_the_stations_and_a_separator_before_an_unknown_cover_is_refused(
+        ) -> None:
+    pages = [["TACH-HO-SO"], [], [SEP], [UNKNOWN], []]
+    split = split_batch(pages, known, separators=["tach-ho-so"])
+    # THEN the station's own text separates; PATCHT is content at this station
+    assert split.unassigned == [Unassigned([1], [1, 2, 3])]
+    split = split_batch(pages, known)
+    assert split.held == [1, 2]
+    assert split.refused == [Refusal(3, "the separator before the refused cover on page 4"),
+                             Refusal(4, f"unknown dossier {UNKNOWN}"),
+                             Refusal(5, "follows the refused cover on page 4")]
+
+
+def test_the_named_dossier_takes_pages_before_the_first_separator_only() -> None:
+    split = split_batch([[], [SEP], []], known, assign_to=A)
+    assert split.dossiers == [DossierPages(A, [], [1])]
+    assert split.unassigned == [Unassigned([2], [2, 3])]
