@@ -1,19 +1,23 @@
 """The embedded object store: one file per object under a root directory, written atomically.
 
 An object becomes visible only by ``rename`` of a fully written, fsynced temporary file, so a
-crash mid-write leaves at most an orphan in ``.partial/`` and never a partial object. The content
+crash mid-write leaves at most an orphan in ``.partial/`` and never a partial object; the first
+write of each process clears ``.partial/`` of files older than ``PARTIAL_AGE`` (younger ones
+may be another process's write in progress). The content
 type sits beside the object in a small ``.type`` file renamed into place before the object appears.
 Folders are created 0700 and objects 0600 (``mkstemp``): scans are for hoso's own user only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -32,6 +36,7 @@ from storage.private import private_folders
 
 PARTIAL = ".partial"
 TYPE_SUFFIX = ".type"
+PARTIAL_AGE = timedelta(hours=1)
 
 
 class FilesystemObjectStore:
@@ -41,6 +46,7 @@ class FilesystemObjectStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._partial_cleared = False
 
     def _path(self, key: str) -> Path:
         digest_of(key)  # refuses anything that is not a well-formed key
@@ -50,6 +56,8 @@ class FilesystemObjectStore:
             content_type: str = DEFAULT_CONTENT_TYPE) -> ObjectInfo:
         partial_dir = self.root / PARTIAL
         private_folders(partial_dir)
+        if not self._partial_cleared:
+            self.clear_partial()
         digest = hashlib.sha256()
         size = 0
         handle, temp_name = tempfile.mkstemp(dir=partial_dir)
@@ -112,11 +120,36 @@ class FilesystemObjectStore:
             if not path.name.endswith(TYPE_SUFFIX):
                 yield f"sha256/{path.parent.name}/{path.name}"
 
+    def listing(self) -> Iterator[tuple[str, datetime]]:
+        for key in self.keys():
+            with contextlib.suppress(FileNotFoundError):  # removed meanwhile
+                mtime = (self.root / key).stat().st_mtime
+                yield key, datetime.fromtimestamp(mtime, UTC)
+
     def presigned_url(self, key: str, expires: timedelta) -> str | None:
         return None
 
+    def clear_partial(self, older_than: timedelta = PARTIAL_AGE) -> int:
+        """Delete writes killed before their rename; returns how many files went."""
+        self._partial_cleared = True
+        partial_dir = self.root / PARTIAL
+        if not partial_dir.is_dir():
+            return 0
+        cutoff = time.time() - older_than.total_seconds()
+        cleared = 0
+        for path in partial_dir.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    cleared += 1
+        return cleared
+
+    def partial_files(self) -> int:
+        partial_dir = self.root / PARTIAL
+        return sum(1 for _ in partial_dir.iterdir()) if partial_dir.is_dir() else 0
+
     def remove(self, key: str) -> None:
-        """Drop an object; used only by the spool once the primary holds its copy."""
+        """Drop an object and its type file (absent: nothing to do)."""
         path = self._path(key)
         path.unlink(missing_ok=True)
         path.with_name(path.name + TYPE_SUFFIX).unlink(missing_ok=True)

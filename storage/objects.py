@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol
 
 CHUNK = 1024 * 1024
@@ -126,6 +126,13 @@ class ObjectStore(Protocol):
 
     def keys(self) -> Iterator[str]:
         """Every stored key, for verification and status."""
+
+    def listing(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored key with when it was stored (UTC), for finding old orphans."""
+
+    def remove(self, key: str) -> None:
+        """Delete the object if present. Only for objects no event names: a refused scan's
+        own objects, and orphans ``hoso storage gc`` found."""
 
     def presigned_url(self, key: str, expires: timedelta) -> str | None:
         """A short-lived download URL, or None where the backend has no such thing."""

@@ -15,7 +15,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import BinaryIO, TypeVar, cast
 
 import urllib3
@@ -212,6 +212,23 @@ class S3ObjectStore:
                 except InvalidKey:
                     continue  # not ours: something else put it in the bucket
                 yield name
+
+    def listing(self) -> Iterator[tuple[str, datetime]]:
+        self._use()
+        with _translated(f"listing bucket {self.bucket}"):
+            for found in self._client.list_objects(self.bucket, prefix=KEY_PREFIX,
+                                                   recursive=True):
+                name = found.object_name or ""
+                try:
+                    digest_of(name)
+                except InvalidKey:
+                    continue
+                stored = found.last_modified or datetime.now(UTC)
+                yield name, stored if stored.tzinfo else stored.replace(tzinfo=UTC)
+
+    def remove(self, key: str) -> None:
+        digest_of(key)
+        self._call(key, lambda: self._client.remove_object(self.bucket, key))
 
     def presigned_url(self, key: str, expires: timedelta) -> str | None:
         digest_of(key)

@@ -6,10 +6,16 @@ queue oldest first and stops at the first sign the primary is unreachable. After
 seen, ``put`` stops trying inline (scanning never waits on a dead network) until the back-off
 delay has passed; ``run_sync`` keeps retrying on the same back-off. An object leaves the spool
 only after the primary holds it with the right size, so nothing acknowledged is lost.
+
+Queue entries are small files named ``<ns>-<sha256>`` holding the key, written to a temporary
+name, fsynced, renamed and the folder fsynced. An entry that cannot be uploaded for a reason of
+its own (unreadable, not a key, its spooled copy missing or corrupt, the primary storing other
+bytes) is moved aside into ``rejected/`` and reported, and the rest of the queue goes on.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -19,16 +25,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from storage.durable import fsync_directory
 from storage.filesystem import FilesystemObjectStore
 from storage.objects import (
     DEFAULT_CONTENT_TYPE,
     CorruptObject,
+    InvalidKey,
+    MissingObject,
     ObjectInfo,
     ObjectStore,
+    StorageError,
     StoreUnavailable,
     digest_of,
 )
 from storage.private import private_folders
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,7 @@ class SpoolStatus:
     objects: int
     bytes: int
     oldest: datetime | None
+    rejected: int = 0
 
 
 class SpoolingObjectStore:
@@ -46,6 +59,7 @@ class SpoolingObjectStore:
         self.primary = primary
         self.local = FilesystemObjectStore(spool_dir / "objects")
         self.queue_dir = spool_dir / "queue"
+        self.rejected_dir = spool_dir / "rejected"
         self.backend = primary.backend
         self.first_retry = first_retry
         self.max_retry = max_retry
@@ -82,50 +96,93 @@ class SpoolingObjectStore:
             if key not in pending:
                 yield key
 
+    def listing(self) -> Iterator[tuple[str, datetime]]:
+        return self.primary.listing()
+
+    def remove(self, key: str) -> None:
+        """Drop the object from the queue, the spool and the primary (when reachable)."""
+        for entry in list(self.queue_dir.glob(f"*-{digest_of(key)}")):
+            entry.unlink(missing_ok=True)
+        self.local.remove(key)
+        self.primary.remove(key)
+
     def presigned_url(self, key: str, expires: timedelta) -> str | None:
         return None if self.is_pending(key) else self.primary.presigned_url(key, expires)
 
     # -- the queue ---------------------------------------------------------------------------
 
     def pending(self) -> list[str]:
-        """Keys waiting for the primary, oldest first."""
-        return [self._key_of(entry) for entry in self._entries()]
+        """Keys waiting for the primary, oldest first (entries that cannot be read aside)."""
+        keys = []
+        for entry in self._entries():
+            try:
+                keys.append(self._key_of(entry))
+            except (OSError, UnicodeError, InvalidKey):
+                continue
+        return keys
+
+    def rejected(self) -> list[str]:
+        """Names of the queue entries moved aside, for the operator to look at."""
+        if not self.rejected_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.rejected_dir.iterdir())
 
     def is_pending(self, key: str) -> bool:
         return any(self.queue_dir.glob(f"*-{digest_of(key)}"))
 
     def status(self) -> SpoolStatus:
         entries = self._entries()
-        size = sum(self.local.stat(self._key_of(e)).size for e in entries)
-        oldest = (datetime.fromtimestamp(int(entries[0].name.split("-")[0]) / 1e9, UTC)
-                  if entries else None)
-        return SpoolStatus(objects=len(entries), bytes=size, oldest=oldest)
+        size = 0
+        for key in self.pending():
+            try:
+                size += self.local.stat(key).size
+            except MissingObject:
+                continue
+        oldest = None
+        if entries and entries[0].name.split("-")[0].isdigit():
+            oldest = datetime.fromtimestamp(int(entries[0].name.split("-")[0]) / 1e9, UTC)
+        return SpoolStatus(objects=len(entries), bytes=size, oldest=oldest,
+                           rejected=len(self.rejected()))
 
     def sync_once(self) -> int:
         """Upload queued objects oldest first; returns how many left the spool.
 
-        Stops quietly at the first StoreUnavailable: the queue keeps the rest, in order. A spooled
-        copy that no longer matches its key is an error, not something to upload.
+        Stops quietly at the first StoreUnavailable: the queue keeps the rest, in order. An
+        entry that fails for a reason of its own (see the module) is moved aside and the next
+        one tried: a spooled copy that no longer matches its key is never uploaded.
         """
         uploaded = 0
         with self._sync_lock:
             for entry in self._entries():
-                key = self._key_of(entry)
-                local = self.local.stat(key)
                 try:
+                    key = self._key_of(entry)
+                    local = self.local.stat(key)
                     stored = self.primary.put(b"".join(self.local.get(key)), local.content_type)
+                    if stored.key != key or stored.size != local.size:
+                        raise CorruptObject(f"{key}: the primary stored {stored.key}, "
+                                            f"{stored.size} B")
                 except StoreUnavailable:
                     self._retry_at = time.monotonic() + self._delay
                     self._delay = min(self._delay * 2, self.max_retry)
                     break
+                except (StorageError, OSError, UnicodeError) as error:
+                    self._reject(entry, error)
+                    continue
                 self._delay = self.first_retry
                 self._retry_at = 0.0
-                if stored.key != key or stored.size != local.size:
-                    raise CorruptObject(f"{key}: the primary stored {stored.key}, {stored.size} B")
                 entry.unlink()
                 self.local.remove(key)
                 uploaded += 1
         return uploaded
+
+    def _reject(self, entry: Path, error: Exception) -> None:
+        """Move a queue entry that cannot be uploaded aside (the spooled bytes stay where they
+        are, for the operator) and say so; its name holds a hash, never a page's content."""
+        private_folders(self.rejected_dir)
+        os.replace(entry, self.rejected_dir / entry.name)
+        fsync_directory(self.rejected_dir)
+        log.error("spool entry %s moved aside to %s: %s", entry.name, self.rejected_dir,
+                  type(error).__name__)
 
     def run_sync(self, stop: threading.Event, idle: float = 1.0) -> None:
         """Keep the queue draining until ``stop`` is set, backing off while the primary is down."""
@@ -140,8 +197,12 @@ class SpoolingObjectStore:
         private_folders(self.queue_dir)
         name = f"{time.time_ns():020d}-{digest_of(key)}"
         temp = self.queue_dir / f".{name}.tmp"
-        temp.write_text(key, encoding="utf-8")
+        with temp.open("w", encoding="utf-8") as out:
+            out.write(key)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(temp, self.queue_dir / name)
+        fsync_directory(self.queue_dir)
 
     def _entries(self) -> list[Path]:
         if not self.queue_dir.is_dir():
@@ -150,4 +211,7 @@ class SpoolingObjectStore:
 
     @staticmethod
     def _key_of(entry: Path) -> str:
-        return entry.read_text(encoding="utf-8").strip()
+        """The entry's key; InvalidKey when it holds anything else (a torn or altered file)."""
+        key = entry.read_text(encoding="utf-8").strip()
+        digest_of(key)
+        return key

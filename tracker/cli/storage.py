@@ -1,4 +1,10 @@
-"""``hoso storage``: put, get, check and sync the objects that scanned dossiers are made of."""
+"""``hoso storage``: put, get, check, sync and collect the objects scanned dossiers are made of.
+
+An *orphan* is a stored object that no Digitised event names (``object_keys_named``): a scan
+refused after its objects were stored and not deleted then, a killed station, an OCR job's
+bundle. ``gc`` deletes orphans older than the grace period only, so a scan between storing its
+objects and recording them (seconds to minutes) is never robbed of them.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,13 @@ import os
 import random
 import tempfile
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from storage.objects import CorruptObject, MissingObject, StoreUnavailable
+from storage.filesystem import FilesystemObjectStore
+from storage.objects import CorruptObject, MissingObject, ObjectStore, StoreUnavailable
 from storage.spool import SpoolingObjectStore
 from tracker.cli.context import application, services
 from tracker.cli.output import emit, json_option
@@ -67,17 +75,22 @@ def status() -> None:
     unreachable)."""
     store = _store()
     spool = store.status()
+    named = application().object_keys_named()
     try:
-        objects: int | None = sum(1 for _ in store.primary.keys())
+        stored = list(store.primary.listing())
     except StoreUnavailable:
-        objects = None  # the spool is what matters during an outage: still report it
+        stored = None  # the spool is what matters during an outage: still report it
+    orphans = None if stored is None else [key for key, _ in stored if key not in named]
     report = {
         "backend": store.backend,
-        "reachable": objects is not None,
-        "objects": objects,
+        "reachable": stored is not None,
+        "objects": None if stored is None else len(stored),
+        "orphans": None if orphans is None else len(orphans),
         "spooled": spool.objects,
         "spool_bytes": spool.bytes,
         "oldest_spooled": spool.oldest.isoformat() if spool.oldest else None,
+        "spool_rejected": spool.rejected,
+        "partial_files": _partial_files(store.primary),
     }
     emit(report, lambda: [f"{k}: {v}" for k, v in report.items()])
 
@@ -128,6 +141,46 @@ def sync(once: bool) -> None:
         store.run_sync(stop)
     except KeyboardInterrupt:
         stop.set()
+
+
+def _partial_files(store: ObjectStore) -> int | None:
+    return store.partial_files() if isinstance(store, FilesystemObjectStore) else None
+
+
+@storage.command()
+@click.option("--dry-run", "dry_run", is_flag=True, help="List what would go; delete nothing.")
+@click.option("--yes", is_flag=True, help="Delete the orphans listed.")
+@click.option("--grace-hours", type=click.FloatRange(min=0), default=24.0, show_default=True,
+              help="Leave orphans younger than this: a scan may still be recording them.")
+@json_option
+def gc(dry_run: bool, yes: bool, grace_hours: float) -> None:
+    """Delete stored objects that no Digitised event names and older than the grace period
+    (one of --dry-run or --yes); also clears writes killed before their rename."""
+    if dry_run == yes:
+        raise click.UsageError("give exactly one of --dry-run and --yes")
+    store = _store().primary
+    named = application().object_keys_named()
+    cutoff = datetime.now(UTC) - timedelta(hours=grace_hours)
+    orphans, young = [], 0
+    for key, stored in store.listing():
+        if key in named:
+            continue
+        if stored < cutoff:
+            orphans.append(key)
+        else:
+            young += 1
+    if yes:
+        named_now = application().object_keys_named()  # an event recorded meanwhile wins
+        orphans = [key for key in orphans if key not in named_now]
+        for key in orphans:
+            store.remove(key)
+    partial = (store.clear_partial() if yes and isinstance(store, FilesystemObjectStore)
+               else 0)
+    report = {"orphans": orphans, "removed": len(orphans) if yes else 0,
+              "kept_younger_than_grace": young, "partial_cleared": partial}
+    emit(report, lambda: [*(f"{'removed' if yes else 'would remove'} {k}" for k in orphans),
+                          f"{len(orphans)} orphan(s) {'removed' if yes else 'found'}; "
+                          f"{young} younger than {grace_hours:g} h kept"])
 
 
 COMMANDS = [storage]
