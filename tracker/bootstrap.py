@@ -371,7 +371,8 @@ class Services:
         ocr = ocr or OcrSettings()
         preparer = self.ocr_preparer(name, ocr) if over_kafka else None
         return Station(self.station_store(), self.tracker_link(), name, operator, jobs=jobs,
-                       ocr=ocr, device=device, preparer=preparer)
+                       ocr=ocr, device=device, preparer=preparer,
+                       separators=self.settings.separators)
 
     def upload_station(self, name: str, operator: str, carry_out: Executor) -> Station:
         """The tracker processing pages a station uploaded, into the application's store;
@@ -380,7 +381,8 @@ class Services:
         from tracker.station_link import InProcessTracker
 
         custody = self.application()
-        return Station(custody.objects, InProcessTracker(custody, carry_out), name, operator)
+        return Station(custody.objects, InProcessTracker(custody, carry_out), name, operator,
+                       separators=self.settings.separators)
 
     # -- witnesses ---------------------------------------------------------------------------
 

@@ -38,6 +38,8 @@
 |                     |          | ``hoso token create --kind station`` and stored hashed     |
 | HOSO_TRACKER_URL    | (unset)  | a station elsewhere: the tracker's base URL (else in-process) |
 | HOSO_STATION_TOKEN  | (unset)  | that station's token, sent as ``Authorization: Bearer``   |
+| HOSO_SEPARATORS     | PATCHT   | comma-separated barcode texts a station takes for separator |
+|                     |          | sheets (Code 39, Code 128 or QR), besides hoso's covers    |
 | HOSO_PUBLIC_URL     | http://127.0.0.1:8080 | the address citizens reach hoso at: the |
 |                     |          | slips' QR codes link to <this>/lookup?code=<code>         |
 | HOSO_WITNESSES      | (unset)  | ``name=URL=PUBKEY,…``: the witnesses every new checkpoint |
@@ -110,6 +112,7 @@ class Settings:
     session_idle_minutes: int = 30
     public_url: str = "http://127.0.0.1:8080"
     view_verify_seconds: int = 0
+    separators: tuple[str, ...] = ("PATCHT",)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -155,6 +158,8 @@ class Settings:
             session_idle_minutes=_whole(env, "HOSO_SESSION_IDLE_MINUTES", "30"),
             public_url=public_url(env),
             view_verify_seconds=_whole(env, "HOSO_VIEW_VERIFY_SECONDS", "0"),
+            separators=tuple(t.strip() for t in (env.get("HOSO_SEPARATORS") or "PATCHT")
+                             .split(",") if t.strip()),
         )
 
     @property

@@ -149,12 +149,16 @@ def _run(worker: Station, files: list[Path], dossier: str | None,
 
 def _problems(report: BatchReport) -> Iterable[str]:
     for bad in report.bad_files:
-        yield f"{Path(bad['file']).name} refused: {bad['reason']}"
+        yield f"{bad.get('label') or Path(bad['file']).name} refused: {bad['reason']}"
     for refused in report.refused:
         yield f"page {refused['page']} ({refused['label']}) refused: {refused['reason']}"
     if report.held:
         yield (f"{len(report.held)} page(s) before any cover held: "
                f"{', '.join(report.held)} (assign them with --dossier CODE)")
+    for group in report.unassigned:
+        yield (f"{len(group['pages'])} page(s) behind separator {group['separators'][0]} "
+               f"with no cover: {', '.join(group['pages'])} (unassigned: rescan them behind "
+               "their dossier's cover, or alone with --dossier CODE)")
     for result in report.dossiers:
         if not result.recorded:
             yield f"{result.code} not recorded: {result.error}"
