@@ -22,13 +22,16 @@ from tracker.identity import access_log
 from tracker.identity.permissions import (
     PERSONAL_FIELDS,
     PROVINCE,
+    SUBTREE,
     allowed,
     held_at,
+    offices_in,
     require,
     sees_personal,
     visible_at,
     without_personal,
 )
+from tracker.identity.permissions import subtree as subtree_of
 from tracker.identity.principal import Identity
 from tracker.projections.views import Views
 from tracker.slips.documents import Slip, slip_of
@@ -128,15 +131,24 @@ class Acting:
         else:
             allowed(self.identity, "queue")
 
-    def report(self, start: date, end: date, office: str | None, by: str) -> dict[str, Any]:
-        """The report over the identity's offices: their own office unless they name another
-        within their scope; province-wide only for those whose scope is the province."""
+    def report(self, start: date, end: date, office: str | None, by: str, *,
+               subtree: bool = False, level: str | None = None,
+               field: str | None = None) -> dict[str, Any]:
+        """The report over the identity's offices: their own office (a supervisor's with its
+        subtree) unless they name another within their scope; province-wide only for those
+        whose scope is the province."""
         scope = allowed(self.identity, "report")
+        province = self.app.province()
         if office is None and scope is not PROVINCE:
-            office = self.identity.office
+            office, subtree = self.identity.office, subtree or scope is SUBTREE
         if office is not None:
-            require(self.identity, "report", self.app.province(), (office,))
-        return self.views.report(start, end, office, by)
+            require(self.identity, "report", province, (office,))
+            mine = offices_in(scope, self.identity, province)
+            if subtree and mine is not None and not subtree_of(province, office) <= mine:
+                raise Forbidden(N_("{action} here is outside the offices of {staff}"),
+                                action="report", staff=self.identity.staff)
+        return self.views.report(start, end, office, by, subtree=subtree, level=level,
+                                 field=field)
 
     def slip(self, code: str, kind: str) -> Slip:
         """The dossier's ``kind`` slip (receipt, supplement, refusal, apology) for a reader

@@ -41,6 +41,12 @@ REASONS = {"A": ({"hồ sơ không hợp lệ": 5, "không đủ điều kiện"
                  {"công dân rút hồ sơ": 4})}
 
 
+STOCKS = ("carried_over", "received_total", "resolved", "in_progress_on_time",
+          "in_progress_overdue", "paused_hanging", "paused_hanging_days_max",
+          "reused_components", "reuse_rate", "satisfaction_count", "satisfaction_mean",
+          "received_outside_locality", "digitisation_rate")
+
+
 def figures(row: dict) -> dict:
     return {k: row[k] for k in ZERO}
 
@@ -50,7 +56,18 @@ def test_a_month_of_dossiers_gives_the_hand_computed_report(services, custody, c
     run_month(custody, clock)
     views = services.open_views()
     march = views.report(date(2026, 3, 1), date(2026, 3, 31))
-    assert march["totals"] == MARCH
+    assert figures(march["totals"]) == MARCH
+    # stocks: A's 20 February receipts were open on 1 March; every dossier open on 31 March
+    # was due before it (land: 7 working days, business: 3); the ten paused ones hang, the
+    # oldest (B's, received 2 March) paused on 3 March
+    assert {k: march["totals"][k] for k in STOCKS} == {
+        "carried_over": 20, "received_total": 200, "resolved": 112, "in_progress_on_time": 0,
+        "in_progress_overdue": 65, "paused_hanging": 10, "paused_hanging_days_max": 28,
+        "reused_components": 0, "reuse_rate": 0.0, "satisfaction_count": 0,
+        "satisfaction_mean": None, "received_outside_locality": 0,
+        "digitisation_rate": round(70 / 180, 4)}
+    assert march["totals"]["received_by_channel"] == {"counter": 180, "online": 0, "post": 0,
+                                                       "home": 0}
     by_office = {row["office"]: row for row in march["rows"]}
     assert set(by_office) == {A.office, B.office}
     for desk, expected, name in ((A, MARCH_A, "A"), (B, MARCH_B, "B")):
@@ -65,10 +82,19 @@ def test_a_month_of_dossiers_gives_the_hand_computed_report(services, custody, c
                 for row in views.report(date(2026, 3, 1), date(2026, 3, 31), by="field")["rows"]}
     assert by_field == {"land": MARCH_A, "business_registration": MARCH_B}
     only_b = views.report(date(2026, 3, 1), date(2026, 3, 31), office=B.office)
-    assert only_b["totals"] == MARCH_B
-    # February: the 20 late-February receipts at A, all still open at its end
+    assert figures(only_b["totals"]) == MARCH_B
+    assert only_b["totals"]["carried_over"] == 0
+    # February: the 20 late-February receipts at A, all still open at its end, none yet due
     february = views.report(date(2026, 2, 1), date(2026, 2, 28))["totals"]
-    assert february == {**ZERO, "received": 20, "in_progress": 20, "fees_vnd": 1_000_000}
+    assert figures(february) == {**ZERO, "received": 20, "in_progress": 20,
+                                 "fees_vnd": 1_000_000}
+    assert (february["in_progress_on_time"], february["in_progress_overdue"],
+            february["carried_over"], february["paused_hanging"]) == (20, 0, 0, 0)
+    # filters: a field keeps its procedures, a level its offices, a subtree its offices
+    assert figures(views.report(date(2026, 3, 1), date(2026, 3, 31),
+                                field="land")["totals"]) == MARCH_A
+    assert figures(views.report(date(2026, 3, 1), date(2026, 3, 31),
+                                level="district")["totals"]) == MARCH_B
     # one day: the 180 March receipts are spread evenly over ten working days
     assert views.report(date(2026, 3, 2), date(2026, 3, 2))["totals"]["received"] == 18
 
@@ -77,9 +103,10 @@ def test_a_month_of_dossiers_gives_the_hand_computed_report(services, custody, c
     assert cli == march
     lines = hoso("report", "--from", "2026-03-01", "--to", "2026-03-31", "--by", "level",
                  "--csv").stdout.splitlines()
-    assert lines[0].startswith("level,received,resolved_early")
-    assert lines[1].startswith("commune,91,30,21,10,38,8,4,5,6,35,4550000,")
-    assert lines[-1].startswith("total,180,50,42,20,65,15,8,10,12,70,13450000,")
+    assert lines[0].startswith("level,received,carried_over,received_total,resolved,"
+                               "resolved_early,resolved_on_time,resolved_overdue,in_progress,")
+    assert lines[1].startswith("commune,91,20,111,61,30,21,10,38,")
+    assert lines[-1].startswith("total,180,20,200,112,50,42,20,65,")
 
 
 def test_days_are_vietnamese_calendar_days(services, custody, clock):

@@ -19,10 +19,11 @@ from tracker.domain.calendar import LOCAL_TZ
 from tracker.domain.errors import N_, BadInput
 from tracker.projections.attention import listed
 from tracker.projections.rebuild import events_to_rebuild, rebuild
-from tracker.projections.report import GROUPINGS, csv_rows
+from tracker.projections.report import GROUPINGS
 from tracker.projections.store import VIEW_NAMES
 from tracker.projections.verify import Verdict
 from tracker.projections.views import Views
+from tracker.report_files import csv_rows, xlsx_bytes
 from tracker.timeparse import parse_date
 
 
@@ -73,28 +74,40 @@ def _flags(item: dict[str, Any]) -> str:
 @click.option("--from", "start", required=True, metavar="DATE", help="First day, YYYY-MM-DD.")
 @click.option("--to", "end", required=True, metavar="DATE", help="Last day (included).")
 @click.option("--office", help="Only dossiers received at this office.")
+@click.option("--subtree", is_flag=True, help="With --office: and at every office under it.")
+@click.option("--level", help="Only dossiers received at offices of this level.")
+@click.option("--field", "field", help="Only dossiers of procedures of this field.")
 @click.option("--by", "by", default="office", show_default=True,
               help=f"Group rows by {', '.join(GROUPINGS)}.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV: one row per group, then totals.")
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the table as an XLSX workbook to this file.")
 @json_option
-def report(start: str, end: str, office: str | None, by: str, as_csv: bool) -> None:
+def report(start: str, end: str, office: str | None, subtree: bool, level: str | None,
+           field: str | None, by: str, as_csv: bool, xlsx: str | None) -> None:
     """The provincial report for the days --from..--to (Asia/Ho_Chi_Minh, both included)."""
     first, last = parse_date(start, "--from"), parse_date(end, "--to")
     if by not in GROUPINGS:
         raise BadInput(N_("--by must be one of {items}, not {by!r}"),
                        items=', '.join(GROUPINGS), by=by)
-    document = views().report(first, last, office, by)
+    if subtree and office is None:
+        raise BadInput(N_("--subtree needs --office"))
+    document = views().report(first, last, office, by, subtree=subtree, level=level,
+                              field=field)
+    if xlsx is not None:
+        with open(xlsx, "wb") as out:
+            out.write(xlsx_bytes(document, by, f"{first.isoformat()}..{last.isoformat()}"))
     if as_csv:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(csv_rows(document, by))
-        click.echo(out.getvalue(), nl=False)
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(csv_rows(document, by))
+        click.echo(text.getvalue(), nl=False)
         return
     emit(document, lambda: _report_lines(document, by))
 
 
 def _report_lines(document: dict[str, Any], by: str) -> Iterable[str]:
-    short = ["received", "resolved_early", "resolved_on_time", "resolved_overdue",
-             "in_progress", "rejected", "cancelled", "digitised", "fees_vnd"]
+    short = ["received", "carried_over", "resolved_early", "resolved_on_time",
+             "resolved_overdue", "in_progress", "rejected", "cancelled", "digitised", "fees_vnd"]
     rows = [*document["rows"], {by: "TOTAL", **document["totals"]}]
     yield from table(rows, [by, *short])
     for row in document["rows"]:

@@ -131,23 +131,48 @@ class Queue(Answer):
 
 
 class Figures(Answer):
-    received: int
+    """A period's figures (flows counted by the local date of their events; ``carried_over``,
+    ``in_progress`` and ``paused_hanging`` are stocks, see the report's documentation)."""
+
+    received: int = Field(description="Dossiers received in the period, by every channel.")
+    carried_over: int = Field(description=(
+        "Received before the period and still open at its start."))
+    received_total: int = Field(description="received + carried_over.")
+    resolved: int
     resolved_early: int
     resolved_on_time: int
     resolved_overdue: int
-    in_progress: int
+    in_progress: int = Field(description="Open at the end of the period's last day.")
+    in_progress_on_time: int
+    in_progress_overdue: int = Field(description="Open at the end, due before the last day.")
     rejected: int
     cancelled: int
+    refused_at_counter: int
     paused: int
+    paused_hanging: int = Field(description=(
+        "Paused now, paused on or before the last day and not resumed."))
+    paused_hanging_days_max: int = Field(description=(
+        "Days from the oldest such pause to the last day."))
     supplements_requested: int
     digitised: int
+    reused_components: int = Field(description=(
+        "Digitised papers taken again from an earlier dossier: none is recorded yet, so 0."))
     fees_vnd: int
-    refused_at_counter: int
     ratings: int
     rating_points: int
-    received_non_local: int = Field(description=(
+    received_non_local: int = Field(description="The same as received_outside_locality.")
+    received_outside_locality: int = Field(description=(
         "Receipts of procedures decided by locality at an office that does not serve the "
         "applicant's locality (phi địa giới)."))
+    satisfaction_count: int
+    satisfaction_mean: float | None
+    satisfaction_average: float | None = Field(description="The same as satisfaction_mean.")
+    digitisation_rate: float | None
+    reuse_rate: float | None
+    rejected_by_reason: dict[str, int]
+    cancelled_by_reason: dict[str, int]
+    refused_by_reason: dict[str, int]
+    received_by_channel: dict[str, int]
 
 
 class ReportRow(Figures):
@@ -155,13 +180,6 @@ class ReportRow(Figures):
     field)."""
 
     model_config = ConfigDict(extra="allow")
-
-    digitisation_rate: float | None
-    rejected_by_reason: dict[str, int]
-    cancelled_by_reason: dict[str, int]
-    refused_by_reason: dict[str, int]
-    received_by_channel: dict[str, int]
-    satisfaction_average: float | None
 
 
 class Report(Answer):

@@ -64,6 +64,11 @@ class ReportQuery(Query):
     start: Day = Field(alias="from", description="First day of the period (local date).")
     end: Day = Field(alias="to", description="Last day of the period, included.")
     office: OfficeCode | None = Field(None, description="Only this office's figures.")
+    subtree: bool = Field(False, description="With office: and every office under it.")
+    level: identifier(r"^[a-z_]{1,32}$") | None = Field(  # type: ignore[valid-type]
+        None, description="Only offices of this level.")
+    field: identifier(r"^[a-z_]{1,64}$") | None = Field(  # type: ignore[valid-type]
+        None, description="Only procedures of this field.")
     by: Literal["office", "level", "field"] = "office"
 
 

@@ -1,93 +1,204 @@
-"""The provincial report: figures of a period, by office, level or field, summed from the view.
+"""The provincial report: figures of a period, by office, level or field, summed from the views.
 
-Each figure counts events whose local (Asia/Ho_Chi_Minh) date falls in the period, both dates
-included: dossiers received; resolved early, on time or overdue; rejected and cancelled (each
-also by reason); pauses; supplement requests; dossiers digitised for the first time; fees
-collected (VND); dossiers refused at the counter (also by reason); satisfaction ratings given as
-results were returned (``ratings``, and per row their ``satisfaction_average``, the SIPAS
-figure); the receipts by channel, and those received regardless of the applicant's locality
-(``received_non_local``, phi địa giới). ``in_progress`` is a stock, not a flow: dossiers
-received on or before the last day and not yet resolved, rejected or cancelled by its end.
-Every figure belongs to the dossier's receiving office, and to that office's level and the
-procedure's field.
+Flows count events whose local (Asia/Ho_Chi_Minh) date falls in the period, both dates included:
+dossiers received (by channel, and those received regardless of the applicant's locality,
+``received_outside_locality``, phi địa giới); resolved early, on time or overdue; rejected and
+cancelled (each also by reason); pauses; supplement requests; dossiers digitised for the first
+time; fees collected (VND); refusals at the counter (also by reason); satisfaction ratings given
+as results were returned (``satisfaction_count`` and ``satisfaction_mean``, the SIPAS figure).
+
+Stocks: ``carried_over`` were received before the first day and still open at its start;
+``in_progress`` were received on or before the last day and not yet resolved, rejected or
+cancelled by its end, split into ``in_progress_overdue`` (due before the last day, by the due
+date the dossier has now) and ``in_progress_on_time``. ``received_total`` is ``received`` plus
+``carried_over`` (the forms' "số hồ sơ nhận giải quyết"). ``paused_hanging`` are dossiers
+received by the last day whose clock is stopped by a pause now, paused on or before the last
+day; ``paused_hanging_days_max`` is the age of the oldest pause on the last day.
+
+``reused_components`` and ``reuse_rate`` count digitised papers taken again from an earlier
+dossier: nothing records such a reuse yet, so both are zero (the rate is null with nothing
+received). Every figure belongs to the dossier's receiving office, and to that office's level
+and the procedure's field; filters keep an office (or its subtree), a level and a field.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 
+from tracker.domain.calendar import LOCAL_TZ
 from tracker.domain.errors import N_, BadInput
 from tracker.domain.province import Province
 from tracker.projections.store import ViewStore
 
 GROUPINGS = ("office", "level", "field")
-TOTALS = ("received", "resolved_early", "resolved_on_time", "resolved_overdue", "in_progress",
-          "rejected", "cancelled", "paused", "supplements_requested", "digitised", "fees_vnd",
-          "refused_at_counter", "ratings", "rating_points", "received_non_local")
+COUNTS = ("received", "carried_over", "received_total", "resolved", "resolved_early",
+          "resolved_on_time", "resolved_overdue", "in_progress", "in_progress_on_time",
+          "in_progress_overdue", "rejected", "cancelled", "refused_at_counter", "paused",
+          "paused_hanging", "paused_hanging_days_max", "supplements_requested", "digitised",
+          "reused_components", "fees_vnd", "ratings", "rating_points", "received_non_local")
+"""The whole-number figures of every row and of the totals."""
+RATES = ("digitisation_rate", "reuse_rate", "satisfaction_mean", "satisfaction_average")
 CHANNELS = ("counter", "online", "post", "home")
-CLOSING = frozenset({"resolved_early", "resolved_on_time", "resolved_overdue", "rejected",
-                     "cancelled"})
+BY_REASON = ("rejected_by_reason", "cancelled_by_reason", "refused_by_reason")
+CLOSING = ("resolved_early", "resolved_on_time", "resolved_overdue", "rejected", "cancelled")
 _COUNTED = {"received": "received", "resolved_early": "resolved_early",
             "resolved_on_time": "resolved_on_time", "resolved_overdue": "resolved_overdue",
             "rejected": "rejected", "cancelled": "cancelled", "paused": "paused",
             "supplement_requested": "supplements_requested", "digitised": "digitised",
             "refused_at_counter": "refused_at_counter", "rated": "ratings"}
 _LOW = 2**32
+_CLOSING_SQL = ", ".join(f"'{name}'" for name in CLOSING)
+
+
+class Filter(NamedTuple):
+    """Which dossiers count: received at ``office`` (with every office under it when
+    ``subtree``), at an office of ``level``, of a procedure of ``field``; None keeps all."""
+
+    office: str | None = None
+    subtree: bool = False
+    level: str | None = None
+    field: str | None = None
 
 
 def report(store: ViewStore, province: Province, start: date, end: date,
-           office: str | None = None, by: str = "office") -> dict[str, Any]:
+           office: str | None = None, by: str = "office", *, subtree: bool = False,
+           level: str | None = None, field: str | None = None) -> dict[str, Any]:
     """``{"totals": {...}, "rows": [...]}`` for the days ``start``..``end`` inclusive (none
     when ``end`` is before ``start``: such a period has no days, and its figures are zero)."""
     if by not in GROUPINGS:
         raise BadInput(N_("--by must be one of {items}, not {by!r}"),
                        items=', '.join(GROUPINGS), by=by)
-    if office is not None:
-        province.office(office)  # UnknownReference for an unknown office
-    if end < start:
-        return {"totals": dict.fromkeys(TOTALS, 0), "rows": []}
+    where, params = conditions(province, Filter(office, subtree, level, field))
+    if end < start or where is None:
+        return {"totals": _finish(None, None, _empty()), "rows": []}
+    groups: dict[str, dict[str, Any]] = defaultdict(_empty)
+    totals = _empty()
+
+    def add(office_code: str, procedure: str, adding: Any) -> None:
+        for target in (groups[_group_key(province, by, office_code, procedure)], totals):
+            adding(target)
+
     # Amounts are signed 64-bit, and so is SQLite's SUM, which fails rather than overflow: sum
     # each amount's quotient and remainder by 2^32 apart (exact on both backends, small enough
     # never to overflow) and join the two sums in Python.
     sql = ("SELECT office, procedure, figure, reason, CASE WHEN day >= ? THEN 1 ELSE 0 END "
            f"AS in_period, COUNT(*) AS n, SUM(amount / {_LOW}) AS high, "
            f"SUM(amount - amount / {_LOW} * {_LOW}) AS low FROM {{figures}} WHERE day <= ?"
-           + (" AND office = ?" if office else "")
+           + where.format(office="office", procedure="procedure")
            + " GROUP BY office, procedure, figure, reason, in_period")
-    params = [start.isoformat(), end.isoformat(), *([office] if office else [])]
-    sums = store.query(sql, params)
-    groups: dict[str, dict[str, Any]] = defaultdict(_empty)
-    totals = _empty()
-    for row in sums:
-        key = _group_key(province, by, row["office"], row["procedure"])
-        for target in (groups[key], totals):
-            _add(target, row)
+    for row in store.query(sql, [start.isoformat(), end.isoformat(), *params]):
+        add(row["office"], row["procedure"], lambda target, row=row: _add(target, row))
+    for row in _overdue_at_end(store, where, params, end):
+        add(row["office"], row["procedure"],
+            lambda target, n=int(row["n"]): _count(target, "in_progress_overdue", n))
+    for row in _paused_hanging(store, where, params, end):
+        days = (end - date.fromisoformat(row["since"])).days
+        add(row["office"], row["procedure"], lambda target, d=days: _hang(target, d))
     return {
-        "totals": {name: totals[name] for name in TOTALS},
+        "totals": _finish(None, None, totals),
         "rows": [_finish(by, key, groups[key]) for key in sorted(groups)
                  if _has_figures(groups[key])],
     }
 
 
+def conditions(province: Province, chosen: Filter) -> tuple[str | None, list[str]]:
+    """SQL conditions (``" AND …"``, the columns named ``{office}`` and ``{procedure}``) and
+    parameters keeping the figures ``chosen`` keeps; None when no office or procedure can
+    match (a level or field the province does not have keeps nothing, as the API's schema
+    lets any name through)."""
+    if chosen.office is not None:
+        province.office(chosen.office)  # UnknownReference for an unknown office
+    offices: set[str] | None = None
+    if chosen.office is not None:
+        offices = (set(_subtree(province, chosen.office)) if chosen.subtree
+                   else {chosen.office})
+    if chosen.level is not None:
+        at_level = {o.code for o in province.offices.values() if o.level == chosen.level}
+        offices = at_level if offices is None else offices & at_level
+    where, params = "", []
+    if offices is not None:
+        if not offices:
+            return None, []
+        where += f" AND {{office}} IN ({', '.join('?' * len(offices))})"
+        params += sorted(offices)
+    if chosen.field is not None:
+        procedures = sorted(p.code for p in province.procedures.values()
+                            if p.field == chosen.field)
+        if not procedures:
+            return None, []
+        where += f" AND {{procedure}} IN ({', '.join('?' * len(procedures))})"
+        params += procedures
+    return where, params
+
+
+def _subtree(province: Province, root: str) -> set[str]:
+    found, todo = {root}, [root]
+    while todo:
+        parent = todo.pop()
+        for office in province.offices.values():
+            if office.parent == parent and office.code not in found:
+                found.add(office.code)
+                todo.append(office.code)
+    return found
+
+
+def _end_moment(end: date) -> str:
+    """The first moment after the local day ``end``, as the views write moments (UTC)."""
+    return datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ).astimezone(
+        UTC).isoformat()
+
+
+def _overdue_at_end(store: ViewStore, where: str, params: list[str],
+                    end: date) -> list[dict[str, Any]]:
+    """Per office and procedure, the dossiers open at the end of ``end`` and due before it:
+    those received by then that are still open now, and those closed after ``end``."""
+    sql = (f"SELECT receiving_office AS office, procedure, COUNT(*) AS n FROM {{dossiers}} "
+           "WHERE received_at < ? AND due < ? AND stage <> 'refused' AND (stage = "
+           "'in_progress' OR dossier_id IN (SELECT dossier_id FROM {figures} WHERE day > ? "
+           f"AND figure IN ({_CLOSING_SQL})))"
+           + where.format(office="receiving_office", procedure="procedure")
+           + " GROUP BY receiving_office, procedure")
+    return store.query(sql, [_end_moment(end), end.isoformat(), end.isoformat(), *params])
+
+
+def _paused_hanging(store: ViewStore, where: str, params: list[str],
+                    end: date) -> list[dict[str, Any]]:
+    """Per dossier paused now (and open), received by ``end`` and paused on or before it: its
+    office, procedure and the local day of its latest pause."""
+    sql = ("SELECT d.receiving_office AS office, d.procedure AS procedure, MAX(f.day) AS since "
+           "FROM {dossiers} d JOIN {figures} f ON f.dossier_id = d.dossier_id "
+           "WHERE d.stage = 'in_progress' AND d.clock_stopped = 'paused' "
+           "AND f.figure = 'paused' AND f.day <= ?"
+           + where.format(office="d.receiving_office", procedure="d.procedure")
+           + " GROUP BY d.dossier_id, d.receiving_office, d.procedure")
+    return store.query(sql, [end.isoformat(), *params])
+
+
 def _empty() -> dict[str, Any]:
-    figures: dict[str, Any] = dict.fromkeys(TOTALS, 0)
-    figures["rejected_by_reason"] = defaultdict(int)
-    figures["cancelled_by_reason"] = defaultdict(int)
-    figures["refused_by_reason"] = defaultdict(int)
+    figures: dict[str, Any] = dict.fromkeys(COUNTS, 0)
+    for name in BY_REASON:
+        figures[name] = defaultdict(int)
     figures["received_by_channel"] = dict.fromkeys(CHANNELS, 0)
     return figures
 
 
+def _count(target: dict[str, Any], name: str, n: int) -> None:
+    target[name] += n
+
+
+def _hang(target: dict[str, Any], days: int) -> None:
+    target["paused_hanging"] += 1
+    target["paused_hanging_days_max"] = max(target["paused_hanging_days_max"], days)
+
+
 def _add(target: dict[str, Any], row: dict[str, Any]) -> None:
     figure, count = row["figure"], int(row["n"])
-    if figure == "received":
-        target["in_progress"] += count
-    elif figure in CLOSING:
-        target["in_progress"] -= count
+    opening = 1 if figure == "received" else -1 if figure in CLOSING else 0
+    target["in_progress"] += opening * count
     if not row["in_period"]:
+        target["carried_over"] += opening * count
         return
     if figure == "fee":
         target["fees_vnd"] += int(row["high"]) * _LOW + int(row["low"])
@@ -116,20 +227,27 @@ def _group_key(province: Province, by: str, office: str, procedure: str) -> str:
 
 
 def _has_figures(figures: dict[str, Any]) -> bool:
-    return any(figures[name] for name in TOTALS)
+    return any(figures[name] for name in COUNTS)
 
 
-def _finish(by: str, key: str, figures: dict[str, Any]) -> dict[str, Any]:
+def _finish(by: str | None, key: str | None, figures: dict[str, Any]) -> dict[str, Any]:
     received = figures["received"]
+    done = {name: figures[name] for name in COUNTS}
+    done["received_total"] = received + figures["carried_over"]
+    done["resolved"] = sum(figures[f"resolved_{t}"] for t in ("early", "on_time", "overdue"))
+    done["in_progress_on_time"] = figures["in_progress"] - figures["in_progress_overdue"]
+    mean = _average(figures)
     return {
-        by: key,
-        **{name: figures[name] for name in TOTALS},
+        **({by: key} if by is not None else {}),
+        **done,
+        "received_outside_locality": figures["received_non_local"],
+        "satisfaction_count": figures["ratings"],
+        "satisfaction_mean": mean,
+        "satisfaction_average": mean,
         "digitisation_rate": round(figures["digitised"] / received, 4) if received else None,
-        "rejected_by_reason": dict(sorted(figures["rejected_by_reason"].items())),
-        "cancelled_by_reason": dict(sorted(figures["cancelled_by_reason"].items())),
-        "refused_by_reason": dict(sorted(figures["refused_by_reason"].items())),
-        "received_by_channel": figures["received_by_channel"],
-        "satisfaction_average": _average(figures),
+        "reuse_rate": round(figures["reused_components"] / received, 4) if received else None,
+        **{name: dict(sorted(figures[name].items())) for name in BY_REASON},
+        "received_by_channel": dict(figures["received_by_channel"]),
     }
 
 
@@ -137,25 +255,3 @@ def _average(figures: dict[str, Any]) -> float | None:
     """The mean satisfaction rating (1 to 5) of the results returned, None with no rating."""
     ratings = figures["ratings"]
     return round(figures["rating_points"] / ratings, 2) if ratings else None
-
-
-def csv_rows(document: dict[str, Any], by: str) -> Iterable[list[Any]]:
-    """The report as CSV rows: a header, one row per group, then the totals."""
-    yield [by, *TOTALS, "digitisation_rate", "rejected_by_reason", "cancelled_by_reason",
-           "refused_by_reason", *(f"received_{channel}" for channel in CHANNELS),
-           "satisfaction_average"]
-    for row in document["rows"]:
-        yield [row[by], *(row[name] for name in TOTALS), row["digitisation_rate"],
-               _reasons(row["rejected_by_reason"]), _reasons(row["cancelled_by_reason"]),
-               _reasons(row["refused_by_reason"]),
-               *(row["received_by_channel"][channel] for channel in CHANNELS),
-               row["satisfaction_average"]]
-    totals = document["totals"]
-    received = totals["received"]
-    yield ["total", *(totals[name] for name in TOTALS),
-           round(totals["digitised"] / received, 4) if received else None, "", "", "",
-           *("" for _ in CHANNELS), _average(totals)]
-
-
-def _reasons(counts: dict[str, int]) -> str:
-    return "; ".join(f"{reason}: {n}" for reason, n in counts.items())

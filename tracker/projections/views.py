@@ -73,9 +73,12 @@ class Views:
                                  page, per_page)
 
     def report(self, start: date, end: date, office: str | None = None,
-               by: str = "office") -> dict[str, Any]:
+               by: str = "office", *, subtree: bool = False, level: str | None = None,
+               field: str | None = None) -> dict[str, Any]:
+        """The provincial report (report.report) over the chosen offices and field."""
         self._fresh()
-        return report.report(self.store, self.app.province(), start, end, office, by)
+        return report.report(self.store, self.app.province(), start, end, office, by,
+                             subtree=subtree, level=level, field=field)
 
     def needing_attention(self) -> list[dict[str, Any]]:
         """The dossiers whose views lack an event that could not be applied, by code: each

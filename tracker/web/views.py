@@ -21,4 +21,6 @@ def queue(who: str) -> Response:
 @blueprint.get("/report")
 def report() -> Response:
     query = parse(ReportQuery, request.args.to_dict())
-    return jsonify(acting().report(query.start, query.end, query.office, query.by))
+    return jsonify(acting().report(query.start, query.end, query.office, query.by,
+                                   subtree=query.subtree, level=query.level,
+                                   field=query.field))
