@@ -69,8 +69,10 @@ def at(day: date, hour: int) -> datetime:
 
 
 def run_month(custody: CustodyApplication, clock: ManualClock,
-              plan: list[tuple[str, Desk, int, str]] = PLAN) -> list[str]:
-    """Drive every planned dossier to its outcome, in time order per dossier; returns codes."""
+              plan: list[tuple[str, Desk, int, str]] = PLAN, channel: str = "counter"
+              ) -> list[str]:
+    """Drive every planned dossier, received through ``channel``, to its outcome, in time
+    order per dossier; returns codes."""
     page = custody.objects.put(b"%PDF-1.4 page of a month dossier\n").key
     counters = {"march": 0, "february": 0}
     codes = []
@@ -80,16 +82,16 @@ def run_month(custody: CustodyApplication, clock: ManualClock,
             day = days[counters[month] % len(days)]
             counters[month] += 1
             codes.append(_one(custody, clock, desk, day, outcome,
-                              outcome in DIGITISED and month == "march", page))
+                              outcome in DIGITISED and month == "march", page, channel))
     return codes
 
 
 def _one(custody: CustodyApplication, clock: ManualClock, desk: Desk, day: date, outcome: str,
-         digitise: bool, page: str) -> str:
+         digitise: bool, page: str, channel: str = "counter") -> str:
     clock.now = at(day, 9)
     status = custody.receive(office=desk.office, procedure=desk.procedure,
                              applicant_name="Nguyễn Văn An", applicant_id="035190000001",
-                             actor=desk.receiver, components=desk.components)
+                             actor=desk.receiver, components=desk.components, channel=channel)
     code = status["code"]
     custody.collect_fee(code, desk.receiver, 50_000 if desk is A else 100_000)
     if outcome.startswith("cancelled:"):
