@@ -7,6 +7,7 @@ the catalogue translates (an English string leaking through means a missing ``_(
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from tracker.web import create_app
 ROOT = Path(__file__).parents[2]
 TRANSLATIONS = ROOT / "tracker" / "web" / "translations"
 STAFF, PASSWORD = "hnm-rcv-001", "mật khẩu đủ dài 2026"
+INSPECTOR = "hnm-ins-001"
 OFFICE, OTHER_OFFICE, PROCEDURE = "000.00.01.H40", "000.00.10.H40", "1.004227"
 APPLICANT = {"applicant_name": "Lê Thị Mai", "applicant_id": "035190004321"}
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(\w+\)s")
@@ -72,6 +74,29 @@ def pages(client: FlaskClient, lang: str) -> dict[str, str]:
         "current": "wrong wrong wrong", "new": "x" * 12, "confirm": "x" * 12}).text
     seen["incomplete receipt"] = client.post("/counter/receive", data={
         "procedure": "1.004227", "applicant_name": "A", "applicant_id": "1"}).text
+    seen.update(inspector_pages(client, lang, code))
+    return seen
+
+
+def inspector_pages(client: FlaskClient, lang: str, code: str) -> dict[str, str]:
+    """The inspector's pages, signed in as an inspector: no checkpoint is signed in this
+    store, so the timeline says what keeps its steps from being verified."""
+    services: Services = client.application.config["SERVICES"]
+    services.accounts().set_password(INSPECTOR, PASSWORD, "tests")
+    client.post("/sign-out")
+    client.post("/sign-in", data={"staff": INSPECTOR, "password": PASSWORD})
+    seen = {}
+    for path in ("/inspect/", f"/inspect/?q={code}", "/inspect/?q=zzzz",
+                 f"/inspect/dossiers/{code}", f"/inspect/dossiers/{code}?as_of=2020-01-01",
+                 f"/inspect/dossiers/{code}?as_of=2999-01-01T00:00:00",
+                 f"/inspect/dossiers/{code}?as_of=not-a-time",
+                 f"/inspect/dossiers/{code}/pages", f"/inspect/reads?dossier={code}"):
+        seen[path] = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}").text
+    seen["an export that is not one"] = client.post(f"/inspect/verify?lang={lang}", data={
+        "export": (io.BytesIO(b"not an export"), "x.txt")},
+        content_type="multipart/form-data").text
+    client.post("/sign-out")
+    client.post("/sign-in", data={"staff": STAFF, "password": PASSWORD})
     return seen
 
 
