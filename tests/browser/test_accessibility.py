@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
+from tests.browser.inspected import inspected_site, signed_in
 from tests.browser.site import PASSWORD, PHONE, STAFF, Site, open_page
 
 ROOT = Path(__file__).parents[2]
@@ -96,5 +97,26 @@ def test_the_courier_pages_have_no_serious_accessibility_violation(
     page.wait_for_selector("#synced li.refused button")
     found += serious(page, "/courier/bags/… synced")
     page.screenshot(path=artefacts / "courier-3.png", full_page=True)
+    assert found == []
+    page.close()
+
+
+inspector_site = pytest.fixture(scope="module")(inspected_site)
+INSPECTOR_PAGES = ["/inspect/", "/inspect/?q={code}", "/inspect/?q=zzzz",
+                   "/inspect/dossiers/{code}", "/inspect/dossiers/{code}?as_of=2020-01-01",
+                   "/inspect/dossiers/{code}/pages", "/inspect/reads?dossier={code}"]
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_inspector_pages_have_no_serious_accessibility_violation(
+        browser: Browser, inspector_site: Site, artefacts: Path, width: int) -> None:
+    """Search, the verified timeline, a replay before the dossier existed, the pages and the
+    read log, as an inspector (test_inspector_page's site)."""
+    page, _ = signed_in(browser, inspector_site, width)
+    found: list[str] = []
+    for number, path in enumerate(INSPECTOR_PAGES):
+        page.goto(inspector_site.base + path.format(code=inspector_site.code))
+        found += serious(page, path)
+        page.screenshot(path=artefacts / f"inspect-{number}.png", full_page=True)
     assert found == []
     page.close()
