@@ -132,3 +132,33 @@ def test_the_read_log_lists_the_inspectors_own_reads(inspected: Inspected) -> No
         "dossier": inspected.code, "lang": "en"}).text)
     assert INSPECTOR in seen
     assert "GET /inspect/dossiers/<code>" in seen
+
+
+def test_search_ignores_accents_and_the_page_viewer_serves_the_scan(
+        inspected: Inspected) -> None:
+    custody = inspected.wired.application()
+    c = cast_from(custody.province())
+    code = custody.receive(office=c.commune, procedure=c.procedure.code,
+                           applicant_name="Trần Văn Bảo", applicant_id="035190009999",
+                           actor=c.receiver, components=c.components)["code"]
+    image = b"\x89PNG trang 1" * 100
+    page_key = custody.objects.put(image, "image/png").key
+    text_key = custody.objects.put(
+        '{"pages": [{"page": 1, "text": "Giấy chứng nhận quyền sử dụng đất"}]}'.encode(),
+        "application/json").key
+    custody.digitise(code, c.receiver, [page_key], ocr_text_key=text_key)
+    # WHEN the inspector searches without accents THEN the scanned dossier is found, and only it
+    seen = inspected.client.get("/inspect/", query_string={"q": "quyen su dung DAT"}).text
+    assert f"/inspect/dossiers/{code}" in seen
+    assert f"/inspect/dossiers/{inspected.code}" not in seen
+    # … its pages are listed, and the page image comes after the read is logged
+    pages = inspected.client.get(f"/inspect/dossiers/{code}/pages").text
+    assert f"/inspect/dossiers/{code}/pages/{page_key}" in pages
+    got = inspected.client.get(f"/inspect/dossiers/{code}/pages/{page_key}")
+    assert got.status_code == 200
+    assert got.data == image
+    reads = inspected.client.get("/inspect/reads", query_string={"dossier": code}).text
+    assert page_key in reads
+    assert "search" in reads
+    # a key the dossier's scans do not name is not served
+    assert inspected.client.get(f"/inspect/dossiers/{code}/pages/{text_key}x").status_code == 404
