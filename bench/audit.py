@@ -4,14 +4,18 @@ Measured in one run, because the machine is noisy and only ratios travel:
 
 * ``append``: single-event transactions through the library's plain application recorder and
   through hoso's hashing recorder on the same kind of store, in rounds of plain, hashing,
-  hashing, plain; the median of the rounds' ratios. Target: hashing ≥ 85 % of plain.
+  hashing, plain; the median of the rounds' ratios. Target: hashing ≥ 90 % of plain.
 * ``verify``: ``TamperEvidentLog.audit`` (what ``hoso audit verify`` runs) over N stored events
   (default 1,000,000: read every record and leaf, recompute every leaf, build the tree, check a
   signed checkpoint) with its default worker processes (one per core), in rounds each between
   two runs of hashlib's SHA-256 over the same leaf input bytes (encoded beforehand, in this
-  process); then once in one process. Targets: ≥ 200,000 events/s and ≥ 50 %
-  of the bare hashing rate. CPU time per event is reported beside the wall-clock rates: on a
-  machine other programs keep busy it still says what verification costs.
+  process: a sample of ``BARE_SAMPLE`` records hashed over and over until as many records as
+  the audit's are hashed, so both run about as long and the scheduler treats them alike);
+  then once in one process. Targets: ≥ 200,000 events/s and ≥ 80 % of the bare hashing rate
+  (one process). Also reported: bare hashing in as many forked processes as the audit has
+  workers, and the ratio to that; CPU time per event beside the wall-clock rates: on a machine
+  other programs keep busy it still says what verification costs, and what two free cores
+  would give (``idle_cores_events_per_s``).
 * ``proofs``: inclusion and consistency proofs in the N-leaf tree: size in bytes, time to make
   and to verify.
 * ``signed_append``: what ``hoso serve``'s signer costs appends: single-event transactions for
@@ -37,6 +41,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -47,6 +52,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -166,7 +172,7 @@ def bench_append(stores: Stores, count: int, rounds: int) -> dict[str, Any]:
     return {"plain_per_s": round(statistics.median(runs["plain"]), 1),
             "hashing_per_s": round(statistics.median(runs["hashing"]), 1),
             "round_ratios": [round(r, 3) for r in ratios],
-            "ratio": round(ratio, 3), "target_ratio": 0.85, "meets_target": ratio >= 0.85}
+            "ratio": round(ratio, 3), "target_ratio": 0.9, "meets_target": ratio >= 0.9}
 
 
 def append_for(recorder: ApplicationRecorder, seconds: float, offset: int
@@ -242,15 +248,40 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def bare_rate(inputs: list[bytes], cpu: list[float] | None = None) -> float:
-    """hashlib's SHA-256 of each input, in this process: records per second (and, into
-    ``cpu``, CPU seconds per record)."""
+_FORKED_INPUTS: list[bytes] = []  # what forked hashing processes hash, inherited, not sent
+
+
+def hash_passes(inputs: list[bytes], passes: int) -> None:
     sha256 = hashlib.sha256
+    for _ in range(passes):
+        for data in inputs:
+            sha256(data).digest()
+
+
+def hash_forked_passes(passes: int) -> None:
+    hash_passes(_FORKED_INPUTS, passes)
+
+
+def bare_rate(inputs: list[bytes], total: int, cpu: list[float] | None = None,
+              processes: int = 1) -> float:
+    """hashlib's SHA-256 of the inputs, over and over until about ``total`` are hashed, in this
+    process (or split over ``processes`` forked ones): records per second (and, into ``cpu``,
+    CPU seconds per record, the processes' included)."""
+    passes = max(1, round(total / len(inputs)))
+    share = [passes // processes + (n < passes % processes) for n in range(processes)]
     before = cpu_seconds()
-    seconds, _ = timed(lambda: [sha256(data).digest() for data in inputs])
+    if processes == 1:
+        seconds, _ = timed(lambda: hash_passes(inputs, passes))
+    else:
+        _FORKED_INPUTS[:] = inputs
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(processes, mp_context=context) as pool:
+            list(pool.map(int, range(processes)))  # the workers are up before the clock starts
+            seconds, _ = timed(lambda: list(pool.map(hash_forked_passes, share)))
+        _FORKED_INPUTS.clear()
     if cpu is not None:
-        cpu.append((cpu_seconds() - before) / len(inputs))
-    return len(inputs) / seconds
+        cpu.append((cpu_seconds() - before) / (passes * len(inputs)))
+    return passes * len(inputs) / seconds
 
 
 def bench_verify(stores: Stores, count: int, workdir: Path, rounds: int) -> dict[str, Any]:
@@ -268,7 +299,8 @@ def bench_verify(stores: Stores, count: int, workdir: Path, rounds: int) -> dict
     workers = default_workers()
     inputs = leaf_inputs(log, min(count, BARE_SAMPLE))
     bare_cpu: list[float] = []
-    bare = [bare_rate(inputs, bare_cpu)]
+    bare = [bare_rate(inputs, count, bare_cpu)]
+    bare_parallel = []
     verify_rates, ratios, verify_cpu = [], [], []
     for round_number in range(rounds):
         progress(f"[verify] round {round_number + 1}/{rounds}: audit with {workers} processes")
@@ -277,12 +309,14 @@ def bench_verify(stores: Stores, count: int, workdir: Path, rounds: int) -> dict
         verify_cpu.append((cpu_seconds() - before) / count)
         if not report.intact:
             raise SystemExit(f"bench: the fresh store did not verify: {report.findings[:3]}")
-        bare.append(bare_rate(inputs, bare_cpu))
+        bare.append(bare_rate(inputs, count, bare_cpu))
+        bare_parallel.append(bare_rate(inputs, count, processes=workers))
         verify_rates.append(count / seconds)
         ratios.append(verify_rates[-1] / statistics.mean(bare[-2:]))
     progress("[verify] audit in one process")
     one_seconds, _ = timed(lambda: log.audit(verifier, workers=1))
     verify_rate, ratio = statistics.median(verify_rates), statistics.median(ratios)
+    parallel = statistics.median(bare_parallel)
     return {
         "events": count, "fill_seconds": round(fill_seconds, 1), "workers": workers,
         "verify_events_per_s": round(verify_rate),
@@ -292,6 +326,10 @@ def bench_verify(stores: Stores, count: int, workdir: Path, rounds: int) -> dict
         "bare_sha256_runs_per_s": [round(rate) for rate in bare],
         "ratio_to_bare_hashing": round(ratio, 3),
         "ratio_to_bare_hashing_per_core": round(ratio / workers, 3),
+        # the same bytes hashed by as many processes as the audit has workers: how much of
+        # the cores the machine's other programs leave shows in this rate as in the audit's
+        f"bare_sha256_{workers}_processes_per_s": round(parallel),
+        f"ratio_to_bare_hashing_{workers}_processes": round(verify_rate / parallel, 3),
         "us_per_event": {"verify_one_process": round(one_seconds / count * 1e6, 3),
                          "bare_sha256": round(1e6 / statistics.median(bare), 3)},
         # CPU time does not count the waits other programs impose: what the rates would be
@@ -303,9 +341,9 @@ def bench_verify(stores: Stores, count: int, workdir: Path, rounds: int) -> dict
                                          / statistics.median(verify_cpu)),
         "cpu_ratio_to_bare_hashing_per_core": round(
             statistics.median(bare_cpu) / statistics.median(verify_cpu), 3),
-        "targets": {"events_per_s": 200_000, "ratio_to_bare_hashing": 0.5},
+        "targets": {"events_per_s": 200_000, "ratio_to_bare_hashing": 0.8},
         "meets_target": {"events_per_s": verify_rate >= 200_000,
-                         "ratio_to_bare_hashing": ratio >= 0.5},
+                         "ratio_to_bare_hashing": ratio >= 0.8},
         "_tree": log.tree(),
     }
 

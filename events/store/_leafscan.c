@@ -8,7 +8,7 @@
  *                       and checks each stored leaf, never building a Python object per row;
  *   check_copy(...)     the same check over PostgreSQL binary COPY streams of events and leaves,
  *                       parsed in place, so PostgreSQL rows never become Python objects either.
- * Hashing is OpenSSL's (EVP, one fetched SHA-256 and one context per call). Records are built in
+ * Hashing is OpenSSL's (its SHA256_* calls, see _leafscan.h for why not EVP). Records are built in
  * one growable buffer from the raw allocator, so nothing needs the GIL while it hashes or steps
  * through rows. This file holds hash_pairs and the module; the record and SHA-256 are in
  * _leafscan_record.c, the two scans in _leafscan_sqlite.c and _leafscan_copy.c. */

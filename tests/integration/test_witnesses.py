@@ -25,11 +25,15 @@ from events.evidence.witness.client import Conflict, WitnessClient, WitnessEndpo
 from events.evidence.witness.cosigning import Cosigning, WakeWitnesses
 from events.evidence.witness.protocol import AddCheckpoint
 from events.export.offline import verify_export
+from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso
 from tests.integration.test_tamper_drills import Database, rebuild_consistently
 from tests.servers.hoso import live_hoso
 from tests.servers.witness import LiveWitness
 from tests.witnessed import ORIGIN, Witnessed
+from tracker.bootstrap import compose
+from tracker.settings import Settings
+from tracker.web import create_app
 
 
 def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
@@ -248,3 +252,57 @@ def test_hoso_serve_has_each_checkpoint_it_signs_cosigned(
     finally:
         for witness in witnesses:
             witness.stop()
+
+
+def test_readyz_names_a_lagging_witness_and_is_unready_only_without_the_quorum(
+        witnessed: Witnessed, clock: ManualClock) -> None:
+    """GIVEN a one-second signing window and both witnesses current WHEN one stops answering
+    and stays behind the newest checkpoint longer than the window THEN /readyz names it; with a
+    quorum of 1 the process stays ready, with a quorum of 2 it answers 503 saying why."""
+    apps = {}
+    for quorum in (1, 2):
+        env = {**witnessed.env, "HOSO_CHECKPOINT_SECONDS": "1",
+               "HOSO_WITNESS_QUORUM": str(quorum)}
+        wired = compose(Settings.from_environ(env), clock=clock)
+        apps[quorum] = (wired, create_app(wired, {"TESTING": True}).test_client())
+    try:
+        witnessed.record(1)
+        witnessed.checkpoint()
+        for wired, _ in apps.values():
+            cosigning = wired.cosigning()
+            assert cosigning is not None
+            cosigning.submit_all()
+        for _, client in apps.values():
+            ready = client.get("/readyz")
+            assert ready.status_code == 200, ready.json
+            assert ready.json["checks"]["witnesses"]["lagging"] == []
+        w2 = witnessed.witnesses[1]
+        w2.stop()
+        witnessed.record(1)
+        witnessed.checkpoint()
+        for wired, _ in apps.values():
+            cosigning = wired.cosigning()
+            assert cosigning is not None
+            cosigning.submit_all()
+        time.sleep(1.5)
+        for wired, _ in apps.values():
+            cosigning = wired.cosigning()
+            assert cosigning is not None
+            cosigning.submit_all()  # still unreachable: still behind
+        one = apps[1][1].get("/readyz")
+        assert one.status_code == 200, one.json
+        assert one.json["checks"]["witnesses"]["lagging"] == [w2.verifier.label]
+        row = next(r for r in one.json["checks"]["witnesses"]["witnesses"]
+                   if r["witness"] == w2.verifier.label)
+        assert row["behind_seconds"] > 1
+        assert row["lag_leaves"] > 0
+        two = apps[2][1].get("/readyz")
+        assert two.status_code == 503
+        assert any("quorum of 2 cannot be met" in p and w2.verifier.label in p
+                   for p in two.json["problems"])
+    finally:
+        for wired, _ in apps.values():
+            cosigning = wired.cosigning()
+            if cosigning is not None:
+                cosigning.close()
+            wired.close()

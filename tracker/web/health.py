@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from tracker.refusals import REFUSALS
 from tracker.web.auth import services
+from tracker.witness_readiness import witness_readiness
 
 blueprint = Blueprint("health", __name__)
 log = logging.getLogger("hoso.web")
@@ -27,7 +28,9 @@ def readyz() -> tuple[Response, int]:
     """The store and the views, each ``ok`` or what is wrong with it. A dossier whose view
     could not apply an event is named here: its status is stale until the projector is fixed
     and the views rebuilt, which operators must see at once. So is a scheduled verification
-    (HOSO_VIEW_VERIFY_SECONDS) whose last run found the views differing from the log."""
+    (HOSO_VIEW_VERIFY_SECONDS) whose last run found the views differing from the log. With
+    witnesses, each one's lag is shown and a witness behind by more than the signing window
+    is named; unready only when too few are within it for HOSO_WITNESS_QUORUM."""
     checks: dict[str, Any] = {}
     problems: list[str] = []
     try:
@@ -52,6 +55,10 @@ def readyz() -> tuple[Response, int]:
                      f"({row['event']}): {row['reason']}" for row in attention]
         checks["views"]["verified"] = verifier.summary()
         problems += verifier.problems()
+        witnesses, behind = witness_readiness(services())
+        if witnesses is not None:
+            checks["witnesses"] = witnesses
+            problems += behind
     if problems:
         return jsonify({"status": "unavailable", "problems": problems, "checks": checks}), 503
     return jsonify({"status": "ok", "checks": checks}), 200
