@@ -133,7 +133,7 @@ class Acting:
 
     def report(self, start: date, end: date, office: str | None, by: str, *,
                subtree: bool = False, level: str | None = None,
-               field: str | None = None) -> dict[str, Any]:
+               field: str | None = None, days: bool = False) -> dict[str, Any]:
         """The report over the identity's offices: their own office (a supervisor's with its
         subtree) unless they name another within their scope; province-wide only for those
         whose scope is the province."""
@@ -148,7 +148,7 @@ class Acting:
                 raise Forbidden(N_("{action} here is outside the offices of {staff}"),
                                 action="report", staff=self.identity.staff)
         return self.views.report(start, end, office, by, subtree=subtree, level=level,
-                                 field=field)
+                                 field=field, days=days)
 
     def slip(self, code: str, kind: str) -> Slip:
         """The dossier's ``kind`` slip (receipt, supplement, refusal, apology) for a reader

@@ -79,6 +79,13 @@ inspect-export        403  403  403  403  503  503  403  403  403  403  403  503
 # no file sent: refused on the page after the permission check
 inspect-verify        403  403  403  403  400  400  403  403  403  403  403  400  400  in
 inspect-reads         403  403  403  403  200  403  403  403  403  403  403  200  403  in
+# the report (RULES "report"): their own office, a supervisor's subtree, the province for an
+# inspector; a named office outside that is refused
+report                200  403  403  200  200  200  403  200  403  403  200  200  200  in
+report-of-home        403  403  403  403  200  200  403  403  403  403  403  200  403  in
+report-refused        400  403  403  400  400  400  403  400  403  403  400  400  400  in
+report-csv            200  403  403  200  200  200  403  200  403  403  200  200  200  in
+report-xlsx           200  403  403  200  200  200  403  200  403  403  200  200  200  in
 sign-out              in   in   in   in   in   in   in   in   in   in   in   in   in   in
 """
 """The expected answer of every page route (row) to every person (column)."""
@@ -179,6 +186,11 @@ ROWS: dict[str, Row] = {
                           query="?format=pdf"),
     "inspect-verify": Row("POST", "/inspect/verify", form=sent()),
     "inspect-reads": Row("GET", "/inspect/reads", query="?dossier={code}"),
+    "report": Row("GET", "/report", "held", query="?from=2026-01-01&to=2026-12-31"),
+    "report-of-home": Row("GET", "/report", query="?office=000.00.21.H40&subtree=on"),
+    "report-refused": Row("GET", "/report", query="?from=2026-02-30"),
+    "report-csv": Row("GET", "/report.csv", "held", query="?by=field"),
+    "report-xlsx": Row("GET", "/report.xlsx", "held"),
     "sign-out": Row("POST", "/sign-out", form=sent()),  # last: it ends the sessions
 }
 

@@ -4,7 +4,7 @@ GIVEN the pilot's month as a plan (tests/month.py drives it through the real app
 50 dossiers received online in late February at the commune office A, all still open on 1 March
 and resolved early in March, and 764 received online 2–13 March at A and B — 667 resolved early,
 55 on time, 10 overdue, 32 left open; WHEN March is reported by the views, ``hoso report --json``
-with ``--xlsx`` and the report page, THEN each shows the pilot's figures: 814 received (764
+with ``--xlsx``, and the report page and its XLSX, THEN each shows the pilot's figures: 814 received (764
 online, 50 carried over), 782 resolved (717 early, 55 on time, 10 overdue), 32 in progress.
 """
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import date
 
 from tests.hoso_cli import Hoso
+from tests.integration.test_office_pages import signed_in
+from tests.integration.test_report_page import figure
 from tests.month import A, B, run_month
 from tests.xlsx import sheet_rows
 
@@ -53,3 +55,11 @@ def test_the_pilot_month_reads_the_same_on_every_surface(services, custody, cloc
                      strict=True))
     assert {k: int(total[k]) for k in FIGURES} == FIGURES
     assert int(total["received_online"]) == 764
+
+    inspector = signed_in(services, "hnm-ins-001")  # the province's inspector
+    html = inspector.get("/report?from=2026-03-01&to=2026-03-31").text
+    assert {k: int(figure(html, k)) for k in FIGURES} == FIGURES
+    assert (figure(html, "received_online"), figure(html, "received_counter")) == ("764", "0")
+    page_book = sheet_rows(inspector.get("/report.xlsx?from=2026-03-01&to=2026-03-31").data)
+    assert next(row for row in page_book if row[0] == "total") == next(
+        row for row in rows if row[0] == "total")

@@ -64,15 +64,19 @@ class Filter(NamedTuple):
 
 def report(store: ViewStore, province: Province, start: date, end: date,
            office: str | None = None, by: str = "office", *, subtree: bool = False,
-           level: str | None = None, field: str | None = None) -> dict[str, Any]:
+           level: str | None = None, field: str | None = None,
+           days: bool = False) -> dict[str, Any]:
     """``{"totals": {...}, "rows": [...]}`` for the days ``start``..``end`` inclusive (none
-    when ``end`` is before ``start``: such a period has no days, and its figures are zero)."""
+    when ``end`` is before ``start``: such a period has no days, and its figures are zero);
+    with ``days``, also ``"days"``: the flows of each day or, over more than 62 days, each
+    month (``timeline``)."""
     if by not in GROUPINGS:
         raise BadInput(N_("--by must be one of {items}, not {by!r}"),
                        items=', '.join(GROUPINGS), by=by)
     where, params = conditions(province, Filter(office, subtree, level, field))
     if end < start or where is None:
-        return {"totals": _finish(None, None, _empty()), "rows": []}
+        return {"totals": _finish(None, None, _empty()), "rows": [],
+                **({"days": []} if days else {})}
     groups: dict[str, dict[str, Any]] = defaultdict(_empty)
     totals = _empty()
 
@@ -94,13 +98,41 @@ def report(store: ViewStore, province: Province, start: date, end: date,
         add(row["office"], row["procedure"],
             lambda target, n=int(row["n"]): _count(target, "in_progress_overdue", n))
     for row in _paused_hanging(store, where, params, end):
-        days = (end - date.fromisoformat(row["since"])).days
-        add(row["office"], row["procedure"], lambda target, d=days: _hang(target, d))
+        age = (end - date.fromisoformat(row["since"])).days
+        add(row["office"], row["procedure"], lambda target, d=age: _hang(target, d))
     return {
         "totals": _finish(None, None, totals),
         "rows": [_finish(by, key, groups[key]) for key in sorted(groups)
                  if _has_figures(groups[key])],
+        **({"days": timeline(store, where, params, start, end)} if days else {}),
     }
+
+
+TIMELINE = ("received", "resolved_early", "resolved_on_time", "resolved_overdue", "digitised",
+            "rejected", "cancelled")
+
+
+def timeline(store: ViewStore, where: str, params: list[str], start: date,
+             end: date) -> list[dict[str, Any]]:
+    """The ``TIMELINE`` flows of each day of the period (``day``: the ISO date), or of each
+    month (``day``: ``YYYY-MM``) when it is longer than 62 days; every day or month is listed,
+    with zeros when nothing happened."""
+    monthly = (end - start).days >= 62
+    names = ", ".join(f"'{name}'" for name in TIMELINE)
+    sql = (f"SELECT day, figure, COUNT(*) AS n FROM {{figures}} WHERE day >= ? AND day <= ? "
+           f"AND figure IN ({names})" + where.format(office="office", procedure="procedure")
+           + " GROUP BY day, figure")
+    buckets: dict[str, dict[str, Any]] = {}
+    day = start
+    while day <= end:
+        key = day.isoformat()[:7] if monthly else day.isoformat()
+        buckets.setdefault(key, {"day": key, **dict.fromkeys(TIMELINE, 0)})
+        day += timedelta(days=1)
+    for row in store.query(sql, [start.isoformat(), end.isoformat(), *params]):
+        key = row["day"][:7] if monthly else row["day"]
+        if key in buckets:
+            buckets[key][row["figure"]] += int(row["n"])
+    return list(buckets.values())
 
 
 def conditions(province: Province, chosen: Filter) -> tuple[str | None, list[str]]:

@@ -74,11 +74,11 @@ class Views:
 
     def report(self, start: date, end: date, office: str | None = None,
                by: str = "office", *, subtree: bool = False, level: str | None = None,
-               field: str | None = None) -> dict[str, Any]:
+               field: str | None = None, days: bool = False) -> dict[str, Any]:
         """The provincial report (report.report) over the chosen offices and field."""
         self._fresh()
         return report.report(self.store, self.app.province(), start, end, office, by,
-                             subtree=subtree, level=level, field=field)
+                             subtree=subtree, level=level, field=field, days=days)
 
     def needing_attention(self) -> list[dict[str, Any]]:
         """The dossiers whose views lack an event that could not be applied, by code: each

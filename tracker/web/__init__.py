@@ -29,6 +29,7 @@ from tracker.web import (
     office,
     openapi,
     public,
+    report_page,
     sessions,
     signin,
     slips,
@@ -81,4 +82,5 @@ def create_app(services: Services | None = None,
     app.register_blueprint(bags_api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(courier.blueprint, url_prefix="/courier")
     app.register_blueprint(inspect.blueprint, url_prefix="/inspect")
+    app.register_blueprint(report_page.blueprint)
     return app
