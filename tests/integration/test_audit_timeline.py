@@ -115,3 +115,35 @@ def test_as_of_gives_the_steps_up_to_that_moment(
     before = cli.ok("audit", "timeline", code, "--as-of", every[0]["time"])["events"]
     assert [e["type"] for e in before] == ["Received"]
     assert cli("audit", "timeline", "NOT-A-CODE").code == 2
+
+
+def test_a_bag_and_a_late_device_time_are_shown_beside_the_record_time(
+        custody: CustodyApplication, store_env: dict[str, str], clock: ManualClock,
+        tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from events.evidence.keys import generate_keypair
+    from tracker import bags
+
+    c = cast_from(custody.province())
+    code = custody.receive(office=c.commune, procedure=c.procedure.code, applicant_name="Bảo",
+                           applicant_id="035190001111", actor=c.receiver,
+                           components=c.components)["code"]
+    bag = bags.create(custody, c.receiver, c.agency, [code])["bag"]
+    bags.hand_over(custody, bag, c.receiver, c.courier)
+    clock.advance(minutes=40)
+    scanned_at = clock() - timedelta(minutes=30)  # the courier's phone was offline
+    bags.accept(custody, bag, c.official, c.agency, device="phone-7", device_time=scanned_at)
+    private, public = generate_keypair(tmp_path / "keys")
+    signed = Hoso({**store_env, "HOSO_AUDIT_KEY": str(private)})("audit", "checkpoint")
+    assert signed.code == 0, signed.stderr
+    events = hoso(store_env, public).ok("audit", "timeline", code)["events"]
+    handed, accepted = events[1], events[2]
+    assert handed["type"] == "HandedOver"
+    assert handed["bag"] == bag
+    assert accepted["bag"] == bag
+    assert accepted["device"] == "phone-7"
+    assert accepted["device_time"] == scanned_at.isoformat()
+    assert accepted["late"] is True
+    assert accepted["time"] != accepted["device_time"]
+    assert all(e["verified"] for e in events)
