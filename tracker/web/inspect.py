@@ -27,6 +27,7 @@ from tracker.inspecting import Inspecting
 from tracker.timeparse import parse_moment
 from tracker.web import labels
 from tracker.web.auth import acting, services
+from tracker.web.i18n import explain
 from tracker.web.sessions import signed_in
 
 blueprint = Blueprint("inspect", __name__)
@@ -78,7 +79,7 @@ def dossier(code: str) -> Any:
         try:
             replay = inspector.replay(status["code"], parse_moment(moment, _("Moment")))
         except BadInput as refused:
-            error = str(refused)
+            error = explain(refused)
     return render_template("inspect/dossier.html", status=status, timeline=found,
                            replay=replay, error=error, moment=moment, labels=labels,
                            before=before, formats=FORMATS)
