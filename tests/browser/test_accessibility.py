@@ -23,7 +23,8 @@ SIGNED_OUT = ["/sign-in", "/lookup", "/lookup?code={code}&digits={digits}",
               "/lookup?code={code}&digits=0000"]
 SIGNED_IN = ["/", "/password", "/counter/", "/counter/?q=dang+ky",
              "/counter/receive?procedure=1.004227", "/queue", "/dossiers/{code}",
-             "/counter/dossiers/{code}", "/no-such-page"]
+             "/counter/dossiers/{code}", "/no-such-page",
+             "/report?from=2026-01-01&to=2026-12-31"]
 
 
 def violations(page: Page) -> list[dict[str, Any]]:

@@ -121,8 +121,9 @@ def test_storage_get_of_a_good_object_and_bad_keys(store_env: dict[str, str],
     absent = hoso("storage", "get", key_for("0" * 64), "-o", str(tmp_path / "y"))
     assert absent.code == 2
     status = hoso.ok("storage", "status")
-    assert status == {"backend": "filesystem", "reachable": True, "objects": 1, "spooled": 0,
-                      "spool_bytes": 0, "oldest_spooled": None}
+    assert status == {"backend": "filesystem", "reachable": True, "objects": 1,
+                      "orphans": None, "spooled": 0, "spool_bytes": 0, "oldest_spooled": None,
+                      "spool_rejected": 0, "partial_files": 0}
 
 
 def test_downloads_go_through_an_authorisation_check(services: Services,
@@ -183,7 +184,8 @@ def test_the_api_records_a_scan_with_its_details(services: Services,
     pages, cleaned = scanned_pages(custody, 2), scanned_pages(custody, 2)
     url = f"/api/v1/dossiers/{code}/digitise"
     before = custody.history(code)
-    bad = client.post(url, json={"pages": pages, "blank_pages": ["2"]}, headers=station)
+    bad = client.post(url + "?lang=en", json={"pages": pages, "blank_pages": ["2"]},
+                      headers=station)
     assert bad.status_code == 400
     assert bad.get_json()["message"] == "'blank_pages.0' must be a whole number"
     assert custody.history(code) == before

@@ -64,7 +64,8 @@ def pages(client: FlaskClient, lang: str) -> dict[str, str]:
     client.post("/sign-in", data={"staff": STAFF, "password": PASSWORD})
     for path in ("/", "/password", "/queue", "/counter/", "/counter/?q=zzzz",
                  f"/counter/receive?procedure={PROCEDURE}", f"/counter/dossiers/{code}",
-                 f"/dossiers/{code}", "/courier/", f"/courier/bags/{bag}", "/no-such-page"):
+                 f"/dossiers/{code}", "/courier/", f"/courier/bags/{bag}", "/no-such-page",
+                 "/report?from=2026-01-01&to=2026-12-31", "/report?from=2026-02-30"):
         seen[path] = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}").text
     seen["refused on the dossier's page"] = client.post(f"/dossiers/{code}/handover", data={
         "to": STAFF, "to_office": OTHER_OFFICE}).text

@@ -20,6 +20,7 @@ import click
 from storage.filesystem import FilesystemObjectStore
 from storage.objects import CorruptObject, MissingObject, ObjectStore, StoreUnavailable
 from storage.spool import SpoolingObjectStore
+from tracker.application import NotInitialised
 from tracker.cli.context import application, services
 from tracker.cli.output import emit, json_option
 
@@ -71,16 +72,20 @@ def get(key: str, output: Path) -> None:
 @storage.command()
 @json_option
 def status() -> None:
-    """Backend, object count, and what waits in the spool (reported even while the store is
-    unreachable)."""
+    """Backend, object and orphan counts, and what waits in the spool (reported even while the
+    store is unreachable; orphans only where the event store is set up)."""
     store = _store()
     spool = store.status()
-    named = application().object_keys_named()
+    try:
+        named: set[str] | None = application().object_keys_named()
+    except NotInitialised:
+        named = None  # a station's own machine keeps no events: orphans are the tracker's
     try:
         stored = list(store.primary.listing())
     except StoreUnavailable:
         stored = None  # the spool is what matters during an outage: still report it
-    orphans = None if stored is None else [key for key, _ in stored if key not in named]
+    orphans = (None if stored is None or named is None
+               else [key for key, _ in stored if key not in named])
     report = {
         "backend": store.backend,
         "reachable": stored is not None,
