@@ -8,14 +8,15 @@ Texts arrive translated; every text and class is escaped here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
-WIDTH = 480
-"""The width of every chart's view box; it scales to the page (360 px phones included)."""
-_FONT = 15
+WIDTH = 320
+"""The width of every chart's view box: it scales to the page, at about its own size on a
+360 px phone, so its text stays readable there."""
+_FONT = 14
 LINE = 20
 
 
@@ -77,9 +78,10 @@ def stacked_columns(title: str, description: str, labels: Sequence[str],
 
 def bars(title: str, description: str, labels: Sequence[str],
          values: Sequence[Sequence[float]], series: Sequence[Series],
-         percent: bool = False) -> Markup:
-    """Horizontal bars, a row per label with one bar per series under its name; with
-    ``percent`` the values are rates from 0 to 1 drawn against 100 %."""
+         written: Callable[[float], str] = str, percent: bool = False) -> Markup:
+    """Horizontal bars, a row per label with one bar per series under its name, each value
+    ``written`` beside its bar; with ``percent`` the values are rates from 0 to 1 drawn
+    against 100 %."""
     peak = 1.0 if percent else max((v for row in values for v in row), default=0) or 1
     bar, y, body = 14, 0, []
     for label, row in zip(labels, values, strict=True):
@@ -87,8 +89,8 @@ def bars(title: str, description: str, labels: Sequence[str],
         body.append(f'<text class="chart-text" x="0" y="{y}">{escape(label)}</text>')
         y += 4
         for item, value in zip(series, row, strict=True):
-            shown = f"{value * 100:.1f} %" if percent else f"{value:g}"
-            width = max(value / peak * (WIDTH - 90), 0)
+            shown = written(value)
+            width = max(value / peak * (WIDTH - 80), 0)
             body.append(f'<rect class="{escape(item.css)}" x="0" y="{y}" width="{width:.1f}" '
                         f'height="{bar}"><title>{escape(label)} · {escape(item.label)}: '
                         f"{shown}</title></rect>"

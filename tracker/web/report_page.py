@@ -156,7 +156,7 @@ def _charts(province: Province, query: ReportQuery | None,
         [[row["rejected"], row["cancelled"], row["refused_at_counter"]] for row in fields],
         [charts.Series("fill-rejected", _("Rejected")),
          charts.Series("fill-cancelled", _("Cancelled")),
-         charts.Series("fill-refused", _("Refused at the counter"))])
+         charts.Series("fill-refused", _("Refused at the counter"))], _number)
     by = query.by if query else "office"
     rows = [*document["rows"], {by: None, **document["totals"]}]
     digitisation = charts.bars(
@@ -165,5 +165,5 @@ def _charts(province: Province, query: ReportQuery | None,
         [_("Total") if row[by] is None else _group_name(province, by, row[by]) for row in rows],
         [[row["digitisation_rate"] or 0.0, row["reuse_rate"] or 0.0] for row in rows],
         [charts.Series("fill-digitised", _("Digitisation rate")),
-         charts.Series("fill-reused", _("Reuse rate"))], percent=True)
+         charts.Series("fill-reused", _("Reuse rate"))], _rate, percent=True)
     return {"timeliness": timeliness, "rejections": rejections, "digitisation": digitisation}

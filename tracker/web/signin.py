@@ -91,6 +91,7 @@ def home() -> str:
                            can_receive=identity.role in RULES["receive"],
                            can_carry=identity.role in RULES["bag"],
                            can_inspect=identity.role in RULES["inspect"],
+                           can_report=identity.role in RULES["report"],
                            stages=labels.STAGES)
 
 
