@@ -22,6 +22,7 @@ ROOT = Path(__file__).parents[2]
     ("barcodes.py", ["--rounds", "1"], "ms_per_cover"),
     ("ocr.py", ["--pages", "1", "--rounds", "1"], "ratios"),
     ("http.py", ["--quick"], "backends"),
+    ("report.py", ["--dossiers", "500", "--rounds", "1"], "timings"),
 ])
 def test_bench_prints_one_json_document(script: str, args: list[str], key: str) -> None:
     done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], cwd=ROOT,
