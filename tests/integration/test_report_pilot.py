@@ -3,9 +3,10 @@
 GIVEN the pilot's month as a plan (tests/month.py drives it through the real application):
 50 dossiers received online in late February at the commune office A, all still open on 1 March
 and resolved early in March, and 764 received online 2–13 March at A and B — 667 resolved early,
-55 on time, 10 overdue, 32 left open; WHEN March is reported by the views, ``hoso report --json``
-with ``--xlsx``, and the report page and its XLSX, THEN each shows the pilot's figures: 814 received (764
-online, 50 carried over), 782 resolved (717 early, 55 on time, 10 overdue), 32 in progress.
+55 on time, 10 overdue, 32 left open; WHEN March is reported by the views, by ``hoso report
+--json`` with ``--xlsx``, and by the report page and its XLSX, THEN each shows the pilot's
+figures: 814 received (764 online, 50 carried over), 782 resolved (717 early, 55 on time, 10
+overdue), 32 in progress.
 """
 
 from __future__ import annotations
