@@ -101,6 +101,13 @@ def test_a_month_of_dossiers_gives_the_hand_computed_report(services, custody, c
     hoso = Hoso(store_env)
     cli = hoso.ok("report", "--from", "2026-03-01", "--to", "2026-03-31")
     assert cli == march
+    # Phủ Lý's one-stop received nothing itself; with its subtree it holds A, a ward under it
+    home = hoso.ok("report", "--from", "2026-03-01", "--to", "2026-03-31", "--office",
+                   "000.00.21.H40", "--subtree", "--by", "field")
+    assert figures(home["totals"]) == MARCH_A
+    assert [row["field"] for row in home["rows"]] == ["land"]
+    assert figures(hoso.ok("report", "--from", "2026-03-01", "--to", "2026-03-31", "--office",
+                           "000.00.21.H40")["totals"]) == ZERO
     lines = hoso("report", "--from", "2026-03-01", "--to", "2026-03-31", "--by", "level",
                  "--csv").stdout.splitlines()
     assert lines[0].startswith("level,received,carried_over,received_total,resolved,"
