@@ -33,7 +33,7 @@ sys.path[:1] = [str(ROOT)]
 import numpy as np  # noqa: E402
 import zxingcpp  # noqa: E402
 
-from scanning.barcodes import COVER_FORMATS, read_barcodes  # noqa: E402
+from scanning.barcodes import READ_FORMATS, read_barcodes  # noqa: E402
 from tests.station.covers import ROUGH_SET, CoverCase, cover_page  # noqa: E402
 
 CODE = "000.21.11.H40-260310-0042"
@@ -51,7 +51,7 @@ def timed_ms(work: Callable[[np.ndarray], T], page: np.ndarray, rounds: int) -> 
 
 
 def full_size(page: np.ndarray) -> list[str]:
-    return [s.text for s in zxingcpp.read_barcodes(page, formats=COVER_FORMATS)]
+    return [s.text for s in zxingcpp.read_barcodes(page, formats=READ_FORMATS)]
 
 
 def main() -> None:

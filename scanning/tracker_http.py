@@ -1,9 +1,11 @@
 """The station's TrackerPort over the tracker's HTTP API, with the standard library only.
 
 A station on another machine has no event store: it asks ``/api/v1/station/…`` whether a code
-names a dossier and asks it to record each scan, sending its token as ``Authorization: Bearer``.
-Its objects go to the shared object store (S3, through the station's spool) beforehand; the
-tracker reads every one back before it records anything.
+names a dossier and asks it to record each scan, sending its token as ``Authorization: Bearer``,
+and asking for English answers (``Accept-Language: en``), the language of the station's CLI
+and of the in-process tracker's refusals. Its objects go to the shared object store (S3,
+through the station's spool) beforehand; the tracker reads every one back before it records
+anything.
 
 A code goes into the URL path, so one that is not shaped like a dossier code (empty, with a
 ``/``, ``..``) would reach another route and come back a refusal. Such a code names no dossier:
@@ -60,7 +62,7 @@ class HttpTracker:
             self.base_url + path, data=data, method=method,
             headers={"Authorization": f"Bearer {self.token}",
                      "Content-Type": "application/json", "Accept": "application/json",
-                     **(headers or {})})
+                     "Accept-Language": "en", **(headers or {})})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 answer: dict[str, Any] = json.loads(response.read())
