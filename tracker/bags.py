@@ -28,9 +28,9 @@ from tracker.domain.bag import Bag, bag_id, new_bag_code, parse_bag_code
 from tracker.domain.codes import DossierCode
 from tracker.domain.device_clock import scanned
 from tracker.domain.dossier import Dossier
-from tracker.domain.errors import N_, BadInput, HosoError, RuleViolation, UnknownReference
+from tracker.domain.errors import N_, RuleViolation, UnknownReference
 from tracker.domain.province import Province, Staff
-from tracker.idempotency import AlreadyDone, Claim, KeyReused, fingerprint
+from tracker.idempotency import AlreadyDone, Claim, at_most_once, fingerprint
 
 Change = Callable[[Bag, Province, datetime], list[Dossier]]
 
@@ -227,22 +227,10 @@ def carry_out(app: CustodyApplication, command: BagCommand, key: str | None = No
         return _step(app, command, None)
     claim = Claim(key, fingerprint(command.action, command.model_dump(mode="json")),
                   command.action)
-    for _ in range(UPDATE_ATTEMPTS):
-        earlier = app.idempotent_request(key)
-        if earlier is not None:
-            if earlier.fingerprint != claim.fingerprint:
-                raise KeyReused(N_("this Idempotency-Key was already used for a different "
-                                   "request; send a new key for a new request"))
-            return bag_document(cast(Bag, app.repository.get(bag_id(earlier.code),
-                                                             version=earlier.version)))
-        try:
-            return _step(app, command, claim)
-        except AlreadyDone:
-            continue
-        except HosoError:
-            if app.idempotent_request(key) is None:
-                raise  # refused on its own merits, not because a twin got there first
-    raise BadInput(N_("this Idempotency-Key is being used by several requests at once; retry"))
+    return at_most_once(
+        app, claim, UPDATE_ATTEMPTS, lambda: _step(app, command, claim),
+        lambda earlier: bag_document(cast(Bag, app.repository.get(bag_id(earlier.code),
+                                                                  version=earlier.version))))
 
 
 def _step(app: CustodyApplication, command: BagCommand, claim: Claim | None

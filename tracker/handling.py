@@ -29,9 +29,8 @@ from tracker.commands.dossiers import (
     Resume,
     ReturnResult,
 )
-from tracker.domain.errors import N_, BadInput, HosoError
 from tracker.domain.scan_details import ScanDetails
-from tracker.idempotency import AlreadyDone, Claim, KeyReused, claiming, fingerprint
+from tracker.idempotency import Claim, at_most_once, claiming, fingerprint
 
 ATTEMPTS = 5
 
@@ -43,22 +42,13 @@ def execute(app: CustodyApplication, command: Command, key: str | None = None
         return run(app, command)
     claim = Claim(key, fingerprint(command.action, command.model_dump(mode="json")),
                   command.action)
-    for _ in range(ATTEMPTS):
-        earlier = app.idempotent_request(key)
-        if earlier is not None:
-            if earlier.fingerprint != claim.fingerprint:
-                raise KeyReused(N_("this Idempotency-Key was already used for a different "
-                                "request; send a new key for a new request"))
-            return app.status_at(earlier.code, earlier.version)
-        try:
-            with claiming(claim):
-                return run(app, command)
-        except AlreadyDone:
-            continue
-        except HosoError:
-            if app.idempotent_request(key) is None:
-                raise  # refused on its own merits, not because a twin got there first
-    raise BadInput(N_("this Idempotency-Key is being used by several requests at once; retry"))
+
+    def attempt() -> dict[str, Any]:
+        with claiming(claim):
+            return run(app, command)
+
+    return at_most_once(app, claim, ATTEMPTS, attempt,
+                        lambda earlier: app.status_at(earlier.code, earlier.version))
 
 
 def run(app: CustodyApplication, command: Command) -> dict[str, Any]:

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from tracker.domain.errors import HosoError
+from tracker.domain.errors import N_, BadInput, HosoError
 
 KEY_PATTERN = r"^[\x21-\x7e]{8,128}$"
 """Printable ASCII without spaces, 8 to 128 characters: a UUID is the usual choice."""
@@ -95,3 +95,32 @@ def claiming(claim: Claim | None) -> Iterator[None]:
         yield
     finally:
         pending.reset(token)
+
+
+T = TypeVar("T")
+
+
+class RequestLog(Protocol):
+    def idempotent_request(self, key: str) -> IdempotentRequest | None: ...
+
+
+def at_most_once(log: RequestLog, claim: Claim, attempts: int, attempt: Callable[[], T],
+                 earlier: Callable[[IdempotentRequest], T]) -> T:
+    """``attempt()`` (which saves ``claim`` with what it records) once for ``claim``'s key: a
+    repeat with the same request answers ``earlier(request)``, one with another request is
+    refused (KeyReused), and a twin that got there first makes this one read its answer."""
+    for _ in range(attempts):
+        found = log.idempotent_request(claim.key)
+        if found is not None:
+            if found.fingerprint != claim.fingerprint:
+                raise KeyReused(N_("this Idempotency-Key was already used for a different "
+                                   "request; send a new key for a new request"))
+            return earlier(found)
+        try:
+            return attempt()
+        except AlreadyDone:
+            continue
+        except HosoError:
+            if log.idempotent_request(claim.key) is None:
+                raise  # refused on its own merits, not because a twin got there first
+    raise BadInput(N_("this Idempotency-Key is being used by several requests at once; retry"))
