@@ -32,6 +32,7 @@ from tracker.domain.codes import DailySequence, DossierCode, sequence_id
 from tracker.domain.dossier import Dossier
 from tracker.domain.errors import N_, BadInput, HosoError, RuleViolation, UnknownReference
 from tracker.domain.province import PROVINCE_ID, Office, Province, ProvinceData
+from tracker.domain.reuse import Papers, chosen_objects, papers_of
 from tracker.domain.scan_details import ScanDetails
 from tracker.idempotency import AlreadyDone, IdempotentRequest, pending, request_id
 from tracker.presenters import describe_event, dossier_status
@@ -198,8 +199,9 @@ class CustodyApplication(Application[Any]):
         text: list[str] = []
 
         def record(dossier: Dossier, province: Province, at: datetime) -> None:
+            known = frozenset(c.code for c in province.procedure(dossier.procedure).components)
             dossier.digitise(province.person(by), objects, at, ocr_text_key, pdf_key, quality,
-                             device, details)
+                             device, details, known)
             for key in [*pages, *cleaned, *(k for k in (pdf_key,) if k)]:
                 self._confirm_stored(key)
             if ocr_text_key:
@@ -216,6 +218,29 @@ class CustodyApplication(Application[Any]):
                 log.warning("%s recorded but not indexed for search (%s): run 'hoso init' "
                             "then 'hoso search --reindex'", code, error)
         return status
+
+    def reuse_components(self, code: str, by: str, source: str, components: Sequence[str],
+                         objects: dict[str, list[dict[str, str]]] | None = None,
+                         device: str | None = None) -> dict[str, Any]:
+        """Record that the dossier ``code`` takes ``components`` digitised for ``source`` (an
+        earlier dossier of the same applicant) instead of a new scan; ``objects`` (component →
+        objects), when given, must be those the source's scan names, and are read from it
+        otherwise."""
+        papers = self.papers(source)
+        chosen = chosen_objects(papers, components, objects)
+
+        def record(dossier: Dossier, province: Province, at: datetime) -> None:
+            known = frozenset(c.code for c in province.procedure(dossier.procedure).components)
+            dossier.reuse_components(province.person(by), papers, chosen, at, known, device)
+
+        return self._update(code, record)
+
+    def papers(self, code: str) -> Papers:
+        """What the dossier ``code`` holds in digital form, as its events name it."""
+        events = list(self.events.get(DossierCode.parse(code).dossier_id))
+        if not events:
+            raise UnknownReference(N_("unknown dossier {code}"), code=code)
+        return papers_of(code, events)
 
     def _confirm_stored(self, key: str) -> bytes:
         """The object's bytes, read back whole and verified against its key."""
@@ -333,7 +358,7 @@ class CustodyApplication(Application[Any]):
     def _keys_named_by(self, code: str) -> set[str]:
         keys: set[str] = set()
         for event in self.events.get(DossierCode.parse(code).dossier_id):
-            if isinstance(event, Dossier.Digitised):
+            if isinstance(event, Dossier.Digitised | Dossier.ComponentsReused):
                 keys.update(event.object_keys)
         return keys
 

@@ -28,6 +28,7 @@ from tracker.commands.dossiers import (
     Resolve,
     Resume,
     ReturnResult,
+    ReuseComponents,
 )
 from tracker.domain.scan_details import ScanDetails
 from tracker.idempotency import Claim, at_most_once, claiming, fingerprint
@@ -98,12 +99,24 @@ def run(app: CustodyApplication, command: Command) -> dict[str, Any]:
         case CollectFee():
             return app.collect_fee(command.code, command.by, command.amount, device)
         case Digitise():
+            components: dict[str, list[int]] = {}
+            for item in command.components:
+                components.setdefault(item.component, []).extend(item.pages)
             details = ScanDetails(
                 dpi=command.dpi, blank_pages=list(command.blank_pages),
                 quality_notes=[n.model_dump(exclude_none=True) for n in command.quality_notes],
-                station=command.station if isinstance(command, RecordStationScan) else None)
+                station=command.station if isinstance(command, RecordStationScan) else None,
+                components=components,
+                excluded_pages=[e.model_dump() for e in command.excluded_pages])
             return app.digitise(command.code, command.by, command.pages,
                                 ocr_text_key=command.ocr_text_key, pdf_key=command.pdf_key,
                                 quality=command.quality, device=device,
                                 cleaned=command.cleaned, details=details)
+        case ReuseComponents():
+            objects: dict[str, list[dict[str, str]]] = {}
+            for item in command.objects:
+                objects.setdefault(item.component, []).append(
+                    {"key": item.key, "sha256": item.sha256})
+            return app.reuse_components(command.code, command.by, command.source,
+                                        command.components, objects or None, device)
     raise TypeError(f"no handler for {type(command).__name__}")

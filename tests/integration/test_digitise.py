@@ -16,6 +16,7 @@ from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.domain.errors import RuleViolation
 from tracker.domain.province import Province
+from tracker.domain.scan_details import ScanDetails
 from tracker.identity import access_log
 from tracker.province_file import demo_province_path, load_province_file
 
@@ -49,6 +50,35 @@ def test_digitised_records_pages_that_are_stored(custody: CustodyApplication,
     assert [o["key"] for o in event["objects"]] == pages
     assert all(o["key"].endswith(o["sha256"]) for o in event["objects"])
     assert custody.object_keys_named() == {*pages, pdf}
+
+
+def test_a_scan_names_its_components_and_excluded_pages(custody: CustodyApplication,
+                                                       cast: Cast) -> None:
+    """GIVEN a received dossier and three stored pages
+    WHEN the scan is recorded with a component map and one page excluded with a reason
+    THEN the event keeps every page and names both; a map that names a component the procedure
+    lacks, a page out of range, or a page both mapped and excluded is refused and records
+    nothing."""
+    code = received(custody, cast)
+    pages = scanned_pages(custody, 3)
+    first, second = cast.procedure.components[:2]
+    details = ScanDetails(components={first.code: [1, 2]},
+                          excluded_pages=[{"page": 3, "reason": "trang trắng"}])
+    for bad in (ScanDetails(components={"khong-co": [1]}),
+                ScanDetails(components={first.code: [4]}),
+                ScanDetails(components={first.code: [1], second.code: [1]}),
+                ScanDetails(components={first.code: [1]},
+                            excluded_pages=[{"page": 1, "reason": "mờ"}]),
+                ScanDetails(excluded_pages=[{"page": 2, "reason": " "}])):
+        before = custody.history(code)
+        with pytest.raises(RuleViolation, match="scan-details-fit"):
+            custody.digitise(code, cast.receiver, pages, details=bad)
+        assert custody.history(code) == before
+    custody.digitise(code, cast.receiver, pages, details=details)
+    event = custody.history(code)[-1]
+    assert [o["key"] for o in event["objects"]] == pages
+    assert event["components"] == {first.code: [1, 2]}
+    assert event["excluded_pages"] == [{"page": 3, "reason": "trang trắng"}]
 
 
 def test_digitised_is_refused_while_an_object_is_missing(custody: CustodyApplication,

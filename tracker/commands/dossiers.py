@@ -279,6 +279,24 @@ class QualityNote(BaseModel):
     message: Note
 
 
+class ExcludedPage(BaseModel):
+    """A page the operator excluded at QC: kept among the scan's objects, with the reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
+
+    page: PageNumber
+    reason: Reason
+
+
+class ComponentPages(BaseModel):
+    """Which pages of a scan (1-based) are one of the procedure's components."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
+
+    component: ComponentCode
+    pages: Annotated[list[PageNumber], Field(min_length=1, max_length=MAX_PAGES)]
+
+
 class Digitise(DossierCommand):
     """Record a scan whose objects are all stored (see 'hoso storage put')."""
 
@@ -301,6 +319,13 @@ class Digitise(DossierCommand):
         json_schema_extra=cli(False))
     quality_notes: Annotated[list[QualityNote], Field(max_length=MAX_PAGES)] = Field(
         default=[], json_schema_extra=cli(False))
+    components: Annotated[list[ComponentPages], Field(max_length=MAX_COMPONENTS)] = Field(
+        default=[], description="Which pages are which of the procedure's components (a "
+        "component named twice has the pages of both).",
+        json_schema_extra=cli(False))
+    excluded_pages: Annotated[list[ExcludedPage], Field(max_length=MAX_PAGES)] = Field(
+        default=[], description="Pages excluded at QC, each with its reason: kept, only named.",
+        json_schema_extra=cli(False))
 
 
 class RecordStationScan(Digitise):
@@ -311,7 +336,35 @@ class RecordStationScan(Digitise):
     station: StationId
 
 
+class ReusedObject(BaseModel):
+    """One page object of an earlier dossier's scan, taken again for one component."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
+
+    component: ComponentCode
+    key: ObjectKey
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class ReuseComponents(DossierCommand):
+    """Take papers digitised for an earlier dossier of the same applicant instead of scanning
+    them again; the citizen confirms at the counter that they are still valid."""
+
+    action: ClassVar[str] = "reuse"
+
+    source: DossierCode = Field(description="The earlier dossier whose scan maps the papers.",
+                                json_schema_extra=cli("--from"))
+    components: Annotated[list[ComponentCode], Field(min_length=1,
+                                                     max_length=MAX_COMPONENTS)] = Field(
+        description="A component to take again (repeat for each).",
+        json_schema_extra=cli("--component"))
+    objects: Annotated[list[ReusedObject], Field(max_length=MAX_PAGES)] = Field(
+        default=[], description="The objects taken for each component, in page order: those "
+        "the earlier dossier's scan names for it (read from that scan when left out).",
+        json_schema_extra=cli(False))
+
+
 DOSSIER_COMMANDS: tuple[type[DossierCommand], ...] = (
     HandOver, Accept, RequestSupplement, ReceiveSupplement, Pause, Resume, Reschedule, Reject,
-    Resolve, ReturnResult, Cancel, CollectFee, Digitise)
+    Resolve, ReturnResult, Cancel, CollectFee, Digitise, ReuseComponents)
 """The commands posted to ``/dossiers/<code>/<action>``, in the order the CLI lists them."""

@@ -20,6 +20,7 @@ from tracker.domain.custody import COUNTER_STAFF, DECIDERS, Transit
 from tracker.domain.device_clock import NOT_STATED, Scanned
 from tracker.domain.errors import N_, BadInput, RuleViolation, UnknownReference
 from tracker.domain.province import RECEIVING_KINDS, Office, Procedure, Route, Staff
+from tracker.domain.reuse import Papers
 from tracker.domain.scan_details import ScanDetails
 
 RESCHEDULE_WINDOW = timedelta(days=731)
@@ -122,9 +123,12 @@ class Dossier(Aggregate):
     class Digitised(CustodyEvent):
         """A scan of the dossier: ``objects`` are the original page images in order (blank
         pages included: ``blank_pages`` flags them by 1-based number, never drops them),
-        ``cleaned`` the straightened copies, ``quality_notes`` what the operator was told."""
+        ``cleaned`` the straightened copies, ``quality_notes`` what the operator was told,
+        ``components`` which pages are which of the procedure's components (code → pages),
+        ``excluded_pages`` the pages the operator excluded at QC, with the reason (kept among
+        ``objects``, never dropped)."""
 
-        class_version = 2
+        class_version = 3
         pages: int
         objects: list[dict[str, str]]
         ocr_text_key: str | None
@@ -135,11 +139,19 @@ class Dossier(Aggregate):
         blank_pages: list[int]
         quality_notes: list[dict[str, Any]]
         station: str | None
+        components: dict[str, list[int]]
+        excluded_pages: list[dict[str, Any]]
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Scans recorded by class version 1 had none of the station's details."""
             state.update(cleaned=[], dpi=None, blank_pages=[], quality_notes=[], station=None)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Scans recorded by class version 2 had no QC: no component map, nothing
+            excluded."""
+            state.update(components={}, excluded_pages=[])
 
         def apply(self, dossier: Dossier) -> None:
             dossier.pages = self.pages
@@ -150,6 +162,26 @@ class Dossier(Aggregate):
             extra = [k for k in (self.pdf_key, self.ocr_text_key) if k]
             return ([item["key"] for item in self.objects]
                     + [item["key"] for item in self.cleaned] + extra)
+
+    class ComponentsReused(CustodyEvent):
+        """Papers digitised for an earlier dossier of the same applicant (``source``, its
+        code), taken again instead of being scanned: ``components`` maps each component code
+        to the objects (``{"key", "sha256"}``, in page order) the source's scan names for it.
+        The citizen confirmed at the counter that they are still valid."""
+
+        source: str
+        components: dict[str, list[dict[str, str]]]
+
+        def apply(self, dossier: Dossier) -> None:
+            dossier.missing_components = [c for c in dossier.missing_components
+                                          if c not in self.components]
+            dossier.reused_components = sorted(
+                {*dossier.reused_components, *self.components})
+
+        @property
+        def object_keys(self) -> list[str]:
+            """Every object the reuse names, component by component."""
+            return [item["key"] for objects in self.components.values() for item in objects]
 
     class HandedOver(CustodyEvent):
         class_version = 2
@@ -317,6 +349,7 @@ class Dossier(Aggregate):
         self.fee_paid = 0
         self.pages = 0
         self.supplements_requested = 0
+        self.reused_components: list[str] = []
 
     # -- state changes shared by events -------------------------------------------------------
 
@@ -457,7 +490,10 @@ class Dossier(Aggregate):
     def digitise(self, actor: Staff, objects: list[dict[str, str]], at: datetime,
                  ocr_text_key: str | None = None, pdf_key: str | None = None,
                  quality: str = "ok", device: str | None = None,
-                 scan: ScanDetails | None = None) -> None:
+                 scan: ScanDetails | None = None,
+                 known_components: frozenset[str] | None = None) -> None:
+        """``known_components``: the procedure's component codes, which the scan's component
+        map may name."""
         custody.may_process(self, actor, "operator", *COUNTER_STAFF)
         if not objects:
             raise BadInput(N_("a digitised dossier has at least one page"))
@@ -465,11 +501,50 @@ class Dossier(Aggregate):
         for page in [*objects, *scan.cleaned]:
             if set(page) != {"key", "sha256"}:
                 raise BadInput(N_("each page object names exactly its key and sha256"))
-        scan.check(len(objects))
+        scan.check(len(objects), known_components)
         self._record(self.Digitised, actor, at, device, pages=len(objects), objects=objects,
                      ocr_text_key=ocr_text_key, pdf_key=pdf_key, quality=quality,
                      cleaned=scan.cleaned, dpi=scan.dpi, blank_pages=scan.blank_pages,
-                     quality_notes=scan.quality_notes, station=scan.station)
+                     quality_notes=scan.quality_notes, station=scan.station,
+                     components=scan.components, excluded_pages=scan.excluded_pages)
+
+    def reuse_components(self, actor: Staff, source: Papers,
+                         components: dict[str, list[dict[str, str]]], at: datetime,
+                         known_components: frozenset[str], device: str | None = None) -> None:
+        """Take ``components`` (code → objects) digitised for ``source``, an earlier dossier
+        of the same applicant, instead of scanning them again. ``known_components``: the
+        procedure's component codes."""
+        custody.undecided(self)
+        custody.may_process(self, actor, *COUNTER_STAFF)
+        if not components:
+            raise BadInput(N_("name at least one component to reuse"))
+        if source.code == self.code:
+            raise RuleViolation("reuse-source", N_("{code} cannot reuse its own papers"),
+                                code=self.code)
+        if source.applicant_id != self.applicant_id:
+            raise RuleViolation("reuse-same-applicant",
+                                N_("{source} is not a dossier of the applicant of {code}"),
+                                source=source.code, code=self.code)
+        for kind, objects in components.items():
+            if kind not in known_components:
+                raise UnknownReference(N_("procedure {code} has no component {items}"),
+                                       code=self.procedure, items=kind)
+            if kind in self.reused_components:
+                raise RuleViolation("reuse-once", N_("{code} already reuses {component}"),
+                                    code=self.code, component=kind)
+            if kind not in source.components:
+                raise RuleViolation("reuse-digitised",
+                                    N_("no scan of {source} maps component {component}"),
+                                    source=source.code, component=kind)
+            if any(set(item) != {"key", "sha256"} for item in objects):
+                raise BadInput(N_("each page object names exactly its key and sha256"))
+            if objects != source.components[kind]:
+                raise RuleViolation(
+                    "reuse-objects", N_("the objects named for {component} are not those the "
+                                        "scan of {source} names for it"),
+                    component=kind, source=source.code)
+        self._record(self.ComponentsReused, actor, at, device, source=source.code,
+                     components={k: [dict(o) for o in v] for k, v in sorted(components.items())})
 
     def hand_over(self, actor: Staff, carrier: Staff, to_office: Office, at: datetime,
                   manifest: str | None = None, device: str | None = None,

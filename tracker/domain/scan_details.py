@@ -21,10 +21,17 @@ class ScanDetails:
     blank_pages: list[int] = field(default_factory=list)
     quality_notes: list[dict[str, Any]] = field(default_factory=list)
     station: str | None = None
+    components: dict[str, list[int]] = field(default_factory=dict)
+    """Which pages are which of the procedure's components: component code → 1-based pages."""
+    excluded_pages: list[dict[str, Any]] = field(default_factory=list)
+    """Pages the operator excluded at QC, each ``{"page": n, "reason": text}``: still among
+    the scan's objects (evidence is never dropped), named here so nobody reads them as part of
+    the dossier."""
 
-    def check(self, pages: int) -> None:
-        """Refuse details that do not fit a scan of ``pages`` pages: well-formed input that
-        contradicts itself is refused as a rule (409), malformed input as BadInput (400)."""
+    def check(self, pages: int, known_components: frozenset[str] | None = None) -> None:
+        """Refuse details that do not fit a scan of ``pages`` pages (and, when given, the
+        procedure's ``known_components``): well-formed input that contradicts itself is refused
+        as a rule (409), malformed input as BadInput (400)."""
         if self.cleaned and len(self.cleaned) != pages:
             raise RuleViolation("scan-details-fit", N_("{count} cleaned images for {pages} "
                                                        "pages"),
@@ -41,3 +48,30 @@ class ScanDetails:
                     1, pages + 1):
                 raise RuleViolation("scan-details-fit",
                                     N_("each quality note names a page of the scan and a message"))
+        self._check_map(pages, known_components)
+
+    def _check_map(self, pages: int, known_components: frozenset[str] | None) -> None:
+        excluded = [item.get("page") for item in self.excluded_pages]
+        for item in self.excluded_pages:
+            if item.get("page") not in range(1, pages + 1) or not str(
+                    item.get("reason") or "").strip():
+                raise RuleViolation("scan-details-fit", N_("each excluded page names a page of "
+                                                           "the scan and a reason"))
+        if len(set(excluded)) != len(excluded):
+            raise RuleViolation("scan-details-fit", N_("a page is excluded once"))
+        seen: set[int] = set()
+        for component, numbers in self.components.items():
+            if known_components is not None and component not in known_components:
+                raise RuleViolation("scan-details-fit",
+                                    N_("the procedure has no component {component}"),
+                                    component=component)
+            for number in numbers:
+                if not 1 <= number <= pages:
+                    raise RuleViolation("scan-details-fit", N_(
+                        "page {number} of component {component} is not one of the {pages} "
+                        "pages"), number=number, component=component, pages=pages)
+                if number in seen or number in excluded:
+                    raise RuleViolation("scan-details-fit", N_(
+                        "page {number} is marked twice (two components, or a component and "
+                        "excluded)"), number=number)
+                seen.add(number)
