@@ -46,6 +46,18 @@
 |                     |          | goes to (PUBKEY: a witness's vkey string or .pub file)    |
 | HOSO_WITNESS_QUORUM | 0        | cosignatures ``audit verify``, exports and the offline    |
 |                     |          | verifier require on the newest checkpoint (0: none)       |
+| HOSO_METRICS_TOKEN  | (unset)  | a client sending ``Authorization: Bearer <this>`` may read |
+|                     |          | /metrics from any address; unset, loopback clients only   |
+| HOSO_READY_RELAY_LAG_EVENTS / _SECONDS | 10000 / 60 | /readyz fails when the relay is this |
+|                     |          | many events, or the oldest unrelayed event this many      |
+|                     |          | seconds, behind the log                                   |
+| PROMETHEUS_MULTIPROC_DIR | (unset) | read by prometheus-client itself: each process of a   |
+|                     |          | host writes its counters there and /metrics sums them     |
+
+Each secret (HOSO_DATABASE_URL, HOSO_S3_ACCESS_KEY, HOSO_S3_SECRET_KEY, HOSO_STATION_TOKEN) may
+instead be read from a file named by the same variable with ``_FILE`` appended (a container's
+``/run/secrets/…``); the file's content less its trailing newline is the value. Setting both is
+refused.
 """
 
 from __future__ import annotations
@@ -113,10 +125,13 @@ class Settings:
     public_url: str = "http://127.0.0.1:8080"
     view_verify_seconds: int = 0
     separators: tuple[str, ...] = ("PATCHT",)
+    metrics_token: str | None = None
+    ready_relay_lag_events: int = 10_000
+    ready_relay_lag_seconds: int = 60
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
+        env = with_secret_files(os.environ if environ is None else environ)
         port = env.get("HOSO_PORT", "8080")
         if not port.isdigit():
             raise BadInput(N_("HOSO_PORT must be a port number, not {port!r}"), port=port)
@@ -160,6 +175,9 @@ class Settings:
             view_verify_seconds=_whole(env, "HOSO_VIEW_VERIFY_SECONDS", "0"),
             separators=tuple(t.strip() for t in (env.get("HOSO_SEPARATORS") or "PATCHT")
                              .split(",") if t.strip()),
+            metrics_token=env.get("HOSO_METRICS_TOKEN") or None,
+            ready_relay_lag_events=_whole(env, "HOSO_READY_RELAY_LAG_EVENTS", "10000"),
+            ready_relay_lag_seconds=_whole(env, "HOSO_READY_RELAY_LAG_SECONDS", "60"),
         )
 
     @property
@@ -227,6 +245,32 @@ def s3_settings(env: Mapping[str, str]) -> S3Settings | None:
                        secure=secure)
     return S3Settings(endpoint=endpoint, bucket=env.get("HOSO_S3_BUCKET") or "hoso",
                       access_key=access, secret_key=secret, secure=secure == "true")
+
+
+SECRET_VARIABLES = ("HOSO_DATABASE_URL", "HOSO_S3_ACCESS_KEY", "HOSO_S3_SECRET_KEY",
+                    "HOSO_STATION_TOKEN")
+
+
+def with_secret_files(env: Mapping[str, str]) -> Mapping[str, str]:
+    """``env`` with each secret whose ``<NAME>_FILE`` is set read from that file."""
+    named = [name for name in SECRET_VARIABLES if env.get(f"{name}_FILE")]
+    if not named:
+        return env
+    merged = dict(env)
+    for name in named:
+        path = env[f"{name}_FILE"]
+        if env.get(name):
+            raise BadInput(N_("{name} and {name}_FILE are both set: keep one (the file, for a "
+                              "secret)"), name=name)
+        try:
+            value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as error:
+            raise BadInput(N_("{name}_FILE names {path!r}, which cannot be read: {reason}"),
+                           name=name, path=path, reason=error.strerror or str(error)) from None
+        if not value:
+            raise BadInput(N_("{name}_FILE names {path!r}, which is empty"), name=name, path=path)
+        merged[name] = value
+    return merged
 
 
 def tls_settings(env: Mapping[str, str]) -> TlsSettings | None:
