@@ -124,13 +124,14 @@ def ocr_pages(images: Sequence[tuple[str, np.ndarray]], jobs: int,
 
 
 def read_page(label: str, image: np.ndarray, settings: OcrSettings,
-              dpi: float | None = None) -> PageText:
+              dpi: float | None = None, second_look: bool = True) -> PageText:
     """OCR one page in this process; a page read with low confidence gets a second look at
-    180°. ``dpi`` is told to Tesseract (the PGM it is handed carries none)."""
+    180° unless ``second_look`` is False (a person said which way up it is). ``dpi`` is told
+    to Tesseract (the PGM it is handed carries none)."""
     started = time.monotonic()
     try:
         first = _tesseract(label, image, settings, dpi)
-        if first.confidence < FLIP_CONFIDENCE or not first.words:
+        if second_look and (first.confidence < FLIP_CONFIDENCE or not first.words):
             flipped = _tesseract(label, np.ascontiguousarray(image[::-1, ::-1]), settings, dpi)
             if (flipped.confidence > first.confidence + 10
                     and len(flipped.words) >= FLIP_MIN_WORDS):

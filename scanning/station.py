@@ -63,6 +63,23 @@ class PagePreparer(Protocol):
         Raises ScanningError when a run cannot be done."""
 
 
+class StagingPort(Protocol):
+    """Where a batch scanned for QC goes instead of the tracker (scanning/staging.py)."""
+
+    def begin(self, station: str, operator: str) -> str:
+        """A new, empty staged batch; returns its id."""
+
+    def stage(self, batch: str, code: str | None,
+              prepared: Sequence[tuple[CleanPage, PageText]],
+              originals: Sequence[tuple[bytes, str]], separators: Sequence[int] = ()
+              ) -> tuple[list[dict[str, Any]], list[int]]:
+        """Keep the pages for QC in ``batch`` under dossier ``code`` (None: unassigned);
+        returns their quality notes and blank page numbers."""
+
+    def end(self, batch: str) -> None:
+        """The batch is complete: dropped if it holds no page."""
+
+
 class TrackerPort(Protocol):
     """What the station needs from the tracker."""
 
@@ -88,6 +105,8 @@ class ScanRecord:
     blank_pages: list[int]
     quality_notes: list[dict[str, Any]]
     device: str | None = None
+    components: dict[str, list[int]] = field(default_factory=dict)
+    excluded_pages: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def quality(self) -> str:
@@ -104,7 +123,10 @@ class ScanRecord:
                 "cleaned": self.cleaned, "pdf_key": self.pdf_key,
                 "ocr_text_key": self.ocr_key, "dpi": self.dpi,
                 "blank_pages": self.blank_pages, "quality_notes": self.quality_notes,
-                "quality": self.quality, "device": self.device}
+                "quality": self.quality, "device": self.device,
+                "components": [{"component": c, "pages": p}
+                               for c, p in self.components.items()],
+                "excluded_pages": self.excluded_pages}
 
 
 @dataclass(frozen=True)
@@ -125,6 +147,7 @@ class DossierResult:
     blank_pages: list[int] = field(default_factory=list)
     quality_notes: list[dict[str, Any]] = field(default_factory=list)
     recorded: bool = False
+    staged: bool = False
     error: str | None = None
     files: set[Path] = field(default_factory=set)
 
@@ -141,6 +164,7 @@ class BatchReport:
     # {"file", "reason"}, and "page", "label" when one page of the file was refused
     bad_files: list[dict[str, Any]] = field(default_factory=list)
     file_outcomes: dict[Path, str] = field(default_factory=dict)  # done | held | failed
+    batch: str | None = None  # the staged batch, when the station stages for QC
 
     @property
     def all_recorded(self) -> bool:
@@ -151,9 +175,9 @@ class BatchReport:
         return {
             "dossiers": [{"code": d.code, "pages": d.pages, "blank_pages": d.blank_pages,
                           "quality_notes": d.quality_notes, "recorded": d.recorded,
-                          "error": d.error} for d in self.dossiers],
+                          "staged": d.staged, "error": d.error} for d in self.dossiers],
             "held": self.held, "unassigned": self.unassigned, "refused": self.refused,
-            "bad_files": self.bad_files,
+            "bad_files": self.bad_files, **({"batch": self.batch} if self.batch else {}),
         }
 
 
@@ -163,8 +187,12 @@ class Station:
     def __init__(self, store: ObjectStore, tracker: TrackerPort, station: str, operator: str,
                  jobs: int = 2, ocr: OcrSettings | None = None, device: str | None = None,
                  preparer: PagePreparer | None = None,
-                 separators: Sequence[str] = (PATCH_T,)) -> None:
+                 separators: Sequence[str] = (PATCH_T,),
+                 staging: StagingPort | None = None) -> None:
+        """With ``staging``, batches are cleaned and read into it and nothing is stored in
+        the object store or recorded: the operator approves each dossier after QC."""
         self.store = store
+        self.staging = staging
         self.tracker = tracker
         self.station = station
         self.operator = operator
@@ -181,6 +209,8 @@ class Station:
         if assign_to is not None and not self.tracker.known_dossier(assign_to):
             raise RecordRefused(f"unknown dossier {assign_to}")
         report = BatchReport()
+        if self.staging is not None:
+            report.batch = self.staging.begin(self.station, self.operator)
         with worker_pool(self.jobs, self.ocr) as pool:
             scanned = self._read_covers(files, report, pool, progress)
             split = split_batch([p.codes for p in scanned], self.tracker.known_dossier,
@@ -205,13 +235,21 @@ class Station:
                     continue
                 flagged = [share.pages.index(n) + 1 for n in share.separators]
                 try:
-                    self._digitise(result, pages, pool, flagged)
+                    self._digitise(result, pages, pool, flagged, report.batch)
                 except (ScanningError, OSError) as error:
                     result.error = str(error)
                 done += len(pages)
                 if progress:
                     progress("dossiers", done, total)
-        held = [*split.held, *(n for group in split.unassigned for n in group.pages)]
+            held = [*split.held, *(n for group in split.unassigned for n in group.pages)]
+            if report.batch is not None and held:
+                stray = [scanned[n - 1] for n in held]
+                prepared = self.prepare(stray, pool)
+                self._stage(report.batch, None, prepared, [
+                    self.original(wanted, tidy.page)
+                    for wanted, (tidy, _) in zip(stray, prepared, strict=True)])
+        if self.staging is not None and report.batch is not None:
+            self.staging.end(report.batch)
         report.file_outcomes = self._outcomes(files, scanned, held, split.refused, report)
         return report
 
@@ -243,9 +281,32 @@ class Station:
     # -- second pass: one dossier --------------------------------------------------------------
 
     def _digitise(self, result: DossierResult, pages: list[ScannedPage], pool: Executor,
-                  separators: Sequence[int] = ()) -> None:
-        """Clean, OCR, store and record one dossier's ``pages``; ``separators`` (1-based among
-        them) are separator sheets, kept and flagged."""
+                  separators: Sequence[int] = (), batch: str | None = None) -> None:
+        """Clean, OCR, store and record one dossier's ``pages`` (or, given a staged
+        ``batch``, keep them there for QC); ``separators`` (1-based among them) are separator
+        sheets, kept and flagged."""
+        prepared = self.prepare(pages, pool)
+        originals = [self.original(wanted, tidy.page)
+                     for wanted, (tidy, _) in zip(pages, prepared, strict=True)]
+        if batch is not None:
+            notes, blank = self._stage(batch, result.code, prepared, originals, separators)
+            result.pages, result.blank_pages, result.quality_notes = (len(prepared), blank,
+                                                                      notes)
+            result.staged = True
+            return
+        self.record_prepared(result, prepared, originals, separators)
+
+    def _stage(self, batch: str, code: str | None,
+               prepared: Sequence[tuple[CleanPage, PageText]],
+               originals: Sequence[tuple[bytes, str]], separators: Sequence[int] = ()
+               ) -> tuple[list[dict[str, Any]], list[int]]:
+        if self.staging is None:
+            raise ScanningError("this station stages nothing")
+        return self.staging.stage(batch, code, prepared, originals, separators)
+
+    def prepare(self, pages: Sequence[ScannedPage], pool: Executor
+                ) -> list[tuple[CleanPage, PageText]]:
+        """Every page of ``pages`` cleaned and read, in order (here or by the preparer)."""
         runs: list[tuple[Path, list[int]]] = []  # consecutive pages of one file go together
         for wanted in pages:
             if runs and runs[-1][0] == wanted.path:
@@ -253,36 +314,32 @@ class Station:
             else:
                 runs.append((wanted.path, [wanted.number]))
         if self.preparer is not None:
-            prepared = self.preparer.prepare(runs)
-        else:
-            futures = [pool.submit(prepare_pages, path, numbers, self.ocr)
-                       for path, numbers in runs]
-            prepared = [item for future in futures for item in future.result()]
+            return self.preparer.prepare(runs)
+        futures = [pool.submit(prepare_pages, path, numbers, self.ocr)
+                   for path, numbers in runs]
+        return [item for future in futures for item in future.result()]
+
+    def record_prepared(self, result: DossierResult,
+                        prepared: Sequence[tuple[CleanPage, PageText]],
+                        originals: Sequence[tuple[bytes, str]],
+                        separators: Sequence[int] = (),
+                        components: dict[str, list[int]] | None = None,
+                        excluded_pages: Sequence[dict[str, Any]] = ()) -> None:
+        """Store the PDF, the OCR JSON, the ``originals`` (bytes, content type) and cleaned
+        copies of one dossier's ``prepared`` pages and record them; what this scan alone stored
+        is deleted again when the tracker refuses. Raises RecordRefused, ObjectsSpooled."""
         pdf = searchable_pdf(prepared)
         loaded = [tidy.page for tidy, _ in prepared]
         texts = [text for _, text in prepared]
         # OCR may find a page upside down that geometry missed: keep its second opinion
         cleaned = [tidy.turned(text.quarter_turns) for tidy, text in prepared]
-        notes: list[dict[str, Any]] = []
-        blank: list[int] = []
-        ocr_doc: list[dict[str, Any]] = []
-        for number, (page, tidy, text) in enumerate(zip(loaded, cleaned, texts, strict=True),
-                                                    start=1):
-            if number in separators:
-                notes.append({"page": number, "code": "separator", "message":
-                              f"{page.label} is a separator sheet: kept and flagged"})
-            if tidy.blank:
-                blank.append(number)
-                notes.append({"page": number, "code": "blank", "message":
-                              f"{page.label} looks blank: kept and flagged; rescan if not"})
-            notes += [{"page": number, **note.as_dict()} for note in tidy.quality]
-            if text.error:
-                notes.append({"page": number, "code": "ocr_failed", "message": text.error})
-            ocr_doc.append({**text.as_dict(), "page": number, "rotation": tidy.rotation,
-                            "skew": tidy.skew, "blank": tidy.blank})
+        notes, blank = page_notes(prepared, separators)
+        ocr_doc = [{**text.as_dict(), "page": number, "rotation": tidy.rotation,
+                    "skew": tidy.skew, "blank": tidy.blank}
+                   for number, (tidy, text) in enumerate(zip(cleaned, texts, strict=True),
+                                                         start=1)]
         fresh: list[str] = []  # keys this scan stored that were not there before it
-        originals = [self._store_original(wanted, page, fresh)
-                     for wanted, page in zip(pages, loaded, strict=True)]
+        keys = [self._put(data, content_type, fresh) for data, content_type in originals]
         straight = [self._put(_jpeg(tidy), "image/jpeg", fresh) for tidy in cleaned]
         pdf_key = self._put(pdf, "application/pdf", fresh)
         ocr_key = self._put(json.dumps(
@@ -290,13 +347,14 @@ class Station:
             ensure_ascii=False).encode("utf-8"), "application/json", fresh)
         dpis = {round(p.dpi) for p in loaded if p.dpi}
         record = ScanRecord(
-            code=result.code, operator=self.operator, station=self.station, pages=originals,
+            code=result.code, operator=self.operator, station=self.station, pages=keys,
             cleaned=straight, pdf_key=pdf_key, ocr_key=ocr_key,
             dpi=min(dpis) if dpis else None, blank_pages=blank, quality_notes=notes,
-            device=self.device)
+            device=self.device, components=dict(components or {}),
+            excluded_pages=[dict(e) for e in excluded_pages])
         result.pages, result.blank_pages, result.quality_notes = len(loaded), blank, notes
         if isinstance(self.store, SpoolingObjectStore):
-            waiting = [k for k in [*originals, *straight, pdf_key, ocr_key]
+            waiting = [k for k in [*keys, *straight, pdf_key, ocr_key]
                        if self.store.is_pending(k)]
             if waiting:  # the tracker would refuse: it reads every object from the primary
                 raise ObjectsSpooled(
@@ -332,13 +390,14 @@ class Station:
             with contextlib.suppress(StorageError, OSError):
                 self.store.remove(key)
 
-    def _store_original(self, scanned: ScannedPage, page: Page, fresh: list[str]) -> str:
-        """A one-page image file is archived byte for byte; a page of a multi-page file (TIFF,
-        PDF) as a lossless PNG of exactly the pixels decoded from it."""
+    @staticmethod
+    def original(scanned: ScannedPage, page: Page) -> tuple[bytes, str]:
+        """What is archived of a page: a one-page image file byte for byte, a page of a
+        multi-page file (TIFF, PDF) as a lossless PNG of exactly the pixels decoded from it."""
         content_type = mimetypes.guess_type(scanned.path.name)[0] or ""
         if scanned.of == 1 and content_type.startswith("image/"):
-            return self._put(scanned.path.read_bytes(), content_type, fresh)
-        return self._put(_png(page.pixels), "image/png", fresh)
+            return scanned.path.read_bytes(), content_type
+        return _png(page.pixels), "image/png"
 
     # -- outcomes per file -------------------------------------------------------------------
 
@@ -353,10 +412,31 @@ class Station:
         for refusal in refused:
             outcome[scanned[refusal.page - 1].path] = "failed"
         for result in report.dossiers:
-            if not result.recorded:
+            if not result.recorded and not result.staged:
                 for path in result.files:
                     outcome[path] = "failed"
         return outcome
+
+
+def page_notes(prepared: Sequence[tuple[CleanPage, PageText]], separators: Sequence[int] = ()
+               ) -> tuple[list[dict[str, Any]], list[int]]:
+    """The quality notes the operator is told about ``prepared`` pages (1-based
+    ``separators`` among them are separator sheets) and the numbers of the blank ones."""
+    notes: list[dict[str, Any]] = []
+    blank: list[int] = []
+    for number, (tidy, text) in enumerate(prepared, start=1):
+        label = tidy.page.label
+        if number in separators:
+            notes.append({"page": number, "code": "separator", "message":
+                          f"{label} is a separator sheet: kept and flagged"})
+        if tidy.blank:
+            blank.append(number)
+            notes.append({"page": number, "code": "blank", "message":
+                          f"{label} looks blank: kept and flagged; rescan if not"})
+        notes += [{"page": number, **note.as_dict()} for note in tidy.quality]
+        if text.error:
+            notes.append({"page": number, "code": "ocr_failed", "message": text.error})
+    return notes, blank
 
 
 def _png(pixels: np.ndarray) -> bytes:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # the adapters below load heavy libraries: imported when firs
     from events.evidence.witness.store import CosignatureDirectory, CosignatureStore
     from events.relay.publisher import Relay
     from scanning.ocr import OcrSettings
+    from scanning.staging import StagingStore
     from scanning.station import PagePreparer, Station, TrackerPort
     from tracker.identity.accounts import Accounts
     from tracker.projections.kafka_consumer import KafkaProjection
@@ -362,7 +363,7 @@ class Services:
 
     def scanning_station(self, name: str, operator: str, jobs: int = 2,
                          ocr: OcrSettings | None = None, device: str | None = None,
-                         over_kafka: bool = False) -> Station:
+                         over_kafka: bool = False, stage: bool = False) -> Station:
         """A station with a scanner of its own: its objects spooled through outages, its
         clean-up and OCR done here or, ``over_kafka``, by ``hoso worker ocr`` processes."""
         from scanning.ocr import OcrSettings
@@ -372,7 +373,14 @@ class Services:
         preparer = self.ocr_preparer(name, ocr) if over_kafka else None
         return Station(self.station_store(), self.tracker_link(), name, operator, jobs=jobs,
                        ocr=ocr, device=device, preparer=preparer,
-                       separators=self.settings.separators)
+                       separators=self.settings.separators,
+                       staging=self.staging_store(ocr) if stage else None)
+
+    def staging_store(self, ocr: OcrSettings | None = None) -> StagingStore:
+        """The station's staging area for QC, under HOSO_DATA_DIR/staging."""
+        from scanning.staging import StagingStore
+
+        return StagingStore(Path(self.settings.data_dir) / "staging", ocr)
 
     def upload_station(self, name: str, operator: str, carry_out: Executor) -> Station:
         """The tracker processing pages a station uploaded, into the application's store;

@@ -25,6 +25,7 @@ from tracker.cli import (
     scan,
     serve,
     slips,
+    stage,
     storage,
     witness,
     worker,
@@ -48,7 +49,7 @@ def cli(ctx: click.Context, as_json: bool) -> None:
 
 
 for module in (reference, dossiers, storage, audit, serve, relay, scan, projections, ocr,
-               worker, accounts, witness, slips, bags):
+               worker, accounts, witness, slips, bags, stage):
     for command in module.COMMANDS:
         cli.add_command(command)
 

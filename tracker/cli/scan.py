@@ -75,11 +75,15 @@ def progress_bar(enabled: bool) -> Iterator[Progress | None]:
               type=click.FloatRange(1.0, 3600.0), help="Seconds before a page's OCR is stopped.")
 @click.option("--kafka", "over_kafka", is_flag=True,
               help="Leave clean-up and OCR to 'hoso worker ocr' processes (HOSO_KAFKA_BOOTSTRAP).")
+@click.option("--stage", "staged", is_flag=True,
+              help="Keep the batch in the staging area for QC (hoso stage): nothing is stored "
+                   "or recorded until each dossier is approved.")
 @json_option
 def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str,
          source: str | None, batch_count: int | None, scanner_options: tuple[str, ...],
          watch: Path | None, settle: float, once: bool, station: str, operator: str,
-         dossier: str | None, jobs: int, ocr_timeout: float, over_kafka: bool) -> None:
+         dossier: str | None, jobs: int, ocr_timeout: float, over_kafka: bool,
+         staged: bool) -> None:
     """Scan a batch: split it at cover sheets, clean, OCR, store, and record each dossier."""
     from scanning.acquire import (
         ScannerFailed,
@@ -94,7 +98,7 @@ def scan(files: tuple[Path, ...], device: str | None, resolution: int, mode: str
         raise BadInput(N_("scan needs exactly one of FILES…, --device DEV or --watch DIR"))
     worker = services().scanning_station(station, operator, jobs=jobs,
                                          ocr=OcrSettings(timeout=ocr_timeout), device=device,
-                                         over_kafka=over_kafka)
+                                         over_kafka=over_kafka, stage=staged)
     if watch is not None and wants_json() and not once:
         raise BadInput(
             N_("--json with --watch needs --once (one document when the folder is idle)"))
@@ -152,21 +156,24 @@ def _problems(report: BatchReport) -> Iterable[str]:
         yield f"{bad.get('label') or Path(bad['file']).name} refused: {bad['reason']}"
     for refused in report.refused:
         yield f"page {refused['page']} ({refused['label']}) refused: {refused['reason']}"
-    if report.held:
+    if report.batch is not None:  # held and unassigned pages wait in staging, unassigned
+        pass
+    elif report.held:
         yield (f"{len(report.held)} page(s) before any cover held: "
                f"{', '.join(report.held)} (assign them with --dossier CODE)")
-    for group in report.unassigned:
+    for group in report.unassigned if report.batch is None else []:
         yield (f"{len(group['pages'])} page(s) behind separator {group['separators'][0]} "
                f"with no cover: {', '.join(group['pages'])} (unassigned: rescan them behind "
                "their dossier's cover, or alone with --dossier CODE)")
     for result in report.dossiers:
-        if not result.recorded:
+        if not result.recorded and not result.staged:
             yield f"{result.code} not recorded: {result.error}"
 
 
 def _print_summary(report: BatchReport) -> None:
     for result in report.dossiers:
-        state = "recorded" if result.recorded else f"NOT recorded ({result.error})"
+        state = ("recorded" if result.recorded else f"staged in {report.batch}" if result.staged
+                 else f"NOT recorded ({result.error})")
         blank = f", blank: {result.blank_pages}" if result.blank_pages else ""
         click.echo(f"{result.code}  {result.pages} page(s){blank}  {state}")
         for note in result.quality_notes:
