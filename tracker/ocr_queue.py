@@ -44,6 +44,7 @@ from scanning.ocr_jobs import (
 )
 from scanning.page_bundle import from_bundle
 from storage.objects import ObjectStore
+from tracker.metrics import Stopwatch, count_pages
 
 log = logging.getLogger(__name__)
 WORKER_GROUP = "hoso-ocr-workers"
@@ -137,7 +138,10 @@ def run_worker(bootstrap: str, store: ObjectStore, settings: OcrSettings, name: 
                     log.warning("skipping a malformed job at %d/%d", record.partition,
                                 record.offset)
                 else:
+                    clock = Stopwatch()
                     result = run_job(job, store, name, settings)
+                    if result.error is None:
+                        count_pages(len(job.pages), clock.seconds())
                     try:
                         publisher.send([Message(job.batch.encode(), result_event(result))]
                                        ).wait(stop)

@@ -12,7 +12,8 @@ from typing import Any
 from tracker.domain.dossier import Dossier
 from tracker.domain.province import Province
 
-_BOOKKEEPING = {"originator_id", "originator_version", "originator_topic", "timestamp"}
+_BOOKKEEPING = {"originator_id", "originator_version", "originator_topic", "timestamp",
+                "metadata"}
 
 
 def dossier_status(dossier: Dossier, now: datetime) -> dict[str, Any]:

@@ -59,6 +59,24 @@ def ensure_topic(bootstrap: str, topic: str = TOPIC, partitions: int = PARTITION
         admin.close()
 
 
+def probe(bootstrap: str, timeout: float = 2.0) -> str | None:
+    """None when the cluster answers a metadata request within ``timeout`` seconds, else what
+    went wrong (for readiness checks)."""
+    millis = int(timeout * 1000)
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="hoso-ready",
+                                 bootstrap_timeout_ms=millis, request_timeout_ms=millis)
+    except (KafkaError, OSError) as error:
+        return str(error) or type(error).__name__
+    try:
+        admin.describe_cluster()
+    except (KafkaError, OSError) as error:
+        return str(error) or type(error).__name__
+    finally:
+        admin.close()
+    return None
+
+
 class KafkaPublisher:
     """Sends batches and says, for each, whether the broker acknowledged all of it.
 

@@ -8,7 +8,6 @@ third of a second to import) is loaded only by the functions that talk to Kafka,
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from types import FrameType
@@ -31,9 +30,10 @@ def stop_on_signals() -> threading.Event:
 
 
 def log_to_stderr() -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    """JSON log lines on stderr, as every long-running command writes them."""
+    from tracker.logs import configure_logging
+
+    configure_logging()
 
 
 @click.command()

@@ -7,6 +7,7 @@ for one hop). Either way session cookies are marked Secure.
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from types import FrameType
@@ -14,6 +15,9 @@ from types import FrameType
 import click
 
 from tracker.cli.context import services
+from tracker.logs import configure_logging
+
+log = logging.getLogger("hoso.serve")
 
 
 @click.command()
@@ -30,7 +34,8 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool,
           behind_proxy: bool) -> None:
     """Serve the JSON API: on loopback, or elsewhere over HTTPS (HOSO_TLS_CERT and
     HOSO_TLS_KEY) or behind a TLS-terminating proxy (--behind-proxy). Signs a checkpoint
-    within HOSO_CHECKPOINT_SECONDS of every commit: refused without an audit key."""
+    within HOSO_CHECKPOINT_SECONDS of every commit: refused without an audit key. Logs one
+    JSON line per request on stderr; /metrics answers loopback (or HOSO_METRICS_TOKEN)."""
     from tracker.web import create_app  # Flask is loaded only for this command
     from tracker.web.server import check_bind, run, run_tls, tls_adapter, trust_one_proxy
 
@@ -42,6 +47,7 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool,
     check_bind(host, tls=tls is not None, behind_proxy=behind_proxy)
     adapter = None if tls is None else tls_adapter(tls.cert, tls.key)
     wired.signer()  # no key, no serving: refused here, naming how to make one
+    configure_logging()
     app = create_app(wired)
     if behind_proxy:
         trust_one_proxy(app)
@@ -49,28 +55,26 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool,
         app.config["SESSION_COOKIE_SECURE"] = True
     stop = threading.Event()
     signing = wired.checkpointer().start(stop)
-    click.echo(f"hoso: signing checkpoints within {settings.checkpoint_seconds:g} s of every "
-               f"commit with {settings.audit_key}", err=True)
+    log.info("signing checkpoints within %g s of every commit with %s",
+             settings.checkpoint_seconds, settings.audit_key)
     if settings.kafka_bootstrap is not None and not relay:
-        click.echo("hoso: --no-relay: events reach Kafka through `hoso relay`", err=True)
+        log.info("--no-relay: events reach Kafka through `hoso relay`")
     elif settings.kafka_bootstrap is not None:
         wired.relay().start(stop)  # kafka is loaded only when configured
-        click.echo(f"hoso: relaying events to Kafka at {settings.kafka_bootstrap}", err=True)
+        log.info("relaying events to Kafka at %s", settings.kafka_bootstrap)
     else:  # no Kafka: the views follow the log in this process
         wired.views().follower.start(stop)
     if settings.view_verify_seconds:
         wired.view_verifier().start(stop)
-        click.echo(f"hoso: verifying the views against the log every "
-                   f"{settings.view_verify_seconds} s", err=True)
+        log.info("verifying the views against the log every %d s",
+                 settings.view_verify_seconds)
     cosigning = wired.cosigning()
     if cosigning is not None:  # HOSO_WITNESSES: each new checkpoint goes to every witness
         cosigning.start(stop)
-        click.echo(f"hoso: asking {len(cosigning.lanes)} witness(es) to cosign every checkpoint",
-                   err=True)
+        log.info("asking %d witness(es) to cosign every checkpoint", len(cosigning.lanes))
     scheme = "http" if adapter is None else "https"
     proxied = " behind a proxy" if behind_proxy else ""
-    click.echo(f"hoso: serving {settings.describe_store()} on {scheme}://{host}:{port}{proxied}",
-               err=True)
+    log.info("serving %s on %s://%s:%d%s", settings.describe_store(), scheme, host, port, proxied)
     signal.signal(signal.SIGTERM, _stop_serving)
     try:
         if adapter is None:

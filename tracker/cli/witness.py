@@ -7,7 +7,6 @@ HOSO_WITNESSES through the composition root.
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from pathlib import Path
@@ -28,6 +27,7 @@ from tracker.bootstrap import Services
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option, table
 from tracker.domain.errors import N_, BadInput
+from tracker.logs import configure_logging
 
 
 @click.group()
@@ -89,8 +89,7 @@ def serve(port: int, host: str, key_path: Path, state_path: Path, log_origin: st
     except OSError as error:
         raise BadInput(N_("cannot listen on {host}:{port}: {strerror}"),
                        host=host, port=port, strerror=error.strerror) from None
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -22,11 +22,14 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from events.relay.kafka import KafkaSubscription, Record
 from tracker.cloudevents import Fact, from_cloudevent
 from tracker.domain.errors import BadInput
+from tracker.metrics import consumer_lag
 from tracker.projections.projector import Projector
+from tracker.projections.store import VIEW_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,8 @@ class KafkaProjection:
                 records = self.subscription.poll(poll)
                 if records:
                     self.apply(records)
+                else:
+                    consumer_lag(VIEW_NAMES, 0.0)
         finally:
             self.subscription.close()
             c = self.consumed
@@ -67,6 +72,9 @@ class KafkaProjection:
         """Apply one poll's records in one view transaction, then commit their offsets."""
         facts = [fact for fact in map(self._fact, records) if fact is not None]
         outcome = self.projector.apply(facts)
+        if facts:
+            newest = max(fact.time for fact in facts)
+            consumer_lag(VIEW_NAMES, max((datetime.now(UTC) - newest).total_seconds(), 0.0))
         next_offsets: dict[int, int] = {}
         for record in records:
             next_offsets[record.partition] = record.offset + 1

@@ -26,9 +26,11 @@ from tracker.web import (
     inspect,
     limits,
     lookup_page,
+    observe,
     office,
     openapi,
     public,
+    qc_page,
     report_page,
     sessions,
     signin,
@@ -62,6 +64,7 @@ def create_app(services: Services | None = None,
         app.config.update(test_config)
     app.extensions["services"] = services
     app.extensions["custody"] = services.application()
+    observe.register(app)  # the request id and the stopwatch before any other hook
     errors.register(app)
     limits.init(app)
     i18n.init(app)
@@ -83,4 +86,5 @@ def create_app(services: Services | None = None,
     app.register_blueprint(courier.blueprint, url_prefix="/courier")
     app.register_blueprint(inspect.blueprint, url_prefix="/inspect")
     app.register_blueprint(report_page.blueprint)
+    app.register_blueprint(qc_page.blueprint)
     return app

@@ -4,10 +4,18 @@ request may need is in order, else 503 naming what is not)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from tracker.readiness import (
+    Check,
+    checkpoint_check,
+    kafka_check,
+    object_store_check,
+    relay_check,
+)
 from tracker.refusals import REFUSALS
 from tracker.web.auth import services
 from tracker.witness_readiness import witness_readiness
@@ -30,7 +38,8 @@ def readyz() -> tuple[Response, int]:
     and the views rebuilt, which operators must see at once. So is a scheduled verification
     (HOSO_VIEW_VERIFY_SECONDS) whose last run found the views differing from the log. With
     witnesses, each one's lag is shown and a witness behind by more than the signing window
-    is named; unready only when too few are within it for HOSO_WITNESS_QUORUM."""
+    is named; unready only when too few are within it for HOSO_WITNESS_QUORUM. Then the
+    relay's lag, the object store, Kafka and the newest checkpoint (tracker.readiness)."""
     checks: dict[str, Any] = {}
     problems: list[str] = []
     try:
@@ -59,6 +68,32 @@ def readyz() -> tuple[Response, int]:
         if witnesses is not None:
             checks["witnesses"] = witnesses
             problems += behind
+    _beyond_the_store(checks, problems)
     if problems:
         return jsonify({"status": "unavailable", "problems": problems, "checks": checks}), 503
     return jsonify({"status": "ok", "checks": checks}), 200
+
+
+def _beyond_the_store(checks: dict[str, Any], problems: list[str]) -> None:
+    """The checks of tracker.readiness, each reported on its own: one failing check does not
+    hide the others."""
+    wired = services()
+    now = wired.clock()
+    named: list[tuple[str, Callable[[], Check | None]]] = [
+        ("relay", lambda: relay_check(wired, now)),
+        ("object_store", lambda: object_store_check(wired)),
+        ("kafka", lambda: kafka_check(wired)),
+        ("checkpoint", lambda: checkpoint_check(wired, now)),
+    ]
+    for name, run in named:
+        try:
+            found = run()
+        except Exception as error:  # readiness reports a failure rather than failing
+            log.error("readiness check %s failed: %s", name, type(error).__name__,
+                      exc_info=error)
+            problems.append(f"the {name.replace('_', ' ')} check failed "
+                            f"({type(error).__name__})")
+            continue
+        if found is not None:
+            checks[name], failed = found
+            problems += failed

@@ -20,6 +20,7 @@ from flask_wtf.csrf import CSRFError
 
 from tracker.domain.errors import BadInput, HosoError, Unauthenticated
 from tracker.identity.permissions import RULES
+from tracker.metrics import SIGN_IN_FAILURES
 from tracker.web import labels
 from tracker.web.auth import accounts, acting, services
 from tracker.web.i18n import explain
@@ -61,6 +62,7 @@ def sign_in() -> Any:
     try:
         identity, generation = accounts().sign_in(staff, request.form.get("password", ""))
     except Unauthenticated:
+        SIGN_IN_FAILURES.inc()
         return render_template("sign_in.html", staff=staff, next=target,
                                error=_("Wrong staff id or password, or the account is "
                                        "disabled.")), 401
