@@ -61,6 +61,10 @@ def mounted_secrets(service: dict[str, Any]) -> set[str]:
     return paths
 
 
+def secret_names(service: dict[str, Any]) -> set[str]:
+    return {e if isinstance(e, str) else e["source"] for e in service.get("secrets") or []}
+
+
 def test_the_vendored_schema_is_the_one_recorded() -> None:
     assert hashlib.sha256(SCHEMA.read_bytes()).hexdigest() == SCHEMA_SHA256
 
@@ -116,8 +120,7 @@ def test_no_secret_is_written_into_the_environment(name: str) -> None:
     *_FILE variables, a secret's name); no value anywhere carries credentials in a URL."""
     service = services()[name]
     mounted = mounted_secrets(service)
-    names = {Path(path).name for path in mounted} | {
-        e if isinstance(e, str) else e["source"] for e in service.get("secrets") or []}
+    names = {Path(path).name for path in mounted} | secret_names(service)
     for variable, value in environment(service).items():
         assert not CREDENTIALS_IN_URL.search(value), f"{name}: {variable} has credentials"
         if not SECRET_NAME.search(variable):
@@ -134,8 +137,7 @@ def test_secrets_come_from_files_kept_out_of_the_repository() -> None:
     ignored = (DEPLOY / ".gitignore").read_text().split()
     assert "secrets/" in ignored
     assert ".env" in ignored
-    used = {e if isinstance(e, str) else e["source"]
-            for service in services().values() for e in service.get("secrets") or []}
+    used = set().union(*(secret_names(service) for service in services().values()))
     assert used == set(declared)
 
 
@@ -175,7 +177,7 @@ def test_the_topology_is_the_provinces() -> None:
     assert len(webs) == 2
     assert all(f"{n}:8080" in caddyfile for n in webs)
     assert "tls /run/secrets/tls_cert /run/secrets/tls_key" in caddyfile
-    assert {"tls_cert", "tls_key"} <= set(found["proxy"]["secrets"])
+    assert {"tls_cert", "tls_key"} <= secret_names(found["proxy"])
     for name in webs:
         assert "--behind-proxy" in found[name]["command"]
         assert "ports" not in found[name]  # reachable only through the proxy
@@ -189,8 +191,8 @@ def test_the_topology_is_the_provinces() -> None:
 
     hoso_services = [n for n, s in found.items() if OWN_IMAGE.match(s["image"])]
     for name in hoso_services:
-        assert not {"minio_root_user", "minio_root_password"} & set(
-            found[name].get("secrets") or []), f"{name} holds MinIO's root account"
+        assert not {"minio_root_user", "minio_root_password"} & secret_names(found[name]), \
+            f"{name} holds MinIO's root account"
     init = (DEPLOY / "minio" / "init.sh").read_text()
     for user in ("minio_hoso_user", "minio_station_user"):
         assert f"mc admin user add province \"$(secret {user})\"" in init
