@@ -32,6 +32,7 @@ from storage.private import private_file, private_folder, tighten
 from storage.spool import SpoolingObjectStore
 from tracker.application import Clock, CustodyApplication, utc_now
 from tracker.domain.errors import N_, BadInput
+from tracker.event_metadata import MetadataMapper
 from tracker.projections.store import Scratch, ViewStore
 from tracker.projections.views import Views, open_views
 from tracker.search.index import SearchIndex
@@ -194,6 +195,8 @@ def custody_application(settings: Settings, backend: Backend, clock: Clock = utc
         "CREATE_TABLE": "true" if create_tables else "false",
         # every stored event gets its leaf hash in the same transaction (tamper evidence)
         "APPLICATION_RECORDER_TOPIC": backend.recorder_topic(),
+        # each event saved while serving a request carries that request's id
+        "MAPPER_TOPIC": get_topic(MetadataMapper),
     }
     custody = CustodyApplication(env=env, objects=object_store(settings), clock=clock,
                                  search_index_for=backend.search_index)

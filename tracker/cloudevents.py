@@ -40,7 +40,7 @@ TYPE_SUFFIX = ".v1"
 CONTENT_TYPE = "application/json"
 PRIVATE_FIELDS = frozenset({"applicant_id", "phone"})
 _BOOKKEEPING = frozenset({"originator_id", "originator_version", "originator_topic",
-                          "timestamp"})
+                          "timestamp", "metadata"})
 CATALOGUE: tuple[type[Dossier.Event], ...] = (
     Dossier.Received, Dossier.RefusedAtCounter, Dossier.FeeCollected, Dossier.Digitised,
     Dossier.HandedOver, Dossier.Accepted, Dossier.SupplementRequested,

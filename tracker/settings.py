@@ -53,6 +53,13 @@
 |                     |          | seconds, behind the log                                   |
 | PROMETHEUS_MULTIPROC_DIR | (unset) | read by prometheus-client itself: each process of a   |
 |                     |          | host writes its counters there and /metrics sums them     |
+| HOSO_METRICS_TOKEN  | (unset)  | a client sending ``Authorization: Bearer <this>`` may read |
+|                     |          | /metrics from any address; unset, loopback clients only   |
+| HOSO_READY_RELAY_LAG_EVENTS / _SECONDS | 10000 / 60 | /readyz fails when the relay is this |
+|                     |          | many events, or the oldest unrelayed event this many      |
+|                     |          | seconds, behind the log                                   |
+| PROMETHEUS_MULTIPROC_DIR | (unset) | read by prometheus-client itself: each process of a   |
+|                     |          | host writes its counters there and /metrics sums them     |
 
 Each secret (HOSO_DATABASE_URL, HOSO_S3_ACCESS_KEY, HOSO_S3_SECRET_KEY, HOSO_STATION_TOKEN) may
 instead be read from a file named by the same variable with ``_FILE`` appended (a container's
