@@ -53,13 +53,6 @@
 |                     |          | seconds, behind the log                                   |
 | PROMETHEUS_MULTIPROC_DIR | (unset) | read by prometheus-client itself: each process of a   |
 |                     |          | host writes its counters there and /metrics sums them     |
-| HOSO_METRICS_TOKEN  | (unset)  | a client sending ``Authorization: Bearer <this>`` may read |
-|                     |          | /metrics from any address; unset, loopback clients only   |
-| HOSO_READY_RELAY_LAG_EVENTS / _SECONDS | 10000 / 60 | /readyz fails when the relay is this |
-|                     |          | many events, or the oldest unrelayed event this many      |
-|                     |          | seconds, behind the log                                   |
-| PROMETHEUS_MULTIPROC_DIR | (unset) | read by prometheus-client itself: each process of a   |
-|                     |          | host writes its counters there and /metrics sums them     |
 
 Each secret (HOSO_DATABASE_URL, HOSO_S3_ACCESS_KEY, HOSO_S3_SECRET_KEY, HOSO_STATION_TOKEN) may
 instead be read from a file named by the same variable with ``_FILE`` appended (a container's
@@ -135,6 +128,7 @@ class Settings:
     metrics_token: str | None = None
     ready_relay_lag_events: int = 10_000
     ready_relay_lag_seconds: int = 60
+    metrics_dir: Path | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -185,6 +179,8 @@ class Settings:
             metrics_token=env.get("HOSO_METRICS_TOKEN") or None,
             ready_relay_lag_events=_whole(env, "HOSO_READY_RELAY_LAG_EVENTS", "10000"),
             ready_relay_lag_seconds=_whole(env, "HOSO_READY_RELAY_LAG_SECONDS", "60"),
+            metrics_dir=(Path(env["PROMETHEUS_MULTIPROC_DIR"])
+                         if env.get("PROMETHEUS_MULTIPROC_DIR") else None),
         )
 
     @property
