@@ -30,7 +30,6 @@ from tracker.web import (
     office,
     openapi,
     public,
-    qc_page,
     report_page,
     sessions,
     signin,
@@ -86,5 +85,4 @@ def create_app(services: Services | None = None,
     app.register_blueprint(courier.blueprint, url_prefix="/courier")
     app.register_blueprint(inspect.blueprint, url_prefix="/inspect")
     app.register_blueprint(report_page.blueprint)
-    app.register_blueprint(qc_page.blueprint)
     return app
