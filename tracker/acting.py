@@ -150,6 +150,17 @@ class Acting:
         return self.views.report(start, end, office, by, subtree=subtree, level=level,
                                  field=field, days=days)
 
+    def earlier_papers(self, applicant_id: str, procedure: str) -> list[dict[str, Any]]:
+        """The applicant's earlier digitised papers of the kinds ``procedure`` needs, for those
+        who may reuse them at their counter: each paper's kind, day, office and source dossier,
+        never its pages. Each source dossier named is logged as read."""
+        allowed(self.identity, "reuse")
+        kinds = [c.code for c in self.app.province().procedure(procedure).components]
+        found = self.views.earlier_papers(applicant_id, kinds)
+        access_log.record_all(self.app, self.identity, "papers", self.route,
+                              dict.fromkeys(item["source"] for item in found))
+        return found
+
     def slip(self, code: str, kind: str) -> Slip:
         """The dossier's ``kind`` slip (receipt, supplement, refusal, apology) for a reader
         who may see its applicant; the read is logged as an export once the slip can be made,

@@ -32,7 +32,14 @@ from tracker.domain.codes import DailySequence, DossierCode, sequence_id
 from tracker.domain.dossier import Dossier
 from tracker.domain.errors import N_, BadInput, HosoError, RuleViolation, UnknownReference
 from tracker.domain.province import PROVINCE_ID, Office, Province, ProvinceData
-from tracker.domain.reuse import Papers, chosen_objects, papers_of
+from tracker.domain.reuse import (
+    APPLICANT_KEY_ID,
+    ApplicantKey,
+    Papers,
+    applicant_ref,
+    chosen_objects,
+    papers_of,
+)
 from tracker.domain.scan_details import ScanDetails
 from tracker.idempotency import AlreadyDone, IdempotentRequest, pending, request_id
 from tracker.presenters import describe_event, dossier_status
@@ -90,11 +97,26 @@ class CustodyApplication(Application[Any]):
         else:
             data.replace(document)
         changed = bool(data.pending_events)
-        self.save(data)
+        self.save(data, *self._new_applicant_key())
         self._province = province
         self._province_version = data.version
         self._province_checked = monotonic()
         return changed
+
+    def _new_applicant_key(self) -> list[ApplicantKey]:
+        """The store's applicant key, made when it has none yet (saved by the caller)."""
+        if self.recorder.select_events(APPLICANT_KEY_ID, limit=1):
+            return []
+        return [ApplicantKey.make()]
+
+    def applicant_ref(self, applicant_id: str) -> str | None:
+        """The applicant's reference as the views hold it (reuse.applicant_ref); None when the
+        store has no applicant key yet ('hoso init' makes it)."""
+        stored = self.recorder.select_events(APPLICANT_KEY_ID, limit=1)
+        if not stored:
+            return None
+        key = cast(ApplicantKey.Made, self.mapper.to_domain_event(stored[0]))
+        return applicant_ref(key.secret, applicant_id)
 
     def province(self) -> Province:
         """The current province data; a newer stored version is noticed within a second."""
@@ -127,21 +149,37 @@ class CustodyApplication(Application[Any]):
         actor: str, components: Sequence[str] = (), phone: str | None = None,
         accept_incomplete: bool = False, device: str | None = None,
         incomplete_reason: str | None = None, channel: str = "counter",
-        locality: str | None = None,
+        locality: str | None = None, reuse: Sequence[tuple[str, str]] = (),
     ) -> dict[str, Any]:
         """Register a paper dossier and give it the office's next code for today; it goes to
-        the office that decides it for the applicant's ``locality`` (Province.route)."""
+        the office that decides it for the applicant's ``locality`` (Province.route).
+        ``reuse``: (earlier dossier, component) pairs taken again from that dossier's scan,
+        counted as handed in and recorded with the receipt (``ComponentsReused``, one per
+        earlier dossier)."""
         province = self.province()
         the_procedure = province.procedure(procedure)
         receiver = province.person(actor)
-        return self._register(office, lambda code, the_office, at: Dossier.receive(
-            code=code, procedure=the_procedure, office=the_office,
-            actor=receiver, applicant_name=applicant_name, applicant_id=applicant_id,
-            phone=phone, components=components, accept_incomplete=accept_incomplete,
-            incomplete_reason=incomplete_reason,
-            at=at, calendar=province.calendar, device=device, channel=channel,
-            route=province.route(the_procedure, the_office, locality),
-        ))
+        sources: dict[str, list[str]] = {}
+        for source, component in reuse:
+            sources.setdefault(source, []).append(component)
+        taken = [(self.papers(s), kinds) for s, kinds in sources.items()]
+        known = frozenset(c.code for c in the_procedure.components)
+
+        def make(code: DossierCode, the_office: Office, at: datetime) -> Dossier:
+            dossier = Dossier.receive(
+                code=code, procedure=the_procedure, office=the_office,
+                actor=receiver, applicant_name=applicant_name, applicant_id=applicant_id,
+                phone=phone, components=components, accept_incomplete=accept_incomplete,
+                incomplete_reason=incomplete_reason,
+                at=at, calendar=province.calendar, device=device, channel=channel,
+                route=province.route(the_procedure, the_office, locality),
+                reused=[component for _, component in reuse])
+            for papers, kinds in taken:
+                dossier.reuse_components(receiver, papers, chosen_objects(papers, kinds), at,
+                                         known, device)
+            return dossier
+
+        return self._register(office, make)
 
     def refuse_at_counter(
         self, office: str, procedure: str, applicant_name: str, applicant_id: str,
@@ -311,9 +349,11 @@ class CustodyApplication(Application[Any]):
         return self._update(code, lambda d, p, at: d.reschedule(p.person(by), to, reason, at,
                                                                 device))
 
-    def reject(self, code: str, by: str, reason: str, device: str | None = None
-               ) -> dict[str, Any]:
-        return self._update(code, lambda d, p, at: d.reject(p.person(by), reason, at, device))
+    def reject(self, code: str, by: str, reason: str, device: str | None = None,
+               reason_code: str | None = None) -> dict[str, Any]:
+        """``reason_code``: one of the province's rejection reason codes."""
+        return self._update(code, lambda d, p, at: d.reject(
+            p.person(by), reason, at, device, p.reason_code("rejection", reason_code)))
 
     def resolve(self, code: str, by: str, device: str | None = None) -> dict[str, Any]:
         return self._update(code, lambda d, p, at: d.resolve(p.person(by), at, device))
@@ -324,9 +364,11 @@ class CustodyApplication(Application[Any]):
         return self._update(code, lambda d, p, at: d.return_result(
             p.person(by), at, by_post, device, satisfaction, comment))
 
-    def cancel(self, code: str, by: str, reason: str, device: str | None = None
-               ) -> dict[str, Any]:
-        return self._update(code, lambda d, p, at: d.cancel(p.person(by), reason, at, device))
+    def cancel(self, code: str, by: str, reason: str, device: str | None = None,
+               reason_code: str | None = None) -> dict[str, Any]:
+        """``reason_code``: one of the province's cancellation reason codes."""
+        return self._update(code, lambda d, p, at: d.cancel(
+            p.person(by), reason, at, device, p.reason_code("cancellation", reason_code)))
 
     # -- queries ------------------------------------------------------------------------------
 

@@ -8,8 +8,11 @@ people type and scan; only ``Received`` carries it, so later events take it from
 that remembers the codes it has seen and otherwise reads the dossier's first event.
 
 ``data`` holds the event's own fields except the applicant's identity number and phone: the bus
-reaches more readers than the store, and no consumer needs them. Events of other aggregates
-(province data, daily code sequences) are not dossier events and are not published.
+reaches more readers than the store, and no consumer needs them. A receipt (or a refusal at the
+counter) read through ``DossierFacts`` adds ``applicant_ref``, the applicant's keyed reference
+(tracker.domain.reuse.applicant_ref), by which the views index their digitised papers. Events
+of other aggregates (province data, daily code sequences, the applicant key) are not dossier
+events and are not published.
 
 ``Fact`` is what the projections consume, whichever way the event reached them (the
 notification log in-process, or Kafka): ``from_cloudevent`` and ``fact_from_event`` make the same
@@ -22,6 +25,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from time import monotonic
 from typing import Any, NamedTuple, cast
 from urllib.parse import quote
 from uuid import UUID
@@ -33,6 +37,7 @@ from eventsourcing.utils import get_topic
 from events.relay.publisher import Message
 from tracker.domain.dossier import Dossier
 from tracker.domain.errors import N_, BadInput
+from tracker.domain.reuse import APPLICANT_KEY_ID, ApplicantKey, applicant_ref
 
 SPEC_VERSION = "1.0"
 TYPE_PREFIX = "vn.hoso.dossier."
@@ -46,6 +51,7 @@ CATALOGUE: tuple[type[Dossier.Event], ...] = (
     Dossier.HandedOver, Dossier.Accepted, Dossier.SupplementRequested,
     Dossier.SupplementReceived, Dossier.Paused, Dossier.Resumed, Dossier.Rescheduled,
     Dossier.Rejected, Dossier.Resolved, Dossier.ResultReturned, Dossier.Cancelled,
+    Dossier.ComponentsReused,
 )
 """Every dossier event that is published; its CloudEvent type is ``vn.hoso.dossier.<snake
 case name>.v1``, e.g. ``vn.hoso.dossier.handed_over.v1``."""
@@ -178,6 +184,19 @@ class DossierFacts:
     def __init__(self, mapper: Mapper[UUID], codes: CodeBook) -> None:
         self.mapper = mapper
         self.codes = codes
+        self._secret: str | None = None
+        self._secret_checked = float("-inf")
+
+    def _applicant_secret(self) -> str | None:
+        """The store's applicant key (reuse.ApplicantKey), read once it exists; looked for
+        again at most once a second until then."""
+        if self._secret is None and monotonic() - self._secret_checked >= 1.0:
+            stored = self.codes.recorder.select_events(APPLICANT_KEY_ID, limit=1)
+            if stored:
+                made = cast(ApplicantKey.Made, self.mapper.to_domain_event(stored[0]))
+                self._secret = made.secret
+            self._secret_checked = monotonic()
+        return self._secret
 
     def fact(self, stored: StoredEvent, position: int) -> Fact | None:
         """The fact of ``stored`` at notification id ``position`` (0 when read by dossier)."""
@@ -186,10 +205,16 @@ class DossierFacts:
         event = cast(Dossier.Event, self.mapper.to_domain_event(stored))
         if isinstance(event, Dossier.Received | Dossier.RefusedAtCounter):
             self.codes.remember(event.originator_id, event.code)
-            code = event.code
-        else:
-            code = self.codes.code_of(event.originator_id)
-        return fact_from_event(event, position, code)
+            fact = fact_from_event(event, position, event.code)
+            ref = self.applicant_ref_of(event.applicant_id)
+            return fact if ref is None else fact._replace(
+                data={**fact.data, "applicant_ref": ref})
+        return fact_from_event(event, position, self.codes.code_of(event.originator_id))
+
+    def applicant_ref_of(self, applicant_id: str) -> str | None:
+        """The applicant's keyed reference; None while the store has no applicant key."""
+        secret = self._applicant_secret()
+        return None if secret is None else applicant_ref(secret, applicant_id)
 
     def of_notification(self, notification: Notification) -> Fact | None:
         return self.fact(notification, notification.id)

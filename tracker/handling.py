@@ -63,7 +63,8 @@ def run(app: CustodyApplication, command: Command) -> dict[str, Any]:
                 actor=command.actor, components=command.components, phone=command.phone,
                 accept_incomplete=command.accept_incomplete, device=device,
                 incomplete_reason=command.incomplete_reason, channel=command.channel,
-                locality=command.locality)
+                locality=command.locality,
+                reuse=[(item.source, item.component) for item in command.reuse])
         case RefuseAtCounter():
             return app.refuse_at_counter(
                 office=command.office, procedure=command.procedure,
@@ -88,14 +89,16 @@ def run(app: CustodyApplication, command: Command) -> dict[str, Any]:
         case Reschedule():
             return app.reschedule(command.code, command.by, command.to, command.reason, device)
         case Reject():
-            return app.reject(command.code, command.by, command.reason, device)
+            return app.reject(command.code, command.by, command.reason, device,
+                              command.reason_code)
         case Resolve():
             return app.resolve(command.code, command.by, device)
         case ReturnResult():
             return app.return_result(command.code, command.by, command.by_post, device,
                                      command.satisfaction, command.comment)
         case Cancel():
-            return app.cancel(command.code, command.by, command.reason, device)
+            return app.cancel(command.code, command.by, command.reason, device,
+                              command.reason_code)
         case CollectFee():
             return app.collect_fee(command.code, command.by, command.amount, device)
         case Digitise():
@@ -114,9 +117,9 @@ def run(app: CustodyApplication, command: Command) -> dict[str, Any]:
                                 cleaned=command.cleaned, details=details)
         case ReuseComponents():
             objects: dict[str, list[dict[str, str]]] = {}
-            for item in command.objects:
-                objects.setdefault(item.component, []).append(
-                    {"key": item.key, "sha256": item.sha256})
+            for reused in command.objects:
+                objects.setdefault(reused.component, []).append(
+                    {"key": reused.key, "sha256": reused.sha256})
             return app.reuse_components(command.code, command.by, command.source,
                                         command.components, objects or None, device)
     raise TypeError(f"no handler for {type(command).__name__}")

@@ -19,7 +19,7 @@ import yaml
 
 from tracker.domain.calendar import WEEKDAYS
 from tracker.domain.errors import ProvinceFileError
-from tracker.domain.province import OFFICE_KINDS, ROLES
+from tracker.domain.province import OFFICE_KINDS, REASON_KINDS, ROLES
 
 DEMO_PROVINCE = "demo_province.yaml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -133,7 +133,7 @@ class _Validator:
     def province(self, root: yaml.Node | None) -> dict[str, Any]:
         top = self.mapping(root, "the file",
                            ("province", "levels", "offices", "staff", "procedures", "calendar"),
-                           ("cutoff", "localities"))
+                           ("cutoff", "localities", "reasons"))
         head = self.mapping(top["province"], "province", ("code", "name"))
         province = {"code": self.text(head["code"], "province code", OFFICE_CODE),
                     "name": self.text(head["name"], "province name")}
@@ -155,7 +155,26 @@ class _Validator:
         }
         if "localities" in top:  # absent: the stored document stays as it was
             document["localities"] = list(localities.values())
+        if "reasons" in top:
+            document["reasons"] = self.reasons(top["reasons"])
         return document
+
+    def reasons(self, node: yaml.Node) -> dict[str, list[dict[str, str]]]:
+        """The code lists of the reasons a dossier is rejected or cancelled for."""
+        f = self.mapping(node, "reasons", (), REASON_KINDS)
+        lists: dict[str, list[dict[str, str]]] = {}
+        for kind in REASON_KINDS:
+            if kind not in f:
+                continue
+            codes: set[str] = set()
+            lists[kind] = []
+            for item in self.sequence(f[kind], f"reasons.{kind}"):
+                entry = self.mapping(item, f"a {kind} reason", ("code", "name"), ())
+                lists[kind].append({
+                    "code": self.unique(codes, self.text(entry["code"], "reason code", SLUG),
+                                        entry["code"], f"reasons.{kind}: code"),
+                    "name": self.text(entry["name"], "reason name")})
+        return lists
 
     def localities(self, node: yaml.Node) -> dict[str, dict[str, Any]]:
         """Communes, wards and districts, each ``within`` one listed above it."""

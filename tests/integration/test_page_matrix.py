@@ -42,6 +42,7 @@ counter-form          200  403  403  403  403  200  403  200  403  403  403  403
 counter-receive       302  403  403  403  403  302  403  302  403  403  403  403  302  in
 counter-refuse        302  403  403  403  403  302  403  302  403  403  403  403  302  in
 counter-card          200  403  403  403  403  200  403  200  403  403  403  403  200  in
+counter-papers        200  403  403  403  403  200  403  200  403  403  403  403  200  in
 counter-received      200  403  403  403  403  200  403  403  403  403  403  403  403  in
 queue                 200  200  200  200  200  200  403  200  200  200  200  200  200  in
 # cur: couriers see the dossier's page without the applicant (test_role_matrix checks fields)
@@ -158,6 +159,8 @@ ROWS: dict[str, Row] = {
     "dossier-of-carried": Row("GET", "/dossiers/<code>", "carried"),
     "dossier-unknown": Row("GET", "/dossiers/<code>"),
     "slip": Row("GET", "/dossiers/<code>/slips/<kind>.pdf", "held"),
+    "counter-papers": Row("POST", "/counter/papers",
+                          form=sent(procedure=PROCEDURE, applicant_id="036190007788")),
     "accept": action("accept", "in_transit"),
     "handover": action("handover", "held", sent(courier=HOME_STAFF["courier"],
                                                 to_office=AGENCY)),

@@ -85,7 +85,11 @@ def _flags(item: dict[str, Any]) -> str:
 @json_option
 def report(start: str, end: str, office: str | None, subtree: bool, level: str | None,
            field: str | None, by: str, as_csv: bool, xlsx: str | None) -> None:
-    """The provincial report for the days --from..--to (Asia/Ho_Chi_Minh, both included)."""
+    """The provincial report for the days --from..--to (Asia/Ho_Chi_Minh, both included).
+
+    reuse_rate is reused_dossiers / received: the share of the dossiers received in the
+    period that took digitised papers again from an earlier dossier of the same applicant
+    (reused_components counts the papers); digitisation_rate is digitised / received."""
     first, last = parse_date(start, "--from"), parse_date(end, "--to")
     if by not in GROUPINGS:
         raise BadInput(N_("--by must be one of {items}, not {by!r}"),

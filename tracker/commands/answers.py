@@ -156,7 +156,10 @@ class Figures(Answer):
     supplements_requested: int
     digitised: int
     reused_components: int = Field(description=(
-        "Digitised papers taken again from an earlier dossier: none is recorded yet, so 0."))
+        "Components (digitised papers) taken again in the period from an earlier dossier of "
+        "the same applicant instead of a new scan."))
+    reused_dossiers: int = Field(description=(
+        "Dossiers that took digitised papers again for the first time in the period."))
     fees_vnd: int
     ratings: int
     rating_points: int
@@ -168,7 +171,9 @@ class Figures(Answer):
     satisfaction_mean: float | None
     satisfaction_average: float | None = Field(description="The same as satisfaction_mean.")
     digitisation_rate: float | None
-    reuse_rate: float | None
+    reuse_rate: float | None = Field(description=(
+        "reused_dossiers / received: the share of the dossiers received that reused digitised "
+        "papers (khai thác, sử dụng lại thông tin, dữ liệu số hóa); null with none received."))
     rejected_by_reason: dict[str, int]
     cancelled_by_reason: dict[str, int]
     refused_by_reason: dict[str, int]

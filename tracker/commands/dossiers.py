@@ -61,6 +61,15 @@ class Command(BaseModel):
     device: DeviceId | None = Field(None, description="Scanner, phone or counter terminal used.")
 
 
+class ReuseFrom(BaseModel):
+    """A component digitised for an earlier dossier of the same applicant, taken again."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
+
+    source: DossierCode = Field(description="The earlier dossier whose scan maps it.")
+    component: ComponentCode
+
+
 class Receive(Command):
     """Register a paper dossier; prints its code."""
 
@@ -96,6 +105,10 @@ class Receive(Command):
     channel: Channel = Field(
         "counter", description="How it came: counter, online (the portal, with the counter's "
                                "help), post, or home (a home appointment).")
+    reuse: Annotated[list[ReuseFrom], Field(max_length=MAX_COMPONENTS)] = Field(
+        default=[], description="Components digitised for earlier dossiers of the same "
+        "applicant that the citizen confirms are still valid: taken again instead of a new "
+        "scan, and counted as handed in.", json_schema_extra=cli(False))
     actor: StaffId = Field(description="The receiver at the counter.")
 
     @model_validator(mode="before")
@@ -233,7 +246,11 @@ class Reject(DossierCommand):
 
     action: ClassVar[str] = "reject"
 
-    reason: Reason
+    reason: Reason = Field(description="The reason, as given to the citizen.")
+    reason_code: ComponentCode | None = Field(
+        None, description="A rejection reason code of the province file (reasons.rejection), "
+                          "by which the report counts it.",
+        json_schema_extra=cli("--reason-code"))
 
 
 class Resolve(DossierCommand):
@@ -258,7 +275,11 @@ class Cancel(DossierCommand):
 
     action: ClassVar[str] = "cancel"
 
-    reason: Reason
+    reason: Reason = Field(description="The reason, in words.")
+    reason_code: ComponentCode | None = Field(
+        None, description="A cancellation reason code of the province file "
+                          "(reasons.cancellation), by which the report counts it.",
+        json_schema_extra=cli("--reason-code"))
 
 
 class CollectFee(DossierCommand):

@@ -11,9 +11,10 @@ from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
 
-READS = ("status", "history", "object", "search", "export")
+READS = ("status", "history", "object", "search", "export", "papers")
 """What was read: a status or history showing the applicant, a scanned object (page, PDF, OCR
-text), search hits, or an export."""
+text), search hits, an export, or the index of an applicant's digitised papers (kind, day and
+office of each earlier dossier's papers)."""
 
 
 class PersonalDataRead(Aggregate):

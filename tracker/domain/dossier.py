@@ -266,7 +266,17 @@ class Dossier(Aggregate):
             dossier.due = self.due
 
     class Rejected(CustodyEvent):
+        """``reason_code``: the province's rejection reason code, ``reason`` the text given
+        to the citizen."""
+
+        class_version = 2
         reason: str
+        reason_code: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Rejections of class version 1 gave the free text alone."""
+            state["reason_code"] = None
 
         def apply(self, dossier: Dossier) -> None:
             dossier.stage = "rejected"
@@ -294,7 +304,16 @@ class Dossier(Aggregate):
             dossier.stage = "returned"
 
     class Cancelled(CustodyEvent):
+        """``reason_code``: the province's cancellation reason code, ``reason`` the text."""
+
+        class_version = 2
         reason: str
+        reason_code: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Cancellations of class version 1 gave the free text alone."""
+            state["reason_code"] = None
 
         def apply(self, dossier: Dossier) -> None:
             dossier.stage = "cancelled"
@@ -392,11 +411,15 @@ class Dossier(Aggregate):
         incomplete_reason: str | None = None,
         channel: str = "counter",
         route: Route | None = None,
+        reused: Sequence[str] = (),
     ) -> Dossier:
         """``route``: where the province sends it for the applicant's locality
         (``Province.route``); without one, to the procedure's resolving office. Received at a
-        home appointment, custody starts with ``actor`` in the field."""
-        missing = _at_counter(procedure, office, actor, components, channel)
+        home appointment, custody starts with ``actor`` in the field. ``reused``: components
+        taken again from an earlier dossier's scan (``reuse_components``, right after), which
+        are not missing."""
+        missing = [c for c in _at_counter(procedure, office, actor, components, channel)
+                   if c not in reused]
         route = route or Route(procedure.resolving_office)
         if missing and not accept_incomplete:
             raise RuleViolation(
@@ -622,10 +645,14 @@ class Dossier(Aggregate):
         self._record(self.Rescheduled, actor, at, device, due=due.isoformat(),
                      reason=_text(reason, "reason"))
 
-    def reject(self, actor: Staff, reason: str, at: datetime, device: str | None = None) -> None:
+    def reject(self, actor: Staff, reason: str, at: datetime, device: str | None = None,
+               reason_code: str | None = None) -> None:
+        """``reason_code``: a rejection reason code of the province (checked by the caller
+        against ``Province.reason_code``)."""
         custody.undecided(self)
         custody.may_process(self, actor, *DECIDERS)
-        self._record(self.Rejected, actor, at, device, reason=_text(reason, "reason"))
+        self._record(self.Rejected, actor, at, device, reason=_text(reason, "reason"),
+                     reason_code=reason_code)
 
     def resolve(self, actor: Staff, at: datetime, device: str | None = None) -> None:
         custody.undecided(self)
@@ -653,10 +680,13 @@ class Dossier(Aggregate):
                      satisfaction=satisfaction,
                      comment=comment.strip() if comment and comment.strip() else None)
 
-    def cancel(self, actor: Staff, reason: str, at: datetime, device: str | None = None) -> None:
+    def cancel(self, actor: Staff, reason: str, at: datetime, device: str | None = None,
+               reason_code: str | None = None) -> None:
+        """``reason_code``: a cancellation reason code of the province."""
         custody.undecided(self)
         custody.may_process(self, actor, "official", *COUNTER_STAFF)
-        self._record(self.Cancelled, actor, at, device, reason=_text(reason, "reason"))
+        self._record(self.Cancelled, actor, at, device, reason=_text(reason, "reason"),
+                     reason_code=reason_code)
 
     def _restarted_due(self, stopped_on: date, at: datetime, calendar: WorkingCalendar) -> str:
         return calendar.resume_due_date(self.due_date, stopped_on, local_date(at)).isoformat()

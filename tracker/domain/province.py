@@ -23,6 +23,9 @@ ROLES = ("receiver", "operator", "courier", "official", "inspector", "supervisor
 OFFICE_KINDS = ("service_centre", "one_stop", "post_office", "agency")
 RECEIVING_KINDS = frozenset({"service_centre", "one_stop", "post_office"})
 PROVINCE_ID: UUID = uuid5(NAMESPACE, "province")
+REASON_KINDS = ("rejection", "cancellation")
+"""The code lists of reasons the province file may give: why a dossier is rejected, why it is
+cancelled."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,11 @@ class Province:
         }
         self.localities = {item["code"]: Locality(**item)
                            for item in document.get("localities", ())}
+        self.reasons: dict[str, dict[str, str]] = {
+            kind: {item["code"]: item["name"]
+                   for item in document.get("reasons", {}).get(kind, ())}
+            for kind in REASON_KINDS}
+        """Per kind of reason (``REASON_KINDS``), code → name; empty when the file has none."""
         cal = document["calendar"]
         hour, minute = (int(part) for part in document["cutoff"].split(":"))
         self.calendar = WorkingCalendar.build(
@@ -186,6 +194,18 @@ class Province:
             around.add(here)
             here = self.localities[here].within if here in self.localities else None
         return around
+
+    def reason_code(self, kind: str, code: str | None) -> str | None:
+        """``code`` checked against the province's ``kind`` reasons (None: no code given,
+        the free text alone, as every decision recorded before the code lists)."""
+        listed = self.reasons[kind]
+        if code is None:
+            return None
+        if code not in listed:
+            raise UnknownReference(N_("{code!r} is not a {kind} reason code of the province "
+                                      "(one of {items})"),
+                                   code=code, kind=kind, items=", ".join(listed) or "-")
+        return code
 
     def person(self, staff_id: str) -> Staff:
         try:

@@ -50,6 +50,7 @@ RULES: dict[str, dict[str, Scope]] = {
     "receive": COUNTER,
     "refuse": COUNTER,
     "collect-fee": COUNTER,
+    "reuse": COUNTER,  # and reading the index of an applicant's digitised papers
     "return": COUNTER,
     "handover": RELEASERS,
     "accept": {"receiver": OFFICE, "operator": OFFICE, "official": OFFICE,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from tracker.cloudevents import Fact
@@ -26,15 +27,22 @@ DOSSIER_COLUMNS: tuple[str, ...] = (
     "transit_carrier", "transit_from", "transit_to", "transit_since", "due", "clock_stopped",
     "timeliness", "outcome_reason", "fee_paid", "pages", "supplements_requested",
     "received_at", "updated_at", "channel", "locality", "non_local", "in_field",
+    "applicant_ref", "papers", "reused",
 )
+"""``applicant_ref``: the applicant's keyed reference (tracker.domain.reuse.applicant_ref, None
+for receipts read before the store had its key);
+``papers``: the index of the dossier's digitised components, JSON ``{component: {"day",
+"office"}}`` from the latest scan mapping each (the local day and the office that scanned it);
+``reused``: JSON list of the components it took again from an earlier dossier."""
 FIGURE_COLUMNS: tuple[str, ...] = (
     "dossier_id", "version", "day", "office", "procedure", "figure", "reason", "amount")
 FIGURE_NAMES = frozenset({
     "received", "resolved_early", "resolved_on_time", "resolved_overdue", "rejected",
     "cancelled", "paused", "supplement_requested", "digitised", "fee", "refused_at_counter",
-    "rated"})
+    "rated", "reused"})
 REASONED = frozenset({"rejected", "cancelled", "refused_at_counter"})
-"""The figures whose ``reason`` is the reason a clerk typed (required text)."""
+"""The figures whose ``reason`` is the province's reason code a decision gave, else the reason
+a clerk typed (required text)."""
 CREATING = frozenset({"Received", "RefusedAtCounter"})
 """The events that start a dossier (and carry its code)."""
 
@@ -44,8 +52,11 @@ class Figure(NamedTuple):
     ``amount``: 1 when received regardless of the applicant's locality, else 0),
     resolved_early, resolved_on_time, resolved_overdue, rejected, cancelled,
     refused_at_counter (these three with their ``reason``), paused, supplement_requested,
-    digitised (first scan only), fee (``amount`` in VND) or rated (``amount``: the citizen's
-    satisfaction, 1 to 5, given as the result was returned)."""
+    digitised (first scan only), fee (``amount`` in VND), rated (``amount``: the citizen's
+    satisfaction, 1 to 5, given as the result was returned) or reused (``amount``: the
+    components taken again from an earlier dossier; ``reason``: ``digitised`` when this
+    reuse is the dossier's first digital paper, which then counts as digitised, ``first`` when
+    it is its first reuse after a scan, else None)."""
 
     dossier_id: str
     version: int
@@ -90,6 +101,7 @@ def fold(row: Row | None, fact: Fact, figures: list[Figure]) -> tuple[Row, Colle
             "channel": channel, "locality": data.get("locality"),
             "non_local": 1 if data.get("non_local") else 0,  # older receipts: neither
             "in_field": 1 if data.get("in_field") else 0,
+            "applicant_ref": data.get("applicant_ref"), "papers": "{}", "reused": "[]",
         }
         if refused:
             figures.append(_figure(new, fact, "refused_at_counter", data["reason"]))
@@ -105,10 +117,15 @@ def fold(row: Row | None, fact: Fact, figures: list[Figure]) -> tuple[Row, Colle
     figure = change(row, changes, data, when)
     new = {**row, **changes}
     if figure is not None:
-        reason = data.get("reason") if figure in REASONED else None
+        reason = (data.get("reason_code") or data.get("reason")) if figure in REASONED else None
         amount = (int(data["amount"]) if figure == "fee"
                   else int(data["satisfaction"]) if figure == "rated" else 0)
-        if figure != "digitised" or not row["pages"]:
+        before = _has_papers(row)
+        if figure == "reused":
+            amount = len(data["components"])
+            reason = ("first" if (row.get("reused") or "[]") == "[]" else None) if before \
+                else "digitised"
+        if figure != "digitised" or not before:
             figures.append(_figure(new, fact, figure, reason, amount))
     return new, changes.keys()
 
@@ -124,9 +141,32 @@ def _fee(row: Row, new: Row, data: Any, when: str) -> str | None:
     return "fee"
 
 
+def _has_papers(row: Row) -> bool:
+    """Whether the dossier already holds digital papers: scanned, or taken again."""
+    return bool(row["pages"]) or (row.get("reused") or "[]") != "[]"
+
+
 def _digitised(row: Row, new: Row, data: Any, when: str) -> str | None:
     new["pages"] = int(data["pages"])
-    return "digitised"  # counted once per dossier: fold() skips it when pages were known
+    mapped = data.get("components") or {}  # scans recorded before QC map none
+    if mapped:
+        papers = json.loads(row.get("papers") or "{}")
+        excluded = {int(e["page"]) for e in data.get("excluded_pages") or []}
+        day = local_date(datetime.fromisoformat(when)).isoformat()
+        for kind, pages in mapped.items():
+            if any(1 <= int(p) <= int(data["pages"]) and int(p) not in excluded
+                   for p in pages):
+                papers[str(kind)] = {"day": day, "office": data["office"]}
+        new["papers"] = json.dumps(papers, sort_keys=True, ensure_ascii=False)
+    return "digitised"  # counted once per dossier: fold() skips it when it held papers
+
+
+def _reused(row: Row, new: Row, data: Any, when: str) -> str | None:
+    kinds = set(data["components"])
+    missing = [c for c in json.loads(row["missing_components"] or "[]") if c not in kinds]
+    new["missing_components"] = json.dumps(missing) if missing else "[]"
+    new["reused"] = json.dumps(sorted(kinds | set(json.loads(row.get("reused") or "[]"))))
+    return "reused"
 
 
 def _handed_over(row: Row, new: Row, data: Any, when: str) -> str | None:
@@ -189,5 +229,5 @@ _CHANGES = {  # each reads the row, sets what its event changes in ``new``, name
     "Accepted": _accepted, "SupplementRequested": _supplement_requested,
     "SupplementReceived": _restarted, "Paused": _paused, "Resumed": _restarted,
     "Rescheduled": _rescheduled, "Rejected": _rejected, "Resolved": _resolved,
-    "ResultReturned": _returned, "Cancelled": _cancelled,
+    "ResultReturned": _returned, "Cancelled": _cancelled, "ComponentsReused": _reused,
 }

@@ -25,6 +25,7 @@ from tracker.projections.store import (
     Scratch,
     ScratchUnavailable,
     WritingBatch,
+    added_indexes,
     attention_ddl,
     dossiers_ddl,
     figures_ddl,
@@ -51,13 +52,15 @@ class PostgresViewStore(PostgresTrackingRecorder):
         self.figures = f"{schema}.{FIGURES_TABLE}"
         self.attention = f"{schema}.{ATTENTION_TABLE}"
         self.sql_create_statements.extend(
-            SQL(statement).format()  # built from fixed names only
+            # built from fixed names only; a column default's braces are literal
+            SQL(statement.replace("{", "{{").replace("}", "}}")).format()
             for statement in [*dossiers_ddl(self.dossiers, integer="BIGINT"),
                               *figures_ddl(self.figures, integer="BIGINT"),
                               *attention_ddl(self.attention, integer="BIGINT"),
                               *(f"ALTER TABLE {self.dossiers} ADD COLUMN IF NOT EXISTS "
                                 f"{name} {definition}"
-                                for name, definition in ADDED_COLUMNS.items())])
+                                for name, definition in ADDED_COLUMNS.items()),
+                              *added_indexes(self.dossiers)])
         self.upsert = upsert_sql(self.dossiers, "%s")
         self.insert_figures = insert_figures_sql(self.figures, "%s")
         self.insert_attention = insert_attention_sql(self.attention, "%s")

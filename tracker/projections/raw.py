@@ -60,10 +60,14 @@ def read_facts(app: CustodyApplication, facts: DossierFacts, end: int, batch_siz
                     raise Unprojectable("an event type the views do not know")
                 data: dict[str, Any] = _decode(state.decode())
                 moment = data["timestamp"]["_data_"]
+                applicant = data.get("applicant_id") if kind in CREATING else None
                 for key in _DROPPED:
                     data.pop(key, None)
                 if kind in CREATING:
                     code = data["code"]
+                    ref = facts.applicant_ref_of(applicant) if applicant is not None else None
+                    if ref is not None:
+                        data["applicant_ref"] = ref
                     codes.remember(dossier_id, code)
                 else:
                     code = codes.code_of(dossier_id)

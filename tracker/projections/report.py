@@ -15,9 +15,14 @@ date the dossier has now) and ``in_progress_on_time``. ``received_total`` is ``r
 received by the last day whose clock is stopped by a pause now, paused on or before the last
 day; ``paused_hanging_days_max`` is the age of the oldest pause on the last day.
 
-``reused_components`` and ``reuse_rate`` count digitised papers taken again from an earlier
-dossier: nothing records such a reuse yet, so both are zero (the rate is null with nothing
-received). Every figure belongs to the dossier's receiving office, and to that office's level
+Digitised papers taken again from an earlier dossier of the same applicant (the seeds' "khai
+thác, sử dụng lại thông tin, dữ liệu số hóa"): ``reused_components`` counts the components
+taken again in the period, ``reused_dossiers`` the dossiers that took papers again for the
+first time in it, and ``reuse_rate`` is ``reused_dossiers`` / ``received`` (null with nothing
+received), as ``digitisation_rate`` is ``digitised`` / ``received``. A dossier whose first
+digital papers are reused ones counts as digitised then.
+
+Every figure belongs to the dossier's receiving office, and to that office's level
 and the procedure's field; filters keep an office (or its subtree), a level and a field.
 """
 
@@ -37,7 +42,8 @@ COUNTS = ("received", "carried_over", "received_total", "resolved", "resolved_ea
           "resolved_on_time", "resolved_overdue", "in_progress", "in_progress_on_time",
           "in_progress_overdue", "rejected", "cancelled", "refused_at_counter", "paused",
           "paused_hanging", "paused_hanging_days_max", "supplements_requested", "digitised",
-          "reused_components", "fees_vnd", "ratings", "rating_points", "received_non_local")
+          "reused_components", "reused_dossiers", "fees_vnd", "ratings", "rating_points",
+          "received_non_local")
 """The whole-number figures of every row and of the totals."""
 RATES = ("digitisation_rate", "reuse_rate", "satisfaction_mean", "satisfaction_average")
 CHANNELS = ("counter", "online", "post", "home")
@@ -246,6 +252,13 @@ def _add(target: dict[str, Any], row: dict[str, Any]) -> None:
     if figure == "fee":
         target["fees_vnd"] += amount
         return
+    if figure == "reused":
+        target["reused_components"] += amount
+        if row["reason"] in ("first", "digitised"):
+            target["reused_dossiers"] += count
+        if row["reason"] == "digitised":
+            target["digitised"] += count
+        return
     target[_COUNTED[figure]] += count
     if figure == "rated":
         target["rating_points"] += amount
@@ -288,7 +301,7 @@ def _finish(by: str | None, key: str | None, figures: dict[str, Any]) -> dict[st
         "satisfaction_mean": mean,
         "satisfaction_average": mean,
         "digitisation_rate": round(figures["digitised"] / received, 4) if received else None,
-        "reuse_rate": round(figures["reused_components"] / received, 4) if received else None,
+        "reuse_rate": round(figures["reused_dossiers"] / received, 4) if received else None,
         **{name: dict(sorted(figures[name].items())) for name in BY_REASON},
         "received_by_channel": dict(figures["received_by_channel"]),
     }

@@ -23,6 +23,7 @@ from tracker.projections.store import (
     Scratch,
     ScratchUnavailable,
     WritingBatch,
+    added_indexes,
     attention_ddl,
     dossiers_ddl,
     figures_ddl,
@@ -64,6 +65,8 @@ class SQLiteViewStore(SQLiteTrackingRecorder):
         for name, definition in ADDED_COLUMNS.items():
             if name not in present:
                 c.execute(f"ALTER TABLE {DOSSIERS_TABLE} ADD COLUMN {name} {definition}")
+        for statement in added_indexes(DOSSIERS_TABLE):
+            c.execute(statement)
 
     @contextmanager
     def batch(self) -> Iterator[_SQLiteBatch]:

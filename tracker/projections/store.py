@@ -36,7 +36,8 @@ VIEW_NAMES = ("status", "queues", "report")
 
 INTEGER_COLUMNS = frozenset({"version", "fee_paid", "pages", "supplements_requested",
                              "non_local", "in_field"})
-KEY_COLUMNS = frozenset({"dossier_id", "office", "custodian", "transit_to", "transit_from"})
+KEY_COLUMNS = frozenset({"dossier_id", "office", "custodian", "transit_to", "transit_from",
+                         "applicant_ref"})
 """Dossier columns under an index."""
 REQUIRED_COLUMNS = frozenset({"dossier_id", "code", "version", "stage", "custodian"})
 ATTENTION_COLUMNS = ("dossier_id", "code", "version", "position", "event", "reason")
@@ -82,10 +83,19 @@ def dossiers_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> li
 
 ADDED_COLUMNS: dict[str, str] = {"channel": "TEXT DEFAULT 'counter'", "locality": "TEXT",
                                  "non_local": "INTEGER DEFAULT 0",
-                                 "in_field": "INTEGER DEFAULT 0"}
+                                 "in_field": "INTEGER DEFAULT 0", "applicant_ref": "TEXT",
+                                 "papers": "TEXT DEFAULT '{}'", "reused": "TEXT DEFAULT '[]'"}
 """Dossier columns added after the table was first made, with the definition ``hoso init``
 adds them by to a store that lacks them: rows received before channels were at the counter;
-before localities none was named, none received regardless of it, none in the field."""
+before localities none was named, none received regardless of it, none in the field; before the
+index of digitised papers, none had papers indexed or reused (a rebuild fills them in)."""
+
+
+def added_indexes(table: str) -> list[str]:
+    """Indexes on added columns, made once the columns are there: the index of digitised
+    papers is read by the applicant's reference."""
+    base = table.rsplit(".", 1)[-1]
+    return [f"CREATE INDEX IF NOT EXISTS {base}_applicant ON {table} (applicant_ref)"]
 
 
 def figures_ddl(table: str, text: str = "TEXT", integer: str = "INTEGER") -> list[str]:

@@ -7,7 +7,7 @@ connection pool).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +19,7 @@ from eventsourcing.persistence import ApplicationRecorder, OperationalError, Pro
 from tracker.application import CustodyApplication, NotInitialised
 from tracker.cloudevents import DossierFacts, Fact
 from tracker.domain.errors import N_
-from tracker.projections import queues, report, status
+from tracker.projections import papers, queues, report, status
 from tracker.projections.attention import listed, readable_fact
 from tracker.projections.follower import Follower
 from tracker.projections.projector import Projector, check_history
@@ -79,6 +79,14 @@ class Views:
         self._fresh()
         return report.report(self.store, self.app.province(), start, end, office, by,
                              subtree=subtree, level=level, field=field, days=days)
+
+    def earlier_papers(self, applicant_id: str, components: Iterable[str]
+                       ) -> list[dict[str, Any]]:
+        """The earlier digitised papers of ``components`` of the applicant whose ID number is
+        ``applicant_id`` (papers.earlier_papers)."""
+        self._fresh()
+        ref = self.app.applicant_ref(applicant_id) if applicant_id.strip() else None
+        return papers.earlier_papers(self.store, ref, components) if ref else []
 
     def needing_attention(self) -> list[dict[str, Any]]:
         """The dossiers whose views lack an event that could not be applied, by code: each

@@ -53,6 +53,7 @@ VERIFIED = "Đã xác minh: nhật ký không bị sửa đổi"
 NOT_VERIFIED = "KHÔNG XÁC MINH ĐƯỢC: nhật ký đã bị sửa đổi hoặc bằng chứng không khớp"
 EVENT_NAMES = {
     "Received": "Tiếp nhận", "FeeCollected": "Thu phí, lệ phí", "Digitised": "Số hóa",
+    "ComponentsReused": "Sử dụng lại giấy tờ đã số hóa",
     "HandedOver": "Bàn giao", "Accepted": "Nhận hồ sơ", "SupplementRequested": "Yêu cầu bổ sung",
     "SupplementReceived": "Nhận hồ sơ bổ sung", "Paused": "Tạm dừng",
     "Resumed": "Tiếp tục giải quyết", "Rescheduled": "Hẹn lại ngày trả", "Rejected": "Từ chối",

@@ -17,6 +17,13 @@ swaps the filled applicant's fields in place. A procedure decided where the appl
 asks for their commune, and any counter receives it (tracker.domain.province.Province.route).
 A postal receiver at a home appointment uses the same page on a phone, with the channel
 "home".
+
+Once the applicant's ID number is known (read from the card, or typed and looked up), the form
+offers the papers digitised for their earlier dossiers, of the kinds the procedure needs: each
+paper's kind, the day it was scanned and the office, never its pages, and every earlier dossier
+named is logged as read. The receiver ticks those the citizen confirms are still valid; the
+receipt then records them as taken again from the earlier scan (``ComponentsReused``) and counts
+them as handed in.
 """
 
 from __future__ import annotations
@@ -88,12 +95,31 @@ def receive_form() -> Any:
 def form_page(procedure: Procedure, form: Any, ticked: list[str], key: str, **shown: Any
               ) -> str:
     """The receive form of ``procedure`` with ``form``'s values; ``shown``: an ``error``, the
-    ``card`` just read or a ``card_error``."""
+    ``card`` just read or a ``card_error``. Once the applicant's ID number is known, the form
+    offers their papers digitised for earlier dossiers, of the kinds the procedure needs."""
     province = services().application().province()
+    applicant_id = str(form.get("applicant_id", "") or "").strip()
+    earlier = acting().earlier_papers(applicant_id, procedure.code) if applicant_id else None
     return render_template("counter/receive.html", procedure=procedure, form=form,
                            ticked=ticked, key=key, labels=labels, sexes=SEXES,
                            communes=communes(province) if procedure.resolving_by_locality
-                           else [], **shown)
+                           else [], earlier=earlier, reusing=reused_ticks(form),
+                           component_names={c.code: c.name for c in procedure.components},
+                           offices=province.offices, **shown)
+
+
+def reused_ticks(form: Any) -> list[str]:
+    """The earlier papers ticked on ``form``, each ``<source dossier>|<component>``."""
+    return list(form.getlist("reuse")) if hasattr(form, "getlist") else []
+
+
+def reused_from(form: Any) -> list[dict[str, str]]:
+    """The earlier papers the citizen confirmed, as the Receive command names them."""
+    chosen = []
+    for tick in reused_ticks(form):
+        source, _, component = tick.partition("|")
+        chosen.append({"source": source, "component": component})
+    return chosen
 
 
 def communes(province: Province) -> list[tuple[str, list[Locality]]]:
@@ -142,8 +168,10 @@ def receive() -> Any:
     if procedure is None:
         return redirect(url_for("counter.find_procedure"))
     form = request.form
+    reuse = reused_from(form)
     missing = [c for c in procedure.required_components
-               if c not in form.getlist("components")]
+               if c not in form.getlist("components")
+               and c not in {item["component"] for item in reuse}]
     reason = form.get("incomplete_reason", "").strip()
     if missing and not reason:
         return form_again(procedure, _(
@@ -154,7 +182,8 @@ def receive() -> Any:
         command = parse(Receive, {**applicant_fields(procedure),
                                   "accept_incomplete": bool(missing),
                                   "incomplete_reason": reason or None,
-                                  "locality": form.get("locality") or None})
+                                  "locality": form.get("locality") or None,
+                                  "reuse": reuse})
         status = acting().execute(command, f"counter-{key}")
         if form.get("collect_fee") and procedure.fee > 0:
             acting().execute(parse(CollectFee, {"code": status["code"], "by": g.identity.staff,
@@ -164,6 +193,17 @@ def receive() -> Any:
             raise
         return form_again(procedure, explain(error), error.http_status)
     return redirect(url_for("counter.received", code=status["code"]))
+
+
+@blueprint.post("/papers")
+def papers() -> Any:
+    """The receive form again as it was filled, with the applicant's earlier digitised papers
+    offered for the ID number typed (the ID card's scan offers them too)."""
+    procedure = the_procedure()
+    if procedure is None:
+        return redirect(url_for("counter.find_procedure"))
+    form = request.form
+    return form_page(procedure, form, form.getlist("components"), form_key())
 
 
 @blueprint.post("/card")

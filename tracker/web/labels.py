@@ -21,7 +21,8 @@ RATINGS = {5: _l("5 – very satisfied"), 4: _l("4 – satisfied"), 3: _l("3 –
            2: _l("2 – dissatisfied"), 1: _l("1 – very dissatisfied")}
 STEPS = {"Received": _l("Received"), "RefusedAtCounter": _l("Refused at the counter"),
          "FeeCollected": _l("Fee collected"),
-         "Digitised": _l("Digitised"), "HandedOver": _l("Sent on"),
+         "Digitised": _l("Digitised"), "ComponentsReused": _l("Digitised papers reused"),
+         "HandedOver": _l("Sent on"),
          "Accepted": _l("Arrived"), "SupplementRequested": _l("Supplement requested"),
          "SupplementReceived": _l("Supplement received"), "Paused": _l("Paused"),
          "Resumed": _l("Resumed"), "Rescheduled": _l("New appointment date"),

@@ -115,7 +115,7 @@ def _render(chosen: dict[str, str], query: ReportQuery | None,
         level_names=LEVELS, field_names=FIELDS, groups=GROUPS, channels=labels.CHANNELS,
         group_name=lambda by, key: _group_name(province, by, key), number=_number,
         rate=_rate, charts=_charts(province, query, document) if document else {},
-        downloads=links)
+        downloads=links, reason_names=province.reasons)
 
 
 def _group_name(province: Province, by: str, key: str) -> str:
