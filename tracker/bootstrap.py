@@ -387,13 +387,19 @@ class Services:
 
     def upload_station(self, name: str, operator: str, carry_out: Executor) -> Station:
         """The tracker processing pages a station uploaded, into the application's store;
-        ``carry_out`` carries out each scan's command (as the uploading station's identity)."""
+        ``carry_out`` carries out each scan's command (as the uploading station's identity).
+        With HOSO_KAFKA_BOOTSTRAP the pages' clean-up and OCR go to the ``hoso worker ocr``
+        processes, as a scanning station's do with ``--over-kafka``; else this process does
+        them."""
+        from scanning.ocr import OcrSettings
         from scanning.station import Station
         from tracker.station_link import InProcessTracker
 
         custody = self.application()
+        preparer = (self.ocr_preparer(name, OcrSettings())
+                    if self.settings.kafka_bootstrap is not None else None)
         return Station(custody.objects, InProcessTracker(custody, carry_out), name, operator,
-                       separators=self.settings.separators)
+                       preparer=preparer, separators=self.settings.separators)
 
     # -- witnesses ---------------------------------------------------------------------------
 
