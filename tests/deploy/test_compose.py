@@ -177,6 +177,7 @@ def test_the_topology_is_the_provinces() -> None:
     assert len(webs) == 2
     assert all(f"{n}:8080" in caddyfile for n in webs)
     assert "tls /run/secrets/tls_cert /run/secrets/tls_key" in caddyfile
+    assert "Host {$HOSO_PUBLIC_HOST}" in caddyfile  # health checks pass hoso's trusted hosts
     assert {"tls_cert", "tls_key"} <= secret_names(found["proxy"])
     for name in webs:
         assert "--behind-proxy" in found[name]["command"]
