@@ -114,19 +114,33 @@ def test_every_service_has_limits_an_explicit_restart_and_a_pinned_image(name: s
         f"{name}: {image} is pinned by neither digest nor build"
 
 
+def inline_secrets(service: dict[str, Any]) -> list[str]:
+    """The environment variables of ``service`` that carry a secret themselves: named like a
+    secret without naming a secret file mounted in the service, or credentials in a URL."""
+    mounted = mounted_secrets(service)
+    def carries(variable: str, value: str) -> bool:
+        if CREDENTIALS_IN_URL.search(value):
+            return True
+        return bool(SECRET_NAME.search(variable)) and ("${" in value or value not in mounted)
+
+    return [v for v, value in environment(service).items() if carries(v, value)]
+
+
 @pytest.mark.parametrize("name", sorted(services()))
 def test_no_secret_is_written_into_the_environment(name: str) -> None:
-    """A variable named like a secret holds the path of a secret file mounted in the service; no
-    value anywhere carries credentials in a URL."""
-    service = services()[name]
-    mounted = mounted_secrets(service)
-    for variable, value in environment(service).items():
-        assert not CREDENTIALS_IN_URL.search(value), f"{name}: {variable} has credentials"
-        if not SECRET_NAME.search(variable):
-            continue
-        assert "${" not in value, f"{name}: {variable} is interpolated into the environment"
-        assert value in mounted, \
-            f"{name}: {variable}={value!r} is not a secret file mounted in the service"
+    assert inline_secrets(services()[name]) == []
+
+
+def test_an_inline_secret_is_caught() -> None:
+    """The check is not vacuous: a password, an interpolated key, credentials in a URL and a
+    path to a file the service does not mount are all caught; a mounted secret's path is not."""
+    service = {"secrets": ["db"], "environment": {
+        "POSTGRES_PASSWORD": "hunter2", "HOSO_S3_SECRET_KEY": "${MINIO_ROOT_PASSWORD}",
+        "HOSO_DATABASE_URL": "postgresql://hoso:hunter2@postgres/hoso",
+        "HOSO_AUDIT_KEY": "/etc/hoso/audit.key", "HOSO_DATABASE_URL_FILE": "/run/secrets/db",
+        "HOSO_S3_BUCKET": "hoso"}}
+    assert inline_secrets(service) == ["POSTGRES_PASSWORD", "HOSO_S3_SECRET_KEY",
+                                       "HOSO_DATABASE_URL", "HOSO_AUDIT_KEY"]
 
 
 def test_secrets_come_from_files_kept_out_of_the_repository() -> None:
