@@ -8,6 +8,7 @@ third of a second to import) is loaded only by the functions that talk to Kafka,
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from types import FrameType
@@ -15,6 +16,8 @@ from types import FrameType
 import click
 
 from tracker.cli.context import services
+
+log = logging.getLogger("hoso.cli")
 
 
 def stop_on_signals() -> threading.Event:
@@ -48,9 +51,9 @@ def relay(batch_size: int) -> None:
     wired.application().province()  # refuses clearly when the store was never initialised
     stop = stop_on_signals()
     log_to_stderr()
-    click.echo(f"hoso: relaying to {bootstrap} topic {TOPIC}", err=True)
+    log.info("relaying to %s topic %s", bootstrap, TOPIC)
     wired.relay(batch_size=batch_size).run(stop)
-    click.echo("hoso: relay stopped", err=True)
+    log.info("relay stopped")
 
 
 def project_from_kafka(group: str | None = None, max_records: int = 500) -> None:
@@ -65,9 +68,9 @@ def project_from_kafka(group: str | None = None, max_records: int = 500) -> None
     stop = stop_on_signals()
     log_to_stderr()
     group = group or wired.settings.kafka_group
-    click.echo(f"hoso: projecting {TOPIC} from {bootstrap} as group {group}", err=True)
+    log.info("projecting %s from %s as group %s", TOPIC, bootstrap, group)
     wired.kafka_projection(group, max_records).run(stop)
-    click.echo("hoso: projection consumer stopped", err=True)
+    log.info("projection consumer stopped")
 
 
 COMMANDS = [relay]

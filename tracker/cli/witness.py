@@ -7,6 +7,7 @@ HOSO_WITNESSES through the composition root.
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -28,6 +29,8 @@ from tracker.cli.context import services
 from tracker.cli.output import emit, json_option, table
 from tracker.domain.errors import N_, BadInput
 from tracker.logs import configure_logging
+
+log = logging.getLogger("hoso.witness")
 
 
 @click.group()
@@ -97,14 +100,14 @@ def serve(port: int, host: str, key_path: Path, state_path: Path, log_origin: st
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     held = state.head(log_origin)
-    click.echo(f"hoso: witness {signer.verifier.to_text()} for {log_origin!r} (holds size "
-               f"{held.size}) on http://{host}:{server.server_address[1]}; evidence in {folder}",
-               err=True)
+    log.info("witness %s for %r (holds size %d) on http://%s:%d; evidence in %s",
+             signer.verifier.to_text(), log_origin, held.size, host, server.server_address[1],
+             folder)
     try:
         server.serve_forever()
     finally:
         server.server_close()
-    click.echo("hoso: witness stopped", err=True)
+    log.info("witness stopped")
 
 
 @witness.command()
