@@ -1,5 +1,5 @@
 """The Prometheus metrics each process keeps: requests, sign-in failures, OCR pages, the
-projection consumers' lag. The one module that imports prometheus-client's metric types.
+projection consumers' lag.
 
 Each process counts the work it sees. With PROMETHEUS_MULTIPROC_DIR set (read by
 prometheus-client itself) every process of a host writes them to files in that folder, which
