@@ -5,6 +5,7 @@ and only loopback clients (or the metrics token) may read it."""
 from __future__ import annotations
 
 import threading
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.cast import Cast, cast_from
 from tests.conftest import ManualClock
 from tests.identities import AsStaff, Tokens
+from tests.servers.hoso import live_hoso
 from tests.servers.tansu import Tansu
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services, compose
@@ -162,3 +164,25 @@ def test_only_loopback_or_the_token_reads_metrics(store_env: dict[str, str],
                           headers={"Authorization": "Bearer s3cr3t"}).status_code == 200
     finally:
         services.close()
+
+
+def test_web_processes_sharing_a_metrics_folder_answer_for_each_other(tmp_path: Path) -> None:
+    """GIVEN two ``hoso serve`` processes over one store and one PROMETHEUS_MULTIPROC_DIR
+    WHEN the second answers three requests
+    THEN the first's /metrics counts them: any web process answers for the host."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    env = {"HOSO_DATA_DIR": str(tmp_path / "var"), "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+
+    def healthz_count(base: str) -> float:
+        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as answer:
+            families = {f.name: f for f in text_string_to_metric_families(answer.read().decode())}
+        return value(families, "hoso_http_request_duration_seconds",
+                     "hoso_http_request_duration_seconds_count", route="/healthz",
+                     method="GET", status="200")
+
+    with live_hoso(env, tmp_path) as first, live_hoso(env, tmp_path, init=False) as second:
+        before = healthz_count(first)
+        for _ in range(3):
+            urllib.request.urlopen(f"{second}/healthz", timeout=10).close()
+        assert healthz_count(first) == before + 3
