@@ -207,6 +207,8 @@ def test_the_topology_is_the_provinces() -> None:
     for name in hoso_services:
         assert not {"minio_root_user", "minio_root_password"} & secret_names(found[name]), \
             f"{name} holds MinIO's root account"
+    signers = sorted(n for n, s in found.items() if "audit_key" in secret_names(s))
+    assert signers == ["init", *webs]  # the log's signing key only where checkpoints are signed
     init = (DEPLOY / "minio" / "init.sh").read_text()
     for user in ("minio_hoso_user", "minio_station_user"):
         assert f"mc admin user add province \"$(secret {user})\"" in init
