@@ -6,7 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 apt_ensure postgresql-15 fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 poppler-utils \
-  tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd sane-utils zint chromium
+  tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd sane-utils zint chromium \
+  ghostscript   # OCRmyPDF, the peer in bench/ocr.py, writes its PDF through Ghostscript
 build_tools_ensure   # compiles events/store/_leafscan.c when hoso is installed
 venv_ensure "test"
 catalogues_ensure   # the pages in Vietnamese
