@@ -3,7 +3,9 @@
 Each line has ``time`` (UTC, ISO 8601), ``level``, ``logger`` and ``message``, the
 ``request_id`` of the request being served when there is one, and the fields a caller passes as
 ``extra={"fields": {...}}`` (the request log's method, route, status …). Log lines name
-dossiers by code and people by staff id, never by an applicant's name, ID number or phone.
+dossiers by code and people by staff id, never by an applicant's name, ID number or phone. An
+exception is logged by its type and the frames it passed through, not its message: a library's
+message may quote the values it was given.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,8 +40,10 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             line.update(fields)
-        if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[0] is not None:
+            kind, _, trace = record.exc_info
+            line["error"] = kind.__name__
+            line["traceback"] = "".join(traceback.format_tb(trace))
         return json.dumps(line, ensure_ascii=False, default=str)
 
 

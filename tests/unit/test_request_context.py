@@ -75,3 +75,18 @@ def test_a_log_line_is_one_json_object_with_the_request_id() -> None:
     assert (parsed["level"], parsed["logger"], parsed["message"], parsed["route"]) == (
         "info", "hoso.requests", "request", "/api/v1/dossiers")
     assert parsed["time"].endswith("Z")
+
+
+def test_an_exception_is_logged_by_type_and_frames_not_by_its_message() -> None:
+    """A library's message may quote the values it was given: only the type and the frames."""
+    applicant_id = "0791" + "87001234"
+    try:
+        raise ValueError(f"applicant {applicant_id} refused")
+    except ValueError as error:
+        record = logging.LogRecord("hoso.web", logging.ERROR, __file__, 1, "incident %s",
+                                   ("ab12",), (type(error), error, error.__traceback__))
+    parsed = json.loads(JsonFormatter().format(record))
+    assert parsed["message"] == "incident ab12"
+    assert parsed["error"] == "ValueError"
+    assert "test_an_exception_is_logged" in parsed["traceback"]
+    assert applicant_id not in json.dumps(parsed, ensure_ascii=False)
