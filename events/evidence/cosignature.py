@@ -19,22 +19,18 @@ Formats, as c2sp.org/tlog-cosignature and signed-note define them:
 from __future__ import annotations
 
 import base64
-import binascii
-import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
 from events.evidence.notes import (
     SIGNATURE_PREFIX,
-    MalformedKey,
+    NamedSigner,
+    NamedVerifier,
     NoteError,
     SignatureLine,
+    algorithm_key_id,
     split_note,
 )
 
@@ -44,36 +40,15 @@ TIMESTAMP_SIZE = 8
 SIGNATURE_SIZE = 64
 MAX_TIMESTAMP = 2**63 - 1
 
-_KEY_ID = re.compile(r"[0-9a-fA-F]{8}")
-
-
 class MalformedCosignature(NoteError):
     """A signature line by a witness's name and key ID that is not a cosignature/v1 at all."""
 
     code = "malformed_cosignature"
 
 
-def _check_name(name: str) -> None:
-    if not name or "+" in name or any(ch.isspace() or ch < " " for ch in name):
-        raise MalformedKey(
-            f"key name {name!r} must be non-empty, without spaces, '+' or control characters")
-
-
-def _decode(text: str, what: str) -> bytes:
-    """Standard base64 in its one canonical encoding; MalformedKey naming ``what`` otherwise."""
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise MalformedKey(f"{what}: key data is not standard base64") from None
-    if base64.b64encode(raw).decode("ascii") != text:
-        raise MalformedKey(f"{what}: key data is not the canonical base64 encoding")
-    return raw
-
-
 def cosignature_key_id(name: str, public_key: bytes) -> int:
     """SHA-256(name, 0x0A, 0x04, key)[:4], big-endian: the key ID of a cosignature/v1 key."""
-    digest = hashlib.sha256(name.encode() + b"\n" + bytes([ALG_COSIGNATURE_V1]) + public_key)
-    return int.from_bytes(digest.digest()[:4], "big")
+    return algorithm_key_id(name, ALG_COSIGNATURE_V1, public_key)
 
 
 def signed_message(text: str, timestamp: int) -> bytes:
@@ -127,44 +102,17 @@ class Cosignature:
         return f"{SIGNATURE_PREFIX}{self.name} {base64.b64encode(raw).decode('ascii')}\n"
 
 
-class CosignatureVerifier:
-    """A witness's Ed25519 public key under its name: checks its cosignatures offline."""
+class CosignatureVerifier(NamedVerifier):
+    """A witness's Ed25519 public key under its name (algorithm 0x04): checks its cosignatures
+    offline."""
 
-    def __init__(self, name: str, public_key: bytes) -> None:
-        _check_name(name)
-        if len(public_key) != 32:
-            raise MalformedKey(f"an Ed25519 public key has 32 bytes, not {len(public_key)}")
-        self.name = name
-        self.public_key = bytes(public_key)
-        self.key_id = cosignature_key_id(name, self.public_key)
-        self._key = Ed25519PublicKey.from_public_bytes(self.public_key)
-
-    @classmethod
-    def parse(cls, text: str) -> CosignatureVerifier:
-        """Read ``name+keyid+base64(0x04||key)``; the key ID must match the name and key."""
-        name, _, rest = text.strip().partition("+")
-        hex_id, _, key64 = rest.partition("+")
-        _check_name(name)
-        if not _KEY_ID.fullmatch(hex_id):
-            raise MalformedKey(f"witness key for {name!r}: key ID must be 8 hex digits")
-        key = _decode(key64, f"witness key for {name!r}")
-        if len(key) != 33 or key[0] != ALG_COSIGNATURE_V1:
-            raise MalformedKey(f"witness key for {name!r}: expected 0x04 (cosignature/v1) and a "
-                               "32-byte Ed25519 key")
-        verifier = cls(name, key[1:])
-        if verifier.key_id != int(hex_id, 16):
-            raise MalformedKey(f"witness key for {name!r}: key ID {hex_id} does not match the "
-                               f"key (expected {verifier.key_id:08x})")
-        return verifier
+    ALGORITHM = ALG_COSIGNATURE_V1
+    KIND = "witness key"
 
     @property
     def label(self) -> str:
         """``name+keyid``: how reports name the witness."""
         return f"{self.name}+{self.key_id:08x}"
-
-    def to_text(self) -> str:
-        key64 = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self.public_key).decode("ascii")
-        return f"{self.name}+{self.key_id:08x}+{key64}"
 
     def made(self, line: SignatureLine) -> bool:
         """Whether ``line`` claims to be by this key (its name and key ID); nothing verified."""
@@ -174,77 +122,23 @@ class CosignatureVerifier:
         """Whether ``cosignature`` is this key's valid cosignature/v1 of the note ``text``."""
         if (cosignature.name, cosignature.key_id) != (self.name, self.key_id):
             return False
-        try:
-            self._key.verify(cosignature.signature, signed_message(text, cosignature.timestamp))
-        except _CryptoInvalidSignature:
-            return False
-        return True
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CosignatureVerifier):
-            return NotImplemented
-        return (self.name, self.public_key) == (other.name, other.public_key)
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.public_key))
-
-    def __repr__(self) -> str:
-        return f"CosignatureVerifier({self.to_text()!r})"
+        return self._verifies(signed_message(text, cosignature.timestamp),
+                              cosignature.signature)
 
 
-class CosignatureSigner:
-    """A witness's Ed25519 private key under its name; its repr never shows the secret."""
+class CosignatureSigner(NamedSigner):
+    """A witness's Ed25519 private key under its name, as transparency-dev's
+    ``NewSignerForCosignatureV1`` reads it."""
 
-    def __init__(self, name: str, seed: bytes) -> None:
-        _check_name(name)
-        if len(seed) != 32:
-            raise MalformedKey(f"an Ed25519 private key seed has 32 bytes, not {len(seed)}")
-        self.name = name
-        self._seed = bytes(seed)
-        self._key = Ed25519PrivateKey.from_private_bytes(self._seed)
-        self.verifier = CosignatureVerifier(name, self._key.public_key().public_bytes_raw())
-        self.key_id = self.verifier.key_id
-
-    @classmethod
-    def generate(cls, name: str) -> CosignatureSigner:
-        return cls(name, Ed25519PrivateKey.generate().private_bytes_raw())
-
-    @classmethod
-    def parse(cls, text: str) -> CosignatureSigner:
-        """Read ``PRIVATE+KEY+name+keyid+base64(0x04||seed)``; errors never echo the secret."""
-        parts = text.strip().split("+", 4)
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-            raise MalformedKey("a witness signer key starts with PRIVATE+KEY+<name>+<key ID>+")
-        _, _, name, hex_id, key64 = parts
-        _check_name(name)
-        if not _KEY_ID.fullmatch(hex_id):
-            raise MalformedKey(f"witness signer key for {name!r}: key ID must be 8 hex digits")
-        try:
-            key = _decode(key64, "")
-        except MalformedKey:
-            raise MalformedKey(f"witness signer key for {name!r}: key data is not base64"
-                               ) from None
-        if len(key) != 33 or key[0] != ALG_COSIGNATURE_V1:
-            raise MalformedKey(f"witness signer key for {name!r}: expected 0x04 and a 32-byte "
-                               "seed")
-        signer = cls(name, key[1:])
-        if signer.key_id != int(hex_id, 16):
-            raise MalformedKey(f"witness signer key for {name!r}: key ID {hex_id} does not "
-                               "match the key")
-        return signer
-
-    def to_text(self) -> str:
-        key64 = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self._seed).decode("ascii")
-        return f"PRIVATE+KEY+{self.name}+{self.key_id:08x}+{key64}"
+    VERIFIER = CosignatureVerifier
+    KIND = "witness signer key"
+    verifier: CosignatureVerifier
 
     def cosign(self, text: str, timestamp: int) -> Cosignature:
         """The cosignature/v1 of the checkpoint note ``text`` as of ``timestamp``."""
         _check_checkpoint_text(text)
         signature = self._key.sign(signed_message(text, timestamp))
         return Cosignature(self.name, self.key_id, timestamp, signature)
-
-    def __repr__(self) -> str:
-        return f"CosignatureSigner(name={self.name!r}, key_id={self.key_id:08x})"
 
 
 def cosignature_lines(note: str | bytes) -> list[SignatureLine]:

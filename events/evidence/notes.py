@@ -21,6 +21,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar, Self
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -99,14 +100,48 @@ def _b64encode(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def key_id(name: str, public_key: bytes) -> int:
-    """The signed-note key ID of an Ed25519 key: SHA-256(name, 0x0A, 0x01, key)[:4], big-endian."""
-    digest = hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_key).digest()
+def algorithm_key_id(name: str, algorithm: int, public_key: bytes) -> int:
+    """A signed-note key ID: SHA-256(name, 0x0A, algorithm byte, key)[:4], big-endian."""
+    digest = hashlib.sha256(name.encode() + b"\n" + bytes([algorithm]) + public_key).digest()
     return int.from_bytes(digest[:4], "big")
 
 
-class Verifier:
-    """An Ed25519 public key under a name: checks note signatures offline."""
+def key_id(name: str, public_key: bytes) -> int:
+    """The signed-note key ID of an Ed25519 key: SHA-256(name, 0x0A, 0x01, key)[:4], big-endian."""
+    return algorithm_key_id(name, ALG_ED25519, public_key)
+
+
+def _key_parts(text: str, algorithm: int, kind: str, secret: bool) -> tuple[str, str, bytes]:
+    """Split ``[PRIVATE+KEY+]name+keyid+base64(algorithm || 32 bytes)`` into the name, the hex
+    key ID and the 32 bytes; MalformedKey naming ``kind`` (and never echoing a secret)."""
+    parts = text.strip().split("+", 4 if secret else 2)
+    if secret:
+        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
+            raise MalformedKey(f"a {kind} starts with PRIVATE+KEY+<name>+<key ID>+")
+        parts = parts[2:]
+    name, hex_id, key64 = [*parts, "", ""][:3]
+    _check_name(name)
+    if not _KEY_ID.fullmatch(hex_id):
+        raise MalformedKey(f"{kind} for {name!r}: key ID must be 8 hex digits")
+    try:
+        key = _b64decode(key64)
+    except ValueError as err:
+        detail = "is not base64" if secret else str(err)
+        raise MalformedKey(f"{kind} for {name!r}: key data {detail}") from None
+    if len(key) != 33 or key[0] != algorithm:
+        what = "seed" if secret else "key"
+        raise MalformedKey(f"{kind} for {name!r}: expected 0x{algorithm:02x} and a 32-byte {what}")
+    return name, hex_id, key[1:]
+
+
+class NamedVerifier:
+    """An Ed25519 public key under a name, written ``name+keyid+base64(ALGORITHM || key)``.
+
+    The signed-note key format; subclasses fix the algorithm byte (what the key may sign) and
+    add their way of checking a signature."""
+
+    ALGORITHM: ClassVar[int]
+    KIND: ClassVar[str]  # how errors name such a key
 
     def __init__(self, name: str, public_key: bytes) -> None:
         _check_name(name)
@@ -114,36 +149,24 @@ class Verifier:
             raise MalformedKey(f"an Ed25519 public key has 32 bytes, not {len(public_key)}")
         self.name = name
         self.public_key = bytes(public_key)
-        self.key_id = key_id(name, self.public_key)
+        self.key_id = algorithm_key_id(name, self.ALGORITHM, self.public_key)
         self._key = Ed25519PublicKey.from_public_bytes(self.public_key)
 
     @classmethod
-    def parse(cls, text: str) -> Verifier:
-        """Read ``name+keyid+base64(0x01||key)``; the key ID must match the name and key."""
-        name, _, rest = text.partition("+")
-        hex_id, _, key64 = rest.partition("+")
-        _check_name(name)
-        if not _KEY_ID.fullmatch(hex_id):
-            raise MalformedKey(f"verifier key for {name!r}: key ID must be 8 hex digits")
-        try:
-            key = _b64decode(key64)
-        except ValueError as err:
-            raise MalformedKey(f"verifier key for {name!r}: key data {err}") from err
-        if len(key) != 33 or key[0] != ALG_ED25519:
-            raise MalformedKey(f"verifier key for {name!r}: expected 0x01 and a 32-byte key")
-        verifier = cls(name, key[1:])
+    def parse(cls, text: str) -> Self:
+        """Read the key string; the key ID must match the name and key."""
+        name, hex_id, public_key = _key_parts(text, cls.ALGORITHM, cls.KIND, secret=False)
+        verifier = cls(name, public_key)
         if verifier.key_id != int(hex_id, 16):
-            raise MalformedKey(
-                f"verifier key for {name!r}: key ID {hex_id} does not match the key "
-                f"(expected {verifier.key_id:08x})"
-            )
+            raise MalformedKey(f"{cls.KIND} for {name!r}: key ID {hex_id} does not match the "
+                               f"key (expected {verifier.key_id:08x})")
         return verifier
 
     def to_text(self) -> str:
-        key64 = _b64encode(bytes([ALG_ED25519]) + self.public_key)
+        key64 = _b64encode(bytes([self.ALGORITHM]) + self.public_key)
         return f"{self.name}+{self.key_id:08x}+{key64}"
 
-    def verify(self, message: bytes, signature: bytes) -> bool:
+    def _verifies(self, message: bytes, signature: bytes) -> bool:
         try:
             self._key.verify(signature, message)
         except _CryptoInvalidSignature:
@@ -151,7 +174,7 @@ class Verifier:
         return True
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Verifier):
+        if not isinstance(other, type(self)):
             return NotImplemented
         return (self.name, self.public_key) == (other.name, other.public_key)
 
@@ -159,11 +182,15 @@ class Verifier:
         return hash((self.name, self.public_key))
 
     def __repr__(self) -> str:
-        return f"Verifier({self.to_text()!r})"
+        return f"{type(self).__name__}({self.to_text()!r})"
 
 
-class Signer:
-    """An Ed25519 private key under a name; its repr never shows the secret."""
+class NamedSigner:
+    """An Ed25519 private key under a name, written ``PRIVATE+KEY+name+keyid+base64(ALGORITHM ||
+    seed)``; its repr and its errors never show the secret."""
+
+    VERIFIER: ClassVar[type[NamedVerifier]]
+    KIND: ClassVar[str]
 
     def __init__(self, name: str, seed: bytes) -> None:
         _check_name(name)
@@ -172,43 +199,49 @@ class Signer:
         self.name = name
         self._seed = bytes(seed)
         self._key = Ed25519PrivateKey.from_private_bytes(self._seed)
-        self.verifier = Verifier(name, self._key.public_key().public_bytes_raw())
+        self.verifier = self.VERIFIER(name, self._key.public_key().public_bytes_raw())
         self.key_id = self.verifier.key_id
 
     @classmethod
-    def generate(cls, name: str) -> Signer:
+    def generate(cls, name: str) -> Self:
         return cls(name, Ed25519PrivateKey.generate().private_bytes_raw())
 
     @classmethod
-    def parse(cls, text: str) -> Signer:
-        """Read ``PRIVATE+KEY+name+keyid+base64(0x01||seed)``; errors never echo the secret."""
-        parts = text.split("+", 4)
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-            raise MalformedKey("a signer key starts with PRIVATE+KEY+<name>+<key ID>+")
-        _, _, name, hex_id, key64 = parts
-        _check_name(name)
-        if not _KEY_ID.fullmatch(hex_id):
-            raise MalformedKey(f"signer key for {name!r}: key ID must be 8 hex digits")
-        try:
-            key = _b64decode(key64)
-        except ValueError:
-            raise MalformedKey(f"signer key for {name!r}: key data is not base64") from None
-        if len(key) != 33 or key[0] != ALG_ED25519:
-            raise MalformedKey(f"signer key for {name!r}: expected 0x01 and a 32-byte seed")
-        signer = cls(name, key[1:])
+    def parse(cls, text: str) -> Self:
+        """Read the private key string; the key ID must match the name and key."""
+        name, hex_id, seed = _key_parts(text, cls.VERIFIER.ALGORITHM, cls.KIND, secret=True)
+        signer = cls(name, seed)
         if signer.key_id != int(hex_id, 16):
-            raise MalformedKey(f"signer key for {name!r}: key ID {hex_id} does not match the key")
+            raise MalformedKey(f"{cls.KIND} for {name!r}: key ID {hex_id} does not match the key")
         return signer
 
     def to_text(self) -> str:
-        key64 = _b64encode(bytes([ALG_ED25519]) + self._seed)
+        key64 = _b64encode(bytes([self.VERIFIER.ALGORITHM]) + self._seed)
         return f"PRIVATE+KEY+{self.name}+{self.key_id:08x}+{key64}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, key_id={self.key_id:08x})"
+
+
+class Verifier(NamedVerifier):
+    """A log's Ed25519 public key (algorithm 0x01): checks note signatures offline."""
+
+    ALGORITHM = ALG_ED25519
+    KIND = "verifier key"
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        return self._verifies(message, signature)
+
+
+class Signer(NamedSigner):
+    """A log's Ed25519 private key (algorithm 0x01): signs notes."""
+
+    VERIFIER = Verifier
+    KIND = "signer key"
+    verifier: Verifier
 
     def sign(self, message: bytes) -> bytes:
         return self._key.sign(message)
-
-    def __repr__(self) -> str:
-        return f"Signer(name={self.name!r}, key_id={self.key_id:08x})"
 
 
 def _check_text(text: str) -> bytes:
