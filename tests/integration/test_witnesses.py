@@ -169,6 +169,8 @@ def test_an_unreachable_witness_delays_only_its_cosignature_and_catches_up(
         wait_for(lambda: any(w1.name in line for line in witnessed.lines(newest.size)), 20,
                  "the reachable witness's cosignature")
         wait_for(lambda: cosigning.status()[1]["failures"] >= 1, 10, "a failed attempt")
+        # the lane is updated just after the cosignature is stored
+        wait_for(lambda: cosigning.status()[0]["lag_leaves"] == 0, 10, "the reachable lane")
         lane = {row["witness"]: row for row in cosigning.status()}
         assert lane[labels[1]]["lag_leaves"] > 0
         assert lane[labels[0]]["lag_leaves"] == 0
