@@ -65,7 +65,8 @@ def pages(client: FlaskClient, lang: str) -> dict[str, str]:
     for path in ("/", "/password", "/queue", "/counter/", "/counter/?q=zzzz",
                  f"/counter/receive?procedure={PROCEDURE}", f"/counter/dossiers/{code}",
                  f"/dossiers/{code}", "/courier/", f"/courier/bags/{bag}", "/no-such-page",
-                 "/report?from=2026-01-01&to=2026-12-31", "/report?from=2026-02-30"):
+                 "/report?from=2026-01-01&to=2026-12-31", "/report?from=2026-02-30",
+                 "/station/qc"):
         seen[path] = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}").text
     seen["refused on the dossier's page"] = client.post(f"/dossiers/{code}/handover", data={
         "to": STAFF, "to_office": OTHER_OFFICE}).text
@@ -73,6 +74,7 @@ def pages(client: FlaskClient, lang: str) -> dict[str, str]:
         "code": f"{OFFICE}-260101-9999"}).text
     seen["wrong password"] = client.post("/password", data={
         "current": "wrong wrong wrong", "new": "x" * 12, "confirm": "x" * 12}).text
+    seen["an empty upload to QC"] = client.post(f"/station/qc?lang={lang}", data={}).text
     seen["incomplete receipt"] = client.post("/counter/receive", data={
         "procedure": "1.004227", "applicant_name": "A", "applicant_id": "1"}).text
     seen.update(inspector_pages(client, lang, code))

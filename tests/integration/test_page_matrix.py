@@ -87,6 +87,12 @@ report-of-home        403  403  403  403  200  200  403  403  403  403  403  200
 report-refused        400  403  403  400  400  400  403  400  403  403  400  400  400  in
 report-csv            200  403  403  200  200  200  403  200  403  403  200  200  200  in
 report-xlsx           200  403  403  200  200  200  403  200  403  403  200  200  200  in
+# the scanning station's QC page (RULES "digitised"); no batch is staged in this store
+qc                    200  200  403  403  403  200  403  200  200  403  403  403  200  in
+qc-upload-empty       400  400  403  403  403  400  403  400  400  403  403  403  400  in
+qc-batch-unknown      404  404  403  403  403  404  403  404  404  403  403  403  404  in
+qc-thumbnail-unknown  404  404  403  403  403  404  403  404  404  403  403  403  404  in
+qc-act-unknown        404  404  403  403  403  404  403  404  404  403  403  403  404  in
 sign-out              in   in   in   in   in   in   in   in   in   in   in   in   in   in
 """
 """The expected answer of every page route (row) to every person (column)."""
@@ -194,6 +200,11 @@ ROWS: dict[str, Row] = {
     "report-refused": Row("GET", "/report", query="?from=2026-02-30"),
     "report-csv": Row("GET", "/report.csv", "held", query="?by=field"),
     "report-xlsx": Row("GET", "/report.xlsx", "held"),
+    "qc": Row("GET", "/station/qc"),
+    "qc-upload-empty": Row("POST", "/station/qc", form=sent()),
+    "qc-batch-unknown": Row("GET", "/station/qc/<batch>"),
+    "qc-thumbnail-unknown": Row("GET", "/station/qc/<batch>/pages/<page_id>.jpg"),
+    "qc-act-unknown": Row("POST", "/station/qc/<batch>/<action>", form=sent(), action="move"),
     "sign-out": Row("POST", "/sign-out", form=sent()),  # last: it ends the sessions
 }
 

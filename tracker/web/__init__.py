@@ -30,6 +30,7 @@ from tracker.web import (
     office,
     openapi,
     public,
+    qc_page,
     report_page,
     sessions,
     signin,
@@ -85,4 +86,5 @@ def create_app(services: Services | None = None,
     app.register_blueprint(courier.blueprint, url_prefix="/courier")
     app.register_blueprint(inspect.blueprint, url_prefix="/inspect")
     app.register_blueprint(report_page.blueprint)
+    app.register_blueprint(qc_page.blueprint)
     return app
