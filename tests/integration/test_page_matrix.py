@@ -99,8 +99,9 @@ sign-out              in   in   in   in   in   in   in   in   in   in   in   in 
 
 PASSWORD = "mật khẩu cho bảng quyền 2026"
 PEOPLE = [name for name, caller in CALLERS.items() if caller.kind == "api"]
-IGNORED = ("/api/", "/static/", "/healthz", "/readyz")
-"""Routes the API's own table covers, the files and the probes."""
+IGNORED = ("/api/", "/static/", "/healthz", "/readyz", "/metrics")
+"""Routes the API's own table covers, the files, the probes and the metrics (loopback or the
+metrics token: tests/integration/test_metrics.py)."""
 
 
 Form = Callable[[Scenario, Target], dict[str, Any]]
