@@ -57,6 +57,8 @@ row                   rcv opr cur off ins sup adm stn hh   rcv' opr' cur' off' i
 receive               201 403 403 403 403 201 403 403 403  403  403  403  403  403  403  403   401
 refuse                201 403 403 403 403 201 403 403 403  403  403  403  403  403  403  403   401
 collect-fee           200 403 403 403 403 200 403 403 403  403  403  403  403  403  403  403   401
+# taking papers again from an earlier dossier that does not exist: past the permission check
+reuse                 404 403 403 403 403 404 403 403 403  403  403  403  403  403  403  403   401
 # opr: RULES let an operator hand over at their office; custody wants the custodian (409)
 handover              200 409 403 403 403 200 403 403 403  403  403  403  403  403  403  403   401
 # sup: an override within the supervisor's subtree; sup' is another district's
@@ -341,6 +343,8 @@ ROWS: dict[str, Row] = {
     "refuse": Row("POST", "/api/v1/refusals",
                   body=lambda s, t, c: {**s.receipt(), "reason": "sai thủ tục"}),
     "collect-fee": command("collect-fee", "held", said(amount=50_000)),
+    "reuse": command("reuse", "held", said(source=f"{HOME}-250101-0001",
+                                           components=["don"])),
     "handover": command("handover", "held", TO_AGENCY),
     "handover-at-agency": command("handover", "at_agency",
                                   said(courier=HOME_STAFF["courier"], to_office=HOME)),

@@ -58,7 +58,7 @@ def test_a_redelivered_event_keeps_its_id_and_another_version_does_not():
 
 def test_every_catalogue_event_has_a_distinct_lower_case_type():
     types = [EVENT_TYPES[cls.__name__] for cls in CATALOGUE]
-    assert len(set(types)) == len(CATALOGUE) == 15
+    assert len(set(types)) == len(CATALOGUE) == 16
     assert all(t == t.lower() and t.startswith("vn.hoso.dossier.") for t in types)
     assert EVENT_TYPES["ResultReturned"] == "vn.hoso.dossier.result_returned.v1"
 
