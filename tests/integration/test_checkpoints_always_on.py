@@ -93,7 +93,7 @@ def serving(env: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
                                   env={**os.environ, **env}, stdout=out,
                                   stderr=subprocess.STDOUT, preexec_fn=die_with_parent())
     deadline = time.monotonic() + 30
-    while b"hoso: serving" not in log.read_bytes():
+    while b"\"message\": \"serving " not in log.read_bytes():  # hoso.serve's JSON line
         assert server.poll() is None, log_tail(log)
         assert time.monotonic() < deadline, log_tail(log)
         time.sleep(0.1)
