@@ -43,4 +43,4 @@ log "static checks: ruff, mypy, import contracts"
 "$VENV/bin/lint-imports" --no-cache >/dev/null
 
 log "test suite"
-exec "$VENV/bin/pytest" -n 2 "$@"
+exec "$VENV/bin/pytest" -n 2 --durations=30 "$@"  # the slowest, to keep the budget in sight
