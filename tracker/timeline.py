@@ -11,7 +11,6 @@ a dossier whose stored events no longer replay is shown from the records themsel
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +27,8 @@ from tracker.domain.errors import N_, HosoError, UnknownReference
 
 NOT_COVERED = "not yet covered by a checkpoint"
 FAILURES = ("not_covered", "leaf_mismatch", "no_leaf", "inclusion", "checkpoint")
+STATED = ("actor", "office", "device", "manifest", "bag", "device_time", "to_office")
+"""What a timeline row takes from a record that no longer replays (the custodian is unknown)."""
 """Why a step is not verified: after the newest checkpoint; its record no longer gives its
 leaf; it has no leaf; its inclusion proof fails; no trustworthy checkpoint to prove it against."""
 
@@ -107,7 +108,7 @@ def timeline(wired: Services, code: str, as_of: datetime | None = None) -> Timel
     failure: str | None
     reason: str | None
     for n, record in enumerate(records):
-        row = rows.get(record.version) or _fields_of(record)
+        row = rows.get(record.version) or record.stated(STATED)
         if as_of is not None and _after(row.get("time"), as_of):
             break
         if proofs is None or checkpoint is None:
@@ -170,23 +171,6 @@ def _rows(wired: Services, code: str) -> dict[int, dict[str, Any]]:
         raise
     except Exception:  # a tampered record may not decode: its fields come from the record
         return {}
-
-
-def _fields_of(record: StoredRecord) -> dict[str, Any]:
-    """What a record states of itself, read as plain JSON; the custodian is unknown."""
-    fields: dict[str, Any] = {"type": record.topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1]}
-    try:
-        body = json.loads(record.state)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return fields
-    if isinstance(body, dict):
-        stamp = body.get("timestamp")
-        if isinstance(stamp, dict) and isinstance(stamp.get("_data_"), str):
-            fields["time"] = stamp["_data_"]
-        for name in ("actor", "office", "device", "manifest", "bag", "device_time", "to_office"):
-            if isinstance(body.get(name), str):
-                fields[name] = body[name]
-    return fields
 
 
 def _after(time: Any, as_of: datetime) -> bool:

@@ -8,6 +8,7 @@ log rebuilt consistently (records and leaves recomputed together) by someone wit
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,23 @@ class StoredRecord(NamedTuple):
     def leaf(self, position: int | None = None) -> bytes:
         return record_leaf_hash(self.position if position is None else position,
                                 self.originator_id, self.version, self.topic, self.state)
+
+    def stated(self, names: Sequence[str]) -> dict[str, str]:
+        """What the record states of itself, read as plain JSON without the domain's classes
+        (a tampered record may no longer decode as its event): its ``type`` from the topic,
+        its ``time``, and each of ``names`` the state holds as a string."""
+        fields = {"type": self.topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1]}
+        try:
+            body = json.loads(self.state)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return fields
+        if isinstance(body, dict):
+            stamp = body.get("timestamp")
+            if isinstance(stamp, dict) and isinstance(stamp.get("_data_"), str):
+                fields["time"] = stamp["_data_"]
+            fields.update((name, body[name]) for name in names
+                          if isinstance(body.get(name), str))
+        return fields
 
 
 class StoredLeaf(NamedTuple):

@@ -101,19 +101,7 @@ def _event(record: StoredRecord, index: int | None, leaves: list[StoredLeaf], tr
 
 def _human_fields_of(record: StoredRecord) -> dict[str, Any]:
     """The human fields as the record itself states them; the custodian is unknown."""
-    fields: dict[str, Any] = dict.fromkeys(HUMAN_FIELDS)
-    fields["type"] = record.topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
-    try:
-        body = json.loads(record.state)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return fields
-    if isinstance(body, dict):
-        stamp = body.get("timestamp")
-        if isinstance(stamp, dict) and isinstance(stamp.get("_data_"), str):
-            fields["time"] = stamp["_data_"]
-        for name in ("actor", "office"):
-            fields[name] = body.get(name) if isinstance(body.get(name), str) else None
-    return fields
+    return {**dict.fromkeys(HUMAN_FIELDS), **record.stated(("actor", "office"))}
 
 
 def _consistency(log: TamperEvidentLog, tree: MerkleTree, checkpoint: Checkpoint,
