@@ -55,7 +55,7 @@ def searchable_pdf(pages: Sequence[tuple[CleanPage, PageText]]) -> bytes:
 def _pdf(pages: Sequence[tuple[CleanPage, PageText]]) -> bytes:
     font = _register_font()
     out = io.BytesIO()
-    canvas = Canvas(out, pageCompression=1)
+    canvas = Canvas(out, pageCompression=1, invariant=True)  # same pages, same bytes
     canvas.setTitle("hoso scanned dossier")
     for cleaned, text in pages:
         shown = cleaned.turned(text.quarter_turns)

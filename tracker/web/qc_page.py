@@ -16,8 +16,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
 from scanning.station import RecordRefused, Station
@@ -31,7 +42,7 @@ from tracker.qc import QualityControl, refusal
 from tracker.web.auth import services
 from tracker.web.i18n import explain
 from tracker.web.sessions import signed_in
-from tracker.web.station import MAX_UPLOAD_FILES, _within_pixel_budget
+from tracker.web.station import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, _within_pixel_budget
 
 blueprint = Blueprint("qc", __name__)
 ACTIONS = {model.action: model for model in QC_ACTIONS}
@@ -117,7 +128,12 @@ def home(error: str | None = None, status: int = 200) -> Any:
 @blueprint.post("/station/qc")
 def upload() -> Any:
     """Multipart ``files`` in page order, and optionally ``dossier`` for pages before any
-    cover: staged as one batch, then its page is shown."""
+    cover: staged as one batch, then its page is shown. The body is limited as the station
+    API's upload is (413), and so are its files' pixels together."""
+    limit = int(current_app.config.get("UPLOAD_MAX_BYTES", MAX_UPLOAD_BYTES))
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge(f"the upload is larger than {limit:,} bytes")
+    request.max_content_length = limit  # a body without Content-Length stops there too
     files = [f for f in request.files.getlist("files") if f.filename]
     if not files or len(files) > MAX_UPLOAD_FILES:
         return home(_("Choose 1 to %(count)s page files.", count=MAX_UPLOAD_FILES), 400)
