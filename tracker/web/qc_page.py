@@ -12,6 +12,7 @@ by staff of the person's own office are shown; any other is "not found".
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from tracker.web.station import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, _within_pixe
 blueprint = Blueprint("qc", __name__)
 ACTIONS = {model.action: model for model in QC_ACTIONS}
 FORM_ONLY = {"csrf_token"}
+UPLOAD_PREFIX = re.compile(r"^[0-9]{4}-")
 
 
 @blueprint.before_request
@@ -163,6 +165,8 @@ def upload() -> Any:
 @blueprint.get("/station/qc/<batch>")
 def batch(batch: str, error: str | None = None, status: int = 200) -> Any:
     found = our_batch(batch)
+    for page in [p for d in found["dossiers"] for p in d["pages"]] + found["unassigned"]:
+        page["label"] = UPLOAD_PREFIX.sub("", page["label"])  # the upload's own numbering
     province = services().application().province()
     components: dict[str, list[Any]] = {}
     for dossier in found["dossiers"]:

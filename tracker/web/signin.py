@@ -94,6 +94,7 @@ def home() -> str:
                            can_carry=identity.role in RULES["bag"],
                            can_inspect=identity.role in RULES["inspect"],
                            can_report=identity.role in RULES["report"],
+                           can_scan=identity.role in RULES["digitised"],
                            stages=labels.STAGES)
 
 
