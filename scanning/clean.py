@@ -5,7 +5,8 @@ nothing hoso does can lose what the scanner saw. A straightened colour copy (tur
 deskewed, scanner borders cropped) is what people look at in the searchable PDF. The OCR copy is
 grey: its level is the brightest of the three colour channels, so red seals and blue signatures
 turn white and the black print under them stays; uneven light (scanner shadows, grey or yellowed
-paper, faint photocopies) is divided out against a background estimate; table rules are erased.
+paper, faint photocopies) is divided out against a background estimate; table rules, dotted
+leaders and the rings of seals that stay dark (a photocopy's, a fax's) are erased.
 Its Otsu-thresholded black-and-white version is kept beside it.
 """
 
@@ -35,6 +36,12 @@ SPECK_MM = 0.35
 DOT_MM = 0.8
 LEADER_GAP_MM = 1.5
 LEADER_INCHES = 0.35
+# Seals: rings of this radius (mm) are looked for on a copy at SEAL_DPI; a circle counts as
+# a seal's ring when ink lies under this share of its circumference (a fax keeps less than half
+# of a red ring; text crossed by a circle of that size covers a fifth at most).
+SEAL_RADIUS_MM = (8, 25)
+SEAL_DPI = 100
+SEAL_RING_SHARE = 0.4
 # When the file gives no resolution, assume an A4 page filled the scan.
 A4_LONG_INCHES = 11.69
 
@@ -44,10 +51,10 @@ class CleanPage:
     """A page made ready for OCR and for people, with what clean-up found about it.
 
     ``ocr_image`` is what Tesseract should read (``reading_copy()``): grey, light divided out,
-    colour inks, deep shadow and table rules turned to paper. ``binary`` is its black-and-white
-    version (0 ink, 255 paper). ``straight`` (BGR), ``binary`` and ``ocr_image`` share one
-    geometry at ``ocr_dpi``, so word boxes found by OCR place the PDF's text layer on
-    ``straight``.
+    colour inks, deep shadow, table rules, leaders and dark seal rings turned to paper.
+    ``binary`` is its black-and-white version (0 ink, 255 paper). ``straight`` (BGR),
+    ``binary`` and ``ocr_image`` share one geometry at ``ocr_dpi``, so word boxes found by OCR
+    place the PDF's text layer on ``straight``.
     """
 
     page: Page
@@ -126,7 +133,7 @@ def clean(page: Page) -> CleanPage:
     straight = _straighten(pixels, rotation, skew, grow, (255, 255, 255))
     flat = _straighten(flat_text, rotation, skew, grow, 255)
     _, binary = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    rules = _rules(binary, ocr_dpi)
+    rules = cv2.bitwise_or(_rules(binary, ocr_dpi), _seal_rings(binary, ocr_dpi))
     # Tesseract gets the flattened grey with the rules whitened, not the black-and-white copy:
     # its LSTM reads the grey edges of tone marks better (1-2 points of word recall on 150-200
     # dpi pages, see docs/DESIGN-NOTES.md), and it thresholds for layout itself.
@@ -212,12 +219,44 @@ def _rules(binary: np.ndarray, dpi: float) -> np.ndarray:
     return cv2.bitwise_or(whiten, _leaders(ink, dpi))
 
 
+def _seal_rings(binary: np.ndarray, dpi: float) -> np.ndarray:
+    """White (255) on the rings of round seals that stay dark on the page (a photocopy's grey
+    seal, a fax's black one; a colour seal is gone already): Tesseract reads nothing of the
+    signer's title that a ring crosses. The ring goes, the letters it crosses keep the rest of
+    their ink, and the seal's own lettering and star stay (too small to cost the lines
+    around them)."""
+    ink = cv2.bitwise_not(binary)
+    scale = SEAL_DPI / dpi
+    small = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    mm = SEAL_DPI / 25.4
+    circles = cv2.HoughCircles(small, cv2.HOUGH_GRADIENT_ALT, 1.5, minDist=round(5 * mm),
+                               param1=300, param2=0.3, minRadius=round(SEAL_RADIUS_MM[0] * mm),
+                               maxRadius=round(SEAL_RADIUS_MM[1] * mm))
+    rings = np.zeros_like(binary)
+    if circles is None:
+        return rings
+    height, width = ink.shape
+    angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    stroke = max(2, round(0.5 / 25.4 * dpi))
+    for x, y, radius in circles[0][:8] / scale:  # the likeliest few
+        # the radius refined to the ring's own stroke, the Hough estimate being coarse
+        share, best = max(
+            (float((ink[np.clip((y + r * np.sin(angles)).round().astype(int), 0, height - 1),
+                        np.clip((x + r * np.cos(angles)).round().astype(int), 0, width - 1)]
+                    > 0).mean()), r)
+            for r in radius + np.arange(-3, 3.5, 0.5) * stroke / 2)
+        if share >= SEAL_RING_SHARE:
+            cv2.circle(rings, (round(x), round(y)), round(best), 255, thickness=2 * stroke + 1)
+    return rings
+
+
 def _leaders(ink: np.ndarray, dpi: float) -> np.ndarray:
     """White (255) on the dots of dotted leaders (a form's "Họ và tên: ........"): specks no
     bigger than a full stop standing in a row at least ``LEADER_INCHES`` long. Tesseract reads
-    such a row as a line of junk and drops the words printed on it. Dots that touch a letter
-    belong to the letter and stay."""
-    _count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    such a row as a line of junk and drops the words printed on it. A dot right under or over a
+    letter may be the letter's own (the tone mark of ị or ọ, the dot of an i): it stays unless it
+    stands on the row's pitch, where the leader runs on under a value written over it."""
+    _count, labels, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
     side = max(2, round(DOT_MM / 25.4 * dpi))
     small = (stats[:, cv2.CC_STAT_WIDTH] <= side) & (stats[:, cv2.CC_STAT_HEIGHT] <= side)
     small[0] = False
@@ -226,13 +265,55 @@ def _leaders(ink: np.ndarray, dpi: float) -> np.ndarray:
     joined = cv2.morphologyEx(dots, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
     rows = cv2.morphologyEx(joined, cv2.MORPH_OPEN,
                             np.ones((1, max(gap + 1, round(LEADER_INCHES * dpi))), np.uint8))
-    leader = cv2.bitwise_and(dots, rows)
-    # a dot right under or over a letter is its tone mark (ị, ọ) or the dot of an i
     reach = max(3, round(DOT_MM / 25.4 * dpi) * 2 + 1)
     letters = cv2.dilate(cv2.bitwise_and(ink, cv2.bitwise_not(dots)),
                          np.ones((reach, 1), np.uint8))
-    leader = cv2.bitwise_and(leader, cv2.bitwise_not(letters))
-    return cv2.dilate(leader, np.ones((3, 3), np.uint8))
+    # one row label per leader, stretched along the line so a value written over it stays in it
+    band = cv2.dilate(rows, np.ones((2 * side + 1, 1), np.uint8))
+    _, row_of = cv2.connectedComponents(
+        cv2.morphologyEx(band, cv2.MORPH_CLOSE, np.ones((1, round(dpi)), np.uint8)))
+    xs, ys = centres[:, 0], centres[:, 1]
+    inside = np.clip(ys.round().astype(int), 0, ink.shape[0] - 1), \
+        np.clip(xs.round().astype(int), 0, ink.shape[1] - 1)
+    row = np.where(small, row_of[inside], 0)
+    touching = letters[inside] > 0
+    leader = small & (band[inside] > 0) & ~touching
+    area = stats[:, cv2.CC_STAT_AREA]
+    for number in np.unique(row[leader]):
+        free = np.flatnonzero(leader & (row == number))
+        # a held dot in the leader's line and of its dots' size, not one fused with a tone mark
+        held = np.flatnonzero(small & (row == number) & touching
+                              & (np.abs(ys - np.median(ys[free])) <= 1.0)
+                              & (area <= 1.25 * np.median(area[free])))
+        if len(held):
+            leader[held[_on_pitch(xs[free], xs[held], gap)]] = True
+    return cv2.dilate((leader[labels] * 255).astype(np.uint8), np.ones((3, 3), np.uint8))
+
+
+def _on_pitch(free: np.ndarray, held: np.ndarray, gap: int) -> np.ndarray:
+    """Which of the ``held`` x positions stand on the evenly spaced grid of a leader's ``free``
+    dots (pitch and phase fitted, stray dots left out). A leader whose dots stand unevenly (a
+    fax's, a copier's) claims none: its dots under letters cannot be told from tone marks."""
+    none = np.zeros(len(held), dtype=bool)
+    along = np.sort(free)
+    steps = np.diff(along)
+    close = steps[(steps >= 1.5) & (steps <= gap)]
+    if len(along) < 6 or len(close) < 5:
+        return none
+    pitch = float(np.median(close))
+    index = np.concatenate([[0.0], np.cumsum(np.round(steps / pitch))])
+    keep = np.ones(len(along), dtype=bool)
+    for _ in range(2):
+        slope, start = (float(v) for v in np.polyfit(index[keep], along[keep], 1))
+        residual = along - (start + slope * index)
+        keep = np.abs(residual) <= 0.25 * slope
+        if keep.sum() < 6:
+            return none
+    if np.std(residual[keep]) > 0.12 * slope:
+        return none
+    offset = (held - start) / slope
+    on: np.ndarray = np.abs(offset - np.round(offset)) * slope <= max(1.0, 0.12 * slope)
+    return on
 
 
 def _crop_box(grey: np.ndarray) -> tuple[slice, slice]:

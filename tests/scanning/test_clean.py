@@ -10,10 +10,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from scanning.batch import ocr_files
-from scanning.clean import clean
+from scanning.clean import _seal_rings, clean
 from scanning.images import Page, load_pages
 from scanning.ocr import OcrSettings
 from tests.scanning.corpus import (
@@ -26,6 +26,7 @@ from tests.scanning.corpus import (
     PageCase,
     write_case,
 )
+from tests.scanning.layouts import font
 
 Corpus = Callable[[str], Generated]
 
@@ -157,3 +158,30 @@ def test_blank_backs_are_not_read(generated: Corpus, tmp_path: Path) -> None:
         assert summary.rotation == 0
         text = (tmp_path / "out" / f"{result.source.stem}.txt").read_text(encoding="utf-8")
         assert text.strip() == ""
+
+
+
+def test_a_dark_seal_ring_is_lifted_and_the_print_under_it_stays() -> None:
+    # GIVEN black print at 300 dpi, and a seal's two dark rings over it (a photocopied or faxed
+    # seal: no colour left to drop)
+    image = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(image)
+    for row in range(30):
+        draw.text((250, 300 + row * 90), "Ủy ban nhân dân xã An Phú tiếp nhận hồ sơ số "
+                  f"{row + 1:02d} ngày 12/04/2026", fill=0, font=font(50))
+    print_only = np.asarray(image) < 128
+    rings = np.zeros(print_only.shape, dtype=np.uint8)
+    for radius, width in ((210, 7), (150, 4)):
+        draw.ellipse((1500 - radius, 2100 - radius, 1500 + radius, 2100 + radius), outline=0,
+                     width=width)
+        cv2.circle(rings, (1500, 2100), radius - width // 2, 1, thickness=width)
+    binary = np.where(np.asarray(image) < 128, 0, 255).astype(np.uint8)
+    # WHEN the clean-up looks for seal rings on its black-and-white copy
+    lifted = _seal_rings(binary, 300.0) > 0
+    # THEN the rings are lifted (all but specks at their edge), and of the print only what a
+    # ring crosses
+    assert lifted[rings > 0].mean() > 0.9
+    assert (lifted & print_only).sum() <= 0.02 * print_only.sum()
+    # AND a page of print alone has no ring
+    plain = np.where(print_only, 0, 255).astype(np.uint8)
+    assert not _seal_rings(plain, 300.0).any()
