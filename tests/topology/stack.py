@@ -22,8 +22,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, ImageDraw, ImageFont
+
 from tests.servers.hoso import free_port
 from tests.servers.process import die_with_parent, log_tail, terminate
+from tests.station.pages import BODY, FONT
 
 RESTART_DELAY = 0.5
 """Seconds the supervisor waits before starting a dead service again (a restart policy's delay)."""
@@ -134,6 +137,17 @@ def web_service(env: dict[str, str], folder: Path, name: str) -> Service:
     port = free_port()
     return Service(name, ["serve", "--port", str(port), "--no-relay", "--threads", "8"], env,
                    folder, port)
+
+
+def small_page(code: str, path: Path) -> Path:
+    """An A5 form at 150 dpi naming the dossier: a page Tesseract reads quickly."""
+    page = Image.new("RGB", (874, 1240), (250, 250, 247))
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 30)
+    for number, line in enumerate([f"Số hồ sơ {code}", *BODY[:2]]):
+        draw.text((80, 120 + number * 60), line, font=font, fill=(15, 15, 15))
+    page.save(path, dpi=(150, 150))
+    return path
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str,

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 from tests.cast import Cast, cast_from
 from tests.conftest import postgres_schema, postgres_test_url
@@ -32,12 +31,12 @@ from tests.servers.process import log_tail
 from tests.servers.seaweedfs import SeaweedFS
 from tests.servers.tansu import Tansu
 from tests.servers.witness import LiveWitness
-from tests.station.pages import BODY, FONT
 from tests.topology.stack import (
     Phone,
     Service,
     Supervisor,
     healthy,
+    small_page,
     wait_for,
     web_service,
 )
@@ -53,17 +52,6 @@ DOSSIERS_PER_COUNTER = 6
 OUTAGE_SECONDS = 30
 ORIGIN = "hoso/custody-log"
 RELAY = "kafka:hoso.dossier-events"
-
-
-def small_page(code: str, path: Path) -> Path:
-    """An A5 form at 150 dpi naming the dossier: a page Tesseract reads quickly."""
-    page = Image.new("RGB", (874, 1240), (250, 250, 247))
-    draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype(FONT, 30)
-    for number, line in enumerate([f"Số hồ sơ {code}", *BODY[:2]]):
-        draw.text((80, 120 + number * 60), line, font=font, fill=(15, 15, 15))
-    page.save(path, dpi=(150, 150))
-    return path
 
 
 class UploadGate:
