@@ -15,7 +15,7 @@ from tests.cast import cast_from
 from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso
 from tests.integration import test_tamper_drills as drills
-from tests.integration.test_audit_export import TARGET, first_code
+from tests.integration.test_audit_export import first_code, target
 from tracker.application import CustodyApplication
 
 logged = drills.logged
@@ -81,7 +81,7 @@ def test_a_changed_event_fails_naming_the_leaf_mismatch(
     _, public, db = logged
     code = first_code(db)
     # GIVEN an insider flips one byte of the dossier's HandedOver with plain SQL
-    drills.flip_a_byte(db, TARGET)
+    drills.flip_a_byte(db, target(db))
     # WHEN the timeline is asked for
     done = hoso(store_env, public)("audit", "timeline", code, "--json")
     # THEN that step is not verified, naming the leaf hash mismatch; the others still are
