@@ -90,6 +90,8 @@ def test_boundary_values_are_refused_and_break_nothing(
                     continue  # a valid text elsewhere; the drill is for dates
                 if value is True and model.model_fields[name].annotation is bool:
                     continue
+                if value == model.model_fields[name].default:
+                    continue  # e.g. no papers reused: the field's own default is valid
                 sent = "LONE-SURROGATE" if value is LONE_SURROGATE else value
                 answers_4xx_and_records_nothing(client, custody, path,
                                                 encode({**base, name: sent}))

@@ -91,7 +91,7 @@ def test_a_poisoned_event_marks_only_its_dossier(services, custody, clock, store
                              state=b"\xff not JSON " + SECRET_NAME.encode())
     write_raw(custody, huge, Dossier.FeeCollected, amount=BIG)
     write_raw(custody, huge, Dossier.FeeCollected, amount=2**63)
-    write_raw(custody, huge, Dossier.Rejected, reason="hồ sơ\x00giả")
+    write_raw(custody, huge, Dossier.Rejected, reason="hồ sơ\x00giả", reason_code=None)
 
     marked = views.needing_attention()
 

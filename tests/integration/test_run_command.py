@@ -70,7 +70,7 @@ def test_run_script_initialises_and_serves_on_loopback(tmp_path: Path) -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     said = server.stdout.read() if server.stdout else ""
-    assert "hoso: signing checkpoints within 10 s of every commit" in said
+    assert "\"message\": \"signing checkpoints within 10 s of every commit" in said  # JSON log
     assert "HOSO_AUDIT_KEY" not in said
 
 
