@@ -52,6 +52,7 @@ from tests.topology.stack import (  # noqa: E402
     Phone,
     Service,
     Supervisor,
+    day_tokens,
     healthy,
     small_page,
     wait_for,
@@ -198,10 +199,7 @@ def start_stack(folder: Path, s3: SeaweedFS, schema: str) -> Stack:
     hoso = Hoso({**env, "HOSO_WITNESSES": witness.setting})
     services = compose(Settings.from_environ(hoso.env), create_tables=False)
     cast = cast_from(services.application().province())
-    tokens = {"receiver": hoso.ok("token", "create", "--staff", cast.receiver)["token"],
-              "official": hoso.ok("token", "create", "--staff", cast.official)["token"],
-              "station": hoso.ok("token", "create", "--staff", cast.receiver, "--kind",
-                                 "station", "--station", "st-1")["token"]}
+    tokens = day_tokens(hoso, cast)
     logs = folder / "logs"
     logs.mkdir()
     supervisor = Supervisor()

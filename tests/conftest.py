@@ -82,7 +82,7 @@ def postgres_schema(prefix: str) -> Iterator[str]:
         try:
             yield schema
         finally:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+            admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import pytest
 from events.evidence.keys import load_signer
 from events.evidence.witness.state import WitnessState
 from tests.cast import Cast, cast_from
-from tests.conftest import postgres_test_url
+from tests.conftest import postgres_schema, postgres_test_url
 from tests.hoso_cli import Hoso
 from tests.integration.test_storage_faults import s3_env
 from tests.servers.seaweedfs import SeaweedFS
@@ -102,23 +102,14 @@ class Site:
 
 @pytest.fixture
 def site(seaweedfs_server: SeaweedFS, tmp_path: Path) -> Iterator[Site]:
-    url = postgres_test_url()
-    schema = f"drill_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(url, autocommit=True)
-    except psycopg.OperationalError as error:
-        pytest.fail(f"PostgreSQL at {url} is not reachable ({error}); run scripts/test.sh")
-    with admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    here = Site(url, schema, seaweedfs_server, f"drill-{uuid.uuid4().hex[:8]}",
-                tmp_path / "var", tmp_path / "backups")
-    try:
-        yield here
-    finally:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        with suppress(Exception):
-            here.wipe()
+    with postgres_schema("drill") as schema:
+        here = Site(postgres_test_url(), schema, seaweedfs_server,
+                    f"drill-{uuid.uuid4().hex[:8]}", tmp_path / "var", tmp_path / "backups")
+        try:
+            yield here
+        finally:
+            with suppress(Exception):
+                here.wipe()
 
 
 def a_days_work(env: dict[str, str], dossiers: int, first: int) -> int:

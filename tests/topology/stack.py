@@ -24,6 +24,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from tests.cast import Cast
+from tests.hoso_cli import Hoso
 from tests.servers.hoso import free_port
 from tests.servers.process import die_with_parent, log_tail, terminate
 from tests.station.pages import BODY, FONT
@@ -131,6 +133,15 @@ class Supervisor:
 
     def logs(self) -> str:
         return "\n".join(service.tail() for service in self.services)
+
+
+def day_tokens(hoso: Hoso, cast: Cast) -> dict[str, str]:
+    """The day's API tokens: the counter's receiver, the agency's official, and the receiver's
+    station token for uploads."""
+    return {"receiver": hoso.ok("token", "create", "--staff", cast.receiver)["token"],
+            "official": hoso.ok("token", "create", "--staff", cast.official)["token"],
+            "station": hoso.ok("token", "create", "--staff", cast.receiver, "--kind",
+                               "station", "--station", "st-1")["token"]}
 
 
 def web_service(env: dict[str, str], folder: Path, name: str) -> Service:

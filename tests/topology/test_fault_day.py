@@ -35,6 +35,7 @@ from tests.topology.stack import (
     Phone,
     Service,
     Supervisor,
+    day_tokens,
     healthy,
     small_page,
     wait_for,
@@ -207,10 +208,7 @@ def test_a_district_day_loses_nothing_to_killed_processes_and_a_broker_outage(
     hoso = Hoso(env)
     services = compose(Settings.from_environ(env), create_tables=False)
     cast = cast_from(services.application().province())
-    tokens = {"receiver": hoso.ok("token", "create", "--staff", cast.receiver)["token"],
-              "official": hoso.ok("token", "create", "--staff", cast.official)["token"],
-              "station": hoso.ok("token", "create", "--staff", cast.receiver, "--kind",
-                                 "station", "--station", "st-1")["token"]}
+    tokens = day_tokens(hoso, cast)
     logs = tmp_path / "logs"
     logs.mkdir()
     supervisor = Supervisor()
