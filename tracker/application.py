@@ -77,6 +77,7 @@ class CustodyApplication(Application[Any]):
         self._province: Province | None = None
         self._province_version = 0
         self._province_checked = float("-inf")
+        self._applicant_secret: str | None = None  # made once, never changed: read once
         # One writer per office and day in this process, issuing from the daily sequence as
         # it last saved it. If another process issued a number meanwhile, the store refuses
         # the stale version (IntegrityError) and the retry reads afresh.
@@ -112,11 +113,13 @@ class CustodyApplication(Application[Any]):
     def applicant_ref(self, applicant_id: str) -> str | None:
         """The applicant's reference as the views hold it (reuse.applicant_ref); None when the
         store has no applicant key yet ('hoso init' makes it)."""
-        stored = self.recorder.select_events(APPLICANT_KEY_ID, limit=1)
-        if not stored:
-            return None
-        key = cast(ApplicantKey.Made, self.mapper.to_domain_event(stored[0]))
-        return applicant_ref(key.secret, applicant_id)
+        if self._applicant_secret is None:
+            stored = self.recorder.select_events(APPLICANT_KEY_ID, limit=1)
+            if not stored:
+                return None
+            self._applicant_secret = cast(ApplicantKey.Made,
+                                          self.mapper.to_domain_event(stored[0])).secret
+        return applicant_ref(self._applicant_secret, applicant_id)
 
     def province(self) -> Province:
         """The current province data; a newer stored version is noticed within a second."""
