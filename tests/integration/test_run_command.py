@@ -40,9 +40,10 @@ def test_run_script_initialises_and_serves_on_loopback(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
     env |= {"HOSO_DATA_DIR": str(tmp_path / "var"), "HOSO_PORT": str(port)}
-    server = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              start_new_session=True)
+    printed = tmp_path / "run.out"  # a file, not a pipe: no read can wait on the server
+    with printed.open("wb") as out:
+        server = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=out,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -50,7 +51,7 @@ def test_run_script_initialises_and_serves_on_loopback(tmp_path: Path) -> None:
                 health = get_json(f"http://127.0.0.1:{port}/healthz")
                 break
             except OSError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert server.poll() is None, printed.read_text()
                 assert time.monotonic() < deadline, "the service did not come up in 60 s"
                 time.sleep(0.2)
         assert health == {"status": "ok", "position": health["position"]}  # type: ignore[index]
@@ -62,28 +63,24 @@ def test_run_script_initialises_and_serves_on_loopback(tmp_path: Path) -> None:
         assert isinstance(offices, list)
         assert len(offices) >= 20
         assert (tmp_path / "var" / "hoso.sqlite").exists()
-        signs_in_with_the_printed_password(server, f"http://127.0.0.1:{port}")
+        signs_in_with_the_printed_password(printed.read_text(), f"http://127.0.0.1:{port}")
         assert (tmp_path / "var" / "keys" / "audit.key").exists()
         verified = Hoso({"HOSO_DATA_DIR": env["HOSO_DATA_DIR"]}).ok("audit", "verify")
         assert verified["newest_checkpoint"] is not None
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    said = server.stdout.read() if server.stdout else ""
+    said = printed.read_text()
     assert "\"message\": \"signing checkpoints within 10 s of every commit" in said  # JSON log
     assert "HOSO_AUDIT_KEY" not in said
 
 
-def signs_in_with_the_printed_password(server: subprocess.Popen[str], base: str) -> None:
-    """What a newcomer does: read the password the command printed, open the address, sign in
-    as the demo receiver, and see the home page."""
-    assert server.stdout is not None
-    password = None
-    for line in server.stdout:  # printed before the server started, so already in the pipe
-        if line.strip().startswith("password"):
-            password = line.split()[-1]
-            break
-    assert password, "the run command printed no password"
+def signs_in_with_the_printed_password(said: str, base: str) -> None:
+    """What a newcomer does: read the password the command printed (before the server
+    started), open the address, sign in as the demo receiver, and see the home page."""
+    password = next((line.split()[-1] for line in said.splitlines()
+                     if line.strip().startswith("password")), None)
+    assert password, f"the run command printed no password:\n{said}"
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
     with browser.open(f"{base}/", timeout=5) as page:  # sent on to the sign-in page
         assert page.url == f"{base}/sign-in?next=/"

@@ -51,6 +51,7 @@ pytestmark = pytest.mark.slow
 COUNTERS = 4
 DOSSIERS_PER_COUNTER = 6
 OUTAGE_SECONDS = 30
+RESCAN_SECONDS = 180  # a station gives up on a scan the tracker never records
 ORIGIN = "hoso/custody-log"
 RELAY = "kafka:hoso.dossier-events"
 
@@ -140,12 +141,14 @@ class Day:
                 self.received += 1
         for n, code in enumerate(codes):
             page = small_page(code, self.folder / f"{code}.png")
+            deadline = time.monotonic() + RESCAN_SECONDS
             while True:  # the station scans again until the tracker says it is recorded
                 with self.gate:
                     report = station.upload([page], code, prefer + n)
                 outcome, = report["dossiers"]
                 if outcome["recorded"]:
                     break
+                assert time.monotonic() < deadline, f"{code}: scan not recorded: {outcome}"
                 time.sleep(1)
             self._ack(code, "scan")
             with self._lock:
@@ -228,7 +231,7 @@ def test_a_district_day_loses_nothing_to_killed_processes_and_a_broker_outage(
         day = Day(cast, phones, tmp_path)
         # … the morning's citizens at two counters, the afternoon's at two more
         morning, afternoon = threading.Event(), threading.Event()
-        counters = [threading.Thread(target=day.counter, name=f"counter-{n}",
+        counters = [threading.Thread(target=day.counter, name=f"counter-{n}", daemon=True,
                                      args=(n, morning if n < COUNTERS // 2 else afternoon))
                     for n in range(COUNTERS)]
         for thread in counters:
