@@ -11,6 +11,7 @@ from werkzeug.test import TestResponse
 from tests.conftest import ManualClock
 from tests.identities import Tokens
 from tracker.bootstrap import Services
+from tracker.identity.accounts import Accounts
 from tracker.web import create_app
 
 STAFF = "hnm-rcv-001"
@@ -144,6 +145,23 @@ def test_disabling_ends_sessions_and_tokens_at_once(client: FlaskClient,
     assert sign_in(client).status_code == 401
     services.accounts().enable(STAFF, "tests")
     assert sign_in(client).status_code == 302
+
+
+def test_a_token_revoked_elsewhere_is_refused_on_its_next_request(
+        client: FlaskClient, services: Services) -> None:
+    """GIVEN a token the server has checked (its account now kept in memory) WHEN another
+    process's accounts revoke it THEN its very next request is refused, and a token issued
+    after that is accepted."""
+    tokens = Tokens(services)
+    header = tokens.header(STAFF)
+    assert client.get("/api/v1/offices", headers=header).status_code == 200
+    elsewhere = Accounts(services.application())
+    token_id = header["Authorization"].removeprefix("Bearer ").rsplit(".", 1)[0]
+    elsewhere.revoke_token(token_id, "tests")
+    assert client.get("/api/v1/offices", headers=header).status_code == 401
+    _, fresh = elsewhere.issue_token(STAFF, "api", "tests")
+    assert client.get("/api/v1/offices",
+                      headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
 
 
 def test_a_staff_member_marked_inactive_in_the_province_file_is_refused(
