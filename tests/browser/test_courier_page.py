@@ -93,6 +93,23 @@ def start_bag(page: Page, site: Courier) -> str:
     return page.inner_text("h1").split()[-1]
 
 
+# Resolves true once the courier's service worker is active, false after 30 s (a bare
+# ``ready`` would wait for ever: evaluate has no timeout of its own).
+ACTIVE_WITHIN_30_S = """Promise.race([
+    navigator.serviceWorker.ready.then(() => true),
+    new Promise(done => setTimeout(() => done(false), 30000))])"""
+
+
+def under_the_service_worker(page: Page) -> None:
+    """Wait for the service worker to be active and make sure it controls ``page``. A page
+    whose load began while the worker was still activating is never claimed by it (a client
+    not yet running is left out of ``clients.claim()``); a reload puts it under the worker."""
+    assert page.evaluate(ACTIVE_WITHIN_30_S), "the courier's service worker never became active"
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+
+
 def fits(page: Page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
@@ -156,10 +173,7 @@ def test_scans_made_offline_are_kept_and_sent_late_when_the_link_returns(
     bag = start_bag(page, courier)
     gun(page, codes[0])
     expect(page.locator("#bag-count")).to_have_text("1")
-    assert page.evaluate("""navigator.serviceWorker.ready.then(() => new Promise(done => {
-        const check = () => navigator.serviceWorker.controller ? done(true)
-                                                               : setTimeout(check, 50);
-        check(); }))""")
+    under_the_service_worker(page)
     # GIVEN the device's clock, which says it is ten minutes earlier than the server's
     scanned_from = datetime.now(UTC) - timedelta(minutes=10)
     page.clock.install(time=scanned_from)
