@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_limiter.util import get_qualified_name
 from werkzeug.test import TestResponse
 
 from tests.cast import Cast, cast_from
@@ -16,6 +17,7 @@ from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.commands.answers import Error, PublicStatus
 from tracker.web import create_app
+from tracker.web.limits import LIMITED_BLUEPRINTS, limiter
 from tracker.web.openapi import spec
 
 NAME, ID_NUMBER, PHONE = "Nguyễn Thị Lan", "036188004321", "+84 912.345.678"
@@ -254,3 +256,12 @@ def assert_limited(answer: TestResponse, which: str) -> None:
 def everything(answer: TestResponse) -> bytes:
     headers = "".join(f"{k}: {v}\n" for k, v in answer.headers.items())
     return headers.encode() + answer.data
+
+
+def test_every_limited_route_is_in_a_blueprint_the_limiter_checks(app: Flask) -> None:
+    """The limiter skips requests to blueprints outside LIMITED_BLUEPRINTS: a limit declared on
+    a route anywhere else would never be applied."""
+    marked = limiter._marked_for_limiting  # the view functions that declared a limit
+    limited = {endpoint.split(".")[0] for endpoint, view in app.view_functions.items()
+               if get_qualified_name(view) in marked}
+    assert limited == LIMITED_BLUEPRINTS

@@ -14,6 +14,9 @@ the proxy's, shared by every citizen, unless the app trusts the proxy's forwarde
 An IPv6 client is counted by its /64 network, the block one subscriber is given, so it cannot
 step round its limit by changing address within it.
 
+Only the blueprints in ``LIMITED_BLUEPRINTS`` declare limits; a request to any other skips the
+limiter altogether (its per-request bookkeeping was a tenth of an API request's CPU).
+
 Tests switch limiting off with the app config ``RATELIMIT_ENABLED = False``; ``init`` reads the
 switch afresh for each app. The limiter is one object per process, so the app initialised last
 sets the switch and the counters' storage: a process serves one app.
@@ -44,6 +47,14 @@ def client_address() -> str:
 limiter = Limiter(key_func=client_address, storage_uri="memory://", strategy="moving-window",
                   headers_enabled=True, retry_after="delta-seconds")
 """Limits nothing until a route asks; configured, not connected: storage is made by ``init``."""
+
+LIMITED_BLUEPRINTS = frozenset({"public", "lookup", "signin"})
+"""The blueprints with limited routes (the public lookup, its page, and sign-in)."""
+
+
+@limiter.request_filter
+def _nothing_limited_here() -> bool:
+    return request.blueprint not in LIMITED_BLUEPRINTS
 
 
 def init(app: Flask) -> None:
