@@ -207,13 +207,14 @@ def _rules(binary: np.ndarray, dpi: float) -> np.ndarray:
                          cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),
         cv2.morphologyEx(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8)),
                          cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)))
+    if not cv2.countNonZero(rules):  # a page of running text: nothing to whiten but leaders
+        return _leaders(ink, dpi)
     wide = cv2.dilate(rules, np.ones((3, 3), np.uint8))
     rest = cv2.bitwise_and(ink, cv2.bitwise_not(wide))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
     speck = max(6, round((SPECK_MM / 25.4 * dpi) ** 2))
-    letters = ((stats[:, cv2.CC_STAT_AREA] >= speck) & (np.arange(count) > 0))[labels]
-    restore = cv2.bitwise_and(cv2.dilate(letters.astype(np.uint8) * 255,
-                                         np.ones((3, 3), np.uint8)),
+    letters = _paint((stats[:, cv2.CC_STAT_AREA] >= speck) & (np.arange(count) > 0), labels)
+    restore = cv2.bitwise_and(cv2.dilate(letters, np.ones((3, 3), np.uint8)),
                               cv2.bitwise_and(ink, cv2.bitwise_not(rules)))
     whiten = cv2.bitwise_and(wide, cv2.bitwise_not(restore))
     return cv2.bitwise_or(whiten, _leaders(ink, dpi))
@@ -229,10 +230,12 @@ def _seal_rings(binary: np.ndarray, dpi: float) -> np.ndarray:
     scale = SEAL_DPI / dpi
     small = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     mm = SEAL_DPI / 25.4
+    rings = np.zeros_like(binary)
+    if not _has_a_seal_sized_mark(small, SEAL_RADIUS_MM[0] * mm):
+        return rings  # a page of text: the circle search would find nothing, slowly
     circles = cv2.HoughCircles(small, cv2.HOUGH_GRADIENT_ALT, 1.5, minDist=round(5 * mm),
                                param1=300, param2=0.3, minRadius=round(SEAL_RADIUS_MM[0] * mm),
                                maxRadius=round(SEAL_RADIUS_MM[1] * mm))
-    rings = np.zeros_like(binary)
     if circles is None:
         return rings
     height, width = ink.shape
@@ -250,6 +253,15 @@ def _seal_rings(binary: np.ndarray, dpi: float) -> np.ndarray:
     return rings
 
 
+def _has_a_seal_sized_mark(small_ink: np.ndarray, radius: float) -> bool:
+    """Whether any mark on the page (gaps under half a millimetre bridged) spans ``radius``
+    both across and down, as a ring or an arc of one does; letters and words do not."""
+    marks = cv2.dilate((small_ink > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    return bool(((stats[1:, cv2.CC_STAT_WIDTH] >= radius)
+                 & (stats[1:, cv2.CC_STAT_HEIGHT] >= radius)).any())
+
+
 def _leaders(ink: np.ndarray, dpi: float) -> np.ndarray:
     """White (255) on the dots of dotted leaders (a form's "Họ và tên: ........"): specks no
     bigger than a full stop standing in a row at least ``LEADER_INCHES`` long. Tesseract reads
@@ -260,11 +272,13 @@ def _leaders(ink: np.ndarray, dpi: float) -> np.ndarray:
     side = max(2, round(DOT_MM / 25.4 * dpi))
     small = (stats[:, cv2.CC_STAT_WIDTH] <= side) & (stats[:, cv2.CC_STAT_HEIGHT] <= side)
     small[0] = False
-    dots = (small[labels] * 255).astype(np.uint8)
+    dots = _paint(small, labels)
     gap = max(3, round(LEADER_GAP_MM / 25.4 * dpi))
     joined = cv2.morphologyEx(dots, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
     rows = cv2.morphologyEx(joined, cv2.MORPH_OPEN,
                             np.ones((1, max(gap + 1, round(LEADER_INCHES * dpi))), np.uint8))
+    if not cv2.countNonZero(rows):  # most pages: no row of dots anywhere
+        return np.zeros_like(ink)
     reach = max(3, round(DOT_MM / 25.4 * dpi) * 2 + 1)
     letters = cv2.dilate(cv2.bitwise_and(ink, cv2.bitwise_not(dots)),
                          np.ones((reach, 1), np.uint8))
@@ -287,7 +301,14 @@ def _leaders(ink: np.ndarray, dpi: float) -> np.ndarray:
                               & (area <= 1.25 * np.median(area[free])))
         if len(held):
             leader[held[_on_pitch(xs[free], xs[held], gap)]] = True
-    return cv2.dilate((leader[labels] * 255).astype(np.uint8), np.ones((3, 3), np.uint8))
+    return cv2.dilate(_paint(leader, labels), np.ones((3, 3), np.uint8))
+
+
+def _paint(chosen: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """255 on the pixels of the components ``chosen`` (a flag per label), 0 elsewhere: one
+    pass over the label image, straight to bytes."""
+    painted: np.ndarray = np.where(chosen, np.uint8(255), np.uint8(0))[labels]
+    return painted
 
 
 def _on_pitch(free: np.ndarray, held: np.ndarray, gap: int) -> np.ndarray:
