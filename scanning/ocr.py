@@ -25,6 +25,8 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
+from scanning.clean import one_thread_per_process
+
 # Tesseract's Vietnamese model alone: on the generated corpus ``vie+eng`` lost diacritics
 # ("Văn" read "Van") and table words, ~1 point of word recall (docs/DESIGN-NOTES.md).
 LANGUAGES = "vie"
@@ -89,8 +91,9 @@ class OcrSettings:
 
 
 def init_worker(settings: OcrSettings) -> None:
-    """Worker process set-up: Tesseract single-threaded, the configured program."""
+    """Worker process set-up: Tesseract and OpenCV single-threaded, the configured program."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    one_thread_per_process()
     pytesseract.pytesseract.tesseract_cmd = settings.tesseract_cmd
 
 
