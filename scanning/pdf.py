@@ -73,7 +73,7 @@ def _pdf(pages: Sequence[tuple[CleanPage, PageText]]) -> bytes:
 class _Jpeg:
     """A page's JPEG as reportlab's ``drawImage`` takes it with no work: embedded as it is
     (``jpeg_fh``, DCTDecode) and named by its digest (``str``). Handed an ``ImageReader``
-    instead, reportlab decodes the JPEG and hashes every pixel to name it, a tenth of a second
+    instead, reportlab decodes the JPEG and hashes every pixel to name it, about 50 ms
     for a 300 dpi page."""
 
     def __init__(self, data: bytes) -> None:
