@@ -42,6 +42,9 @@ LEADER_INCHES = 0.35
 SEAL_RADIUS_MM = (8, 25)
 SEAL_DPI = 100
 SEAL_RING_SHARE = 0.4
+# The circle search runs only on a page with a mark as large as a seal, gaps bridged by a
+# dilation this wide at SEAL_DPI: a fax's ring broken into dashes up to 2 mm apart still counts.
+SPAN_GAP = 5
 # When the file gives no resolution, assume an A4 page filled the scan.
 A4_LONG_INCHES = 11.69
 
@@ -261,9 +264,10 @@ def _seal_rings(binary: np.ndarray, dpi: float) -> np.ndarray:
 
 
 def _has_a_seal_sized_mark(small_ink: np.ndarray, radius: float) -> bool:
-    """Whether any mark on the page (gaps under half a millimetre bridged) spans ``radius``
-    both across and down, as a ring or an arc of one does; letters and words do not."""
-    marks = cv2.dilate((small_ink > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    """Whether any mark on the page (small gaps bridged, as a fax breaks a ring) spans
+    ``radius`` both across and down, as a ring or an arc of one does; letters and words do
+    not."""
+    marks = cv2.dilate((small_ink > 0).astype(np.uint8), np.ones((SPAN_GAP, SPAN_GAP), np.uint8))
     _, _, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
     return bool(((stats[1:, cv2.CC_STAT_WIDTH] >= radius)
                  & (stats[1:, cv2.CC_STAT_HEIGHT] >= radius)).any())

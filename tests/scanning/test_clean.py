@@ -185,3 +185,21 @@ def test_a_dark_seal_ring_is_lifted_and_the_print_under_it_stays() -> None:
     # AND a page of print alone has no ring
     plain = np.where(print_only, 0, 255).astype(np.uint8)
     assert not _seal_rings(plain, 300.0).any()
+
+
+@pytest.mark.parametrize("gap_mm", [0.0, 1.0, 2.0])
+def test_a_ring_alone_whole_or_in_dashes_is_still_found(gap_mm: float) -> None:
+    """The circle search is skipped only on a page with no mark as large as a seal: a dark
+    ring on an otherwise empty page, whole or broken by a fax into dashes up to 2 mm apart, is
+    still lifted."""
+    page = np.full((3508, 2480), 255, dtype=np.uint8)
+    ring = np.zeros(page.shape, dtype=np.uint8)
+    radius, width, dash = 210, 7, 12.0  # px at 300 dpi, dash in degrees
+    # a thick arc's ends are round: each reaches half the stroke past its angle
+    step = np.degrees((gap_mm / 25.4 * 300 + width) / radius) if gap_mm else 0.0
+    for start in np.arange(0.0, 360.0, dash + step):
+        end = min(start + dash, 360.0)
+        cv2.ellipse(page, (1240, 1750), (radius, radius), 0, start, end, 0, thickness=width)
+        cv2.ellipse(ring, (1240, 1750), (radius, radius), 0, start, end, 1, thickness=width)
+    lifted = _seal_rings(page, 300.0) > 0
+    assert lifted[ring > 0].mean() > 0.9
