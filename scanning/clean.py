@@ -19,7 +19,7 @@ import numpy as np
 
 from scanning.geometry import ANALYSIS_DPI, RULE_INCHES, find_geometry
 from scanning.images import Page
-from scanning.quality import MARK_CONTRAST, QualityNote, assess, is_blank
+from scanning.quality import MARK_CONTRAST, QualityNote, assess, components, is_blank
 
 # On the flattened copy (paper = 255), ink of even a faint photocopy is darker than this.
 INK_LEVEL = 170
@@ -221,7 +221,7 @@ def _rules(binary: np.ndarray, dpi: float) -> np.ndarray:
         return _leaders(ink, dpi)
     wide = cv2.dilate(rules, np.ones((3, 3), np.uint8))
     rest = cv2.bitwise_and(ink, cv2.bitwise_not(wide))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    count, labels, stats, _ = components(rest)
     speck = max(6, round((SPECK_MM / 25.4 * dpi) ** 2))
     letters = _paint((stats[:, cv2.CC_STAT_AREA] >= speck) & (np.arange(count) > 0), labels)
     restore = cv2.bitwise_and(cv2.dilate(letters, np.ones((3, 3), np.uint8)),
@@ -268,7 +268,7 @@ def _has_a_seal_sized_mark(small_ink: np.ndarray, radius: float) -> bool:
     ``radius`` both across and down, as a ring or an arc of one does; letters and words do
     not."""
     marks = cv2.dilate((small_ink > 0).astype(np.uint8), np.ones((SPAN_GAP, SPAN_GAP), np.uint8))
-    _, _, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    _, _, stats, _ = components(marks)
     return bool(((stats[1:, cv2.CC_STAT_WIDTH] >= radius)
                  & (stats[1:, cv2.CC_STAT_HEIGHT] >= radius)).any())
 
@@ -279,7 +279,7 @@ def _leaders(ink: np.ndarray, dpi: float) -> np.ndarray:
     such a row as a line of junk and drops the words printed on it. A dot right under or over a
     letter may be the letter's own (the tone mark of ị or ọ, the dot of an i): it stays unless it
     stands on the row's pitch, where the leader runs on under a value written over it."""
-    _count, labels, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _count, labels, stats, centres = components(ink)
     side = max(2, round(DOT_MM / 25.4 * dpi))
     small = (stats[:, cv2.CC_STAT_WIDTH] <= side) & (stats[:, cv2.CC_STAT_HEIGHT] <= side)
     small[0] = False

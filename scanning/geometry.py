@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from scanning.quality import components
+
 # Geometry is measured on a copy at this resolution: enough for text lines, cheap.
 ANALYSIS_DPI = 100
 # Ink runs straight for longer than this (0.4 inch, 1 cm) only in rules and underlines.
@@ -75,7 +77,7 @@ def text_only(ink: np.ndarray) -> np.ndarray:
     """``ink`` without what is not print: marks touching the edge, filled blobs, and marks
     bigger than ``MAX_GLYPH_INCHES`` both ways (long thin rules stay; ``_level`` drops them)."""
     mask = (ink > 0).astype(np.uint8)
-    _count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _count, labels, stats, _ = components(mask)
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     area = stats[:, cv2.CC_STAT_AREA]

@@ -203,3 +203,23 @@ def test_a_ring_alone_whole_or_in_dashes_is_still_found(gap_mm: float) -> None:
         cv2.ellipse(ring, (1240, 1750), (radius, radius), 0, start, end, 1, thickness=width)
     lifted = _seal_rings(page, 300.0) > 0
     assert lifted[ring > 0].mean() > 0.9
+
+
+def test_a_page_with_more_marks_than_16_bit_labels_can_number_is_still_cleaned(
+        generated: Corpus) -> None:
+    """Components are numbered with 16-bit labels for speed; a page speckled with more marks
+    than they can number (dust on the glass, a dithered copy) falls back to 32-bit labels and
+    cleans like any other."""
+    page, = load_pages(generated("form-ruled-300").path)
+    level = clean(page)
+    dusty = page.pixels.copy()
+    dust = np.zeros(dusty.shape[:2], dtype=bool)
+    dust[4::7, 4::7] = True
+    dust &= page.pixels.min(axis=2) > 200  # on bare paper, away from the print
+    dusty[dust] = 0
+    cleaned = clean(Page(pixels=dusty, source=page.source, number=1, dpi=page.dpi))
+    marks, *_ = cv2.connectedComponentsWithStats(cv2.bitwise_not(cleaned.binary),
+                                                 connectivity=8)
+    assert marks > 65_535
+    assert not cleaned.blank
+    assert (cleaned.rotation, round(cleaned.skew, 1)) == (level.rotation, round(level.skew, 1))
