@@ -203,7 +203,13 @@ def station_paths(s: Spec) -> dict[str, Any]:
                               "items": {"type": "string", "format": "binary"}},
                     "dossier": {"type": "string", "pattern": identifiers.DOSSIER_CODE}}}}}},
             "responses": {**s.answers({"type": "object"}, "400", "404", "413"),
-                          **unauthorised}}},
+                          **unauthorised, "503": {
+                              "description": "the server is processing as many uploads as it "
+                                             "takes at once: send them again later",
+                              "content": {"application/json": {"schema": s.ref(answers.Error)}},
+                              "headers": {"Retry-After": {
+                                  "description": "Seconds to wait before sending again.",
+                                  "required": True, "schema": {"type": "integer"}}}}}}},
     }
 
 

@@ -44,6 +44,7 @@ from tracker.web.auth import services
 from tracker.web.i18n import explain
 from tracker.web.sessions import signed_in
 from tracker.web.station import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, _within_pixel_budget
+from tracker.web.uploads import RETRY_AFTER_SECONDS, UploadsBusy, upload_slot
 
 blueprint = Blueprint("qc", __name__)
 ACTIONS = {model.action: model for model in QC_ACTIONS}
@@ -136,6 +137,18 @@ def upload() -> Any:
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge(f"the upload is larger than {limit:,} bytes")
     request.max_content_length = limit  # a body without Content-Length stops there too
+    try:
+        with upload_slot():
+            return _stage()
+    except UploadsBusy as busy:
+        page, status = home(_("The server is processing as many uploads as it takes at once. "
+                              "Send the files again in %(seconds)s seconds.",
+                              seconds=RETRY_AFTER_SECONDS), busy.code or 503)
+        return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def _stage() -> Any:
+    """The upload's files staged as one batch; the batch's page, or home saying why not."""
     files = [f for f in request.files.getlist("files") if f.filename]
     if not files or len(files) > MAX_UPLOAD_FILES:
         return home(_("Choose 1 to %(count)s page files.", count=MAX_UPLOAD_FILES), 400)

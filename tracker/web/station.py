@@ -7,7 +7,8 @@ by that operator, for a dossier held at that office. Any other credential gets 4
 page files and the tracker's machine processes them. Its body is limited (``UPLOAD_MAX_BYTES``
 in the app's config, else ``MAX_UPLOAD_BYTES``: 413), and so are its files' pixels together,
 measured from their headers before anything is decoded (``MAX_UPLOAD_PIXELS``); clean-up and
-OCR run in the station's worker processes, not in the web thread.
+OCR run in the station's worker processes, not in the web thread, and a web process takes only
+so many uploads at once (tracker/web/uploads.py: 503 with Retry-After beyond them).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tracker.commands.dossiers import RecordStationScan
 from tracker.domain.errors import N_, BadInput, Forbidden, UnknownReference
 from tracker.web.api import idempotency_key
 from tracker.web.auth import acting, command_from, identity, require_token, services
+from tracker.web.uploads import upload_slot
 
 blueprint = Blueprint("station", __name__)
 blueprint.before_request(require_token)
@@ -70,6 +72,12 @@ def upload() -> Response:
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge(f"the upload is larger than {limit:,} bytes")
     request.max_content_length = limit  # a body without Content-Length stops there too
+    with upload_slot():  # 503 with Retry-After when this process has uploads enough at hand
+        return _process(name)
+
+
+def _process(name: str) -> Response:
+    """The upload's files processed as one batch by station ``name``; its report."""
     if "operator" in request.form:
         raise BadInput(N_("'operator' is given by your token, not the form"))
     files = request.files.getlist("files")
