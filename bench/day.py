@@ -12,7 +12,8 @@ Printed (one JSON document): for each kind of command its count, throughput and 
 latency beside its median on the idle stack measured first in the same run (``ratio_p99``);
 the lag of the relay (events stored but not yet published) and of the views (events not yet
 applied), in events and seconds, sampled every second; and OCR: pages done per second and the
-scan latency (upload to recorded), which is the OCR lag a station sees.
+scan latency (upload to recorded), which is the OCR lag a station sees; and how many requests
+each role's client sent again (after a 5xx, such as an upload told to come back, or no answer).
 
 The busiest day by default: ``--per-year`` 33.2 million postal dossiers (MIC letter
 1669/BTTTT-BC) over ``--provinces`` 34 provinces and ``--working-days`` 250, times
@@ -303,6 +304,9 @@ def main() -> None:
                         "scan_p50_s": percentile(scans, 0.5),
                         "scan_p99_s": percentile(scans, 0.99)},
                 "kept_up": len(flow.finished) == arrivals and drained < arrived * 1.5,
+                # a request is sent again after a 5xx (an upload told to come back when the
+                # web process has uploads enough at hand) or no answer
+                "sent_again": {role: phone.retries for role, phone in phones.items()},
             }
     services.close()
     print(json.dumps(report, indent=2))

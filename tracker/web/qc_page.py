@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from tracker.web.uploads import RETRY_AFTER_SECONDS, UploadsBusy, upload_slot
 
 blueprint = Blueprint("qc", __name__)
 ACTIONS = {model.action: model for model in QC_ACTIONS}
+READS_A_PAGE = {"rescan", "turn"}  # they clean and read a page again: an upload slot each
 FORM_ONLY = {"csrf_token"}
 UPLOAD_PREFIX = re.compile(r"^[0-9]{4}-")
 
@@ -140,11 +142,16 @@ def upload() -> Any:
     try:
         with upload_slot():
             return _stage()
-    except UploadsBusy as busy:
-        page, status = home(_("The server is processing as many uploads as it takes at once. "
-                              "Send the files again in %(seconds)s seconds.",
-                              seconds=RETRY_AFTER_SECONDS), busy.code or 503)
+    except UploadsBusy:
+        page, status = home(busy_message(), 503)
         return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def busy_message() -> str:
+    """What an operator is told when every upload slot is taken."""
+    message: str = _("The server is processing as many uploads as it takes at once. Send "
+                     "the files again in %(seconds)s seconds.", seconds=RETRY_AFTER_SECONDS)
+    return message
 
 
 def _stage() -> Any:
@@ -212,16 +219,20 @@ def act(batch: str, action: str) -> Any:
     fields: dict[str, Any] = {k: v.strip() for k, v in request.form.items()
                               if k not in FORM_ONLY and v.strip()}
     try:
-        if action == "rescan":
-            return rescan(batch, fields)
-        model = ACTIONS.get(action)
-        if model is None:
-            abort(404)
-        if "page" in fields and fields["page"].isdigit():
-            fields["page"] = int(fields["page"])
-        if model is MarkComponent:
-            fields["pages"] = [int(p) for p in request.form.getlist("pages") if p.isdigit()]
-        answer = quality_control().run(parse(model, {**fields, "batch": batch}))
+        with upload_slot() if action in READS_A_PAGE else nullcontext():
+            if action == "rescan":
+                return rescan(batch, fields)
+            model = ACTIONS.get(action)
+            if model is None:
+                abort(404)
+            if "page" in fields and fields["page"].isdigit():
+                fields["page"] = int(fields["page"])
+            if model is MarkComponent:
+                fields["pages"] = [int(p) for p in request.form.getlist("pages") if p.isdigit()]
+            answer = quality_control().run(parse(model, {**fields, "batch": batch}))
+    except UploadsBusy:
+        page, status = batch_page(batch, busy_message(), 503)
+        return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     except HosoError as error:
         if isinstance(error, Forbidden):
             raise
