@@ -66,14 +66,14 @@ def test_an_upload_beyond_the_slots_is_told_when_to_come_back(services: Services
             "csrf_token": csrf(operator, "/station/qc"), "files": [(page(), "p.png")]})
         assert qc.status_code == 503, qc.text
         assert qc.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
-        assert f"again in {RETRY_AFTER_SECONDS} seconds" in qc.text
+        assert f"Try again in {RETRY_AFTER_SECONDS} seconds" in qc.text
         # AND so it does when a page is to be turned and read again, but not for an exclusion
         token = csrf(operator, f"/station/qc/{batch}")
         turn = operator.post(f"/station/qc/{batch}/turn?lang=en", data={
             "csrf_token": token, "dossier": code, "page": "1", "degrees": "180"})
         assert turn.status_code == 503, turn.text
         assert turn.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
-        assert f"again in {RETRY_AFTER_SECONDS} seconds" in turn.text
+        assert f"Try again in {RETRY_AFTER_SECONDS} seconds" in turn.text
         exclude = operator.post(f"/station/qc/{batch}/exclude", data={
             "csrf_token": token, "dossier": code, "page": "1", "reason": "trang trùng"})
         assert exclude.status_code == 302, exclude.text

@@ -148,9 +148,10 @@ def upload() -> Any:
 
 
 def busy_message() -> str:
-    """What an operator is told when every upload slot is taken."""
-    message: str = _("The server is processing as many uploads as it takes at once. Send "
-                     "the files again in %(seconds)s seconds.", seconds=RETRY_AFTER_SECONDS)
+    """What an operator is told when every upload slot is taken (an upload, a turn or a
+    rescan alike)."""
+    message: str = _("The server is busy reading other scans. Try again in %(seconds)s "
+                     "seconds.", seconds=RETRY_AFTER_SECONDS)
     return message
 
 
