@@ -19,12 +19,18 @@ from tests.servers.process import die_with_parent, log_tail, port_free, terminat
 HOSO = Path(sys.executable).with_name("hoso")
 
 
+# Below Linux's ephemeral ports (32768-60999), which any outgoing connection may take as its
+# own between the check and the server's bind, and clear of SeaweedFS's (20000-22700, gRPC
+# +10000) and tansu's (23000-24000) ranges.
+PORT_RANGE = (24000, 30000)
+
+
 def free_port() -> int:
     for _ in range(200):
-        port = random.randint(20000, 40000)
+        port = random.randrange(*PORT_RANGE)
         if port_free(port):
             return port
-    raise RuntimeError("no free loopback port")
+    raise RuntimeError(f"no free loopback port in {PORT_RANGE}")
 
 
 @contextmanager

@@ -50,7 +50,10 @@ class LiveWitness:
         return f"{self.name}={self.url}={self.verifier.to_text()}"
 
     def start(self) -> LiveWitness:
+        """Start the process and wait until it says it listens on its port: a port answering
+        is not enough, since another process may hold it."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
+        logged = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [str(HOSO), "witness", "serve", "--port", str(self.port), "--key", str(self.key),
@@ -60,14 +63,18 @@ class LiveWitness:
                 env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent())
         deadline = time.monotonic() + 30
         while True:
+            with self.log.open("rb") as written:
+                written.seek(logged)
+                listening = f"on {self.url};".encode() in written.read()
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
+                if listening:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                    return self
             except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"hoso witness serve did not start:\n"
-                                       f"{log_tail(self.log)}") from None
-                time.sleep(0.05)
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"hoso witness serve did not start:\n{log_tail(self.log)}")
+            time.sleep(0.05)
 
     def kill(self) -> None:
         """SIGKILL and wait: the state file is all that survives."""
