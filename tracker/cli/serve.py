@@ -48,8 +48,7 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool,
     adapter = None if tls is None else tls_adapter(tls.cert, tls.key)
     wired.signer()  # no key, no serving: refused here, naming how to make one
     configure_logging()
-    app = create_app(wired)
-    app.config["UPLOAD_SLOTS"] = max(1, threads // 2)  # the other threads stay for commands
+    app = create_app(wired, {"UPLOAD_SLOTS": max(1, threads // 2)})  # the rest for commands
     if behind_proxy:
         trust_one_proxy(app)
     if tls is not None or behind_proxy:

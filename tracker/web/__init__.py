@@ -36,6 +36,7 @@ from tracker.web import (
     signin,
     slips,
     station,
+    uploads,
     views,
 )
 
@@ -45,8 +46,9 @@ a quality note, all in escaped non-ASCII text) is about 6 MB."""
 
 
 def create_app(services: Services | None = None,
-               test_config: dict[str, Any] | None = None) -> Flask:
-    """The Flask app over ``services`` (by default those the environment configures)."""
+               config: dict[str, Any] | None = None) -> Flask:
+    """The Flask app over ``services`` (by default those the environment configures), with
+    ``config`` over its defaults (tests' settings, ``hoso serve``'s upload slots)."""
     if services is None:
         from tracker.bootstrap import compose
 
@@ -60,8 +62,8 @@ def create_app(services: Services | None = None,
     sessions.configure(app, services, exempt=[api.blueprint, views.blueprint, admin.blueprint,
                                               station.blueprint, public.blueprint,
                                               bags_api.blueprint])
-    if test_config:
-        app.config.update(test_config)
+    if config:
+        app.config.update(config)
     app.extensions["services"] = services
     app.extensions["custody"] = services.application()
     observe.register(app)  # the request id and the stopwatch before any other hook
@@ -69,6 +71,7 @@ def create_app(services: Services | None = None,
     limits.init(app)
     i18n.init(app)
     headers.register(app)
+    uploads.init(app)
     auth.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(signin.blueprint)

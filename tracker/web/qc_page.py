@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -143,16 +145,15 @@ def upload() -> Any:
         with upload_slot():
             return _stage()
     except UploadsBusy:
-        page, status = home(busy_message(), 503)
-        return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return busy(home)
 
 
-def busy_message() -> str:
-    """What an operator is told when every upload slot is taken (an upload, a turn or a
-    rescan alike)."""
-    message: str = _("The server is busy reading other scans. Try again in %(seconds)s "
-                     "seconds.", seconds=RETRY_AFTER_SECONDS)
-    return message
+def busy(show: Callable[[str, int], tuple[Any, int]]) -> tuple[Any, int, dict[str, str]]:
+    """The page ``show`` renders when every upload slot is taken (for an upload, a turn or a
+    rescan alike): 503, saying when to try again, with Retry-After."""
+    page, status = show(_("The server is busy reading other scans. Try again in %(seconds)s "
+                          "seconds.", seconds=RETRY_AFTER_SECONDS), 503)
+    return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _stage() -> Any:
@@ -232,8 +233,7 @@ def act(batch: str, action: str) -> Any:
                 fields["pages"] = [int(p) for p in request.form.getlist("pages") if p.isdigit()]
             answer = quality_control().run(parse(model, {**fields, "batch": batch}))
     except UploadsBusy:
-        page, status = batch_page(batch, busy_message(), 503)
-        return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return busy(partial(batch_page, batch))
     except HosoError as error:
         if isinstance(error, Forbidden):
             raise

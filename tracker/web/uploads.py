@@ -15,12 +15,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app
+from flask import Flask, current_app
 from werkzeug.exceptions import ServiceUnavailable
 
 UPLOAD_SLOTS = 4  # half of hoso serve's default threads
 RETRY_AFTER_SECONDS = 15
-_creating = threading.Lock()
 
 
 class UploadsBusy(ServiceUnavailable):
@@ -33,14 +32,15 @@ class UploadsBusy(ServiceUnavailable):
             f"again in {RETRY_AFTER_SECONDS} s", retry_after=RETRY_AFTER_SECONDS)
 
 
+def init(app: Flask) -> None:
+    """The app's slots, from its ``UPLOAD_SLOTS``."""
+    size = int(app.config.get("UPLOAD_SLOTS", UPLOAD_SLOTS))
+    app.extensions["hoso.upload_slots"] = threading.BoundedSemaphore(max(1, size))
+
+
 def upload_slots() -> threading.BoundedSemaphore:
-    """The current app's slots, made on first use from its ``UPLOAD_SLOTS``."""
-    extensions = current_app.extensions
-    with _creating:
-        if "hoso.upload_slots" not in extensions:
-            size = int(current_app.config.get("UPLOAD_SLOTS", UPLOAD_SLOTS))
-            extensions["hoso.upload_slots"] = threading.BoundedSemaphore(max(1, size))
-    slots: threading.BoundedSemaphore = extensions["hoso.upload_slots"]
+    """The current app's slots."""
+    slots: threading.BoundedSemaphore = current_app.extensions["hoso.upload_slots"]
     return slots
 
 
