@@ -26,6 +26,15 @@ Little's law), not what a counter sees. ``paced``: ``--rate`` requests/s offered
 clients for ``--paced-seconds``, each request's latency counted from when it was due; the p99
 targets are judged on this phase.
 
+What HTTP alone costs is measured before the commands (``floor``), on a ``hoso serve
+--threads 1`` of its own: ``GET /healthz`` flat out from the same clients, through waitress, Flask
+and hoso's request handling (trusted host, request id, metrics, access log) with one cheap read
+of the store. One thread is the fastest way this stack serves (more threads contend for the GIL:
+``/healthz`` falls from ~1,500/s to ~300/s at 8). On one thread a command over HTTP pays at least
+that, the command and the auth step one after another, so ``ceiling`` (``1 / (1/floor +
+1/in_process + auth mean)``) is the most this stack could serve of the command were everything
+else free, and ``ceiling_vs_in_process`` the most its ratio could reach.
+
 The baseline is ``CustodyApplication.receive`` / ``hand_over`` in a loop on the same store,
 measured in the same run before the server starts and again after it stops (the machine is
 noisy); the HTTP rate is judged by its ratio to the mean of the two. The load generator is one
@@ -170,8 +179,8 @@ def hoso_serve(store: dict[str, str], log: Path, threads: int | None) -> Iterato
 
 # -- the load generator -------------------------------------------------------------------------
 
-Request = tuple[str, dict[str, Any], str]
-"""A POST's path, JSON body and bearer token."""
+Request = tuple[str, dict[str, Any] | None, str]
+"""A request's path, JSON body (None: a GET) and bearer token."""
 
 
 @dataclass
@@ -184,13 +193,18 @@ class Phase:
 
 
 async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int,
-                   path: str, body: dict[str, Any], token: str) -> tuple[int, bytes, bool]:
-    """One POST on a kept-alive connection: (status, body, whether the server keeps it open)."""
-    payload = json.dumps(body).encode()
-    writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                 f"Authorization: Bearer {token}\r\n"
-                 f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
-                 .encode() + payload)
+                   path: str, body: dict[str, Any] | None, token: str
+                   ) -> tuple[int, bytes, bool]:
+    """One POST (a GET when ``body`` is None) on a kept-alive connection: (status, body,
+    whether the server keeps it open)."""
+    head = f"Host: 127.0.0.1:{port}\r\n" + (f"Authorization: Bearer {token}\r\n" if token
+                                             else "")
+    if body is None:
+        writer.write(f"GET {path} HTTP/1.1\r\n{head}\r\n".encode())
+    else:
+        payload = json.dumps(body).encode()
+        writer.write(f"POST {path} HTTP/1.1\r\n{head}Content-Type: application/json\r\n"
+                     f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
     status = int((await reader.readline()).split()[1])
     length, keep = 0, True
     while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -233,6 +247,7 @@ async def drive(port: int, clients: int, requests: list[Request], rate: float | 
         finally:
             writer.close()
 
+    shares: list[Iterator[tuple[int, Request]]]
     if rate is None:
         shares = [queue] * clients  # whoever is free takes the next
     else:
@@ -255,6 +270,27 @@ def load(port: int, clients: int, requests: list[Request], warmup: int, saturate
         (requests[:warmup], None), (requests[warmup:warmup + saturated], None),
         (requests[warmup + saturated:], rate))]
     return phases[1], phases[2], [answer for phase in phases for answer in phase.answers]
+
+
+FLOOR: Request = ("/healthz", None, "")
+
+
+def floor_rate(port: int, clients: int, requests: int, warmup: int) -> float:
+    """GET /healthz requests/s, flat out from ``clients``, after ``warmup`` untimed."""
+    asyncio.run(drive(port, clients, [FLOOR] * warmup, None))
+    phase = asyncio.run(drive(port, clients, [FLOOR] * requests, None))
+    return len(phase.latencies) / phase.seconds
+
+
+def ceiling(floor_per_s: float, baseline: list[float], auth: list[float]) -> dict[str, Any]:
+    """The most a command could be served over HTTP on one thread were nothing but the HTTP
+    floor, the command and the auth step paid, one after another."""
+    base = sum(baseline) / len(baseline)
+    auth_s = sum(auth) / len(auth)
+    per_s = 1 / (1 / floor_per_s + 1 / base + auth_s)
+    return {"floor_path": FLOOR[0], "floor_http_per_s": round(floor_per_s, 1),
+            "auth_mean_ms": round(1000 * auth_s, 3), "ceiling_http_per_s": round(per_s, 1),
+            "ceiling_vs_in_process": round(per_s / base, 3)}
 
 
 def quantile_ms(latencies: list[float], q: float) -> float:
@@ -392,6 +428,10 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         progress(f"[{backend}] in-process receive + auth + hand_over ({count} each), first run")
         first = in_process(store, count, total)
         cast, tokens = first.cast, first.tokens
+        with hoso_serve(store, Path(logs) / "floor.log", 1) as port:
+            progress(f"[{backend}] HTTP floor: GET /healthz on one thread, {saturated} from "
+                     f"{clients} clients flat out")
+            floor = floor_rate(port, clients, saturated, warmup)
         with hoso_serve(store, Path(logs) / "serve.log", args.threads) as port:
             progress(f"[{backend}] HTTP handover: {saturated} from {clients} clients flat out, "
                      f"then {paced} at {rate}/s")
@@ -413,6 +453,9 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                        HANDOVER_P99_MS if backend == "sqlite" else None)
     receive = summary(*receipts, [first.receive_per_s, second.receive_per_s], rate,
                       RECEIVE_P99_MS)
+    auth = first.auth + second.auth
+    handover["ceiling"] = ceiling(floor, handover["in_process_runs_per_s"], auth)
+    receive["ceiling"] = ceiling(floor, receive["in_process_runs_per_s"], auth)
     codes = [json.loads(body)["code"] for status, body in receipts[2] if status == 201]
     receive["codes_distinct_gap_free"] = len(codes) == total and gap_free(codes)
     return {"handover": handover, "receive": receive,
