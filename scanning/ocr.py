@@ -4,7 +4,8 @@ One worker process per core, each running one single-threaded Tesseract at a tim
 (``OMP_THREAD_LIMIT=1``: with OpenMP threads on, one page took 4× longer on 2 cores). A page
 gets a wall-clock ``timeout``; pytesseract kills a Tesseract that outlives it and the page is
 reported with ``error`` set, never waited on forever. Text, words and confidence come from one
-TSV run; text is NFC so Vietnamese compares and searches the same whatever produced it.
+TSV run; text is NFC so Vietnamese compares and searches the same whatever produced it, and
+syllables Tesseract ran together are parted again (scanning.syllables).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import pytesseract
 from PIL import Image
 
 from scanning.clean import one_thread_per_process
+from scanning.syllables import part_words
 
 # Tesseract's Vietnamese model alone: on the generated corpus ``vie+eng`` lost diacritics
 # ("Văn" read "Van") and table words, ~1 point of word recall (docs/DESIGN-NOTES.md).
@@ -188,6 +190,7 @@ def _tesseract(label: str, image: np.ndarray, settings: OcrSettings,
                                          output_type=pytesseract.Output.DICT)
     words: list[Word] = []
     line_keys: dict[tuple[int, int, int], int] = {}
+    vietnamese = "vie" in settings.languages.split("+")
     for i, raw in enumerate(data["text"]):
         text = unicodedata.normalize("NFC", str(raw)).strip()
         confidence = float(data["conf"][i])
@@ -195,9 +198,10 @@ def _tesseract(label: str, image: np.ndarray, settings: OcrSettings,
             continue
         key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
         line = line_keys.setdefault(key, len(line_keys))
-        words.append(Word(text=text, left=int(data["left"][i]), top=int(data["top"][i]),
-                          width=int(data["width"][i]), height=int(data["height"][i]),
-                          confidence=confidence, line=line))
+        read = Word(text=text, left=int(data["left"][i]), top=int(data["top"][i]),
+                    width=int(data["width"][i]), height=int(data["height"][i]),
+                    confidence=confidence, line=line)
+        words.extend(_parted(read) if vietnamese else [read])
     lines: list[list[Word]] = [[] for _ in line_keys]
     for word in words:
         lines[word.line].append(word)
@@ -205,6 +209,22 @@ def _tesseract(label: str, image: np.ndarray, settings: OcrSettings,
     confidence = round(sum(w.confidence for w in words) / len(words), 2) if words else 0.0
     return PageText(label=label, text=text, confidence=confidence, words=tuple(words),
                     lines=tuple(_box(line) for line in lines))
+
+
+def _parted(word: Word) -> list[Word]:
+    """``word`` as the syllables Tesseract ran together (scanning.syllables), the box shared
+    out by letters."""
+    texts = part_words(word.text)
+    if len(texts) == 1:
+        return [word]
+    letters = sum(len(text) for text in texts)
+    parted, done = [], 0
+    for text in texts:
+        left = word.left + word.width * done // letters
+        done += len(text)
+        right = word.left + word.width * done // letters
+        parted.append(replace(word, text=text, left=left, width=right - left))
+    return parted
 
 
 def _box(words: list[Word]) -> tuple[int, int, int, int]:

@@ -21,9 +21,10 @@ Corpus = Callable[[str], Generated]
 RECALL_TARGET = 0.985
 PATIENT = OcrSettings(timeout=1800.0)
 # Word recall each form class reaches today (the target is 99 %; docs/DESIGN-NOTES.md says
-# what is lost): a floor so that a clean-up change that costs words on forms is seen.
-FORM_FLOORS = {"form-ruled-300": 0.98, "form-seal-200": 0.975, "form-photocopy-300": 0.96,
-               "form-fax-150": 0.91, "form-landscape-200": 0.99}
+# what is lost): a floor so that a clean-up or reading change that costs words on forms is
+# seen.
+FORM_FLOORS = {"form-ruled-300": 0.985, "form-seal-200": 0.985, "form-photocopy-300": 0.968,
+               "form-fax-150": 0.93, "form-landscape-200": 0.99}
 
 
 def test_every_page_class_is_read_and_its_pdf_text_is_the_ocr_text(
