@@ -3,11 +3,11 @@
 Vietnamese is written one syllable to a word, each syllable an optional initial consonant, one
 to three vowels and an optional final consonant, with at most one tone mark. Tesseract's layout
 sometimes misses the space between two syllables in bold or tightly set text (a table header
-"Số bản" read "Sốbản") and after a figure ("3 Bản" read "3Bản"); such a token is no syllable at
-all, so the word is lost to search. A token is parted only when it is not a syllable itself,
-every part is one, and it carries a Vietnamese mark (a tone, ă â ê ô ơ ư or đ): a word in
-another language, a name from one, an abbreviation or a code has no such parting, or no mark,
-and is kept as read.
+"Số bản" read "Sốbản"), after a figure ("3 Bản" read "3Bản") or after a comma ("Đông, xã" read
+"Đông,.xã"); such a token is no syllable at all, so the word is lost to search. A token is
+parted only when it is not a syllable itself, every part is one, and it carries a Vietnamese
+mark (a tone, ă â ê ô ơ ư or đ; on both sides of a comma): a word in another language, a name
+from one, an abbreviation or a code has no such parting, or no mark, and is kept as read.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ VIETNAMESE_LETTERS = frozenset("ăâêôơưđ")
 VOWELS = frozenset("aăâeêioôơuưy")
 EDGES = re.compile(r"^(?P<lead>[\W_]*)(?P<core>.*?)(?P<trail>[\W_]*)$", re.DOTALL)
 FIGURE_THEN_LETTERS = re.compile(r"(\d+)([^\W\d_]+)")
+STOP_BETWEEN = re.compile(r"([^\W\d_]+)([,;:.]+)([^\W\d_]+)")
 LONGEST_PARTED = 12
 """Letters beyond which a token is not tried: two or three run-together syllables are this
 long at most, and the search grows with the length."""
@@ -47,16 +48,34 @@ def part_words(token: str) -> list[str]:
         if _is_syllable(letters) and _marked(letters):
             return [lead + figure[1], letters + trail]
         return [token]
-    if not core.isalpha() or len(core) > LONGEST_PARTED or _is_syllable(core) or not _marked(core):
+    stop = STOP_BETWEEN.fullmatch(core)
+    if stop is not None:  # "Đông,.xã": the space after a comma missed
+        before, after = _as_syllables(stop[1]), _as_syllables(stop[3])
+        if before is None or after is None or not (_marked(stop[1]) and _marked(stop[3])):
+            return [token]
+        words = [*before[:-1], before[-1] + stop[2], *after]
+    elif _is_syllable(core) or not _marked(core):
         return [token]
-    parted = _syllables(core.lower())
-    if parted is None:
-        return [token]
-    words, start = [], 0
-    for length in parted:
-        words.append(core[start:start + length])
-        start += length
+    else:
+        parted = _as_syllables(core)
+        if parted is None:
+            return [token]
+        words = parted
     words[0], words[-1] = lead + words[0], words[-1] + trail
+    return words
+
+
+def _as_syllables(letters: str) -> list[str] | None:
+    """``letters`` as the syllables they part into (one when they are one), or None."""
+    if not letters.isalpha() or len(letters) > LONGEST_PARTED:
+        return None
+    lengths = _syllables(letters.lower())
+    if lengths is None:
+        return None
+    words, start = [], 0
+    for length in lengths:
+        words.append(letters[start:start + length])
+        start += length
     return words
 
 

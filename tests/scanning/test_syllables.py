@@ -16,6 +16,9 @@ from scanning.syllables import part_words
     ("3Bản", ["3", "Bản"]),  # a figure against its word
     ("ngườiyêucầu", ["người", "yêu", "cầu"]),
     ("mộtngày", ["một", "ngày"]),
+    ("Đông,.xã", ["Đông,.", "xã"]),  # the space after a comma missed
+    ("Hà.Nội,", ["Hà.", "Nội,"]),
+    ("(cưtrú;Sốbản)", ["(cư", "trú;", "Số", "bản)"]),
 ])
 def test_syllables_run_together_are_parted(read: str, words: list[str]) -> None:
     assert part_words(read) == words
@@ -29,6 +32,8 @@ def test_syllables_run_together_are_parted(read: str, words: list[str]) -> None:
     "anhtrai",  # unmarked Vietnamese run together looks like any other language: kept
     # marked, but no parting into syllables
     "café", "José", "Đắklắk", "2đ", "ĐKKD",
+    # a stop between letters unmarked on one side: an abbreviation, a domain, a name
+    "TP.HCM", "P.Hoàn", "hoso.vn", "Q.Ba", "Hà.Noi",
     # no letters, or nothing but edges
     "", "—", "(Ký,",
 ])
