@@ -29,6 +29,7 @@ VIETNAMESE_LETTERS = frozenset("ăâêôơưđ")
 VOWELS = frozenset("aăâeêioôơuưy")
 EDGES = re.compile(r"^(?P<lead>[\W_]*)(?P<core>.*?)(?P<trail>[\W_]*)$", re.DOTALL)
 FIGURE_THEN_LETTERS = re.compile(r"(\d+)([^\W\d_]+)")
+RULE_REMNANTS = frozenset("_|")
 STOP_BETWEEN = re.compile(r"([^\W\d_]+)([,;:.]+)([^\W\d_]+)")
 LONGEST_PARTED = 12
 """Letters beyond which a token is not tried: two or three run-together syllables are this
@@ -36,33 +37,61 @@ long at most, and the search grows with the length."""
 
 
 def part_words(token: str) -> list[str]:
-    """``token`` as the words it should have been: itself, or its syllables parted (leading
-    and trailing punctuation kept on the first and last)."""
+    """``token`` as the words it should have been: itself, or its syllables parted, leading
+    and trailing punctuation kept on the first and last, a table rule's remnant ("_", "|") on
+    its own."""
     edges = EDGES.fullmatch(token)
     if edges is None or not edges["core"]:
         return [token]
     lead, core, trail = edges["lead"], edges["core"], edges["trail"]
+    words = _parted(core)
+    if words is None:
+        if not (_remnant(lead) or _remnant(trail)) or not _marked(core):
+            return [token]
+        words = [core]
+    before = [lead] if _remnant(lead) else []
+    after = [trail] if _remnant(trail) else []
+    if not before:
+        words[0] = lead + words[0]
+    if not after:
+        words[-1] = words[-1] + trail
+    return [*before, *words, *after]
+
+
+def _parted(core: str) -> list[str] | None:
+    """The words ``core`` (a token without its edges) parts into, or None when it is kept."""
     figure = FIGURE_THEN_LETTERS.fullmatch(core)
-    if figure is not None:
+    if figure is not None:  # "3Bản"
         letters = figure[2]
         if _is_syllable(letters) and _marked(letters):
-            return [lead + figure[1], letters + trail]
-        return [token]
+            return [figure[1], letters]
+        return None
     stop = STOP_BETWEEN.fullmatch(core)
     if stop is not None:  # "Đông,.xã": the space after a comma missed
         before, after = _as_syllables(stop[1]), _as_syllables(stop[3])
         if before is None or after is None or not (_marked(stop[1]) and _marked(stop[3])):
-            return [token]
-        words = [*before[:-1], before[-1] + stop[2], *after]
-    elif _is_syllable(core) or not _marked(core):
-        return [token]
-    else:
-        parted = _as_syllables(core)
-        if parted is None:
-            return [token]
-        words = parted
-    words[0], words[-1] = lead + words[0], words[-1] + trail
-    return words
+            return None
+        return [*before[:-1], before[-1] + stop[2], *after]
+    capitals = _capitals_then_word(core)
+    if capitals is not None:  # "UBNDTỉnh", or a rule's corner read "L" before "Căn"
+        return capitals
+    if _is_syllable(core) or not _marked(core):
+        return None
+    return _as_syllables(core)
+
+
+def _capitals_then_word(core: str) -> list[str] | None:
+    """Capitals run into a capitalised, marked word: the capitals, then the word's syllables."""
+    for cut in range(1, len(core) - 1):
+        head, word = core[:cut], core[cut:]
+        if head.isupper() and word[0].isupper() and word[1:].islower():
+            syllables = _as_syllables(word)
+            return [head, *syllables] if syllables is not None and _marked(word) else None
+    return None
+
+
+def _remnant(edge: str) -> bool:
+    return bool(edge) and set(edge) <= RULE_REMNANTS
 
 
 def _as_syllables(letters: str) -> list[str] | None:

@@ -12,7 +12,11 @@ from scanning.syllables import part_words
     ("Sốbản", ["Số", "bản"]),  # a bold table header, its space missed
     ("ỦYBAN", ["ỦY", "BAN"]),
     ("cưtrú:", ["cư", "trú:"]),  # the later syllable keeps its longest initial, not "cưt rú"
-    ("_Sốbản", ["_Số", "bản"]),  # a rule's remnant stays on the first
+    ("_Sốbản", ["_", "Số", "bản"]),  # a table rule's remnant goes on its own
+    ("_Số", ["_", "Số"]),
+    ("Bản|", ["Bản", "|"]),
+    ("LCăn", ["L", "Căn"]),  # a cell's corner read as a capital
+    ("UBNDTỉnh", ["UBND", "Tỉnh"]),
     ("3Bản", ["3", "Bản"]),  # a figure against its word
     ("ngườiyêucầu", ["người", "yêu", "cầu"]),
     ("mộtngày", ["một", "ngày"]),
@@ -32,6 +36,8 @@ def test_syllables_run_together_are_parted(read: str, words: list[str]) -> None:
     "anhtrai",  # unmarked Vietnamese run together looks like any other language: kept
     # marked, but no parting into syllables
     "café", "José", "Đắklắk", "2đ", "ĐKKD",
+    # capitals before an unmarked word, a rule's remnant before an unmarked one
+    "VNPost", "McDonald", "_UBND", "|A4",
     # a stop between letters unmarked on one side: an abbreviation, a domain, a name
     "TP.HCM", "P.Hoàn", "hoso.vn", "Q.Ba", "Hà.Noi",
     # no letters, or nothing but edges
