@@ -71,6 +71,7 @@ from events.evidence.checkpoints import CheckpointDirectory, CheckpointPolicy  #
 from events.evidence.keys import generate_keypair, load_signer, load_verifier  # noqa: E402
 from events.evidence.log import TamperEvidentLog  # noqa: E402
 from events.evidence.records import canonical_record  # noqa: E402
+from events.evidence.signing_keys import FixedKey  # noqa: E402
 from events.evidence.verify import verify_consistency, verify_inclusion  # noqa: E402
 from events.evidence.witness.client import WitnessClient, WitnessEndpoint  # noqa: E402
 from events.evidence.witness.cosigning import Cosigning  # noqa: E402
@@ -194,7 +195,7 @@ def bench_signed_append(stores: Stores, workdir: Path, seconds: float,
     plain, hashing = stores.recorder(hashing=False), stores.recorder(hashing=True)
     private, _ = generate_keypair(workdir / "signer-keys")
     log = TamperEvidentLog(hashing, "bench/signed", [CheckpointDirectory(workdir / "signed")])
-    signer = Checkpointer(log, load_signer(private), CheckpointPolicy(1000, 10),
+    signer = Checkpointer(log, FixedKey(load_signer(private)), CheckpointPolicy(1000, 10),
                           lambda: datetime.now(UTC))
     stop = threading.Event()
     thread = signer.start(stop)

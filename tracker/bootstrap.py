@@ -478,15 +478,18 @@ class Services:
         from events.evidence.keys import KeyFileError, load_signer
         from events.evidence.notes import NoteError
 
+        try:
+            return load_signer(self._audit_key())
+        except (KeyFileError, NoteError) as error:
+            raise BadInput(str(error)) from None
+
+    def _audit_key(self) -> Path:
         if self.settings.audit_key is None:
             raise BadInput(N_("no audit signing key: run 'hoso init' (it makes "
                               "{default_audit_key}) or set HOSO_AUDIT_KEY to a key made by "
                               "'hoso audit keygen'"),
                            default_audit_key=self.settings.default_audit_key)
-        try:
-            return load_signer(self.settings.audit_key)
-        except (KeyFileError, NoteError) as error:
-            raise BadInput(str(error)) from None
+        return self.settings.audit_key
 
     def make_audit_key(self) -> tuple[Path, Path, bool]:
         """The signing key and its public key: HOSO_AUDIT_KEY's as configured, else
@@ -510,15 +513,18 @@ class Services:
 
     def checkpointer(self) -> Checkpointer:
         """Signed checkpoints within HOSO_CHECKPOINT_SECONDS of every commit (or every
-        HOSO_CHECKPOINT_EVERY events); BadInput without a usable key, as ``signer``."""
+        HOSO_CHECKPOINT_EVERY events), by the audit key followed across rotations; BadInput
+        without a usable key, as ``signer``."""
         from events.evidence.checkpointer import Checkpointer
         from events.evidence.checkpoints import CheckpointPolicy
+        from events.evidence.signing_keys import FollowedKey
 
-        signer = self.signer()
+        keys = FollowedKey(self._audit_key(), self.checkpoint_directory(),
+                           self.settings.log_origin, self.signer())
         policy = CheckpointPolicy(self.settings.checkpoint_every,
                                   self.settings.checkpoint_seconds)
         custody = self.application()
-        return Checkpointer(self.tamper_evident_log(), signer, policy, custody.clock)
+        return Checkpointer(self.tamper_evident_log(), keys, policy, custody.clock)
 
     # -- Kafka (kafka-python is imported only here, when asked for) --------------------------
 

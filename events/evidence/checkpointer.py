@@ -14,6 +14,8 @@ until the first poll after the commit, not the whole window, to rewrite an event
 Reading from the start, it checks the store's newest checkpoint on the way and stops signing
 (saying why) when the stored leaves no longer give its root. Several processes may sign: the
 store keeps only checkpoints larger than the newest (see ``HashingRecorder.insert_checkpoint``).
+The key comes from ``keys`` at each signature, so a server follows a key rotation
+(events.evidence.signing_keys).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from events.evidence.audit import StoredLeaf
 from events.evidence.checkpoints import CheckpointPolicy
 from events.evidence.compact import CompactRange
 from events.evidence.log import PAGE, TamperEvidentLog
-from events.evidence.notes import Checkpoint, Signer
+from events.evidence.notes import Checkpoint
+from events.evidence.signing_keys import SigningKeys
 
 log = logging.getLogger(__name__)
 MAX_POLL = 1.0  # seconds between looks at the log, at most
@@ -43,11 +46,11 @@ def default_poll(policy: CheckpointPolicy) -> float:
 
 
 class Checkpointer:
-    def __init__(self, tamper_evident_log: TamperEvidentLog, signer: Signer,
+    def __init__(self, tamper_evident_log: TamperEvidentLog, keys: SigningKeys,
                  policy: CheckpointPolicy, clock: Callable[[], datetime],
                  poll: float | None = None) -> None:
         self.log = tamper_evident_log
-        self.signer = signer
+        self.keys = keys
         self.policy = policy
         self.clock = clock
         self.poll = default_poll(policy) if poll is None else poll
@@ -89,7 +92,8 @@ class Checkpointer:
 
     def step(self, final: bool = False) -> tuple[Checkpoint, str] | None:
         """Follow the log and sign when due (``final``: whenever anything is unsigned). The
-        checkpoint made, or None: nothing due, or another process kept a larger one first."""
+        checkpoint made, or None: nothing due, no key may sign the size now, or another
+        process kept a larger one first."""
         latest = self.log.latest_checkpoint()
         self.follow(latest if latest is not None and latest.size >= self.size else None)
         if self.size == 0 or (latest is not None and self.size <= latest.size):
@@ -98,7 +102,10 @@ class Checkpointer:
             waited = (self.clock() - latest.time).total_seconds()
             if not self.policy.due(self.size - latest.size, waited + self.poll):
                 return None
-        made = self.log.sign(self.signer, self.clock(), self.size, self._range.root())
+        signer = self.keys.for_size(self.size)
+        if signer is None:  # a rotation under way (events.evidence.signing_keys)
+            return None
+        made = self.log.sign(signer, self.clock(), self.size, self._range.root())
         if made is not None:
             log.info("checkpoint at %d leaves, fingerprint %s", made[0].size,
                      made[0].fingerprint)

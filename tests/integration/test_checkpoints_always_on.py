@@ -17,6 +17,7 @@ from events.evidence.checkpointer import Checkpointer
 from events.evidence.checkpoints import CheckpointPolicy
 from events.evidence.keys import generate_keypair, load_signer
 from events.evidence.notes import Checkpoint, note_text
+from events.evidence.signing_keys import FixedKey
 from tests.cast import cast_from
 from tests.hoso_cli import Hoso
 from tests.servers.hoso import HOSO, free_port
@@ -138,6 +139,38 @@ def test_stopping_serve_signs_what_is_left(store_env: dict[str, str], tmp_path: 
     assert hoso.ok("audit", "verify")["unsigned"]["events"] == 0
 
 
+def test_serve_signs_with_the_new_key_after_a_rotation_beside_it(
+        store_env: dict[str, str], tmp_path: Path) -> None:
+    """GIVEN hoso serve signing within a second of every commit
+    WHEN hoso audit rotate-key runs beside it, without a restart, and events are recorded
+    THEN serve's next checkpoint covers them signed by the new key: verify is intact (no
+    checkpoint from the rotation's size on by the retired key), and serve says it switched."""
+    env = {**store_env, "HOSO_CHECKPOINT_SECONDS": "1"}
+    hoso = Hoso(env)
+    hoso.ok("init", "--demo")
+    server = serving(env, tmp_path)
+    watcher = compose(Settings.from_environ(env))
+    log = watcher.tamper_evident_log()
+    try:
+        rotated = hoso.ok("audit", "rotate-key")
+        for _ in range(3):
+            record_something(hoso)
+        size, deadline = log.size(), time.monotonic() + 15
+        while (latest := log.latest_checkpoint()) is None or latest.size < size:
+            assert time.monotonic() < deadline, "serve signed nothing after the rotation"
+            time.sleep(0.1)
+    finally:
+        terminate(server, timeout=20)
+        watcher.close()
+    assert size > rotated["from_size"]
+    verified = hoso.ok("audit", "verify")
+    assert verified["intact"] is True, verified["findings"]
+    assert verified["keys"][-1] == {"key": rotated["new_key"],
+                                    "from_size": rotated["from_size"], "until_size": None}
+    served = next(tmp_path.glob("serve-*.log")).read_text()
+    assert "signing with the new audit key from the rotation" in served
+
+
 def test_an_event_left_unsigned_past_the_window_fails_verify(store_env: dict[str, str]) -> None:
     """GIVEN a signed log and no signer running (HOSO_CHECKPOINT_SECONDS=1, grace 1 s)
     WHEN an event is recorded through the CLI
@@ -173,7 +206,7 @@ def test_several_signers_keep_only_growing_checkpoints(store_env: dict[str, str]
     settings = Settings.from_environ(store_env)
     wired: list[Services] = [compose(settings) for _ in range(2)]
     signer = load_signer(Path(store_env["HOSO_DATA_DIR"]) / "keys" / "audit.key")
-    signers = [Checkpointer(w.tamper_evident_log(), signer, CheckpointPolicy(1, 1),
+    signers = [Checkpointer(w.tamper_evident_log(), FixedKey(signer), CheckpointPolicy(1, 1),
                             w.application().clock, poll=0.01) for w in wired]
     stop = threading.Event()
     threads = [s.start(stop) for s in signers]

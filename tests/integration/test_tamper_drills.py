@@ -23,6 +23,7 @@ from events.evidence.checkpoints import CheckpointDirectory, CheckpointPolicy
 from events.evidence.keys import generate_keypair, load_signer, load_verifier
 from events.evidence.log import HashingRecorder, TamperEvidentLog
 from events.evidence.records import record_leaf_hash
+from events.evidence.signing_keys import FixedKey
 from events.evidence.tail import SigningWindow
 from events.store.parallel_verify import scan_log
 from tests.cast import Cast, cast_from
@@ -273,7 +274,8 @@ def test_checkpoints_are_written_periodically(
     signer = load_signer(tmp_path / "keys" / "audit.key")
     stop = threading.Event()
     # GIVEN a checkpoint every 3 new events WHEN 4 more events are stored
-    thread = Checkpointer(log, signer, CheckpointPolicy(3, 0), custody.clock).start(stop, 0.02)
+    thread = Checkpointer(log, FixedKey(signer), CheckpointPolicy(3, 0),
+                          custody.clock).start(stop, 0.02)
     c = cast_from(custody.province())
     custody.receive(office=c.commune, procedure=c.procedure.code, applicant_name="Mới",
                     applicant_id="999", actor=c.receiver, components=c.components)
@@ -330,7 +332,7 @@ def test_a_rewrite_after_the_signer_read_the_leaf_is_caught_by_its_next_checkpoi
     WHEN one of those events is rewritten with its leaf recomputed, and the signer then signs
     THEN its checkpoint is over the leaves it read, so verify names the rewrite."""
     log, public, db = logged
-    signer = Checkpointer(log, load_signer(tmp_path / "keys" / "audit.key"),
+    signer = Checkpointer(log, FixedKey(load_signer(tmp_path / "keys" / "audit.key")),
                           CheckpointPolicy(1000, 3600), custody.clock)
     receive_two(custody)
     assert signer.step() is None
@@ -376,7 +378,7 @@ def test_a_signer_stops_when_the_stored_leaves_no_longer_give_the_newest_root(
     log, _, db = logged
     rebuild_consistently(db, 3)
     receive_two(custody)
-    signer = Checkpointer(log, load_signer(tmp_path / "keys" / "audit.key"),
+    signer = Checkpointer(log, FixedKey(load_signer(tmp_path / "keys" / "audit.key")),
                           CheckpointPolicy(1, 1), custody.clock)
     stop = threading.Event()
     stop.set()

@@ -28,7 +28,9 @@ from tracker.domain.errors import BadInput
 NEXT_STEPS = (
     "give every witness the new public key (hoso witness serve --log-key NEW.pub, and the old "
     "one too unless it was stolen) and every inspector the new audit.pub",
-    "start hoso serve again: a running server still signs with the old key",
+    "a running hoso serve signs with the new key from its next checkpoint once HOSO_AUDIT_KEY "
+    "holds it (with --out, put it there); servers on other machines need this statement in "
+    "their checkpoint folder and the new key first (docs/OPERATIONS.md)",
 )
 
 
@@ -43,7 +45,8 @@ NEXT_STEPS = (
 def rotate_key(from_size: int | None, directory: Path | None) -> None:
     """Make a new signing key for the log from a tree size on: both keys sign the statement,
     kept beside the checkpoints; the new key replaces the old (or goes to --out DIR) and signs
-    the log at once when it has reached that size. Stop hoso serve first."""
+    the log at once when it has reached that size. A hoso serve running here follows: it
+    signs with the new key from that size on, once the key file holds it."""
     wired = services()
     old = wired.signer()
     log = wired.tamper_evident_log()
