@@ -4,6 +4,7 @@ restart of the station)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,34 @@ def test_a_discarded_batch_leaves_nothing(store_env: dict[str, str], tmp_path: P
     again = hoso("stage", "show", batch)
     assert again.code == 2
     assert "no staged batch" in again.stderr
+
+
+def test_batches_left_in_staging_too_long_are_expired(store_env: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    """GIVEN two staged batches, one scanned 40 days ago and never approved
+    WHEN hoso stage expire --days 30 runs, first with --dry-run, then with --yes
+    THEN the dry run names the old batch and removes nothing; --yes removes it alone; neither
+    option, or both, is refused with exit 2."""
+    hoso = Hoso(store_env)
+    data_dir = Path(store_env["HOSO_DATA_DIR"])
+    hoso.ok("init", "--demo")
+    c = cast_from(Province(load_province_file(demo_province_path())))
+    page = text_page(["Trang lạc"], tmp_path / "stray.png")
+    old, new = (hoso.ok("scan", str(page), "--station", "st-1", "--operator", c.receiver,
+                        "--jobs", "1", "--stage", "--json")["batch"] for _ in range(2))
+    state = data_dir / "staging" / old / "batch.json"
+    forty_days_ago = (datetime.now(UTC) - timedelta(days=40)).isoformat(timespec="seconds")
+    state.write_text(state.read_text().replace(hoso.ok("stage", "show", old)["created"],
+                                               forty_days_ago))
+    assert "day(s) ago" in hoso("stage", "list").stdout
+    before = _staging_files(data_dir)
+    assert hoso.ok("stage", "expire", "--days", "30", "--dry-run") == {
+        "batches": [old], "discarded": 0, "kept": 1}
+    assert _staging_files(data_dir) == before
+    assert hoso.ok("stage", "expire", "--days", "30", "--yes") == {
+        "batches": [old], "discarded": 1, "kept": 1}
+    assert [b["batch"] for b in hoso.ok("stage", "list")] == [new]
+    for refused in ([], ["--dry-run", "--yes"]):
+        done = hoso("stage", "expire", *refused)
+        assert done.code == 2
+        assert "exactly one of --dry-run and --yes" in done.stderr

@@ -10,6 +10,7 @@ model the QC page's forms go through. Every action answers the batch as it then 
 from __future__ import annotations
 
 import inspect
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,9 @@ def quality_control() -> QualityControl:
 def batch_lines(batch: dict[str, Any] | None) -> list[str]:
     if batch is None:
         return ["the batch is empty: nothing left in staging"]
+    days = (datetime.now(UTC) - datetime.fromisoformat(batch["created"])).days
     lines = [f"{batch['batch']}  station {batch['station']}  operator {batch['operator']}  "
-             f"{batch['created']}"]
+             f"{batch['created']} ({days} day(s) ago)"]
     groups = [(d["code"], d["pages"]) for d in batch["dossiers"]]
     if batch["unassigned"]:
         groups.append(("unassigned", batch["unassigned"]))
@@ -147,6 +149,32 @@ def rescan(batch: str, dossier: str, page: int, file: Path) -> None:
     except StagingRefused as error:
         raise refusal(error) from None
     emit(found, lambda: batch_lines(found))
+
+
+@stage.command()
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Discard the batches staged longer ago than this.")
+@click.option("--dry-run", "dry_run", is_flag=True, help="List what would go; delete nothing.")
+@click.option("--yes", is_flag=True, help="Discard the batches listed.")
+@json_option
+def expire(days: int, dry_run: bool, yes: bool) -> None:
+    """Discard the batches still waiting in staging DAYS after they were scanned (one of
+    --dry-run or --yes): their scans hold personal data, and nothing of them was stored or
+    recorded. The paper is scanned again if it is still needed."""
+    if dry_run == yes:
+        raise click.UsageError("give exactly one of --dry-run and --yes")
+    store = services().staging_store()
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    waiting = store.batches()
+    old = [b["batch"] for b in waiting if datetime.fromisoformat(b["created"]) < cutoff]
+    if yes:
+        for batch in old:
+            store.discard(batch)
+    report = {"batches": old, "discarded": len(old) if yes else 0,
+              "kept": len(waiting) - len(old)}
+    emit(report, lambda: [*(f"{'discarded' if yes else 'would discard'} {b}" for b in old),
+                          f"{len(old)} batch(es) staged over {days} days ago "
+                          f"{'discarded' if yes else 'found'}; {report['kept']} kept"])
 
 
 @stage.command()
