@@ -11,11 +11,14 @@ import stat
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from events.evidence.checkpointer import Checkpointer
 from events.evidence.checkpoints import CheckpointPolicy
 from events.evidence.keys import generate_keypair, load_signer
+from events.evidence.log import TamperEvidentLog
 from events.evidence.notes import Checkpoint, note_text
 from events.evidence.signing_keys import FixedKey
 from tests.cast import cast_from
@@ -101,25 +104,37 @@ def serving(env: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
     return server
 
 
+@contextmanager
+def watched_serve(env: dict[str, str], folder: Path) -> Iterator[TamperEvidentLog]:
+    """``hoso serve`` on a store ``hoso init --demo`` made, and the log it signs as this
+    process reads it; the server is stopped at the end."""
+    Hoso(env).ok("init", "--demo")
+    server = serving(env, folder)
+    watcher = compose(Settings.from_environ(env))
+    try:
+        yield watcher.tamper_evident_log()
+    finally:
+        terminate(server, timeout=20)
+        watcher.close()
+
+
+def signed_within(log: TamperEvidentLog, size: int, seconds: float, failure: str) -> None:
+    """Wait until a checkpoint covers ``size`` leaves; ``failure`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while (latest := log.latest_checkpoint()) is None or latest.size < size:
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.05)
+
+
 def test_serve_signs_within_the_window_after_a_commit(store_env: dict[str, str],
                                                       tmp_path: Path) -> None:
     """GIVEN hoso serve with HOSO_CHECKPOINT_SECONDS=2 WHEN an event is recorded
     THEN a checkpoint covers it within the window (plus a second for a busy machine)."""
     env = {**store_env, "HOSO_CHECKPOINT_SECONDS": "2"}
     hoso = Hoso(env)
-    hoso.ok("init", "--demo")
-    server = serving(env, tmp_path)
-    watcher = compose(Settings.from_environ(env))
-    log = watcher.tamper_evident_log()
-    try:
+    with watched_serve(env, tmp_path) as log:
         record_something(hoso)
-        committed, size = time.monotonic(), log.size()
-        while (latest := log.latest_checkpoint()) is None or latest.size < size:
-            assert time.monotonic() - committed < 2 + 1, "no checkpoint within the window"
-            time.sleep(0.05)
-    finally:
-        terminate(server, timeout=20)
-        watcher.close()
+        signed_within(log, log.size(), 2 + 1, "no checkpoint within the window")
     assert hoso.ok("audit", "verify")["unsigned"]["events"] == 0
 
 
@@ -147,21 +162,12 @@ def test_serve_signs_with_the_new_key_after_a_rotation_beside_it(
     checkpoint from the rotation's size on by the retired key), and serve says it switched."""
     env = {**store_env, "HOSO_CHECKPOINT_SECONDS": "1"}
     hoso = Hoso(env)
-    hoso.ok("init", "--demo")
-    server = serving(env, tmp_path)
-    watcher = compose(Settings.from_environ(env))
-    log = watcher.tamper_evident_log()
-    try:
+    with watched_serve(env, tmp_path) as log:
         rotated = hoso.ok("audit", "rotate-key")
         for _ in range(3):
             record_something(hoso)
-        size, deadline = log.size(), time.monotonic() + 15
-        while (latest := log.latest_checkpoint()) is None or latest.size < size:
-            assert time.monotonic() < deadline, "serve signed nothing after the rotation"
-            time.sleep(0.1)
-    finally:
-        terminate(server, timeout=20)
-        watcher.close()
+        size = log.size()
+        signed_within(log, size, 15, "serve signed nothing after the rotation")
     assert size > rotated["from_size"]
     verified = hoso.ok("audit", "verify")
     assert verified["intact"] is True, verified["findings"]
