@@ -14,7 +14,7 @@ until the first poll after the commit, not the whole window, to rewrite an event
 Reading from the start, it checks the store's newest checkpoint on the way and stops signing
 (saying why) when the stored leaves no longer give its root. Several processes may sign: the
 store keeps only checkpoints larger than the newest (see ``HashingRecorder.insert_checkpoint``).
-The key comes from ``keys`` at each signature, so a server follows a key rotation
+The key comes from ``keys`` at each signature, so that a server follows a key rotation
 (events.evidence.signing_keys).
 """
 
@@ -102,10 +102,10 @@ class Checkpointer:
             waited = (self.clock() - latest.time).total_seconds()
             if not self.policy.due(self.size - latest.size, waited + self.poll):
                 return None
-        signer = self.keys.for_size(self.size)
-        if signer is None:  # a rotation under way (events.evidence.signing_keys)
-            return None
-        made = self.log.sign(signer, self.clock(), self.size, self._range.root())
+        with self.keys.signing(self.size) as signer:
+            if signer is None:  # the key was rotated away (events.evidence.signing_keys)
+                return None
+            made = self.log.sign(signer, self.clock(), self.size, self._range.root())
         if made is not None:
             log.info("checkpoint at %d leaves, fingerprint %s", made[0].size,
                      made[0].fingerprint)

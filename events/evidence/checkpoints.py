@@ -7,10 +7,14 @@ sink; Kafka and object-storage sinks will implement the same ``CheckpointSink`` 
 
 from __future__ import annotations
 
+import fcntl
 import math
 import os
 import re
+import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +26,8 @@ from storage.durable import fsync_directory
 SUFFIX = ".checkpoint"
 ROTATION_SUFFIX = ".rotation"
 PARTIAL_SUFFIX = ".partial"
+LOCK_FILE = ".rotation.lock"
+MARK_FILE = ".rotated"
 FILE_MODE = 0o644  # checkpoints are public: inspectors read them with the public key only
 _FILE_NAME = re.compile(r"([0-9]{12,})-([0-9]{8}T[0-9]{6}Z)" + re.escape(SUFFIX))
 
@@ -82,6 +88,30 @@ class CheckpointDirectory:
         name = (f"{rotation.from_size:012d}-{rotation.old.key_id:08x}-"
                 f"{rotation.new.key_id:08x}{ROTATION_SUFFIX}")
         return self._keep(name, signed_note.encode("utf-8"))
+
+    @contextmanager
+    def rotation_lock(self, exclusive: bool) -> Iterator[None]:
+        """Hold this folder's rotation lock: a rotation holds it alone (``exclusive``), each
+        signature shares it, so no checkpoint is signed while a rotation chooses its size, keeps
+        its statement and replaces the key."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / LOCK_FILE, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield  # closing the file releases the lock
+
+    def mark_rotation(self) -> None:
+        """Say that a rotation statement was kept: a signer watches this one small file rather
+        than list a folder of many checkpoints before each signature."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        (self.path / MARK_FILE).write_text(secrets.token_hex(8) + "\n", encoding="ascii")
+        fsync_directory(self.path)
+
+    def rotation_mark(self) -> str:
+        """What ``mark_rotation`` wrote last ("" before any rotation)."""
+        try:
+            return (self.path / MARK_FILE).read_text(encoding="ascii")
+        except FileNotFoundError:
+            return ""
 
     def rotations(self) -> list[str]:
         """Every key rotation statement kept here, by size; each still to be checked."""

@@ -1,13 +1,15 @@
 """Which key may sign a checkpoint of a given size, for a signer that runs for days.
 
 ``hoso serve`` signs with the audit key it loaded when it started. ``hoso audit rotate-key``,
-run beside it, keeps a statement that a new key signs from N leaves on, then renames the new key
-over the old key's file. The old key's signature on a checkpoint of N leaves or more is then a
-finding ("signed by a retired key"). So before each signature the server asks a
-:class:`FollowedKey`: when a statement its key signed retires that key for the size, it reads the
-key file again and signs with what it finds there if that key may sign the size. Until then (the
-rotation between its two steps, or the new key written elsewhere with ``--out``) nothing is
-signed, and the reason is logged once.
+run beside it, keeps a statement that a new key signs from N leaves on and replaces the key
+file (or, with ``--out``, leaves the new key elsewhere for the operator to put in place). The
+old key's signature on a checkpoint of N leaves or more is then a finding ("signed by a retired
+key"). So each signature asks a :class:`FollowedKey`, under the checkpoint folder's rotation lock
+(a rotation holds it alone, from choosing N to replacing the key): when a statement its key
+signed retires that key for the size, the key the file now holds signs if it may sign the size.
+Otherwise (``--out`` with the new key not yet in place) nothing is signed, and the reason is
+logged once. The statements are read again only when the key file or the folder's rotation
+mark changes: a folder of a year's checkpoints takes seconds to list.
 
 Only statements signed by the key being retired count, as ``rotate-key`` makes them: a
 statement anyone could write into the checkpoint folder cannot stop a server's signing.
@@ -16,6 +18,9 @@ statement anyone could write into the checkpoint folder cannot stop a server's s
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -28,8 +33,9 @@ log = logging.getLogger(__name__)
 
 
 class SigningKeys(Protocol):
-    def for_size(self, size: int) -> Signer | None:
-        """The key that may sign a checkpoint of ``size`` leaves now, or None."""
+    def signing(self, size: int) -> AbstractContextManager[Signer | None]:
+        """The key that may sign a checkpoint of ``size`` leaves now, or None, for as long
+        as the signature takes."""
 
 
 class FixedKey:
@@ -38,8 +44,9 @@ class FixedKey:
     def __init__(self, signer: Signer) -> None:
         self.signer = signer
 
-    def for_size(self, size: int) -> Signer | None:
-        return self.signer
+    @contextmanager
+    def signing(self, size: int) -> Iterator[Signer | None]:
+        yield self.signer
 
 
 class FollowedKey:
@@ -53,30 +60,50 @@ class FollowedKey:
         self.origin = origin
         self.signer = signer if signer is not None else load_signer(path)
         self.waiting: str | None = None  # why nothing is signed now, once said
+        self._seen: tuple[tuple[int, int, int] | None, str] | None = None
+        self._rotations: list[Rotation] = []
+        self._in_file: Signer | None = None
+        self._unreadable: str | None = None
+
+    @contextmanager
+    def signing(self, size: int) -> Iterator[Signer | None]:
+        with self.directory.rotation_lock(exclusive=False):
+            yield self.for_size(size)
 
     def for_size(self, size: int) -> Signer | None:
-        rotations = self._rotations()
-        retiring = _retiring(self.signer.verifier, size, rotations)
+        """The key that may sign ``size`` leaves, or None; call it under the rotation lock."""
+        self._look()
+        retiring = _retiring(self.signer.verifier, size, self._rotations)
         if retiring is not None:
-            try:
-                found = load_signer(self.path)
-            except (KeyFileError, NoteError) as error:
+            if self._in_file is None:
                 return self._wait(f"the audit key was rotated ({retiring.label}) and "
-                                  f"{self.path} cannot be read: {error}")
-            if _retiring(found.verifier, size, rotations) is not None:
+                                  f"{self.path} cannot be read: {self._unreadable}")
+            if _retiring(self._in_file.verifier, size, self._rotations) is not None:
                 return self._wait(f"the audit key was rotated ({retiring.label}) and "
                                   f"{self.path} still holds a retired key: nothing is signed "
                                   "until it holds the new one (HOSO_AUDIT_KEY)")
-            self.signer = found
+            self.signer = self._in_file
             log.info("signing with the new audit key from the rotation %s", retiring.label)
-        start = _start(self.signer.verifier, rotations)
+        start = _start(self.signer.verifier, self._rotations)
         if start is not None and size < start:
             return self._wait(f"the audit key signs from {start} leaves on; the log has "
                               f"{size}")
         self.waiting = None
         return self.signer
 
-    def _rotations(self) -> list[Rotation]:
+    def _look(self) -> None:
+        """Read the key file and the statements again when either may have changed."""
+        seen = (_stamp(self.path), self.directory.rotation_mark())
+        if seen == self._seen:
+            return
+        self._seen = seen
+        self._rotations = self._kept_rotations()
+        try:
+            self._in_file, self._unreadable = load_signer(self.path), None
+        except (KeyFileError, NoteError) as error:
+            self._in_file, self._unreadable = None, str(error)
+
+    def _kept_rotations(self) -> list[Rotation]:
         """The statements kept for this log that the key they retire signed; any other is
         skipped here and named by ``audit verify``."""
         kept = []
@@ -95,6 +122,15 @@ class FollowedKey:
             log.error("no checkpoint signed: %s", reason)
             self.waiting = reason
         return None
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when the file is replaced or rewritten (None: no file)."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
 
 
 def _retiring(key: Verifier, size: int, rotations: list[Rotation]) -> Rotation | None:

@@ -3,6 +3,7 @@ holds it, and with neither key where neither may sign."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,8 +25,10 @@ def signer_for(keys: FollowedKey, size: int) -> Verifier | None:
 
 def keep_rotation(folder: CheckpointDirectory, old: Signer, new: Signer, from_size: int,
                   signed_by_old: bool = True) -> None:
+    """A statement kept and marked as ``hoso audit rotate-key`` keeps it."""
     rotation = Rotation(ORIGIN, from_size, old.verifier, new.verifier, NOW)
     folder.write_rotation(rotation.sign(new, old if signed_by_old else None), rotation)
+    folder.mark_rotation()
 
 
 def test_the_new_key_signs_from_the_rotation_once_the_file_holds_it(tmp_path: Path) -> None:
@@ -70,3 +73,25 @@ def test_a_rotation_of_another_log_retires_nothing(tmp_path: Path) -> None:
     old = load_signer(key_path)
     keep_rotation(folder, old, Signer.generate(old.name), 5)
     assert signer_for(keys, 7) == old.verifier
+
+
+def test_no_checkpoint_is_signed_while_a_rotation_holds_the_lock(tmp_path: Path) -> None:
+    # GIVEN a rotation holding the checkpoint folder's lock (rotate-key, from choosing the
+    # size to replacing the key)
+    key_path, _ = generate_keypair(tmp_path / "keys")
+    folder = CheckpointDirectory(tmp_path / "checkpoints")
+    keys = FollowedKey(key_path, folder, ORIGIN)
+    entered = threading.Event()
+
+    def sign() -> None:
+        with keys.signing(3):
+            entered.set()
+
+    with folder.rotation_lock(exclusive=True):
+        signer = threading.Thread(target=sign)
+        signer.start()
+        # THEN a signature waits for it
+        assert not entered.wait(0.3)
+    # WHEN the rotation is done THEN the signature goes ahead
+    assert entered.wait(5)
+    signer.join(5)

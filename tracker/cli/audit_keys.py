@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from events.evidence.checkpoints import CheckpointDirectory
 from events.evidence.keys import (
     PRIVATE_KEY_FILE,
     PUBLIC_KEY_FILE,
@@ -21,6 +22,7 @@ from events.evidence.keys import (
 )
 from events.evidence.notes import Signer
 from events.evidence.rotation import KeyRing, Rotation
+from tracker.bootstrap import Services
 from tracker.cli.context import services
 from tracker.cli.output import emit, json_option
 from tracker.domain.errors import BadInput
@@ -48,6 +50,14 @@ def rotate_key(from_size: int | None, directory: Path | None) -> None:
     the log at once when it has reached that size. A hoso serve running here follows: it
     signs with the new key from that size on, once the key file holds it."""
     wired = services()
+    folder = wired.checkpoint_directory()
+    with folder.rotation_lock(exclusive=True):  # no hoso serve here signs meanwhile
+        document, lines = _rotate(wired, folder, from_size, directory)
+    emit(document, lambda: lines)
+
+
+def _rotate(wired: Services, folder: CheckpointDirectory, from_size: int | None,
+            directory: Path | None) -> tuple[dict[str, Any], list[str]]:
     old = wired.signer()
     log = wired.tamper_evident_log()
     latest, size = log.latest_checkpoint(), log.size()
@@ -64,7 +74,8 @@ def rotate_key(from_size: int | None, directory: Path | None) -> None:
     now = wired.application().clock()
     new = Signer.generate(old.name)
     rotation = Rotation(log.origin, start, old.verifier, new.verifier, now)
-    statement = wired.checkpoint_directory().write_rotation(rotation.sign(new, old), rotation)
+    statement = folder.write_rotation(rotation.sign(new, old), rotation)
+    folder.mark_rotation()  # a running server reads the statements again at its next signature
     try:
         replace_keypair(key_path, pub_path, new)
     except (KeyFileError, OSError) as error:
@@ -77,12 +88,12 @@ def rotate_key(from_size: int | None, directory: Path | None) -> None:
         "public_key": str(pub_path), "checkpoint": signed[0].size if signed else None,
         "next_steps": list(NEXT_STEPS),
     }
-    emit(document, lambda: [
+    return document, [
         f"rotated: {rotation.label}", f"statement: {statement}",
         f"new key: {key_path} (public {pub_path})",
         f"signed with the new key at size {signed[0].size}" if signed else
         f"the new key signs once the log reaches {start} leaves",
-        *(f"next: {step}" for step in NEXT_STEPS)])
+        *(f"next: {step}" for step in NEXT_STEPS)]
 
 
 def key_periods(keys: KeyRing) -> list[dict[str, Any]]:
