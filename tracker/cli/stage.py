@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from tracker.cli.context import application, services
+from tracker.cli.deleting import dry_run_or_yes
 from tracker.cli.generated import _option, option_name
 from tracker.cli.output import emit, json_option
 from tracker.commands.parse import parse
@@ -154,15 +155,12 @@ def rescan(batch: str, dossier: str, page: int, file: Path) -> None:
 @stage.command()
 @click.option("--days", type=click.IntRange(min=1), default=30, show_default=True,
               help="Discard the batches staged longer ago than this.")
-@click.option("--dry-run", "dry_run", is_flag=True, help="List what would go; delete nothing.")
-@click.option("--yes", is_flag=True, help="Discard the batches listed.")
+@dry_run_or_yes("Discard the batches listed.")
 @json_option
-def expire(days: int, dry_run: bool, yes: bool) -> None:
+def expire(days: int, yes: bool) -> None:
     """Discard the batches still waiting in staging DAYS after they were scanned (one of
     --dry-run or --yes): their scans hold personal data, and nothing of them was stored or
     recorded. The paper is scanned again if it is still needed."""
-    if dry_run == yes:
-        raise click.UsageError("give exactly one of --dry-run and --yes")
     store = services().staging_store()
     cutoff = datetime.now(UTC) - timedelta(days=days)
     waiting = store.batches()

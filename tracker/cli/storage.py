@@ -22,6 +22,7 @@ from storage.objects import CorruptObject, MissingObject, ObjectStore, StoreUnav
 from storage.spool import SpoolingObjectStore
 from tracker.application import NotInitialised
 from tracker.cli.context import application, services
+from tracker.cli.deleting import dry_run_or_yes
 from tracker.cli.output import emit, json_option
 
 
@@ -153,16 +154,13 @@ def _partial_files(store: ObjectStore) -> int | None:
 
 
 @storage.command()
-@click.option("--dry-run", "dry_run", is_flag=True, help="List what would go; delete nothing.")
-@click.option("--yes", is_flag=True, help="Delete the orphans listed.")
+@dry_run_or_yes("Delete the orphans listed.")
 @click.option("--grace-hours", type=click.FloatRange(min=0), default=24.0, show_default=True,
               help="Leave orphans younger than this: a scan may still be recording them.")
 @json_option
-def gc(dry_run: bool, yes: bool, grace_hours: float) -> None:
+def gc(yes: bool, grace_hours: float) -> None:
     """Delete stored objects that no Digitised event names and older than the grace period
     (one of --dry-run or --yes); also clears writes killed before their rename."""
-    if dry_run == yes:
-        raise click.UsageError("give exactly one of --dry-run and --yes")
     store = _store().primary
     named = application().object_keys_named()
     cutoff = datetime.now(UTC) - timedelta(hours=grace_hours)
