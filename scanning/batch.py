@@ -54,7 +54,8 @@ def read_cleaned(cleaned: CleanPage, settings: OcrSettings) -> tuple[CleanPage, 
     found it reads."""
     if cleaned.blank:
         return cleaned, PageText(label=cleaned.page.label, text="", confidence=0.0)
-    text = read_page(cleaned.page.label, cleaned.reading_copy(), settings, cleaned.ocr_dpi)
+    text = read_page(cleaned.page.label, cleaned.reading_copy(), settings, cleaned.ocr_dpi,
+                     form=cleaned.form)
     return cleaned.turned(text.quarter_turns), text
 
 

@@ -57,7 +57,8 @@ class CleanPage:
     colour inks, deep shadow, table rules, leaders and dark seal rings turned to paper.
     ``binary`` is its black-and-white version (0 ink, 255 paper). ``straight`` (BGR),
     ``binary`` and ``ocr_image`` share one geometry at ``ocr_dpi``, so word boxes found by OCR
-    place the PDF's text layer on ``straight``.
+    place the PDF's text layer on ``straight``. ``form`` says clean-up found table rules,
+    dotted leaders or a seal's ring: the page's unsure words are worth a second look.
     """
 
     page: Page
@@ -69,6 +70,7 @@ class CleanPage:
     blank: bool
     quality: list[QualityNote] = field(default_factory=list)
     ocr_image: np.ndarray | None = None
+    form: bool = False
 
     def reading_copy(self) -> np.ndarray:
         """The image to hand Tesseract: ``ocr_image``, or ``binary`` for a page rebuilt
@@ -87,7 +89,7 @@ class CleanPage:
                          rotation=(self.rotation + 90 * k) % 360, skew=self.skew,
                          blank=self.blank, quality=self.quality,
                          ocr_image=None if self.ocr_image is None
-                         else cv2.rotate(self.ocr_image, code[k]))
+                         else cv2.rotate(self.ocr_image, code[k]), form=self.form)
 
     def straight_jpeg(self, quality: int) -> bytes:
         """The straightened copy encoded as JPEG (what the searchable PDF shows)."""
@@ -155,7 +157,7 @@ def clean(page: Page) -> CleanPage:
                                    "up the page is: kept as scanned; turn it if it is not"))
     return CleanPage(page=page, straight=straight, binary=binary, ocr_dpi=ocr_dpi,
                      rotation=rotation, skew=skew, blank=blank, quality=quality,
-                     ocr_image=ocr_image)
+                     ocr_image=ocr_image, form=cv2.countNonZero(rules) > 0)
 
 
 def _blank_page(page: Page, pixels: np.ndarray, flat: np.ndarray, grey: np.ndarray,

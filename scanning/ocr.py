@@ -4,8 +4,9 @@ One worker process per core, each running one single-threaded Tesseract at a tim
 (``OMP_THREAD_LIMIT=1``: with OpenMP threads on, one page took 4× longer on 2 cores). A page
 gets a wall-clock ``timeout``; pytesseract kills a Tesseract that outlives it and the page is
 reported with ``error`` set, never waited on forever. Text, words and confidence come from one
-TSV run; text is NFC so Vietnamese compares and searches the same whatever produced it, and
-syllables Tesseract ran together are parted again (scanning.syllables).
+TSV run (two on a form, whose unsure words are read again: scanning.second_look); text is NFC so
+Vietnamese compares and searches the same whatever produced it, and syllables Tesseract ran
+together are parted again (scanning.syllables).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import subprocess
 import tempfile
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +28,7 @@ import pytesseract
 from PIL import Image
 
 from scanning.clean import one_thread_per_process
+from scanning.second_look import UNSURE_CONFIDENCE, better_reading, stack
 from scanning.syllables import part_words
 
 # Tesseract's Vietnamese model alone: on the generated corpus ``vie+eng`` lost diacritics
@@ -129,15 +131,18 @@ def ocr_pages(images: Sequence[tuple[str, np.ndarray]], jobs: int,
 
 
 def read_page(label: str, image: np.ndarray, settings: OcrSettings,
-              dpi: float | None = None, second_look: bool = True) -> PageText:
+              dpi: float | None = None, second_look: bool = True,
+              form: bool = False) -> PageText:
     """OCR one page in this process; a page read with low confidence gets a second look at
     180° unless ``second_look`` is False (a person said which way up it is). ``dpi`` is told
-    to Tesseract (the PGM it is handed carries none)."""
+    to Tesseract (the PGM it is handed carries none). On a ``form`` (``CleanPage.form``) the
+    words read unsurely are read again one by one (scanning.second_look)."""
     started = time.monotonic()
     try:
-        first = _tesseract(label, image, settings, dpi)
+        first = _tesseract(label, image, settings, dpi, form)
         if second_look and (first.confidence < FLIP_CONFIDENCE or not first.words):
-            flipped = _tesseract(label, np.ascontiguousarray(image[::-1, ::-1]), settings, dpi)
+            flipped = _tesseract(label, np.ascontiguousarray(image[::-1, ::-1]), settings, dpi,
+                                 form)
             if (flipped.confidence > first.confidence + 10
                     and len(flipped.words) >= FLIP_MIN_WORDS):
                 first = PageText(label=label, text=flipped.text, confidence=flipped.confidence,
@@ -177,31 +182,19 @@ def _ask_version_first(settings: OcrSettings) -> None:
 
 
 def _tesseract(label: str, image: np.ndarray, settings: OcrSettings,
-               dpi: float | None) -> PageText:
-    _ask_version_first(settings)
-    config = f"--psm 3 --dpi {round(dpi)}" if dpi else "--psm 3"
-    # Handed over as an uncompressed PGM file: pytesseract would otherwise spend ~0.15 s a page
-    # compressing a PNG that Tesseract then decompresses.
-    with tempfile.TemporaryDirectory(prefix="hoso-ocr-") as folder:
-        path = Path(folder) / "page.pgm"
-        Image.fromarray(image).save(path)
-        data = pytesseract.image_to_data(str(path), lang=settings.languages, config=config,
-                                         timeout=settings.timeout,
-                                         output_type=pytesseract.Output.DICT)
+               dpi: float | None, form: bool) -> PageText:
+    data = _run(image, settings, f"--psm 3 --dpi {round(dpi)}" if dpi else "--psm 3")
     words: list[Word] = []
     line_keys: dict[tuple[int, int, int], int] = {}
-    vietnamese = "vie" in settings.languages.split("+")
-    for i, raw in enumerate(data["text"]):
-        text = unicodedata.normalize("NFC", str(raw)).strip()
-        confidence = float(data["conf"][i])
-        if data["level"][i] != 5 or not text or confidence < 0:
-            continue
+    for i, text, confidence in _read_words(data):
         key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
-        line = line_keys.setdefault(key, len(line_keys))
-        read = Word(text=text, left=int(data["left"][i]), top=int(data["top"][i]),
-                    width=int(data["width"][i]), height=int(data["height"][i]),
-                    confidence=confidence, line=line)
-        words.extend(_parted(read) if vietnamese else [read])
+        words.append(Word(text=text, left=int(data["left"][i]), top=int(data["top"][i]),
+                          width=int(data["width"][i]), height=int(data["height"][i]),
+                          confidence=confidence, line=line_keys.setdefault(key, len(line_keys))))
+    if form:
+        words = _looked_again(image, words, settings, dpi)
+    if "vie" in settings.languages.split("+"):
+        words = [part for word in words for part in _parted(word)]
     lines: list[list[Word]] = [[] for _ in line_keys]
     for word in words:
         lines[word.line].append(word)
@@ -209,6 +202,51 @@ def _tesseract(label: str, image: np.ndarray, settings: OcrSettings,
     confidence = round(sum(w.confidence for w in words) / len(words), 2) if words else 0.0
     return PageText(label=label, text=text, confidence=confidence, words=tuple(words),
                     lines=tuple(_box(line) for line in lines))
+
+
+def _run(image: np.ndarray, settings: OcrSettings, config: str) -> dict[str, list[Any]]:
+    """Tesseract's TSV for ``image``, within the page timeout."""
+    _ask_version_first(settings)
+    # Handed over as an uncompressed PGM file: pytesseract would otherwise spend ~0.15 s a page
+    # compressing a PNG that Tesseract then decompresses.
+    with tempfile.TemporaryDirectory(prefix="hoso-ocr-") as folder:
+        path = Path(folder) / "page.pgm"
+        Image.fromarray(image).save(path)
+        data: dict[str, list[Any]] = pytesseract.image_to_data(
+            str(path), lang=settings.languages, config=config, timeout=settings.timeout,
+            output_type=pytesseract.Output.DICT)
+    return data
+
+
+def _read_words(data: dict[str, list[Any]]) -> Iterator[tuple[int, str, float]]:
+    """Each word of a TSV: its row, its text (NFC, trimmed) and its confidence."""
+    for i, raw in enumerate(data["text"]):
+        text = unicodedata.normalize("NFC", str(raw)).strip()
+        confidence = float(data["conf"][i])
+        if data["level"][i] == 5 and text and confidence >= 0:
+            yield i, text, confidence
+
+
+def _looked_again(image: np.ndarray, words: list[Word], settings: OcrSettings,
+                  dpi: float | None) -> list[Word]:
+    """``words`` with the unsure ones read again on their own (scanning.second_look), in one
+    more Tesseract run of the page's timeout."""
+    unsure = [i for i, word in enumerate(words) if word.confidence < UNSURE_CONFIDENCE]
+    if not unsure:
+        return words
+    pile = stack(image, [words[i] for i in unsure])
+    data = _run(pile.image, settings, f"--psm 6 --dpi {round(dpi)}" if dpi else "--psm 6")
+    readings: dict[int, list[tuple[str, float]]] = {}
+    for i, text, confidence in _read_words(data):
+        band = pile.band_of(int(data["top"][i]), int(data["height"][i]))
+        if band is not None:
+            readings.setdefault(band, []).append((text, confidence))
+    looked = list(words)
+    for band, i in enumerate(unsure):
+        better = better_reading(words[i], readings.get(band, []))
+        if better is not None:
+            looked[i] = replace(words[i], text=better[0], confidence=better[1])
+    return looked
 
 
 def _parted(word: Word) -> list[Word]:

@@ -59,6 +59,7 @@ def prepare_pages(path: Path, numbers: Sequence[int], settings: OcrSettings
             raise BadPage(path.name, f"page {number} is gone or no longer a page")
         tidy = clean(decoded.pop(number))
         text = (PageText(label=tidy.page.label, text="", confidence=0.0) if tidy.blank
-                else read_page(tidy.page.label, tidy.reading_copy(), settings, tidy.ocr_dpi))
+                else read_page(tidy.page.label, tidy.reading_copy(), settings, tidy.ocr_dpi,
+                                form=tidy.form))
         prepared.append((tidy, text))
     return prepared
