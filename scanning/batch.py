@@ -55,7 +55,7 @@ def read_cleaned(cleaned: CleanPage, settings: OcrSettings) -> tuple[CleanPage, 
     if cleaned.blank:
         return cleaned, PageText(label=cleaned.page.label, text="", confidence=0.0)
     text = read_page(cleaned.page.label, cleaned.reading_copy(), settings, cleaned.ocr_dpi,
-                     form=cleaned.form)
+                     reread_unsure=cleaned.reread_unsure)
     return cleaned.turned(text.quarter_turns), text
 
 

@@ -57,8 +57,11 @@ class CleanPage:
     colour inks, deep shadow, table rules, leaders and dark seal rings turned to paper.
     ``binary`` is its black-and-white version (0 ink, 255 paper). ``straight`` (BGR),
     ``binary`` and ``ocr_image`` share one geometry at ``ocr_dpi``, so word boxes found by OCR
-    place the PDF's text layer on ``straight``. ``form`` says clean-up found table rules,
-    dotted leaders or a seal's ring: the page's unsure words are worth a second look.
+    place the PDF's text layer on ``straight``. ``reread_unsure`` says the page's unsure words
+    are worth reading again one by one: it is a form (clean-up found table rules, dotted
+    leaders or a seal's ring), scanned at ``OCR_MIN_DPI`` or finer (a coarser scan's words,
+    enlarged, read no surer on their own: a fax's hooked capitals came back with another
+    tone).
     """
 
     page: Page
@@ -70,7 +73,7 @@ class CleanPage:
     blank: bool
     quality: list[QualityNote] = field(default_factory=list)
     ocr_image: np.ndarray | None = None
-    form: bool = False
+    reread_unsure: bool = False
 
     def reading_copy(self) -> np.ndarray:
         """The image to hand Tesseract: ``ocr_image``, or ``binary`` for a page rebuilt
@@ -89,7 +92,8 @@ class CleanPage:
                          rotation=(self.rotation + 90 * k) % 360, skew=self.skew,
                          blank=self.blank, quality=self.quality,
                          ocr_image=None if self.ocr_image is None
-                         else cv2.rotate(self.ocr_image, code[k]), form=self.form)
+                         else cv2.rotate(self.ocr_image, code[k]),
+                         reread_unsure=self.reread_unsure)
 
     def straight_jpeg(self, quality: int) -> bytes:
         """The straightened copy encoded as JPEG (what the searchable PDF shows)."""
@@ -157,7 +161,8 @@ def clean(page: Page) -> CleanPage:
                                    "up the page is: kept as scanned; turn it if it is not"))
     return CleanPage(page=page, straight=straight, binary=binary, ocr_dpi=ocr_dpi,
                      rotation=rotation, skew=skew, blank=blank, quality=quality,
-                     ocr_image=ocr_image, form=cv2.countNonZero(rules) > 0)
+                     ocr_image=ocr_image,
+                     reread_unsure=grow == 1.0 and cv2.countNonZero(rules) > 0)
 
 
 def _blank_page(page: Page, pixels: np.ndarray, flat: np.ndarray, grey: np.ndarray,
@@ -235,9 +240,9 @@ def _rules(binary: np.ndarray, dpi: float) -> np.ndarray:
 def _seal_rings(binary: np.ndarray, dpi: float) -> np.ndarray:
     """White (255) on the rings of round seals that stay dark on the page (a photocopy's grey
     seal, a fax's black one; a colour seal is gone already): Tesseract reads nothing of the
-    signer's title that a ring crosses. The ring goes, the letters it crosses keep the rest of
-    their ink, and the seal's own lettering and star stay (too small to cost the lines
-    around them)."""
+    signer's title that a ring crosses. The ring goes, fitted to its ink; a letter it crosses
+    keeps its ink where its stroke runs on across the ring, and the seal's own lettering and
+    star stay (too small to cost the lines around them)."""
     ink = cv2.bitwise_not(binary)
     scale = SEAL_DPI / dpi
     small = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -250,19 +255,58 @@ def _seal_rings(binary: np.ndarray, dpi: float) -> np.ndarray:
                                maxRadius=round(SEAL_RADIUS_MM[1] * mm))
     if circles is None:
         return rings
-    height, width = ink.shape
-    angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
     stroke = max(2, round(0.5 / 25.4 * dpi))
     for x, y, radius in circles[0][:8] / scale:  # the likeliest few
-        # the radius refined to the ring's own stroke, the Hough estimate being coarse
-        share, best = max(
-            (float((ink[np.clip((y + r * np.sin(angles)).round().astype(int), 0, height - 1),
-                        np.clip((x + r * np.cos(angles)).round().astype(int), 0, width - 1)]
-                    > 0).mean()), r)
-            for r in radius + np.arange(-3, 3.5, 0.5) * stroke / 2)
+        share, (x, y, radius) = _fit_ring(ink, (x, y, radius), stroke)
         if share >= SEAL_RING_SHARE:
-            cv2.circle(rings, (round(x), round(y)), round(best), 255, thickness=2 * stroke + 1)
+            band = np.zeros_like(binary)
+            cv2.circle(band, (round(x), round(y)), round(radius), 255, thickness=2 * stroke + 1)
+            rings = cv2.bitwise_or(rings, _uncrossed(band, ink, (x, y), stroke))
     return rings
+
+
+def _fit_ring(ink: np.ndarray, guess: tuple[float, float, float],
+              stroke: int) -> tuple[float, tuple[float, float, float]]:
+    """The circle near ``guess`` (x, y, radius in pixels) lying most on ink, and the share of
+    it that does. The circle search runs on a 100 dpi copy, so its centre and radius are a few
+    pixels out at 300 dpi: enough for a thin ring (a fax's) to slip between the samples."""
+    x, y, radius = guess
+    shifts = np.arange(-2, 2.5) * stroke / 2
+    sizes = np.arange(-3, 3.5, 0.5) * stroke / 2
+    xs, ys, radii = (a.reshape(-1, 1) for a in np.meshgrid(x + shifts, y + shifts,
+                                                          radius + sizes, indexing="ij"))
+    angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    height, width = ink.shape
+    rows = np.clip((ys + radii * np.sin(angles)).round().astype(int), 0, height - 1)
+    columns = np.clip((xs + radii * np.cos(angles)).round().astype(int), 0, width - 1)
+    shares = (ink[rows, columns] > 0).mean(axis=1)
+    best = int(np.argmax(shares))
+    return float(shares[best]), (float(xs[best, 0]), float(ys[best, 0]), float(radii[best, 0]))
+
+
+def _uncrossed(band: np.ndarray, ink: np.ndarray, centre: tuple[float, float],
+               stroke: int) -> np.ndarray:
+    """``band`` (a ring's width, 255) less where print crosses it: a pixel whose ink goes on
+    past both edges of the band, straight across it, belongs to a letter's stroke (the
+    signer's title, the name under the seal) and keeps its ink."""
+    rows, columns = np.nonzero(band)
+    across_x, across_y = columns - centre[0], rows - centre[1]
+    length = np.maximum(np.hypot(across_x, across_y), 1.0)
+    height, width = ink.shape
+    reach = stroke + 2  # just past the band's edge
+
+    def inked(side: int) -> np.ndarray:
+        at_x = np.clip((columns + side * reach * across_x / length).round().astype(int), 0,
+                       width - 1)
+        at_y = np.clip((rows + side * reach * across_y / length).round().astype(int), 0,
+                       height - 1)
+        crossed: np.ndarray = ink[at_y, at_x] > 0
+        return crossed
+
+    crossing = inked(-1) & inked(1)
+    kept = band.copy()
+    kept[rows[crossing], columns[crossing]] = 0
+    return kept
 
 
 def _has_a_seal_sized_mark(small_ink: np.ndarray, radius: float) -> bool:

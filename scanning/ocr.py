@@ -132,17 +132,18 @@ def ocr_pages(images: Sequence[tuple[str, np.ndarray]], jobs: int,
 
 def read_page(label: str, image: np.ndarray, settings: OcrSettings,
               dpi: float | None = None, second_look: bool = True,
-              form: bool = False) -> PageText:
+              reread_unsure: bool = False) -> PageText:
     """OCR one page in this process; a page read with low confidence gets a second look at
     180° unless ``second_look`` is False (a person said which way up it is). ``dpi`` is told
-    to Tesseract (the PGM it is handed carries none). On a ``form`` (``CleanPage.form``) the
-    words read unsurely are read again one by one (scanning.second_look)."""
+    to Tesseract (the PGM it is handed carries none). With ``reread_unsure``
+    (``CleanPage.reread_unsure``: a form) the words read unsurely are read again one by one
+    (scanning.second_look)."""
     started = time.monotonic()
     try:
-        first = _tesseract(label, image, settings, dpi, form)
+        first = _tesseract(label, image, settings, dpi, reread_unsure)
         if second_look and (first.confidence < FLIP_CONFIDENCE or not first.words):
             flipped = _tesseract(label, np.ascontiguousarray(image[::-1, ::-1]), settings, dpi,
-                                 form)
+                                 reread_unsure)
             if (flipped.confidence > first.confidence + 10
                     and len(flipped.words) >= FLIP_MIN_WORDS):
                 first = PageText(label=label, text=flipped.text, confidence=flipped.confidence,
@@ -182,7 +183,7 @@ def _ask_version_first(settings: OcrSettings) -> None:
 
 
 def _tesseract(label: str, image: np.ndarray, settings: OcrSettings,
-               dpi: float | None, form: bool) -> PageText:
+               dpi: float | None, reread_unsure: bool) -> PageText:
     data = _run(image, settings, f"--psm 3 --dpi {round(dpi)}" if dpi else "--psm 3")
     words: list[Word] = []
     line_keys: dict[tuple[int, int, int], int] = {}
@@ -191,7 +192,7 @@ def _tesseract(label: str, image: np.ndarray, settings: OcrSettings,
         words.append(Word(text=text, left=int(data["left"][i]), top=int(data["top"][i]),
                           width=int(data["width"][i]), height=int(data["height"][i]),
                           confidence=confidence, line=line_keys.setdefault(key, len(line_keys))))
-    if form:
+    if reread_unsure:
         words = _looked_again(image, words, settings, dpi)
     if "vie" in settings.languages.split("+"):
         words = [part for word in words for part in _parted(word)]

@@ -60,6 +60,6 @@ def prepare_pages(path: Path, numbers: Sequence[int], settings: OcrSettings
         tidy = clean(decoded.pop(number))
         text = (PageText(label=tidy.page.label, text="", confidence=0.0) if tidy.blank
                 else read_page(tidy.page.label, tidy.reading_copy(), settings, tidy.ocr_dpi,
-                                form=tidy.form))
+                                reread_unsure=tidy.reread_unsure))
         prepared.append((tidy, text))
     return prepared

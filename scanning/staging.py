@@ -199,7 +199,8 @@ class StagingStore:
             shown = tidy.turned(text.quarter_turns + TURNS[degrees])
             reread = (PageText(label=text.label, text="", confidence=0.0) if shown.blank
                       else read_page(text.label, shown.reading_copy(), self.ocr,
-                                     shown.ocr_dpi, second_look=False, form=shown.form))
+                                     shown.ocr_dpi, second_look=False,
+                                     reread_unsure=shown.reread_unsure))
             self._write_page(batch, state, pid, shown, reread, None)
 
     def rescan(self, batch: str, where: str, page: int, file: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from scanning.batch import ocr_files
-from scanning.clean import _seal_rings, clean
+from scanning.clean import _fit_ring, _seal_rings, clean
 from scanning.images import Page, load_pages
 from scanning.ocr import OcrSettings
 from tests.scanning.corpus import (
@@ -185,6 +185,39 @@ def test_a_dark_seal_ring_is_lifted_and_the_print_under_it_stays() -> None:
     # AND a page of print alone has no ring
     plain = np.where(print_only, 0, 255).astype(np.uint8)
     assert not _seal_rings(plain, 300.0).any()
+
+
+def test_a_stroke_running_across_a_ring_keeps_its_ink_where_the_ring_is_lifted() -> None:
+    # GIVEN a dark seal ring at 300 dpi, and a letter's upright stroke (a "T" of the signer's
+    # title) running down across it
+    page = np.full((3508, 2480), 255, dtype=np.uint8)
+    cv2.circle(page, (1500, 2100), 210, 0, thickness=7)
+    stroke = np.zeros(page.shape, dtype=bool)
+    stroke[2100 - 260:2100 - 160, 1495:1506] = True
+    page[stroke] = 0
+    # WHEN the clean-up lifts the ring
+    lifted = _seal_rings(page, 300.0) > 0
+    # THEN the ring goes, but not where the stroke crosses it
+    assert lifted[2100 + 210 - 3, 1500]
+    assert not (lifted & stroke).any()
+
+
+def test_a_thin_ring_is_fitted_from_a_guess_a_few_pixels_out() -> None:
+    # GIVEN a fax's thin ring (2 px at 200 dpi) and the coarse circle search's guess, 3 px out
+    # in each direction and 2 px in radius
+    ink = np.zeros((2339, 1653), dtype=np.uint8)
+    cv2.circle(ink, (800, 1500), 140, 255, thickness=2)
+    # WHEN the ring is fitted
+    share, (x, y, radius) = _fit_ring(ink, (803.0, 1497.0, 142.0), stroke=4)
+    # THEN the fit lies on the ring, where the guess mostly missed it
+    angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    guessed = ink[(1497 + 142 * np.sin(angles)).round().astype(int),
+                  (803 + 142 * np.cos(angles)).round().astype(int)].astype(bool).mean()
+    assert guessed < 0.4
+    assert share > 0.8
+    assert abs(x - 800) <= 1.5
+    assert abs(y - 1500) <= 1.5
+    assert abs(radius - 140) <= 1.5
 
 
 @pytest.mark.parametrize("gap_mm", [0.0, 1.0, 2.0])
