@@ -28,7 +28,7 @@ import pytesseract
 from PIL import Image
 
 from scanning.clean import one_thread_per_process
-from scanning.second_look import UNSURE_CONFIDENCE, better_reading, stack
+from scanning.second_look import better_reading, stack, unsure
 from scanning.syllables import part_words
 
 # Tesseract's Vietnamese model alone: on the generated corpus ``vie+eng`` lost diacritics
@@ -232,10 +232,10 @@ def _looked_again(image: np.ndarray, words: list[Word], settings: OcrSettings,
                   dpi: float | None) -> list[Word]:
     """``words`` with the unsure ones read again on their own (scanning.second_look), in one
     more Tesseract run of the page's timeout."""
-    unsure = [i for i, word in enumerate(words) if word.confidence < UNSURE_CONFIDENCE]
-    if not unsure:
+    chosen = unsure(words)
+    if not chosen:
         return words
-    pile = stack(image, [words[i] for i in unsure])
+    pile = stack(image, [words[i] for i in chosen])
     data = _run(pile.image, settings, f"--psm 6 --dpi {round(dpi)}" if dpi else "--psm 6")
     readings: dict[int, list[tuple[str, float]]] = {}
     for i, text, confidence in _read_words(data):
@@ -243,7 +243,7 @@ def _looked_again(image: np.ndarray, words: list[Word], settings: OcrSettings,
         if band is not None:
             readings.setdefault(band, []).append((text, confidence))
     looked = list(words)
-    for band, i in enumerate(unsure):
+    for band, i in enumerate(chosen):
         better = better_reading(words[i], readings.get(band, []))
         if better is not None:
             looked[i] = replace(words[i], text=better[0], confidence=better[1])

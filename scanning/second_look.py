@@ -26,6 +26,9 @@ SURE_CONFIDENCE = 90.0
 """A second reading replaces the first only when this sure, as surely as a clean page's words
 are read: on a 150 dpi fax a hooked capital read again alone ("ỦY" as "ÙY", 87) and junk from a
 signature (21-53) fall short of it, a figure cut free of its cell's rule (96) does not."""
+MOST_WORDS = 40
+"""At most this many words a page get the look, the least sure: a page of junk (a photograph,
+a smudge read as letters) would otherwise stack into an image as large as the page."""
 INSET = 20
 """Pixels of paper left of each word on the stacked image."""
 EDGES = re.compile(r"^(?P<lead>[\W_]*)(?P<core>.*?)(?P<trail>[\W_]*)$", re.DOTALL)
@@ -62,6 +65,18 @@ class Stack:
             if start <= middle < end:
                 return index
         return None
+
+
+def unsure(words: Sequence[Read]) -> list[int]:
+    """Which of ``words`` (their indexes, in order) get the look: those read with confidence
+    under ``UNSURE_CONFIDENCE`` and no taller than twice the page's typical word (a taller box
+    is a mark read as letters), the ``MOST_WORDS`` least sure."""
+    if not words:
+        return []
+    typical = float(np.median([word.height for word in words]))
+    chosen = [i for i, word in enumerate(words)
+              if word.confidence < UNSURE_CONFIDENCE and word.height <= 2 * typical]
+    return sorted(sorted(chosen, key=lambda i: words[i].confidence)[:MOST_WORDS])
 
 
 def stack(page: np.ndarray, words: Sequence[Read]) -> Stack:

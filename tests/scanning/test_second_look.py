@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from scanning.ocr import Word
-from scanning.second_look import better_reading, stack
+from scanning.second_look import MOST_WORDS, better_reading, stack, unsure
 
 
 def _word(text: str, confidence: float = 50.0, left: int = 0, top: int = 0, width: int = 10,
@@ -61,3 +61,21 @@ def test_a_sure_single_word_with_other_letters_replaces_the_first_reading(
 def test_the_first_reading_stays_unless_the_second_is_sure_one_word_and_different(
         first: Word, readings: list[tuple[str, float]]) -> None:
     assert better_reading(first, readings) is None
+
+
+def test_the_least_sure_words_of_a_word_s_height_get_the_look_up_to_the_bound() -> None:
+    # GIVEN a page's words: sure ones, unsure ones, an unsure mark as tall as a signature, and
+    # more unsure words than the bound
+    sure = [_word("Số", 95.0, height=40) for _ in range(20)]
+    tall = [_word("kz`C", 5.0, height=400)]
+    doubtful = [_word("o", float(confidence % 80), height=40) for confidence in range(100)]
+    words = sure + tall + doubtful
+    # WHEN the words for the look are chosen
+    chosen = unsure(words)
+    # THEN only unsure words of a word's height are, the least sure, in page order
+    assert len(chosen) == MOST_WORDS
+    assert chosen == sorted(chosen)
+    assert all(words[i] in doubtful for i in chosen)
+    assert max(words[i].confidence for i in chosen) <= min(
+        w.confidence for k, w in enumerate(words) if w in doubtful and k not in chosen)
+    assert unsure([]) == []
