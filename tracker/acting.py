@@ -8,6 +8,8 @@ database and the keys (README: "Who is acting").
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -60,12 +62,9 @@ class Acting:
                             staff=self.identity.staff)
         allowed(self.identity, command.action)  # before the dossier is looked up
         province = self.app.province()
-        if isinstance(command, DossierCommand):
-            where = held_at(self._acted_on(command, key))
-        else:
-            where = (getattr(command, "office", None),)
-        require(self.identity, command.action, province, where)
-        answer = execute(self.app, command, key)
+        with self._acted_at(command, key) as where:
+            require(self.identity, command.action, province, where)
+            answer = execute(self.app, command, key)
         return answer if sees_personal(self.identity) else without_personal(answer)
 
     def bag_command(self, command: BagCommand, key: str | None = None) -> dict[str, Any]:
@@ -204,15 +203,22 @@ class Acting:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _acted_on(self, command: DossierCommand, key: str | None) -> dict[str, Any]:
-        """The dossier ``command`` acts on: as it is now or, when ``key`` names this very
-        request carried out already, as it was just before (a repeat answers as the first did,
-        though the first may have moved the dossier out of the identity's offices)."""
+    @contextmanager
+    def _acted_at(self, command: Command, key: str | None) -> Iterator[tuple[str | None, ...]]:
+        """The offices where ``command`` acts: where its dossier is held now or, when ``key``
+        names this very request carried out already, where it was just before (a repeat
+        answers as the first did, though the first may have moved the dossier out of the
+        identity's offices); a command on no dossier acts at the office it names."""
+        if not isinstance(command, DossierCommand):
+            yield (getattr(command, "office", None),)
+            return
         earlier = self.app.idempotent_request(key) if key is not None else None
         if earlier is None or earlier.code != command.code or earlier.fingerprint != fingerprint(
                 command.action, command.model_dump(mode="json")):
-            return self.app.status(command.code)
-        return self.app.status_at(command.code, earlier.version - 1)
+            with self.app.acting_on(command.code) as status:
+                yield held_at(status)
+            return
+        yield held_at(self.app.status_at(command.code, earlier.version - 1))
 
     def _visible(self, action: str, code: str) -> dict[str, Any]:
         allowed(self.identity, action)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from time import monotonic
@@ -50,6 +52,8 @@ Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
 RECEIVE_ATTEMPTS = 200
 UPDATE_ATTEMPTS = 5
+_read_ahead: ContextVar[Dossier | None] = ContextVar("hoso_dossier_read_ahead", default=None)
+"""The dossier ``CustodyApplication.acting_on`` read for the command about to run on it."""
 
 
 class NotInitialised(HosoError):
@@ -379,6 +383,21 @@ class CustodyApplication(Application[Any]):
         self.province()  # refuses clearly when the store was never initialised
         return dossier_status(self._dossier(code), self.clock())
 
+    @contextmanager
+    def acting_on(self, code: str) -> Iterator[dict[str, Any]]:
+        """The dossier's status, for a check made just before a command on it (may this
+        person act where it is held?). The command run inside starts from the same read
+        instead of reading the dossier again: one round trip fewer on PostgreSQL, one replay
+        of its events fewer everywhere. A writer in between is met as ever: the save is
+        refused and the change runs again on a fresh read."""
+        self.province()  # refuses clearly when the store was never initialised
+        dossier = self._dossier(code)
+        token = _read_ahead.set(dossier)
+        try:
+            yield dossier_status(dossier, self.clock())
+        finally:
+            _read_ahead.reset(token)
+
     def history(self, code: str, as_of: datetime | None = None) -> list[dict[str, Any]]:
         """The dossier's events up to ``as_of`` (all when None), each with its custodian after."""
         self.province()  # refuses clearly when the store was never initialised
@@ -481,6 +500,14 @@ class CustodyApplication(Application[Any]):
         except AggregateNotFoundError:
             raise UnknownReference(N_("unknown dossier {code}"), code=code) from None
 
+    def _read_already(self, code: str) -> Dossier | None:
+        """The dossier ``acting_on`` read for this command, taken once."""
+        dossier = _read_ahead.get()
+        if dossier is None or dossier.id != DossierCode.parse(code).dossier_id:
+            return None
+        _read_ahead.set(None)
+        return dossier
+
     def _daily_sequence(self, office: str, day: date) -> DailySequence:
         try:
             return cast(DailySequence, self.repository.get(sequence_id(office, day)))
@@ -492,8 +519,10 @@ class CustodyApplication(Application[Any]):
         """Apply ``change`` to the dossier and save; re-run it on a fresh copy if another
         writer got there first, so the rules are always checked against the latest state."""
         province = self.province()
-        for _ in range(UPDATE_ATTEMPTS):
-            dossier = self._dossier(code)
+        for attempt in range(UPDATE_ATTEMPTS):
+            dossier = self._read_already(code) if attempt == 0 else None
+            if dossier is None:
+                dossier = self._dossier(code)
             at = self.clock()
             change(dossier, province, at)
             try:
