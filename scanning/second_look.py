@@ -13,12 +13,13 @@ This module only lays the words out and judges the readings; ``scanning.ocr`` ru
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+from scanning.syllables import EDGES
 
 UNSURE_CONFIDENCE = 80.0
 """Words read less surely than this get the second look (a clean page's words score 90-96)."""
@@ -31,7 +32,6 @@ MOST_WORDS = 40
 a smudge read as letters) would otherwise stack into an image as large as the page."""
 INSET = 20
 """Pixels of paper left of each word on the stacked image."""
-EDGES = re.compile(r"^(?P<lead>[\W_]*)(?P<core>.*?)(?P<trail>[\W_]*)$", re.DOTALL)
 
 
 class Read(Protocol):
