@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.cast import Cast, cast_from
 from tests.servers.seaweedfs import seaweedfs_server  # noqa: F401 - shared session fixture
 from tests.servers.tansu import durable_tansu, tansu  # noqa: F401 - broker fixtures
 from tracker.application import CustodyApplication
@@ -105,3 +106,9 @@ def services(store_env: dict[str, str], clock: ManualClock, demo_document: dict
 def custody(services: Services) -> CustodyApplication:
     """The application on a fresh store with the demo province loaded."""
     return services.application()
+
+
+@pytest.fixture
+def cast(custody: CustodyApplication) -> Cast:
+    """Who is who in the province ``custody`` holds: its receiver, courier, offices…"""
+    return cast_from(custody.province())

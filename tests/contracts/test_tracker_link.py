@@ -26,7 +26,7 @@ from scanning.station import RecordRefused, ScanRecord, TrackerPort
 from scanning.tracker_http import HttpTracker, TrackerUnavailable
 from storage.filesystem import FilesystemObjectStore
 from storage.objects import StoreUnavailable
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tests.identities import Tokens
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
@@ -43,11 +43,6 @@ class ObjectStoreDown(FilesystemObjectStore):
 
     def get(self, key: str) -> Iterator[bytes]:
         raise StoreUnavailable("the object store is unreachable")
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 @pytest.fixture

@@ -7,17 +7,12 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tests.conftest import ManualClock
 from tests.identities import ENGLISH, AsStaff, Tokens
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.web import create_app
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 @pytest.fixture

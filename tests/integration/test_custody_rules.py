@@ -7,17 +7,12 @@ from datetime import date
 
 import pytest
 
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tests.conftest import ManualClock
 from tracker.application import CustodyApplication
 from tracker.bootstrap import bootstrap
 from tracker.domain.errors import BadInput, RuleViolation, UnknownReference
 from tracker.settings import Settings
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 def receive(custody: CustodyApplication, cast: Cast) -> str:

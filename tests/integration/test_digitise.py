@@ -21,11 +21,6 @@ from tracker.identity import access_log
 from tracker.province_file import demo_province_path, load_province_file
 
 
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
-
-
 def received(custody: CustodyApplication, cast: Cast) -> str:
     code: str = custody.receive(office=cast.commune, procedure=cast.procedure.code,
                                 applicant_name="Lê Thị Mai", applicant_id="037195000111",

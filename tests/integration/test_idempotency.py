@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso
 from tests.identities import AsStaff, Tokens
@@ -23,11 +23,6 @@ from tracker.application import CustodyApplication
 from tracker.bootstrap import Services, compose
 from tracker.settings import Settings
 from tracker.web import create_app
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 @pytest.fixture

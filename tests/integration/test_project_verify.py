@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tests.conftest import ManualClock, postgres_test_url
 from tests.hoso_cli import Hoso, Result
 from tests.month import SAMPLER, run_month
@@ -63,11 +63,6 @@ class ViewTables:
                 return list(conn.execute(sql, params).fetchall())
         finally:
             conn.close()
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 def scanned(custody: CustodyApplication, cast: Cast, name: str, text: str) -> str:

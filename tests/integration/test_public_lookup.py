@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from flask_limiter.util import get_qualified_name
 from werkzeug.test import TestResponse
 
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.commands.answers import Error, PublicStatus
@@ -23,11 +23,6 @@ from tracker.web.openapi import spec
 NAME, ID_NUMBER, PHONE = "Nguyễn Thị Lan", "036188004321", "+84 912.345.678"
 BY_ID, BY_PHONE = "4321", "5678"
 PER_ADDRESS, PER_CODE = 30, 10
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 @pytest.fixture

@@ -10,15 +10,10 @@ from uuid import UUID
 
 import pytest
 
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tracker.application import CustodyApplication
 from tracker.domain.codes import DossierCode
 from tracker.domain.errors import RuleViolation
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 def received(custody: CustodyApplication, cast: Cast) -> str:

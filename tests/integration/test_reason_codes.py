@@ -8,18 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tests.hoso_cli import Hoso
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.domain.dossier import Dossier
 from tracker.domain.errors import ProvinceFileError, UnknownReference
 from tracker.province_file import load_province_file
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 def sent_to_agency(custody: CustodyApplication, cast: Cast) -> str:

@@ -16,7 +16,7 @@ from datetime import date
 
 import pytest
 
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso
 from tracker.application import CustodyApplication
@@ -29,11 +29,6 @@ from tracker.projections.verify import verify
 PROCEDURE = "1.000081"  # social insurance: a declaration, and optionally the ID card (cccd)
 APPLICANT = ("Trần Văn Bình", "035090001234")
 OTHER = ("Đinh Thị Lan", "035090009999")
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 def receive(custody: CustodyApplication, cast: Cast, who: tuple[str, str] = APPLICANT,

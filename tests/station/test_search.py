@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tracker.application import CustodyApplication, NotInitialised
 from tracker.domain.codes import DossierCode
 from tracker.domain.errors import BadInput, RuleViolation
@@ -20,11 +20,6 @@ def test_folding_keeps_positions_and_maps_d_bar() -> None:
     assert len(fold(text)) == len(text)
     assert query_terms("nguyễn  văn nguyen A") == ["nguyen", "van", "a"]
     assert snippet(text, ["duc"]) == "Ông NGUYỄN Văn «Đức», đường Lê Lợi"
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 def scanned(custody: CustodyApplication, cast: Cast, name: str, text: str, pages: int = 2,

@@ -20,7 +20,7 @@ from scanning.acquire import ScannerSettings, WatchedFolder, from_scanner
 from scanning.ocr import OcrSettings
 from scanning.station import RecordRefused, Station
 from scanning.tracker_http import HttpTracker
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tests.identities import Tokens
 from tests.station.pages import blank_page, cover_file, text_page, truncated_png
 from tracker.application import CustodyApplication
@@ -29,11 +29,6 @@ from tracker.station_link import InProcessTracker
 from tracker.web import create_app
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 def receive(custody: CustodyApplication, cast: Cast, name: str = "Nguyễn Văn A") -> str:

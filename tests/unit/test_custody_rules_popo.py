@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from storage.filesystem import FilesystemObjectStore
-from tests.cast import Cast, cast_from
+from tests.cast import Cast
 from tests.conftest import ManualClock
 from tests.integration.test_custody_rules import ILLEGAL, Act, Setup, at_agency, receive
 from tracker.application import CustodyApplication
@@ -48,11 +48,6 @@ def custody(clock: ManualClock, demo_document: dict, tmp_path: Path
     app.load_province(demo_document)
     yield app
     app.close()
-
-
-@pytest.fixture
-def cast(custody: CustodyApplication) -> Cast:
-    return cast_from(custody.province())
 
 
 def test_the_store_is_the_in_memory_one(custody: CustodyApplication) -> None:
