@@ -45,6 +45,10 @@ SEAL_RING_SHARE = 0.4
 # The circle search runs only on a page with a mark as large as a seal, gaps bridged by a
 # dilation this wide at SEAL_DPI: a fax's ring broken into dashes up to 2 mm apart still counts.
 SPAN_GAP = 5
+# A grey copy's seal is told from its print by tone when the core of its rings' ink is lighter
+# than the core of the print's by this much on the flattened copy (a photocopied red seal: ~35;
+# a fax's black one: 0).
+SEAL_TONE_GAP = 20
 # When the file gives no resolution, assume an A4 page filled the scan.
 A4_LONG_INCHES = 11.69
 
@@ -149,7 +153,7 @@ def clean(page: Page) -> CleanPage:
     straight = _straighten(pixels, rotation, skew, grow, (255, 255, 255))
     flat = _straighten(flat_text, rotation, skew, grow, 255)
     _, binary = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    rules = cv2.bitwise_or(_rules(binary, ocr_dpi), _seal_rings(binary, ocr_dpi))
+    rules = cv2.bitwise_or(_rules(binary, ocr_dpi), _seal_rings(binary, flat, ocr_dpi))
     # Tesseract gets the flattened grey with the rules whitened, not the black-and-white copy:
     # its LSTM reads the grey edges of tone marks better (1-2 points of word recall on 150-200
     # dpi pages, see docs/DESIGN-NOTES.md), and it thresholds for layout itself.
@@ -237,17 +241,19 @@ def _rules(binary: np.ndarray, dpi: float) -> np.ndarray:
     return cv2.bitwise_or(whiten, _leaders(ink, dpi))
 
 
-def _seal_rings(binary: np.ndarray, dpi: float) -> np.ndarray:
-    """White (255) on the rings of round seals that stay dark on the page (a photocopy's grey
-    seal, a fax's black one; a colour seal is gone already): Tesseract reads nothing of the
-    signer's title that a ring crosses. The ring goes, fitted to its ink; a letter it crosses
-    keeps its ink where its stroke runs on across the ring, and the seal's own lettering and
-    star stay (too small to cost the lines around them)."""
+def _seal_rings(binary: np.ndarray, flat: np.ndarray, dpi: float) -> np.ndarray:
+    """White (255) on the round seals that stay dark on the page (a photocopy's grey seal, a
+    fax's black one; a colour seal is gone already): Tesseract reads nothing of the signer's
+    title that a ring crosses. A seal lighter than the print goes by its tone
+    (``_by_tone``). Otherwise its rings go, fitted to their ink; a letter a ring crosses keeps
+    its ink where its stroke runs on across the ring, and the seal's own lettering and star
+    stay (too small to cost the lines around them)."""
     ink = cv2.bitwise_not(binary)
     scale = SEAL_DPI / dpi
     small = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     mm = SEAL_DPI / 25.4
     rings = np.zeros_like(binary)
+    bands, discs = np.zeros_like(binary), np.zeros_like(binary)
     if not _has_a_seal_sized_mark(small, SEAL_RADIUS_MM[0] * mm):
         return rings  # a page of text: the circle search would find nothing, slowly
     circles = cv2.HoughCircles(small, cv2.HOUGH_GRADIENT_ALT, 1.5, minDist=round(5 * mm),
@@ -262,7 +268,32 @@ def _seal_rings(binary: np.ndarray, dpi: float) -> np.ndarray:
             band = np.zeros_like(binary)
             cv2.circle(band, (round(x), round(y)), round(radius), 255, thickness=2 * stroke + 1)
             rings = cv2.bitwise_or(rings, _uncrossed(band, ink, (x, y), stroke))
-    return rings
+            bands = cv2.bitwise_or(bands, band)
+            cv2.circle(discs, (round(x), round(y)), round(radius) + stroke, 255, thickness=-1)
+    return _by_tone(rings, bands, discs, ink, flat)
+
+
+def _by_tone(rings: np.ndarray, bands: np.ndarray, discs: np.ndarray, ink: np.ndarray,
+             flat: np.ndarray) -> np.ndarray:
+    """``rings`` (white where rings were found, less the strokes crossing them) or, on a grey
+    copy whose seals are lighter than its print, white wherever the seals' ``bands`` and the
+    marks in their ``discs`` are nearer the rings' tone than the print's. A photocopy turns a
+    red seal into a grey lighter than black print: the seal's lettering, its star, its rings
+    with their grey fringe and the pen strokes under it go, and the signer's title keeps every
+    stroke, even where a ring runs along it. A fax is black and white: no tone tells its seal
+    from its print, and the rings found stay the answer."""
+    on_ring = (rings > 0) & (ink > 0)
+    print_ink = (rings == 0) & (ink > 0)
+    if not on_ring.any() or not print_ink.any():
+        return rings
+    ring_tone = float(np.percentile(flat[on_ring], 25))
+    print_tone = float(np.percentile(flat[print_ink], 25))
+    if ring_tone - print_tone < SEAL_TONE_GAP:
+        return rings
+    light = flat >= (ring_tone + print_tone) / 2
+    seal = np.zeros_like(rings)
+    seal[light & ((bands > 0) | ((discs > 0) & (ink > 0)))] = 255
+    return seal
 
 
 def _fit_ring(ink: np.ndarray, guess: tuple[float, float, float],

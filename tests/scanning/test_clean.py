@@ -177,14 +177,14 @@ def test_a_dark_seal_ring_is_lifted_and_the_print_under_it_stays() -> None:
         cv2.circle(rings, (1500, 2100), radius - width // 2, 1, thickness=width)
     binary = np.where(np.asarray(image) < 128, 0, 255).astype(np.uint8)
     # WHEN the clean-up looks for seal rings on its black-and-white copy
-    lifted = _seal_rings(binary, 300.0) > 0
+    lifted = _seal_rings(binary, binary, 300.0) > 0
     # THEN the rings are lifted (all but specks at their edge), and of the print only what a
     # ring crosses
     assert lifted[rings > 0].mean() > 0.9
     assert (lifted & print_only).sum() <= 0.02 * print_only.sum()
     # AND a page of print alone has no ring
     plain = np.where(print_only, 0, 255).astype(np.uint8)
-    assert not _seal_rings(plain, 300.0).any()
+    assert not _seal_rings(plain, plain, 300.0).any()
 
 
 def test_a_stroke_running_across_a_ring_keeps_its_ink_where_the_ring_is_lifted() -> None:
@@ -196,10 +196,41 @@ def test_a_stroke_running_across_a_ring_keeps_its_ink_where_the_ring_is_lifted()
     stroke[2100 - 260:2100 - 160, 1495:1506] = True
     page[stroke] = 0
     # WHEN the clean-up lifts the ring
-    lifted = _seal_rings(page, 300.0) > 0
+    lifted = _seal_rings(page, page, 300.0) > 0
     # THEN the ring goes, but not where the stroke crosses it
     assert lifted[2100 + 210 - 3, 1500]
     assert not (lifted & stroke).any()
+
+
+def test_a_seal_lighter_than_the_print_goes_by_its_tone_and_the_title_keeps_every_stroke(
+        ) -> None:
+    # GIVEN a photocopy's flattened grey at 300 dpi: dark print (the signer's title, two
+    # lines) and, over it, a red seal come out lighter grey: two rings crossing the title,
+    # lettering between them, a star in the middle
+    print_layer = Image.new("L", (2480, 3508), 255)
+    ImageDraw.Draw(print_layer).text((1200, 1880), "TM. ỦY BAN NHÂN DÂN", fill=40,
+                                     font=font(55))
+    ImageDraw.Draw(print_layer).text((1290, 1960), "KT. CHỦ TỊCH", fill=40, font=font(55))
+    seal_layer = Image.new("L", print_layer.size, 255)
+    draw = ImageDraw.Draw(seal_layer)
+    for radius, width in ((210, 7), (150, 4)):
+        draw.ellipse((1300 - radius, 2100 - radius, 1300 + radius, 2100 + radius), outline=170,
+                     width=width)
+    for k, letter in enumerate("NHÂNDÂN"):
+        angle = np.pi * (0.9 - k / 9)
+        draw.text((1300 + 180 * np.cos(angle) - 12, 2100 - 180 * np.sin(angle) - 15), letter,
+                  fill=170, font=font(30))
+    draw.regular_polygon((1300, 2100, 50), 5, fill=170)
+    printed = np.asarray(print_layer)
+    flat = np.minimum(printed, np.asarray(seal_layer))
+    _, binary = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # WHEN the clean-up looks for seals
+    lifted = _seal_rings(binary, flat, 300.0) > 0
+    # THEN the seal's ink goes, rings, lettering and star alike
+    seal_only = (np.asarray(seal_layer) < 200) & (printed == 255)
+    assert lifted[seal_only].mean() > 0.95
+    # AND not one dark pixel of the title, not even where a ring crosses it
+    assert not (lifted & (printed < 100)).any()
 
 
 def test_a_thin_ring_is_fitted_from_a_guess_a_few_pixels_out() -> None:
@@ -234,7 +265,7 @@ def test_a_ring_alone_whole_or_in_dashes_is_still_found(gap_mm: float) -> None:
         end = min(start + dash, 360.0)
         cv2.ellipse(page, (1240, 1750), (radius, radius), 0, start, end, 0, thickness=width)
         cv2.ellipse(ring, (1240, 1750), (radius, radius), 0, start, end, 1, thickness=width)
-    lifted = _seal_rings(page, 300.0) > 0
+    lifted = _seal_rings(page, page, 300.0) > 0
     assert lifted[ring > 0].mean() > 0.9
 
 
