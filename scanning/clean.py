@@ -245,9 +245,9 @@ def _seal_rings(binary: np.ndarray, flat: np.ndarray, dpi: float) -> np.ndarray:
     """White (255) on the round seals that stay dark on the page (a photocopy's grey seal, a
     fax's black one; a colour seal is gone already): Tesseract reads nothing of the signer's
     title that a ring crosses. A seal lighter than the print goes by its tone
-    (``_by_tone``). Otherwise its rings go, fitted to their ink; a letter a ring crosses keeps
-    its ink where its stroke runs on across the ring, and the seal's own lettering and star
-    stay (too small to cost the lines around them)."""
+    (``_by_tone``). Otherwise its rings go, fitted to their ink and their width; a letter a
+    ring crosses keeps its ink where its stroke runs on across the ring, and the seal's own
+    lettering and star stay (too small to cost the lines around them)."""
     ink = cv2.bitwise_not(binary)
     scale = SEAL_DPI / dpi
     small = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -265,9 +265,12 @@ def _seal_rings(binary: np.ndarray, flat: np.ndarray, dpi: float) -> np.ndarray:
     for x, y, radius in circles[0][:8] / scale:  # the likeliest few
         share, (x, y, radius) = _fit_ring(ink, (x, y, radius), stroke)
         if share >= SEAL_RING_SHARE:
+            inner, outer = _ring_edges(ink, (x, y, radius), stroke)
+            half = (outer - inner) / 2 + 2  # two pixels more each side: the ring's ragged edge
             band = np.zeros_like(binary)
-            cv2.circle(band, (round(x), round(y)), round(radius), 255, thickness=2 * stroke + 1)
-            rings = cv2.bitwise_or(rings, _uncrossed(band, ink, (x, y), stroke))
+            cv2.circle(band, (round(x), round(y)), round((inner + outer) / 2), 255,
+                       thickness=round(2 * half) + 1)
+            rings = cv2.bitwise_or(rings, _uncrossed(band, ink, (x, y), round(half) + 2))
             bands = cv2.bitwise_or(bands, band)
             cv2.circle(discs, (round(x), round(y)), round(radius) + stroke, 255, thickness=-1)
     return _by_tone(rings, bands, discs, ink, flat)
@@ -315,8 +318,31 @@ def _fit_ring(ink: np.ndarray, guess: tuple[float, float, float],
     return float(shares[best]), (float(xs[best, 0]), float(ys[best, 0]), float(radii[best, 0]))
 
 
+def _ring_edges(ink: np.ndarray, ring: tuple[float, float, float],
+                stroke: int) -> tuple[float, float]:
+    """The inner and outer radius of the ring fitted at ``ring`` (x, y, radius): out to a
+    stroke either side, the circles lying on ink at least half as often as the fitted one. A
+    fax's ring is a few pixels wide; whitening a band as wide as the widest seal's would take
+    that much more of the letters it crosses."""
+    x, y, radius = ring
+    offsets = np.arange(-stroke, stroke + 1, dtype=float).reshape(-1, 1)
+    angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    height, width = ink.shape
+    rows = np.clip((y + (radius + offsets) * np.sin(angles)).round().astype(int), 0, height - 1)
+    columns = np.clip((x + (radius + offsets) * np.cos(angles)).round().astype(int), 0,
+                      width - 1)
+    shares = (ink[rows, columns] > 0).mean(axis=1)
+    on = shares >= shares[stroke] / 2
+    inner = outer = stroke
+    while inner > 0 and on[inner - 1]:
+        inner -= 1
+    while outer < 2 * stroke and on[outer + 1]:
+        outer += 1
+    return radius + inner - stroke, radius + outer - stroke
+
+
 def _uncrossed(band: np.ndarray, ink: np.ndarray, centre: tuple[float, float],
-               stroke: int) -> np.ndarray:
+               reach: int) -> np.ndarray:
     """``band`` (a ring's width, 255) less where print crosses it: a pixel whose ink goes on
     past both edges of the band, straight across it, belongs to a letter's stroke (the
     signer's title, the name under the seal) and keeps its ink."""
@@ -324,7 +350,6 @@ def _uncrossed(band: np.ndarray, ink: np.ndarray, centre: tuple[float, float],
     across_x, across_y = columns - centre[0], rows - centre[1]
     length = np.maximum(np.hypot(across_x, across_y), 1.0)
     height, width = ink.shape
-    reach = stroke + 2  # just past the band's edge
 
     def inked(side: int) -> np.ndarray:
         at_x = np.clip((columns + side * reach * across_x / length).round().astype(int), 0,

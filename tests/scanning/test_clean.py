@@ -202,6 +202,22 @@ def test_a_stroke_running_across_a_ring_keeps_its_ink_where_the_ring_is_lifted()
     assert not (lifted & stroke).any()
 
 
+def test_a_thin_ring_is_lifted_no_wider_than_it_is() -> None:
+    # GIVEN a fax's thin ring (3 px at 300 dpi) and, running along it 4 px outside, a letter's
+    # crossbar (the top of a "T" of the signer's title)
+    page = np.full((3508, 2480), 255, dtype=np.uint8)
+    cv2.circle(page, (1500, 2100), 210, 0, thickness=3)
+    bar = np.zeros(page.shape, dtype=bool)
+    bar[2100 - 210 - 9:2100 - 210 - 5, 1460:1540] = True
+    page[bar] = 0
+    # WHEN the clean-up lifts the ring
+    lifted = _seal_rings(page, page, 300.0) > 0
+    # THEN the ring goes and the crossbar keeps its ink
+    assert lifted[2100 + 210, 1500]
+    assert lifted[2100, 1500 - 210]
+    assert not (lifted & bar).any()
+
+
 def test_a_seal_lighter_than_the_print_goes_by_its_tone_and_the_title_keeps_every_stroke(
         ) -> None:
     # GIVEN a photocopy's flattened grey at 300 dpi: dark print (the signer's title, two
