@@ -35,6 +35,12 @@ that, the command and the auth step one after another, so ``ceiling`` (``1 / (1/
 1/in_process + auth mean)``) is the most this stack could serve of the command were everything
 else free, and ``ceiling_vs_in_process`` the most its ratio could reach.
 
+Both commands are served twice, in two topologies. First as ``hoso serve`` runs on its embedded
+defaults: the views follow the log in a thread of the web process. Then as a deployment runs it
+(``views_apart``): ``hoso serve --no-follow`` with ``hoso project --follow-log`` beside it, so the
+views spend the other process's interpreter, not the web one's (in deploy/, Kafka consumers keep
+them). Each gets fresh dossiers, and the centre's codes are checked gap-free across both.
+
 The baseline is ``CustodyApplication.receive`` / ``hand_over`` in a loop on the same store,
 measured in the same run before the server starts and again after it stops (the machine is
 noisy); the HTTP rate is judged by its ratio to the mean of the two. The load generator is one
@@ -151,15 +157,22 @@ def free_port() -> int:
 
 
 @contextmanager
-def hoso_serve(store: dict[str, str], log: Path, threads: int | None) -> Iterator[int]:
-    """A ``hoso serve`` process on the store, answering /healthz; yields its port."""
+def hoso_serve(store: dict[str, str], log: Path, threads: int | None,
+               views_apart: bool = False) -> Iterator[int]:
+    """A ``hoso serve`` process on the store, answering /healthz; yields its port. With
+    ``views_apart`` it leaves the views to a ``hoso project --follow-log`` process beside it."""
     port = free_port()
     command = [sys.executable, "-m", "tracker.cli.main", "serve", "--port", str(port)]
     if threads is not None:
         command += ["--threads", str(threads)]
     with log.open("wb") as out:
-        server = subprocess.Popen(command, env=process_env(store), stdout=out,
+        server = subprocess.Popen(command + (["--no-follow"] if views_apart else []),
+                                  env=process_env(store), stdout=out,
                                   stderr=subprocess.STDOUT, preexec_fn=die_with_parent())
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "tracker.cli.main", "project", "--follow-log"],
+            env=process_env(store), stdout=out, stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent()) if views_apart else None
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -171,10 +184,13 @@ def hoso_serve(store: dict[str, str], log: Path, threads: int | None) -> Iterato
                     raise SystemExit(
                         f"bench: hoso serve did not come up:\n{log_tail(log)}") from None
                 time.sleep(0.1)
-        progress(f"  hoso serve pid {server.pid} on port {port}")
+        progress(f"  hoso serve pid {server.pid} on port {port}"
+                 + (f", views followed by pid {follower.pid}" if follower else ""))
         yield port
     finally:
         terminate(server, timeout=30)
+        if follower is not None:
+            terminate(follower, timeout=30)
 
 
 # -- the load generator -------------------------------------------------------------------------
@@ -421,6 +437,9 @@ def auth_summary(runs: list[InProcess], handover: dict[str, Any]) -> dict[str, A
     }
 
 
+Loads = tuple[Phase, Phase, list[tuple[int, bytes]]]
+
+
 def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     clients, saturated, count, rate = args.clients, args.requests, args.count, args.rate
     warmup = min(saturated // 4, 2 * clients)
@@ -428,38 +447,51 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     total = warmup + saturated + paced
     with fresh_store(backend) as store, tempfile.TemporaryDirectory() as logs:
         progress(f"[{backend}] in-process receive + auth + hand_over ({count} each), first run")
-        first = in_process(store, count, total)
+        first = in_process(store, count, 2 * total)
         cast, tokens = first.cast, first.tokens
         with hoso_serve(store, Path(logs) / "floor.log", 1) as port:
             progress(f"[{backend}] HTTP floor: GET /healthz on one thread, {saturated} from "
                      f"{clients} clients flat out")
             floor = floor_rate(port, clients, saturated, warmup)
-        with hoso_serve(store, Path(logs) / "serve.log", args.threads) as port:
-            progress(f"[{backend}] HTTP handover: {saturated} from {clients} clients flat out, "
-                     f"then {paced} at {rate}/s")
-            handovers = load(port, clients, [
-                (f"/api/v1/dossiers/{code}/handover",
-                 {"courier": cast.courier, "to_office": cast.agency}, tokens[cast.receiver])
-                for code in first.spare], warmup, saturated, rate)
-            progress(f"[{backend}] HTTP receive at {CENTRE}: the same")
-            receipts = load(port, clients, [
-                ("/api/v1/dossiers",
-                 {"office": CENTRE, "procedure": cast.procedure.code,
-                  "applicant_name": f"Công dân {n}", "applicant_id": f"00209{n:07d}",
-                  "components": cast.components}, tokens[CENTRE_RECEIVER])
-                for n in range(total)], warmup, saturated, rate)
+        runs: dict[bool, tuple[Loads, Loads]] = {}
+        for apart in (False, True):
+            with hoso_serve(store, Path(logs) / f"serve-{apart}.log", args.threads,
+                            views_apart=apart) as port:
+                where = "apart" if apart else "in serve"
+                progress(f"[{backend}] views {where}: HTTP handover: {saturated} from {clients} "
+                         f"clients flat out, then {paced} at {rate}/s")
+                spare = first.spare[total:] if apart else first.spare[:total]
+                handovers = load(port, clients, [
+                    (f"/api/v1/dossiers/{code}/handover",
+                     {"courier": cast.courier, "to_office": cast.agency}, tokens[cast.receiver])
+                    for code in spare], warmup, saturated, rate)
+                progress(f"[{backend}] views {where}: HTTP receive at {CENTRE}: the same")
+                offset = total if apart else 0
+                receipts = load(port, clients, [
+                    ("/api/v1/dossiers",
+                     {"office": CENTRE, "procedure": cast.procedure.code,
+                      "applicant_name": f"Công dân {n}", "applicant_id": f"00209{n:07d}",
+                      "components": cast.components}, tokens[CENTRE_RECEIVER])
+                    for n in range(offset, offset + total)], warmup, saturated, rate)
+                runs[apart] = handovers, receipts
         progress(f"[{backend}] in-process receive + auth + hand_over ({count} each), "
                  "second run")
         second = in_process(store, count, 0)
-    handover = summary(*handovers, [first.handover_per_s, second.handover_per_s], rate,
-                       HANDOVER_P99_MS if backend == "sqlite" else None)
-    receive = summary(*receipts, [first.receive_per_s, second.receive_per_s], rate,
-                      RECEIVE_P99_MS)
+    handover_base = [first.handover_per_s, second.handover_per_s]
+    receive_base = [first.receive_per_s, second.receive_per_s]
+    handover, receive = (
+        summary(*runs[False][0], handover_base, rate,
+                HANDOVER_P99_MS if backend == "sqlite" else None),
+        summary(*runs[False][1], receive_base, rate, RECEIVE_P99_MS))
+    handover["views_apart"] = summary(*runs[True][0], handover_base, rate,
+                                      HANDOVER_P99_MS if backend == "sqlite" else None)
+    receive["views_apart"] = summary(*runs[True][1], receive_base, rate, RECEIVE_P99_MS)
     auth = first.auth + second.auth
     handover["ceiling"] = ceiling(floor, handover["in_process_runs_per_s"], auth)
     receive["ceiling"] = ceiling(floor, receive["in_process_runs_per_s"], auth)
-    codes = [json.loads(body)["code"] for status, body in receipts[2] if status == 201]
-    receive["codes_distinct_gap_free"] = len(codes) == total and gap_free(codes)
+    codes = [json.loads(body)["code"] for apart in (False, True)
+             for status, body in runs[apart][1][2] if status == 201]
+    receive["codes_distinct_gap_free"] = len(codes) == 2 * total and gap_free(codes)
     return {"handover": handover, "receive": receive,
             "auth": auth_summary([first, second], handover)}
 
@@ -484,9 +516,10 @@ def main(argv: list[str] | None = None) -> int:
         vars(args).update(QUICK)
     if not 1 <= args.clients <= args.requests:
         parser.error("--clients must be 1..--requests")
-    if 2 * args.count + 2 * args.requests + args.rate * args.paced_seconds > MAX_DAILY_NUMBER:
-        parser.error(f"2 × --count + 2 × --requests + --rate × --paced-seconds must stay within "
-                     f"{MAX_DAILY_NUMBER} (one commune counter's codes for a day)")
+    if (2 * args.count + 2 * (1.25 * args.requests + args.rate * args.paced_seconds)
+            > MAX_DAILY_NUMBER):
+        parser.error(f"2 × --count + 2 × (1.25 × --requests + --rate × --paced-seconds) must "
+                     f"stay within {MAX_DAILY_NUMBER} (one commune counter's codes for a day)")
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     if "postgres" in backends:
         check_postgres(database_url())

@@ -23,6 +23,7 @@ from eventsourcing.persistence import Tracking
 from tests.conftest import ManualClock
 from tests.hoso_cli import Hoso
 from tests.month import SAMPLER, run_month
+from tests.servers.hoso import live_hoso
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services, compose
 from tracker.cloudevents import Fact, from_cloudevent, to_cloudevent
@@ -221,6 +222,54 @@ def test_project_rebuild_command(custody, store_env, month, views):
     assert wrong.code == 2
 
 
+def test_project_follow_log_keeps_the_views_from_a_process_of_its_own(custody, cast, store_env,
+                                                                      month, views):
+    # GIVEN a store with a month of dossiers that no view has followed yet
+    end = views.app.recorder.max_notification_id()
+    assert (views.projector.position() or 0) < end
+
+    def followed_to(position: int) -> bool:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if (views.projector.position() or 0) >= position:
+                return True
+            time.sleep(0.1)
+        return False
+
+    # WHEN `hoso project --follow-log` runs beside it
+    follower = subprocess.Popen([sys.executable, "-m", "tracker.cli.main", "project",
+                                 "--follow-log"], env=Hoso(store_env).env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # THEN it follows the log to its end, and on to what is recorded next
+        assert followed_to(end)
+        custody.receive(office=cast.commune, procedure=cast.procedure.code,
+                        applicant_name="Trần Văn Bình", applicant_id="001090000001",
+                        actor=cast.receiver, components=cast.components)
+        assert followed_to(views.app.recorder.max_notification_id())
+    finally:
+        follower.terminate()
+        _, stderr = follower.communicate(timeout=60)
+    # AND it stops on SIGTERM, saying so, with views equal to a rebuild
+    assert follower.returncode == 0
+    assert "views stopped following the log" in stderr
+    live = contents(views)
+    rebuild(views)
+    assert contents(views) == live
+
+
+def test_project_follow_log_refuses_a_store_whose_views_follow_kafka(tmp_path):
+    hoso = Hoso({"HOSO_DATA_DIR": str(tmp_path / "var"), "HOSO_KAFKA_BOOTSTRAP": "127.0.0.1:1"})
+    done = hoso("project", "--follow-log")
+    assert done.code == 2
+    assert done.stderr.strip().splitlines() == [
+        "hoso: the views follow Kafka on this store (HOSO_KAFKA_BOOTSTRAP): run "
+        "'hoso project --from-kafka' instead"]
+    both = hoso("project", "--follow-log", "--from-kafka")
+    assert both.code == 2
+    assert "choose one" in both.stderr
+
+
 def test_rebuild_shows_a_progress_bar_on_a_terminal(custody, store_env, month):
     controller, terminal = pty.openpty()
     try:
@@ -254,3 +303,16 @@ def test_the_serve_follower_thread_keeps_the_views_current(custody, clock, views
     finally:
         stop.set()
         thread.join()
+
+
+def test_serve_no_follow_leaves_the_views_to_another_process(custody, store_env, month, views,
+                                                            tmp_path):
+    # GIVEN a store with a month of dossiers that no view has followed yet
+    end = views.app.recorder.max_notification_id()
+    # WHEN `hoso serve --no-follow` serves it
+    with live_hoso(store_env, tmp_path, args=["--no-follow"]):
+        time.sleep(1.0)  # five of a follower thread's polls
+        # THEN the views stay where they were, and its log says who keeps them
+        assert (views.projector.position() or 0) < end
+        log, = tmp_path.glob("hoso-serve-*.log")
+        assert "hoso project --follow-log" in log.read_text()

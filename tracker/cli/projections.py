@@ -1,11 +1,13 @@
 """Commands over the projected views: office and courier queues, the provincial report, and
 ``hoso project`` (rebuild now, report how far the views are and which dossiers need attention,
-verify them against a rebuild; the Kafka consumer joins the same group)."""
+verify them against a rebuild; keep them following the log from a process of their own, or as a
+member of the Kafka consumer group)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 import sys
 from collections.abc import Iterable
 from datetime import datetime
@@ -25,6 +27,8 @@ from tracker.projections.verify import Verdict
 from tracker.projections.views import Views
 from tracker.report_files import csv_rows, xlsx_bytes
 from tracker.timeparse import parse_date
+
+log = logging.getLogger("hoso.cli")
 
 
 def views() -> Views:
@@ -121,21 +125,48 @@ def _report_lines(document: dict[str, Any], by: str) -> Iterable[str]:
 
 
 @click.group(invoke_without_command=True)
+@click.option("--follow-log", is_flag=True,
+              help="Keep the views following the log from this process until SIGTERM (a store "
+                   "without Kafka, served by `hoso serve --no-follow`).")
 @click.option("--from-kafka", is_flag=True,
               help="Keep the views as a member of the Kafka consumer group until SIGTERM.")
 @click.option("--group", help="The consumer group (default HOSO_KAFKA_GROUP).")
 @click.option("--max-records", type=click.IntRange(1, 10_000), default=500, show_default=True,
               help="With --from-kafka: records applied per view transaction, at most.")
 @click.pass_context
-def project(ctx: click.Context, from_kafka: bool, group: str | None, max_records: int) -> None:
-    """Projected views: rebuild them from the log, or follow Kafka (--from-kafka)."""
-    if from_kafka:
+def project(ctx: click.Context, follow_log: bool, from_kafka: bool, group: str | None,
+            max_records: int) -> None:
+    """Projected views: rebuild them from the log, or keep them following it (--follow-log)
+    or Kafka (--from-kafka)."""
+    if follow_log and from_kafka:
+        raise click.UsageError("--follow-log and --from-kafka: choose one")
+    if follow_log:
+        _follow_log()
+    elif from_kafka:
         from tracker.cli.relay import project_from_kafka  # kafka is loaded only for this
 
         project_from_kafka(group, max_records)
     elif ctx.invoked_subcommand is None:
-        raise click.UsageError("hoso project needs a command (rebuild, status, verify) or "
-                               "--from-kafka")
+        raise click.UsageError("hoso project needs a command (rebuild, status, verify), "
+                               "--follow-log or --from-kafka")
+
+
+def _follow_log() -> None:
+    """``hoso project --follow-log``: the views follow the log from this process until
+    SIGTERM/SIGINT, so the web processes (``hoso serve --no-follow``) spend none of their
+    interpreter on them. Several followers may run at once (see Follower)."""
+    from tracker.cli.relay import log_to_stderr, stop_on_signals
+
+    if services().settings.kafka_bootstrap is not None:
+        raise BadInput(N_("the views follow Kafka on this store (HOSO_KAFKA_BOOTSTRAP): run "
+                          "'hoso project --from-kafka' instead"))
+    the_views = views()
+    the_views.ready()
+    stop = stop_on_signals()
+    log_to_stderr()
+    log.info("views following the log of %s", services().settings.describe_store())
+    the_views.follower.run(stop)
+    log.info("views stopped following the log")
 
 
 @project.command(name="rebuild")

@@ -27,10 +27,13 @@ log = logging.getLogger("hoso.serve")
 @click.option("--relay/--no-relay", default=True, show_default=True,
               help="With HOSO_KAFKA_BOOTSTRAP: also run the Kafka relay in this process "
                    "(--no-relay when a `hoso relay` service runs beside it).")
+@click.option("--follow/--no-follow", default=True, show_default=True,
+              help="Without Kafka: keep the views following the log in this process "
+                   "(--no-follow when a `hoso project --follow-log` runs beside it).")
 @click.option("--behind-proxy", is_flag=True,
               help="A TLS-terminating reverse proxy forwards to hoso: believe its "
                    "X-Forwarded-For/-Proto/-Host (one hop) and allow a non-loopback --host.")
-def serve(host: str | None, port: int | None, threads: int, relay: bool,
+def serve(host: str | None, port: int | None, threads: int, relay: bool, follow: bool,
           behind_proxy: bool) -> None:
     """Serve the JSON API: on loopback, or elsewhere over HTTPS (HOSO_TLS_CERT and
     HOSO_TLS_KEY) or behind a TLS-terminating proxy (--behind-proxy). Signs a checkpoint
@@ -62,8 +65,10 @@ def serve(host: str | None, port: int | None, threads: int, relay: bool,
     elif settings.kafka_bootstrap is not None:
         wired.relay().start(stop)  # kafka is loaded only when configured
         log.info("relaying events to Kafka at %s", settings.kafka_bootstrap)
-    else:  # no Kafka: the views follow the log in this process
+    elif follow:  # no Kafka: the views follow the log in this process
         wired.views().follower.start(stop)
+    else:
+        log.info("--no-follow: the views follow the log through `hoso project --follow-log`")
     if settings.view_verify_seconds:
         wired.view_verifier().start(stop)
         log.info("verifying the views against the log every %d s",
