@@ -454,19 +454,17 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                      f"{clients} clients flat out")
             floor = floor_rate(port, clients, saturated, warmup)
         runs: dict[bool, tuple[Loads, Loads]] = {}
-        for apart in (False, True):
+        for offset, apart in ((0, False), (total, True)):  # each run its own dossiers
             with hoso_serve(store, Path(logs) / f"serve-{apart}.log", args.threads,
                             views_apart=apart) as port:
                 where = "apart" if apart else "in serve"
                 progress(f"[{backend}] views {where}: HTTP handover: {saturated} from {clients} "
                          f"clients flat out, then {paced} at {rate}/s")
-                spare = first.spare[total:] if apart else first.spare[:total]
                 handovers = load(port, clients, [
                     (f"/api/v1/dossiers/{code}/handover",
                      {"courier": cast.courier, "to_office": cast.agency}, tokens[cast.receiver])
-                    for code in spare], warmup, saturated, rate)
+                    for code in first.spare[offset:offset + total]], warmup, saturated, rate)
                 progress(f"[{backend}] views {where}: HTTP receive at {CENTRE}: the same")
-                offset = total if apart else 0
                 receipts = load(port, clients, [
                     ("/api/v1/dossiers",
                      {"office": CENTRE, "procedure": cast.procedure.code,
@@ -479,12 +477,10 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         second = in_process(store, count, 0)
     handover_base = [first.handover_per_s, second.handover_per_s]
     receive_base = [first.receive_per_s, second.receive_per_s]
-    handover, receive = (
-        summary(*runs[False][0], handover_base, rate,
-                HANDOVER_P99_MS if backend == "sqlite" else None),
-        summary(*runs[False][1], receive_base, rate, RECEIVE_P99_MS))
-    handover["views_apart"] = summary(*runs[True][0], handover_base, rate,
-                                      HANDOVER_P99_MS if backend == "sqlite" else None)
+    handover_p99 = HANDOVER_P99_MS if backend == "sqlite" else None
+    handover = summary(*runs[False][0], handover_base, rate, handover_p99)
+    receive = summary(*runs[False][1], receive_base, rate, RECEIVE_P99_MS)
+    handover["views_apart"] = summary(*runs[True][0], handover_base, rate, handover_p99)
     receive["views_apart"] = summary(*runs[True][1], receive_base, rate, RECEIVE_P99_MS)
     auth = first.auth + second.auth
     handover["ceiling"] = ceiling(floor, handover["in_process_runs_per_s"], auth)

@@ -17,7 +17,7 @@ from typing import Any
 from scanning.clean import CleanPage, clean
 from scanning.errors import BadPage
 from scanning.images import load_pages
-from scanning.ocr import OcrSettings, PageText, read_page, worker_pool
+from scanning.ocr import OcrSettings, PageText, read_clean, worker_pool
 from scanning.pdf import searchable_pdf
 
 
@@ -52,10 +52,7 @@ class FileResult:
 def read_cleaned(cleaned: CleanPage, settings: OcrSettings) -> tuple[CleanPage, PageText]:
     """OCR one cleaned page (a blank page is not read, only flagged) and turn it the way OCR
     found it reads."""
-    if cleaned.blank:
-        return cleaned, PageText(label=cleaned.page.label, text="", confidence=0.0)
-    text = read_page(cleaned.page.label, cleaned.reading_copy(), settings, cleaned.ocr_dpi,
-                     reread_unsure=cleaned.reread_unsure)
+    text = read_clean(cleaned, settings)
     return cleaned.turned(text.quarter_turns), text
 
 

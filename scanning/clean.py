@@ -252,15 +252,14 @@ def _seal_rings(binary: np.ndarray, flat: np.ndarray, dpi: float) -> np.ndarray:
     scale = SEAL_DPI / dpi
     small = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     mm = SEAL_DPI / 25.4
-    rings = np.zeros_like(binary)
-    bands, discs = np.zeros_like(binary), np.zeros_like(binary)
     if not _has_a_seal_sized_mark(small, SEAL_RADIUS_MM[0] * mm):
-        return rings  # a page of text: the circle search would find nothing, slowly
+        return np.zeros_like(binary)  # a page of text: the circle search would find nothing
     circles = cv2.HoughCircles(small, cv2.HOUGH_GRADIENT_ALT, 1.5, minDist=round(5 * mm),
                                param1=300, param2=0.3, minRadius=round(SEAL_RADIUS_MM[0] * mm),
                                maxRadius=round(SEAL_RADIUS_MM[1] * mm))
     if circles is None:
-        return rings
+        return np.zeros_like(binary)
+    rings, bands, discs = (np.zeros_like(binary) for _ in range(3))
     stroke = max(2, round(0.5 / 25.4 * dpi))
     for x, y, radius in circles[0][:8] / scale:  # the likeliest few
         share, (x, y, radius) = _fit_ring(ink, (x, y, radius), stroke)
@@ -309,13 +308,21 @@ def _fit_ring(ink: np.ndarray, guess: tuple[float, float, float],
     sizes = np.arange(-3, 3.5, 0.5) * stroke / 2
     xs, ys, radii = (a.reshape(-1, 1) for a in np.meshgrid(x + shifts, y + shifts,
                                                           radius + sizes, indexing="ij"))
+    shares = _shares_on_ink(ink, xs, ys, radii)
+    best = int(np.argmax(shares))
+    return float(shares[best]), (float(xs[best, 0]), float(ys[best, 0]), float(radii[best, 0]))
+
+
+def _shares_on_ink(ink: np.ndarray, xs: np.ndarray | float, ys: np.ndarray | float,
+                   radii: np.ndarray) -> np.ndarray:
+    """For each circle (centres ``xs``, ``ys`` and ``radii``, one a row), the share of 720
+    points around it that lie on ink."""
     angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
     height, width = ink.shape
     rows = np.clip((ys + radii * np.sin(angles)).round().astype(int), 0, height - 1)
     columns = np.clip((xs + radii * np.cos(angles)).round().astype(int), 0, width - 1)
-    shares = (ink[rows, columns] > 0).mean(axis=1)
-    best = int(np.argmax(shares))
-    return float(shares[best]), (float(xs[best, 0]), float(ys[best, 0]), float(radii[best, 0]))
+    shares: np.ndarray = (ink[rows, columns] > 0).mean(axis=1)
+    return shares
 
 
 def _ring_edges(ink: np.ndarray, ring: tuple[float, float, float],
@@ -326,12 +333,7 @@ def _ring_edges(ink: np.ndarray, ring: tuple[float, float, float],
     that much more of the letters it crosses."""
     x, y, radius = ring
     offsets = np.arange(-stroke, stroke + 1, dtype=float).reshape(-1, 1)
-    angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
-    height, width = ink.shape
-    rows = np.clip((y + (radius + offsets) * np.sin(angles)).round().astype(int), 0, height - 1)
-    columns = np.clip((x + (radius + offsets) * np.cos(angles)).round().astype(int), 0,
-                      width - 1)
-    shares = (ink[rows, columns] > 0).mean(axis=1)
+    shares = _shares_on_ink(ink, x, y, radius + offsets)
     on = shares >= shares[stroke] / 2
     inner = outer = stroke
     while inner > 0 and on[inner - 1]:

@@ -27,9 +27,10 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from scanning.clean import one_thread_per_process
+from scanning.clean import CleanPage, one_thread_per_process
 from scanning.second_look import better_reading, stack, unsure
 from scanning.syllables import part_words
+from scanning.words import Word
 
 # Tesseract's Vietnamese model alone: on the generated corpus ``vie+eng`` lost diacritics
 # ("Văn" read "Van") and table words, ~1 point of word recall (docs/DESIGN-NOTES.md).
@@ -43,19 +44,6 @@ FLIP_CONFIDENCE = 75.0
 # ...but only when the turned reading finds this many words: a few words (a stamp, a signature
 # read as letters) are no evidence of which way up a page is.
 FLIP_MIN_WORDS = 10
-
-
-@dataclass(frozen=True)
-class Word:
-    """One recognised word and its box in the OCR image's pixels (top-left origin)."""
-
-    text: str
-    left: int
-    top: int
-    width: int
-    height: int
-    confidence: float
-    line: int
 
 
 @dataclass(frozen=True)
@@ -128,6 +116,15 @@ def ocr_pages(images: Sequence[tuple[str, np.ndarray]], jobs: int,
         futures = [pool.submit(read_page, label, image, settings, dpi)
                    for (label, image), dpi in zip(images, resolutions, strict=True)]
         return [future.result() for future in futures]
+
+
+def read_clean(page: CleanPage, settings: OcrSettings, second_look: bool = True) -> PageText:
+    """OCR a cleaned page as clean-up left it: its reading copy at its dpi, a form's unsure
+    words read again. A blank page is not read: its text is empty."""
+    if page.blank:
+        return PageText(label=page.page.label, text="", confidence=0.0)
+    return read_page(page.page.label, page.reading_copy(), settings, page.ocr_dpi,
+                     second_look=second_look, reread_unsure=page.reread_unsure)
 
 
 def read_page(label: str, image: np.ndarray, settings: OcrSettings,

@@ -19,8 +19,9 @@ import numpy as np
 
 from scanning.clean import CleanPage
 from scanning.images import Page
-from scanning.ocr import PageText, Word
+from scanning.ocr import PageText
 from scanning.quality import QualityNote
+from scanning.words import Word
 
 META = "meta.json"
 

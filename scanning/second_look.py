@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from scanning.syllables import EDGES
+from scanning.words import Word
 
 UNSURE_CONFIDENCE = 80.0
 """Words read less surely than this get the second look (a clean page's words score 90-96)."""
@@ -32,23 +32,6 @@ MOST_WORDS = 40
 a smudge read as letters) would otherwise stack into an image as large as the page."""
 INSET = 20
 """Pixels of paper left of each word on the stacked image."""
-
-
-class Read(Protocol):
-    """A word as first read: where it lies on the page image, and how surely."""
-
-    @property
-    def text(self) -> str: ...
-    @property
-    def confidence(self) -> float: ...
-    @property
-    def left(self) -> int: ...
-    @property
-    def top(self) -> int: ...
-    @property
-    def width(self) -> int: ...
-    @property
-    def height(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -67,7 +50,7 @@ class Stack:
         return None
 
 
-def unsure(words: Sequence[Read]) -> list[int]:
+def unsure(words: Sequence[Word]) -> list[int]:
     """Which of ``words`` (their indexes, in order) get the look: those read with confidence
     under ``UNSURE_CONFIDENCE`` and no taller than twice the page's typical word (a taller box
     is a mark read as letters), the ``MOST_WORDS`` least sure."""
@@ -79,7 +62,7 @@ def unsure(words: Sequence[Read]) -> list[int]:
     return sorted(sorted(chosen, key=lambda i: words[i].confidence)[:MOST_WORDS])
 
 
-def stack(page: np.ndarray, words: Sequence[Read]) -> Stack:
+def stack(page: np.ndarray, words: Sequence[Word]) -> Stack:
     """Each of ``words`` cut from ``page`` (grey) with a margin of a fifth of its height, set
     one under another with a word's height of paper between, so Tesseract takes each for a
     line of its own."""
@@ -100,7 +83,7 @@ def stack(page: np.ndarray, words: Sequence[Read]) -> Stack:
     return Stack(image=image, bands=tuple(bands))
 
 
-def better_reading(first: Read, readings: Sequence[tuple[str, float]]) -> tuple[str, float] | None:
+def better_reading(first: Word, readings: Sequence[tuple[str, float]]) -> tuple[str, float] | None:
     """The word's text and confidence as read the second time, or None to keep the first
     reading: the second must be one word, at least ``SURE_CONFIDENCE`` sure, and differ in
     its letters."""

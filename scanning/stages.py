@@ -17,7 +17,7 @@ from scanning.barcodes import read_barcodes
 from scanning.clean import CleanPage, clean
 from scanning.errors import BadPage
 from scanning.images import Page, RefusedPage, iter_pages
-from scanning.ocr import OcrSettings, PageText, read_page
+from scanning.ocr import OcrSettings, PageText, read_clean
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,5 @@ def prepare_pages(path: Path, numbers: Sequence[int], settings: OcrSettings
         if number not in decoded:
             raise BadPage(path.name, f"page {number} is gone or no longer a page")
         tidy = clean(decoded.pop(number))
-        text = (PageText(label=tidy.page.label, text="", confidence=0.0) if tidy.blank
-                else read_page(tidy.page.label, tidy.reading_copy(), settings, tidy.ocr_dpi,
-                                reread_unsure=tidy.reread_unsure))
-        prepared.append((tidy, text))
+        prepared.append((tidy, read_clean(tidy, settings)))
     return prepared

@@ -38,7 +38,7 @@ from PIL import Image
 
 from scanning.clean import CleanPage
 from scanning.errors import ScanningError
-from scanning.ocr import OcrSettings, PageText, read_page
+from scanning.ocr import OcrSettings, PageText, read_clean
 from scanning.page_bundle import from_bundle, to_bundle
 from scanning.stages import prepare_pages
 from scanning.station import DossierResult, Station, page_notes
@@ -197,10 +197,7 @@ class StagingStore:
             folder = self.root / batch
             ((tidy, text),) = from_bundle((folder / f"{pid}.bundle").read_bytes())
             shown = tidy.turned(text.quarter_turns + TURNS[degrees])
-            reread = (PageText(label=text.label, text="", confidence=0.0) if shown.blank
-                      else read_page(text.label, shown.reading_copy(), self.ocr,
-                                     shown.ocr_dpi, second_look=False,
-                                     reread_unsure=shown.reread_unsure))
+            reread = read_clean(shown, self.ocr, second_look=False)
             self._write_page(batch, state, pid, shown, reread, None)
 
     def rescan(self, batch: str, where: str, page: int, file: Path) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scanning.ocr import Word
 from scanning.second_look import MOST_WORDS, better_reading, stack, unsure
+from scanning.words import Word
 
 
 def _word(text: str, confidence: float = 50.0, left: int = 0, top: int = 0, width: int = 10,

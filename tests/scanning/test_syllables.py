@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scanning.ocr import Word, _parted
+from scanning.ocr import _parted
 from scanning.syllables import part_words
+from scanning.words import Word
 
 
 @pytest.mark.parametrize(("read", "words"), [

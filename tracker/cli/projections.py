@@ -157,14 +157,15 @@ def _follow_log() -> None:
     interpreter on them. Several followers may run at once (see Follower)."""
     from tracker.cli.relay import log_to_stderr, stop_on_signals
 
-    if services().settings.kafka_bootstrap is not None:
+    settings = services().settings
+    if settings.kafka_bootstrap is not None:
         raise BadInput(N_("the views follow Kafka on this store (HOSO_KAFKA_BOOTSTRAP): run "
                           "'hoso project --from-kafka' instead"))
     the_views = views()
     the_views.ready()
     stop = stop_on_signals()
     log_to_stderr()
-    log.info("views following the log of %s", services().settings.describe_store())
+    log.info("views following the log of %s", settings.describe_store())
     the_views.follower.run(stop)
     log.info("views stopped following the log")
 
