@@ -36,6 +36,7 @@ SPECK_MM = 0.35
 DOT_MM = 0.8
 LEADER_GAP_MM = 1.5
 LEADER_INCHES = 0.35
+RULE_STEP = 8  # columns between the samples that look for a rule before the opening does
 # Seals: rings of this radius (mm) are looked for on a copy at SEAL_DPI; a circle counts as
 # a seal's ring when ink lies under this share of its circumference (a fax keeps less than half
 # of a red ring; text crossed by a circle of that size covers a fifth at most).
@@ -139,8 +140,11 @@ def clean(page: Page) -> CleanPage:
     blank = is_blank(flat_all, dpi)
     if blank:
         return _blank_page(page, pixels, flat_all, all_grey, background, dpi)
-    text_paper = _background(text_grey, dpi)
-    flat_text = _divide(text_grey, text_paper)
+    if cv2.countNonZero(colour):
+        text_paper = _background(text_grey, dpi)
+        flat_text = _divide(text_grey, text_paper)
+    else:  # a grey scan: the text is every mark, on the same paper
+        text_paper, flat_text = background, flat_all
     # Deep shadow (the lid's edge, a book's gutter): too little light left to tell ink from
     # noise, and dividing it out would turn the noise into letters.
     flat_text[text_paper < SHADOW * float(np.median(text_paper[::8, ::8]))] = 255
@@ -223,12 +227,13 @@ def _rules(binary: np.ndarray, dpi: float) -> np.ndarray:
     ink."""
     ink = cv2.bitwise_not(binary)
     length = max(15, int(RULE_INCHES * dpi))
-    rules = cv2.bitwise_or(
-        cv2.morphologyEx(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 3), np.uint8)),
-                         cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),
-        cv2.morphologyEx(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8)),
-                         cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)))
-    if not cv2.countNonZero(rules):  # a page of running text: nothing to whiten but leaders
+    across = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 3), np.uint8))
+    down = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8))
+    if not (_may_run(across, length) or _may_run(down.T, length)):
+        return _leaders(ink, dpi)  # a page of running text: nothing to whiten but leaders
+    rules = cv2.bitwise_or(cv2.morphologyEx(across, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),
+                           cv2.morphologyEx(down, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)))
+    if not cv2.countNonZero(rules):  # runs the quick look allowed for, none long enough
         return _leaders(ink, dpi)
     wide = cv2.dilate(rules, np.ones((3, 3), np.uint8))
     rest = cv2.bitwise_and(ink, cv2.bitwise_not(wide))
@@ -239,6 +244,22 @@ def _rules(binary: np.ndarray, dpi: float) -> np.ndarray:
                               cv2.bitwise_and(ink, cv2.bitwise_not(rules)))
     whiten = cv2.bitwise_and(wide, cv2.bitwise_not(restore))
     return cv2.bitwise_or(whiten, _leaders(ink, dpi))
+
+
+def _may_run(ink: np.ndarray, length: int) -> bool:
+    """Whether some row of ``ink`` could hold a run ``length`` long, as the opening in ``_rules``
+    finds one: ink all along ``RULE_STEP`` pixels, sampled every ``RULE_STEP``-th column, where
+    such a run shows as ``length // RULE_STEP - 1`` samples in a row at least; or ink within
+    ``length`` of a side, where OpenCV's border rule lets a shorter run through. A seventh of
+    the opening's cost on a 300 dpi page; never says no where the opening would find a run, and
+    running text has none."""
+    if cv2.countNonZero(ink[:, :length]) or cv2.countNonZero(ink[:, -length:]):
+        return True
+    solid = cv2.erode(ink, np.ones((1, RULE_STEP), np.uint8))[:, ::RULE_STEP]
+    eroded = cv2.erode(np.ascontiguousarray(solid),
+                       np.ones((1, length // RULE_STEP - 1), np.uint8),
+                       borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.countNonZero(eroded) > 0
 
 
 def _seal_rings(binary: np.ndarray, flat: np.ndarray, dpi: float) -> np.ndarray:
@@ -387,11 +408,13 @@ def _leaders(ink: np.ndarray, dpi: float) -> np.ndarray:
     side = max(2, round(DOT_MM / 25.4 * dpi))
     small = (stats[:, cv2.CC_STAT_WIDTH] <= side) & (stats[:, cv2.CC_STAT_HEIGHT] <= side)
     small[0] = False
-    dots = _paint(small, labels)
     gap = max(3, round(LEADER_GAP_MM / 25.4 * dpi))
+    length = max(gap + 1, round(LEADER_INCHES * dpi))
+    if not _dots_may_chain(stats[small], gap, length, ink.shape[1]):
+        return np.zeros_like(ink)
+    dots = _paint(small, labels)
     joined = cv2.morphologyEx(dots, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
-    rows = cv2.morphologyEx(joined, cv2.MORPH_OPEN,
-                            np.ones((1, max(gap + 1, round(LEADER_INCHES * dpi))), np.uint8))
+    rows = cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
     if not cv2.countNonZero(rows):  # most pages: no row of dots anywhere
         return np.zeros_like(ink)
     reach = max(3, round(DOT_MM / 25.4 * dpi) * 2 + 1)
@@ -419,10 +442,42 @@ def _leaders(ink: np.ndarray, dpi: float) -> np.ndarray:
     return cv2.dilate(_paint(leader, labels), np.ones((3, 3), np.uint8))
 
 
+def _dots_may_chain(boxes: np.ndarray, gap: int, length: int, width: int) -> bool:
+    """Whether some pixel row could hold a leader: dots (``boxes``, components' stats) following
+    one another with at most ``gap`` pixels of paper between them over ``length`` or more, or a
+    chain touching the page's side, where OpenCV's border rules let a shorter run through.
+
+    A test on the dots' boxes alone (a fraction of a millisecond, where painting the dots and
+    opening them along rows takes tens on a 300 dpi page): it never says no where that would
+    find a leader, and running text's tone marks and i-dots stand too far apart to say yes."""
+    heights = boxes[:, cv2.CC_STAT_HEIGHT]
+    owner = np.repeat(np.arange(len(boxes)), heights)
+    first_row = np.repeat(np.cumsum(heights) - heights, heights)
+    row = boxes[owner, cv2.CC_STAT_TOP] + np.arange(len(owner)) - first_row
+    start = boxes[owner, cv2.CC_STAT_LEFT]
+    order = np.lexsort((start, row))
+    row, start = row[order], start[order]
+    end = start + boxes[owner, cv2.CC_STAT_WIDTH][order]
+    # how far right the chain so far reaches, row by row (rows offset so the maximum restarts)
+    offset = row.astype(np.int64) * (2 * width + 2)
+    reach = np.maximum.accumulate(end + offset) - offset
+    begins = np.ones(len(row), dtype=bool)
+    begins[1:] = (row[1:] != row[:-1]) | (start[1:] - reach[:-1] > gap)
+    heads = np.flatnonzero(begins)
+    if not len(heads):
+        return False
+    first = start[heads]
+    last = np.maximum.reduceat(end, heads)
+    return bool(((last - first >= length - 1) | (first <= gap) | (last >= width - gap)).any())
+
+
 def _paint(chosen: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """255 on the pixels of the components ``chosen`` (a flag per label), 0 elsewhere: one
-    pass over the label image, straight to bytes."""
-    painted: np.ndarray = np.where(chosen, np.uint8(255), np.uint8(0))[labels]
+    """255 on the pixels of the components ``chosen`` (a flag per label), 0 elsewhere. Label 0,
+    the paper, is never painted, so only the marks' pixels are looked up: twice as fast as
+    looking up every pixel of the page."""
+    painted = np.zeros(labels.shape, dtype=np.uint8)
+    marks = labels > 0
+    painted[marks] = np.where(chosen, np.uint8(255), np.uint8(0))[labels[marks]]
     return painted
 
 

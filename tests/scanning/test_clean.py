@@ -13,9 +13,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from scanning.batch import ocr_files
-from scanning.clean import _fit_ring, _seal_rings, clean
+from scanning.clean import _dots_may_chain, _fit_ring, _may_run, _paint, _seal_rings, clean
 from scanning.images import Page, load_pages
 from scanning.ocr import OcrSettings
+from scanning.quality import components
 from tests.scanning.corpus import (
     ADMIN_SET,
     BLANK_SET,
@@ -303,3 +304,71 @@ def test_a_page_with_more_marks_than_16_bit_labels_can_number_is_still_cleaned(
     assert marks > 65_535
     assert not cleaned.blank
     assert (cleaned.rotation, round(cleaned.skew, 1)) == (level.rotation, round(level.skew, 1))
+
+
+def _opening_finds(ink: np.ndarray, close: int, length: int) -> bool:
+    """What the exact test finds: a horizontal run ``length`` long once gaps under ``close``
+    are bridged (``_rules`` bridges 3, ``_leaders`` the leader's gap)."""
+    joined = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, close), np.uint8))
+    return cv2.countNonZero(
+        cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))) > 0
+
+
+def test_the_quick_look_for_a_leader_never_misses_one_the_exact_test_finds() -> None:
+    """Leaders are found by painting the page's dots and opening them along rows; that is only
+    done where a look at the dots' boxes says a row of them could reach a leader's length. On
+    rows of dots of every pitch, size and wobble, short and long, against the page's sides, the
+    look never says no where the exact test finds a leader, and it does say no to most rows too
+    short or too sparse to be one."""
+    rng = np.random.default_rng(11)
+    gap, length, side = 18, 105, 9
+    found = refused = 0
+    for _ in range(400):
+        ink = np.zeros((40, 320), np.uint8)
+        x, y, pitch = int(rng.integers(-30, 300)), 15, int(rng.integers(3, gap + 8))
+        for k in range(int(rng.integers(2, 24))):
+            w, h = (int(v) for v in rng.integers(1, side + 1, 2))
+            left, top = x + k * pitch, y + int(rng.integers(-3, 4))
+            ink[top:top + h, max(0, left):max(0, left + w)] = 255
+        _count, labels, stats, _ = components(ink)
+        small = (stats[:, cv2.CC_STAT_WIDTH] <= side) & (stats[:, cv2.CC_STAT_HEIGHT] <= side)
+        small[0] = False
+        exact = _opening_finds(_paint(small, labels), gap, length)
+        quick = _dots_may_chain(stats[small], gap, length, ink.shape[1])
+        assert quick or not exact
+        found += exact
+        refused += not quick
+    assert found > 25
+    assert refused > 80
+
+
+def test_the_quick_look_for_a_rule_never_misses_one_the_exact_test_finds(
+        generated: Corpus) -> None:
+    """Rules are found by opening the page along rows and columns; that is only done where
+    solid ink sampled every few columns says a run could reach a rule's length. On strokes of
+    every length about that, broken by a fax's one- and two-pixel gaps, against the page's sides
+    too, the look never says no where the opening finds a rule; and on a page of running text
+    it says no both ways."""
+    rng = np.random.default_rng(12)
+    length = 120
+    found = refused = 0
+    for _ in range(400):
+        ink = np.zeros((30, 600), np.uint8)
+        left = int(rng.integers(-60, 560))
+        right = left + int(rng.integers(60, 180))
+        ink[10:10 + int(rng.integers(1, 4)), max(0, left):max(0, right)] = 255
+        for gap_at in rng.integers(0, 600, int(rng.integers(0, 6))):
+            ink[:, gap_at:gap_at + int(rng.integers(1, 3))] = 0
+        closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 3), np.uint8))
+        exact = _opening_finds(ink, 3, length)
+        quick = _may_run(closed, length)
+        assert quick or not exact
+        found += exact
+        refused += not quick
+    assert found > 100
+    assert refused > 40
+    text = cv2.bitwise_not(clean(load_pages(generated("text-300-clean").path)[0]).binary)
+    across = cv2.morphologyEx(text, cv2.MORPH_CLOSE, np.ones((1, 3), np.uint8))
+    down = cv2.morphologyEx(text, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8))
+    assert not _may_run(across, length)
+    assert not _may_run(np.ascontiguousarray(down.T), length)
