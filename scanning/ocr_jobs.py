@@ -1,7 +1,7 @@
 """OCR jobs and their results as CloudEvents, and one job's work: for scale-out over Kafka.
 
 With Kafka configured a station does not clean and OCR its pages itself: it stores each file in
-the object store and publishes one job per run of pages (``hoso.ocr-jobs``); any number of
+the object store and publishes one job per page (``hoso.ocr-jobs``); any number of
 ``hoso worker ocr`` processes in one consumer group take the jobs, store a page bundle
 (scanning/page_bundle.py) and publish its key (``hoso.ocr-results``, keyed by batch). The
 station collects the results of its batch by job index, so pages stay in order and a result

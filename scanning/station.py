@@ -306,13 +306,12 @@ class Station:
 
     def prepare(self, pages: Sequence[ScannedPage], pool: Executor
                 ) -> list[tuple[CleanPage, PageText]]:
-        """Every page of ``pages`` cleaned and read, in order (here or by the preparer)."""
-        runs: list[tuple[Path, list[int]]] = []  # consecutive pages of one file go together
-        for wanted in pages:
-            if runs and runs[-1][0] == wanted.path:
-                runs[-1][1].append(wanted.number)
-            else:
-                runs.append((wanted.path, [wanted.number]))
+        """Every page of ``pages`` cleaned and read, in order (here or by the preparer).
+
+        Each page is a job of its own, even beside others of the same file: a dossier scanned
+        as one multi-page PDF or TIFF would otherwise be cleaned and read by one worker while
+        the others wait. Each job decodes only its page, so nothing is decoded twice."""
+        runs = [(wanted.path, [wanted.number]) for wanted in pages]
         if self.preparer is not None:
             return self.preparer.prepare(runs)
         futures = [pool.submit(prepare_pages, path, numbers, self.ocr)

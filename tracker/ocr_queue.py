@@ -73,7 +73,8 @@ class KafkaPreparer:
     def prepare(self, runs: list[tuple[Path, list[int]]]
                 ) -> list[tuple[CleanPage, PageText]]:
         batch = uuid.uuid4().hex
-        jobs = [OcrJob(batch, index, self._store(path), path.name, tuple(numbers),
+        keys = {path: self._store(path) for path in dict.fromkeys(path for path, _ in runs)}
+        jobs = [OcrJob(batch, index, keys[path], path.name, tuple(numbers),
                        self.settings.timeout, self.settings.languages)
                 for index, (path, numbers) in enumerate(runs)]
         ensure_topics(self.bootstrap)

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PIL import Image
 from werkzeug.serving import make_server
 
 from scanning.acquire import ScannerSettings, WatchedFolder, from_scanner
 from scanning.ocr import OcrSettings
-from scanning.station import RecordRefused, Station
+from scanning.station import RecordRefused, ScannedPage, Station
 from scanning.tracker_http import HttpTracker
 from tests.cast import Cast
 from tests.identities import Tokens
@@ -119,6 +122,40 @@ def test_a_mixed_batch_is_split_stored_recorded_and_searchable(
     assert report.file_outcomes[tmp_path / "x1.png"] == "failed"
     assert report.file_outcomes[tmp_path / "b1.png"] == "done"
 
+
+
+class CountingPool(ThreadPoolExecutor):
+    """A real pool (two threads) that keeps what each job was given."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.jobs: list[tuple[Any, ...]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.jobs.append(args)
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_dossier_scanned_as_one_multi_page_file_is_shared_among_the_workers(
+        custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
+    # GIVEN a dossier scanned as one three-page TIFF: two pages of text and a blank sheet
+    sheets = [Image.open(text_page(["Người nộp: Nguyễn Văn A"], tmp_path / "1.png")),
+              Image.open(text_page(["Bên vay: Trần Thị Bình"], tmp_path / "2.png")),
+              Image.open(blank_page(tmp_path / "3.png"))]
+    tiff = tmp_path / "dossier.tif"
+    sheets[0].save(tiff, save_all=True, append_images=sheets[1:], dpi=(200, 200))
+    pages = [ScannedPage(tiff, number, 3, f"dossier.tif#{number}", ()) for number in (1, 2, 3)]
+    station = Station(custody.objects, InProcessTracker(custody), "st-1", cast.receiver)
+    # WHEN the station cleans and reads it on its pool
+    with CountingPool() as pool:
+        prepared = station.prepare(pages, pool)
+    # THEN each page was a job of its own, so both workers had a share
+    assert [numbers for _, numbers, _ in pool.jobs] == [[1], [2], [3]]
+    # AND the pages come back in order, each read as itself
+    assert [tidy.page.number for tidy, _ in prepared] == [1, 2, 3]
+    assert "Nguyễn Văn A" in prepared[0][1].text
+    assert "Trần Thị Bình" in prepared[1][1].text
+    assert prepared[2][0].blank
 
 def test_a_watched_folder_takes_only_settled_files_and_moves_them_after_storing(
         custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
