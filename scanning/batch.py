@@ -1,24 +1,27 @@
-"""The OCR stage on a batch of files: each file loaded, cleaned, read and written by a worker.
+"""The OCR stage on a batch of files: each page loaded, cleaned, read and typeset by a worker.
 
-One worker process per core does everything for one file (load, clean-up, Tesseract, text and
-PDF), so clean-up of one page overlaps OCR of another and no page image crosses a process
-boundary: workers send back only the summary. A file that cannot be a page is refused with its
-name and the others go on; a page whose Tesseract outlives the timeout is reported and skipped.
+One worker process per core does everything for one page (load, clean-up, Tesseract, a one-page
+searchable PDF), so clean-up of one page overlaps OCR of another, a multi-page PDF or TIFF keeps
+every worker busy, and no page image crosses a process boundary: workers send back the page's
+text, PDF and summary, and the caller joins a file's pages into ``<stem>.txt`` and
+``<stem>.pdf``. A file that cannot be a page is refused with its name and the others go on; a
+page whose Tesseract outlives the timeout is reported and skipped.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanning.clean import CleanPage, clean
+from scanning.clean import clean
 from scanning.errors import BadPage
-from scanning.images import load_pages
-from scanning.ocr import OcrSettings, PageText, read_clean, worker_pool
-from scanning.pdf import searchable_pdf
+from scanning.images import load_pages, measure
+from scanning.ocr import OcrSettings, read_clean, worker_pool
+from scanning.pdf import joined_pdf, searchable_pdf
 
 
 @dataclass(frozen=True)
@@ -49,42 +52,37 @@ class FileResult:
     refused: str | None = None
 
 
-def read_cleaned(cleaned: CleanPage, settings: OcrSettings) -> tuple[CleanPage, PageText]:
-    """OCR one cleaned page (a blank page is not read, only flagged) and turn it the way OCR
-    found it reads."""
+@dataclass(frozen=True)
+class PageDone:
+    """One page as a worker hands it back: its text, a one-page searchable PDF, its summary."""
+
+    text: str
+    pdf: bytes
+    summary: PageSummary
+
+
+def ocr_page(source: Path, number: int, settings: OcrSettings) -> PageDone:
+    """Load, clean and read page ``number`` (1-based) of ``source``; a blank page is flagged,
+    not read. Runs in a worker process. Raises BadPage when the page cannot be a scan."""
+    page, = load_pages(source, wanted={number})
+    started = time.monotonic()
+    cleaned = clean(page)
     text = read_clean(cleaned, settings)
-    return cleaned.turned(text.quarter_turns), text
-
-
-def ocr_file(source: Path, out_dir: Path, settings: OcrSettings) -> FileResult:
-    """Load, clean and read every page of ``source``; write ``<stem>.txt`` (pages separated by
-    form feeds) and ``<stem>.pdf`` to ``out_dir``. Runs in a worker process."""
-    try:
-        pages = load_pages(source)
-    except BadPage as error:
-        return FileResult(source=source, refused=str(error))
-    done: list[tuple[CleanPage, PageText]] = []
-    summaries: list[PageSummary] = []
-    for page in pages:
-        started = time.monotonic()
-        cleaned, text = read_cleaned(clean(page), settings)
-        done.append((cleaned, text))
-        summaries.append(PageSummary(
-            file=page.label, seconds=round(time.monotonic() - started, 3),
-            confidence=text.confidence, rotation=cleaned.rotation, skew=cleaned.skew,
-            blank=cleaned.blank, quality=[note.as_dict() for note in cleaned.quality],
-            error=text.error))
-    stem = out_dir / source.stem
-    stem.with_suffix(".txt").write_text("\f".join(text.text for _, text in done) + "\n",
-                                        encoding="utf-8")
-    stem.with_suffix(".pdf").write_bytes(searchable_pdf(done))
-    return FileResult(source=source, pages=summaries)
+    cleaned = cleaned.turned(text.quarter_turns)
+    return PageDone(text=text.text, pdf=searchable_pdf([(cleaned, text)]), summary=PageSummary(
+        file=page.label, seconds=round(time.monotonic() - started, 3),
+        confidence=text.confidence, rotation=cleaned.rotation, skew=cleaned.skew,
+        blank=cleaned.blank, quality=[note.as_dict() for note in cleaned.quality],
+        error=text.error))
 
 
 def ocr_files(sources: Sequence[Path], out_dir: Path, jobs: int,
               settings: OcrSettings | None = None,
               progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
-    """``ocr_file`` for every source on ``jobs`` worker processes; results in input order.
+    """Every page of every source read on ``jobs`` worker processes (``ocr_page``), each
+    file's ``<stem>.txt`` (pages separated by form feeds) and ``<stem>.pdf`` written to
+    ``out_dir``; results in input order. A file with a page that cannot be a scan is refused
+    whole, as ``load_pages`` refuses it.
 
     Two sources with the same stem would overwrite each other's outputs: refused up front.
     """
@@ -97,11 +95,44 @@ def ocr_files(sources: Sequence[Path], out_dir: Path, jobs: int,
         stems[source.stem] = source
     out_dir.mkdir(parents=True, exist_ok=True)
     with worker_pool(jobs, settings) as pool:
-        futures = [pool.submit(ocr_file, source, out_dir, settings) for source in sources]
+        planned: list[tuple[Path, str | list[Future[PageDone]]]] = []
+        for source in sources:
+            try:
+                count = _page_count(source)
+            except BadPage as error:
+                planned.append((source, str(error)))
+                continue
+            planned.append((source, [pool.submit(ocr_page, source, number, settings)
+                                     for number in range(1, count + 1)]))
         results = []
-        for future in futures:
-            result = future.result()
+        for source, work in planned:
+            result = _written(source, work, out_dir)
             if progress:
                 progress(result)
             results.append(result)
     return results
+
+
+def _page_count(source: Path) -> int:
+    """How many pages ``source`` holds, from its headers; raises BadPage, as ``load_pages``
+    would, when the file or any of its pages cannot be a scan."""
+    found = measure(source)
+    for number, why in enumerate(found.refusals, start=1):
+        if why is not None:
+            raise BadPage(source.name, f"page {number}: {why}")
+    return len(found.sizes)
+
+
+def _written(source: Path, work: str | list[Future[PageDone]], out_dir: Path) -> FileResult:
+    """The file's result once its pages are done, its text and PDF written; or its refusal."""
+    if isinstance(work, str):
+        return FileResult(source=source, refused=work)
+    try:
+        pages = [future.result() for future in work]
+    except BadPage as error:
+        return FileResult(source=source, refused=str(error))
+    stem = out_dir / source.stem
+    stem.with_suffix(".txt").write_text("\f".join(page.text for page in pages) + "\n",
+                                        encoding="utf-8")
+    stem.with_suffix(".pdf").write_bytes(joined_pdf([page.pdf for page in pages]))
+    return FileResult(source=source, pages=[page.summary for page in pages])

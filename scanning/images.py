@@ -148,12 +148,13 @@ def iter_pages(path: Path | str, wanted: Container[int] | None = None,
         yield from _image_frames(path, decodable)
 
 
-def load_pages(path: Path | str) -> list[Page]:
+def load_pages(path: Path | str, wanted: Container[int] | None = None) -> list[Page]:
     """Every page of an image file (PNG, JPEG, TIFF incl. multi-page, anything Pillow reads) or
-    PDF, in file order. Raises ``BadPage`` naming the file (and the page) when any page cannot
-    be a scan; the station, which goes on past a refused page, uses ``iter_pages``."""
+    PDF, in file order; only pages numbered in ``wanted`` (1-based) when given. Raises
+    ``BadPage`` naming the file (and the page) when any page cannot be a scan; the station,
+    which goes on past a refused page, uses ``iter_pages``."""
     pages = []
-    for page in iter_pages(path):
+    for page in iter_pages(path, wanted):
         if isinstance(page, RefusedPage):
             raise BadPage(page.source, f"page {page.number}: {page.reason}")
         pages.append(page)

@@ -13,6 +13,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
+from pypdf import PdfReader, PdfWriter
 from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -50,6 +51,19 @@ def searchable_pdf(pages: Sequence[tuple[CleanPage, PageText]]) -> bytes:
         return _pdf(pages)
     finally:
         rl_config.useA85 = saved
+
+
+def joined_pdf(documents: Sequence[bytes]) -> bytes:
+    """``documents`` (``searchable_pdf``'s) as one PDF, their pages in the order given. Pages
+    are copied as they are: nothing is typeset or compressed again."""
+    if len(documents) == 1:
+        return documents[0]
+    writer = PdfWriter()
+    for document in documents:
+        writer.append(PdfReader(io.BytesIO(document)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _pdf(pages: Sequence[tuple[CleanPage, PageText]]) -> bytes:

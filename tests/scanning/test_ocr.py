@@ -3,6 +3,7 @@ under the seal included, and the searchable PDF's text layer equal to the OCR te
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import time
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+from pypdf import PdfReader
 
-from scanning.batch import ocr_files
+from scanning.batch import ocr_files, ocr_page
 from scanning.ocr import OcrSettings, ocr_pages
 from tests.scanning.corpus import OCR_TEST_SET, Generated
 from tests.scanning.measure import collapse, word_recall
@@ -123,3 +126,32 @@ def test_the_timeout_stops_real_tesseract_on_a_real_page(generated: Corpus) -> N
     read, = ocr_pages([("fax", cleaned.reading_copy())], jobs=1, settings=OcrSettings(timeout=0.05))
     assert read.error is not None
     assert "stopped" in read.error
+
+
+def test_a_page_of_a_multi_page_file_is_read_alone_and_the_file_joined_again(
+        generated: Corpus, tmp_path: Path) -> None:
+    """The OCR stage gives each page of a file to a worker of its own, so a multi-page PDF or
+    TIFF keeps every worker busy; the file's text and PDF are joined again in page order."""
+    # GIVEN a two-page TIFF: a receipt, then a blank back
+    with Image.open(generated("receipt-300").path) as receipt, \
+            Image.open(generated("blank-offwhite").path) as blank:
+        receipt.save(tmp_path / "scan.tif", dpi=(300, 300), save_all=True,
+                     append_images=[blank.convert("RGB")])
+    # WHEN its second page is read on its own
+    back = ocr_page(tmp_path / "scan.tif", 2, PATIENT)
+    # THEN that page alone was decoded, cleaned and typeset: a blank back, flagged, not read
+    assert back.summary.file == "scan.tif page 2"
+    assert back.summary.blank
+    assert back.text == ""
+    assert len(PdfReader(io.BytesIO(back.pdf)).pages) == 1
+    # AND the stage on the whole file joins both pages again, in order, text layer and all
+    result, = ocr_files([tmp_path / "scan.tif"], tmp_path / "out", jobs=2, settings=PATIENT)
+    assert [page.file for page in result.pages] == ["scan.tif", "scan.tif page 2"]
+    text = (tmp_path / "out" / "scan.txt").read_text(encoding="utf-8")
+    assert text.endswith("\f\n")
+    receipt_words = word_recall(generated("receipt-300").truth_text, text)
+    assert receipt_words > RECALL_TARGET
+    layer = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "out" / "scan.pdf"),
+                            "-"], capture_output=True, text=True, check=True).stdout
+    assert [collapse(page) for page in layer.split("\f")[:2]] == \
+        [collapse(page) for page in text.split("\f")]
