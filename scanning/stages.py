@@ -1,10 +1,10 @@
-"""The station's per-file work, run in the OCR worker processes: covers, then clean-up and OCR.
+"""The station's per-page work, run in the OCR worker processes: covers, then clean-up and OCR.
 
-Each function takes a file path (not pixels) so no page image crosses into a worker, and loads
-the file itself; it returns plain results (a refused file as its reason, not an exception, so
-nothing depends on pickling exceptions). One file's pages are handled by one worker, so a
-one-page-per-file scanner batch spreads over every core while clean-up of one page overlaps
-OCR of another.
+Each function takes a file path and page numbers (not pixels) so no page image crosses into a
+worker, and decodes only those pages itself; it returns plain results (a refused file as its
+reason, not an exception, so nothing depends on pickling exceptions). The station gives each
+page to a job of its own, so a batch spreads over every core whether the scanner wrote a file
+a page or one PDF for all, and clean-up of one page overlaps OCR of another.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ class FileCovers:
     refused_pages: tuple[tuple[int, str, str], ...] = ()
 
 
-def read_covers(path: Path) -> FileCovers:
-    """Barcodes of every page, decoding one page at a time."""
+def read_covers(path: Path, numbers: Sequence[int] | None = None) -> FileCovers:
+    """Barcodes of every page, or of pages ``numbers`` (1-based), decoding one at a time."""
     pages, refused = [], []
     try:
-        for page in iter_pages(path):
+        for page in iter_pages(path, wanted=None if numbers is None else set(numbers)):
             if isinstance(page, RefusedPage):
                 refused.append((page.number, page.label, page.reason))
             else:
@@ -44,6 +44,15 @@ def read_covers(path: Path) -> FileCovers:
     except BadPage as error:
         return FileCovers(path, refused=error.reason)
     return FileCovers(path, tuple(sorted(pages)), refused_pages=tuple(refused))
+
+
+def joined_covers(path: Path, parts: Sequence[FileCovers]) -> FileCovers:
+    """One file's covers from those of its pages read apart: refused whole if any part was."""
+    for part in parts:
+        if part.refused is not None:
+            return FileCovers(path, refused=part.refused)
+    return FileCovers(path, tuple(page for part in parts for page in part.pages),
+                      refused_pages=tuple(page for part in parts for page in part.refused_pages))
 
 
 def prepare_pages(path: Path, numbers: Sequence[int], settings: OcrSettings

@@ -24,7 +24,7 @@ import io
 import json
 import mimetypes
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,12 +33,12 @@ import numpy as np
 from PIL import Image
 
 from scanning.clean import CleanPage
-from scanning.errors import ScanningError
-from scanning.images import Page
+from scanning.errors import BadPage, ScanningError
+from scanning.images import Page, measure
 from scanning.ocr import OcrSettings, PageText, worker_pool
 from scanning.pdf import searchable_pdf
 from scanning.split import PATCH_T, Refusal, split_batch
-from scanning.stages import prepare_pages, read_covers
+from scanning.stages import FileCovers, joined_covers, prepare_pages, read_covers
 from storage.objects import ObjectStore, StorageError, key_for
 from storage.spool import SpoolingObjectStore
 
@@ -258,9 +258,10 @@ class Station:
     def _read_covers(self, files: Sequence[Path], report: BatchReport, pool: Executor,
                      progress: Progress | None) -> list[ScannedPage]:
         scanned: list[ScannedPage] = []
-        futures = [pool.submit(read_covers, Path(path)) for path in files]
-        for index, future in enumerate(futures, start=1):
-            found = future.result()
+        planned = [cover_jobs(Path(path), pool) for path in files]
+        for index, (path, parts) in enumerate(zip(files, planned, strict=True), start=1):
+            found = joined_covers(Path(path), [part if isinstance(part, FileCovers)
+                                               else part.result() for part in parts])
             if found.refused is not None:
                 report.bad_files.append({"file": str(found.path), "reason": found.refused})
             for number, label, reason in found.refused_pages:  # the file's other pages go on
@@ -415,6 +416,17 @@ class Station:
                 for path in result.files:
                     outcome[path] = "failed"
         return outcome
+
+
+def cover_jobs(path: Path, pool: Executor) -> list[FileCovers | Future[FileCovers]]:
+    """A covers job on ``pool`` per page of ``path``, its pages counted from its headers (a
+    file that cannot be a scan is refused here, undecoded), so one multi-page file is shared
+    among the workers as files of a page each are."""
+    try:
+        count = len(measure(path).sizes)
+    except BadPage as error:
+        return [FileCovers(path, refused=error.reason)]
+    return [pool.submit(read_covers, path, (number,)) for number in range(1, count + 1)]
 
 
 def page_notes(prepared: Sequence[tuple[CleanPage, PageText]], separators: Sequence[int] = ()

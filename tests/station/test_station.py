@@ -21,7 +21,8 @@ from werkzeug.serving import make_server
 
 from scanning.acquire import ScannerSettings, WatchedFolder, from_scanner
 from scanning.ocr import OcrSettings
-from scanning.station import RecordRefused, ScannedPage, Station
+from scanning.stages import FileCovers, joined_covers
+from scanning.station import RecordRefused, ScannedPage, Station, cover_jobs
 from scanning.tracker_http import HttpTracker
 from tests.cast import Cast
 from tests.identities import Tokens
@@ -156,6 +157,32 @@ def test_a_dossier_scanned_as_one_multi_page_file_is_shared_among_the_workers(
     assert "Nguyễn Văn A" in prepared[0][1].text
     assert "Trần Thị Bình" in prepared[1][1].text
     assert prepared[2][0].blank
+
+
+def test_the_covers_of_one_multi_page_file_are_read_page_by_page(
+        custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
+    # GIVEN a batch scanned as one TIFF: a cover, the dossier's page, a blank back
+    code = receive(custody, cast)
+    sheets = [Image.open(cover_file(code, tmp_path / "0.png", tmp_path)).convert("RGB"),
+              Image.open(text_page(["Người nộp: Nguyễn Văn A"], tmp_path / "1.png")),
+              Image.open(blank_page(tmp_path / "2.png"))]
+    tiff = tmp_path / "batch.tif"
+    sheets[0].save(tiff, save_all=True, append_images=sheets[1:], dpi=(200, 200))
+    # WHEN the first pass looks for covers on a pool
+    with CountingPool() as pool:
+        parts = cover_jobs(tiff, pool)
+        found = joined_covers(tiff, [p if isinstance(p, FileCovers) else p.result()
+                                     for p in parts])
+    # THEN each page was a job of its own, and the file's pages come back in order
+    assert [numbers for _, numbers in pool.jobs] == [(1,), (2,), (3,)]
+    assert [(number, label) for number, label, _ in found.pages] == [
+        (1, "batch.tif"), (2, "batch.tif page 2"), (3, "batch.tif page 3")]
+    assert code in found.pages[0][2]
+    # AND the whole batch records the dossier with its two pages, the blank back flagged
+    report = Station(custody.objects, InProcessTracker(custody), "st-1",
+                     cast.receiver).process([tiff])
+    assert [(d.code, d.pages, d.recorded) for d in report.dossiers] == [(code, 2, True)]
+    assert digitised(custody, code)["blank_pages"] == [2]
 
 def test_a_watched_folder_takes_only_settled_files_and_moves_them_after_storing(
         custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
