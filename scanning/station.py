@@ -63,6 +63,10 @@ class PagePreparer(Protocol):
         Raises ScanningError when a run cannot be done."""
 
 
+Pending = Callable[[], list[tuple[CleanPage, PageText]]]
+"""Pages being cleaned and read: called, it waits for them and gives them in order."""
+
+
 class StagingPort(Protocol):
     """Where a batch scanned for QC goes instead of the tracker (scanning/staging.py)."""
 
@@ -225,8 +229,13 @@ class Station:
                 report.refused.append(self._refusal(refusal, scanned))
             done = 0
             total = sum(len(d.pages) for d in split.dossiers)
-            for share in split.dossiers:
-                pages = [scanned[n - 1] for n in share.pages]
+            shares = [(share, [scanned[n - 1] for n in share.pages]) for share in split.dossiers]
+            started: dict[int, Pending] = {}
+            for index, (share, pages) in enumerate(shares):
+                # the next dossier's pages are read while this one's are stored and recorded
+                for ahead in (index, index + 1):
+                    if ahead < len(shares) and shares[ahead][1] and ahead not in started:
+                        started[ahead] = self.start_reading(shares[ahead][1], pool)
                 result = DossierResult(share.code, files={p.path for p in pages}
                                        | {scanned[n - 1].path for n in share.covers})
                 report.dossiers.append(result)
@@ -235,7 +244,7 @@ class Station:
                     continue
                 flagged = [share.pages.index(n) + 1 for n in share.separators]
                 try:
-                    self._digitise(result, pages, pool, flagged, report.batch)
+                    self._digitise(result, pages, started.pop(index), flagged, report.batch)
                 except (ScanningError, OSError) as error:
                     result.error = str(error)
                 done += len(pages)
@@ -281,12 +290,12 @@ class Station:
 
     # -- second pass: one dossier --------------------------------------------------------------
 
-    def _digitise(self, result: DossierResult, pages: list[ScannedPage], pool: Executor,
+    def _digitise(self, result: DossierResult, pages: list[ScannedPage], pending: Pending,
                   separators: Sequence[int] = (), batch: str | None = None) -> None:
-        """Clean, OCR, store and record one dossier's ``pages`` (or, given a staged
-        ``batch``, keep them there for QC); ``separators`` (1-based among them) are separator
-        sheets, kept and flagged."""
-        prepared = self.prepare(pages, pool)
+        """Store and record one dossier's ``pages`` once ``pending`` (``start_reading``'s) has them
+        cleaned and read (or, given a staged ``batch``, keep them there for QC);
+        ``separators`` (1-based among them) are separator sheets, kept and flagged."""
+        prepared = pending()
         originals = [self.original(wanted, tidy.page)
                      for wanted, (tidy, _) in zip(pages, prepared, strict=True)]
         if batch is not None:
@@ -307,17 +316,23 @@ class Station:
 
     def prepare(self, pages: Sequence[ScannedPage], pool: Executor
                 ) -> list[tuple[CleanPage, PageText]]:
-        """Every page of ``pages`` cleaned and read, in order (here or by the preparer).
+        """Every page of ``pages`` cleaned and read, in order (here or by the preparer)."""
+        return self.start_reading(pages, pool)()
+
+    def start_reading(self, pages: Sequence[ScannedPage], pool: Executor) -> Pending:
+        """Start cleaning and reading ``pages`` on ``pool`` (the preparer starts when asked);
+        calling what this returns waits for them and gives them in order.
 
         Each page is a job of its own, even beside others of the same file: a dossier scanned
         as one multi-page PDF or TIFF would otherwise be cleaned and read by one worker while
         the others wait. Each job decodes only its page, so nothing is decoded twice."""
         runs = [(wanted.path, [wanted.number]) for wanted in pages]
-        if self.preparer is not None:
-            return self.preparer.prepare(runs)
+        preparer = self.preparer
+        if preparer is not None:
+            return lambda: preparer.prepare(runs)
         futures = [pool.submit(prepare_pages, path, numbers, self.ocr)
                    for path, numbers in runs]
-        return [item for future in futures for item in future.result()]
+        return lambda: [item for future in futures for item in future.result()]
 
     def record_prepared(self, result: DossierResult,
                         prepared: Sequence[tuple[CleanPage, PageText]],

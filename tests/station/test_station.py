@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,14 @@ from werkzeug.serving import make_server
 from scanning.acquire import ScannerSettings, WatchedFolder, from_scanner
 from scanning.ocr import OcrSettings
 from scanning.stages import FileCovers, joined_covers
-from scanning.station import RecordRefused, ScannedPage, Station, cover_jobs
+from scanning.station import (
+    Pending,
+    RecordRefused,
+    ScannedPage,
+    ScanRecord,
+    Station,
+    cover_jobs,
+)
 from scanning.tracker_http import HttpTracker
 from tests.cast import Cast
 from tests.identities import Tokens
@@ -183,6 +190,44 @@ def test_the_covers_of_one_multi_page_file_are_read_page_by_page(
                      cast.receiver).process([tiff])
     assert [(d.code, d.pages, d.recorded) for d in report.dossiers] == [(code, 2, True)]
     assert digitised(custody, code)["blank_pages"] == [2]
+
+
+class WatchedTracker(InProcessTracker):
+    """The in-process tracker, noting each dossier it records in ``seen``."""
+
+    def __init__(self, custody: CustodyApplication, seen: list[str]) -> None:
+        super().__init__(custody)
+        self.seen = seen
+
+    def record_digitised(self, record: ScanRecord) -> dict[str, Any]:
+        self.seen.append(f"record {record.code}")
+        return super().record_digitised(record)
+
+
+def test_the_next_dossier_is_read_while_one_is_recorded(
+        custody: CustodyApplication, cast: Cast, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a batch of three dossiers, a cover and a page each
+    codes = [receive(custody, cast, name) for name in ("Nguyễn Văn A", "Trần Thị Bình", "Lê Văn C")]
+    files = [path for number, code in enumerate(codes) for path in (
+        cover_file(code, tmp_path / f"{number}a.png", tmp_path),
+        text_page([f"Hồ sơ số {number}"], tmp_path / f"{number}b.png"))]
+    seen: list[str] = []
+    reading = Station.start_reading
+
+    def noted(station: Station, pages: Sequence[ScannedPage], pool: Executor) -> Pending:
+        seen.append(f"read {pages[0].path.name}")
+        return reading(station, pages, pool)
+
+    monkeypatch.setattr(Station, "start_reading", noted)
+    # WHEN the station processes it
+    report = Station(custody.objects, WatchedTracker(custody, seen), "st-1",
+                     cast.receiver).process(files)
+    # THEN each dossier's pages were already being read while the one before was recorded,
+    # so no worker waits for the recording; and all three were recorded, in order
+    assert report.all_recorded
+    assert seen == ["read 0b.png", "read 1b.png", f"record {codes[0]}", "read 2b.png",
+                    f"record {codes[1]}", f"record {codes[2]}"]
 
 def test_a_watched_folder_takes_only_settled_files_and_moves_them_after_storing(
         custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
