@@ -31,11 +31,11 @@ class FileCovers:
     refused_pages: tuple[tuple[int, str, str], ...] = ()
 
 
-def read_covers(path: Path, numbers: Sequence[int] | None = None) -> FileCovers:
-    """Barcodes of every page, or of pages ``numbers`` (1-based), decoding one at a time."""
+def read_covers(path: Path, numbers: Sequence[int]) -> FileCovers:
+    """Barcodes of pages ``numbers`` (1-based) of ``path``, decoding one at a time."""
     pages, refused = [], []
     try:
-        for page in iter_pages(path, wanted=None if numbers is None else set(numbers)):
+        for page in iter_pages(path, wanted=set(numbers)):
             if isinstance(page, RefusedPage):
                 refused.append((page.number, page.label, page.reason))
             else:
