@@ -43,6 +43,9 @@ from storage.objects import ObjectStore, StorageError, key_for
 from storage.spool import SpoolingObjectStore
 
 CLEANED_JPEG_QUALITY = 90
+# The most pages of the next dossier read while one is recorded: each holds ~70 MB at 300 dpi
+# until its dossier is recorded, and a dossier longer than this keeps the workers busy itself.
+AHEAD_PAGES = 8
 Progress = Callable[[str, int, int], None]
 
 
@@ -232,9 +235,10 @@ class Station:
             shares = [(share, [scanned[n - 1] for n in share.pages]) for share in split.dossiers]
             started: dict[int, Pending] = {}
             for index, (share, pages) in enumerate(shares):
-                # the next dossier's pages are read while this one's are stored and recorded
+                # a small next dossier's pages are read while this one's are stored and recorded
                 for ahead in (index, index + 1):
-                    if ahead < len(shares) and shares[ahead][1] and ahead not in started:
+                    if (ahead < len(shares) and ahead not in started and shares[ahead][1]
+                            and (ahead == index or len(shares[ahead][1]) <= AHEAD_PAGES)):
                         started[ahead] = self.start_reading(shares[ahead][1], pool)
                 result = DossierResult(share.code, files={p.path for p in pages}
                                        | {scanned[n - 1].path for n in share.covers})

@@ -204,14 +204,18 @@ class WatchedTracker(InProcessTracker):
         return super().record_digitised(record)
 
 
-def test_the_next_dossier_is_read_while_one_is_recorded(
+def test_a_small_next_dossier_is_read_while_one_is_recorded(
         custody: CustodyApplication, cast: Cast, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    # GIVEN a batch of three dossiers, a cover and a page each
-    codes = [receive(custody, cast, name) for name in ("Nguyễn Văn A", "Trần Thị Bình", "Lê Văn C")]
-    files = [path for number, code in enumerate(codes) for path in (
-        cover_file(code, tmp_path / f"{number}a.png", tmp_path),
-        text_page([f"Hồ sơ số {number}"], tmp_path / f"{number}b.png"))]
+    # GIVEN a batch of four dossiers of one, two, one and one page, and a station that reads
+    # ahead a next dossier of one page at most
+    monkeypatch.setattr("scanning.station.AHEAD_PAGES", 1)
+    codes = [receive(custody, cast, f"Nguyễn Văn {name}") for name in "ABCD"]
+    files = []
+    for number, code in enumerate(codes):
+        files.append(cover_file(code, tmp_path / f"{number}a.png", tmp_path))
+        for page in "bc"[:2 if number == 1 else 1]:
+            files.append(text_page([f"Hồ sơ số {number}"], tmp_path / f"{number}{page}.png"))
     seen: list[str] = []
     reading = Station.start_reading
 
@@ -223,11 +227,13 @@ def test_the_next_dossier_is_read_while_one_is_recorded(
     # WHEN the station processes it
     report = Station(custody.objects, WatchedTracker(custody, seen), "st-1",
                      cast.receiver).process(files)
-    # THEN each dossier's pages were already being read while the one before was recorded,
-    # so no worker waits for the recording; and all three were recorded, in order
+    # THEN a one-page dossier was already being read while the one before was recorded, so no
+    # worker waited for the recording; the two-page one, over the bound, was read in its turn
     assert report.all_recorded
-    assert seen == ["read 0b.png", "read 1b.png", f"record {codes[0]}", "read 2b.png",
-                    f"record {codes[1]}", f"record {codes[2]}"]
+    assert seen == ["read 0b.png", f"record {codes[0]}", "read 1b.png", "read 2b.png",
+                    f"record {codes[1]}", "read 3b.png", f"record {codes[2]}",
+                    f"record {codes[3]}"]
+
 
 def test_a_watched_folder_takes_only_settled_files_and_moves_them_after_storing(
         custody: CustodyApplication, cast: Cast, tmp_path: Path) -> None:
