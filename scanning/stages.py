@@ -57,8 +57,9 @@ def joined_covers(path: Path, parts: Sequence[FileCovers]) -> FileCovers:
 
 def prepare_pages(path: Path, numbers: Sequence[int], settings: OcrSettings
                   ) -> list[tuple[CleanPage, PageText]]:
-    """Clean and OCR pages ``numbers`` (1-based) of ``path``; a page OCR found upside down
-    comes back turned. Raises BadPage if the file changed into something unreadable since the
+    """Clean and OCR pages ``numbers`` (1-based) of ``path``. A page OCR found upside down
+    comes back as clean-up left it, its text saying so (``PageText.quarter_turns``): the
+    caller turns it. Raises BadPage if the file changed into something unreadable since the
     first pass."""
     decoded = {page.number: page for page in iter_pages(path, wanted=set(numbers))
                if isinstance(page, Page)}
