@@ -18,7 +18,7 @@ from time import monotonic
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
@@ -46,7 +46,7 @@ from tracker.domain.scan_details import ScanDetails
 from tracker.idempotency import AlreadyDone, IdempotentRequest, pending, request_id
 from tracker.presenters import describe_event, dossier_status
 from tracker.search.index import Hit, ScanText, SearchIndex, ocr_text, search
-from tracker.sequences import DailyNumbering
+from tracker.sequences import MAX_REMEMBERED_SEQUENCES, DailyNumbering
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -86,6 +86,11 @@ class CustodyApplication(Application[Any]):
         # it last saved it. If another process issued a number meanwhile, the store refuses
         # the stale version (IntegrityError) and the retry reads afresh.
         self._sequences = DailyNumbering(self._daily_sequence)
+        # A day's sequence gains an event per code, so a fresh read of a busy office's replays
+        # thousands: kept here and brought forward with only the events saved since (by this
+        # process or another), each read a copy that a refused save cannot spoil.
+        self._sequence_reads: Repository[UUID] = Repository(
+            self.events, cache_maxsize=MAX_REMEMBERED_SEQUENCES)
         self._search_index_for = search_index_for  # the backend's, from tracker.bootstrap
         self._search: SearchIndex | None = None
 
@@ -510,7 +515,7 @@ class CustodyApplication(Application[Any]):
 
     def _daily_sequence(self, office: str, day: date) -> DailySequence:
         try:
-            return cast(DailySequence, self.repository.get(sequence_id(office, day)))
+            return cast(DailySequence, self._sequence_reads.get(sequence_id(office, day)))
         except AggregateNotFoundError:
             return DailySequence.start(office, day)
 

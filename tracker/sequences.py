@@ -6,10 +6,11 @@ retry, and under a dozen busy counters the retries dominate. ``DailyNumbering`` 
 (office, day) one lock in this process: a receipt waits for its turn, issues the next number from
 the sequence as this process last saved it (no read of the store) and saves. The store's
 optimistic concurrency on the sequence still keeps codes unique and gap-free across processes;
-a turn meets a conflict only when another process issued a number since, and then reads afresh.
-Across processes this is correct but not fair: while one process keeps an office busy, another's
-receipts there mostly lose (each reads the store before saving; the busy one issues from its
-cache) and go through when it pauses.
+a turn meets a conflict only when another process issued a number since, and then reads the
+store again. That read is cheap: ``load`` brings the sequence this process read last forward
+with only the codes issued since. A day's sequence gains an event per code: replaying a busy
+office's thousands on every lost race would hold two web processes receiving at one office under
+100 receipts/s between them.
 
 The lock map is bounded: past ``MAX_REMEMBERED_SEQUENCES`` entries, the least recently used idle
 ones (no receipt waiting or holding them) are forgotten, with their cached sequence.

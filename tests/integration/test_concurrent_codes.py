@@ -1,6 +1,7 @@
 """Parallel receptions at one office get distinct codes with no gap: from separate processes, from
 many threads of one process (which take numbers in turn, without a single conflict), and from
-two many-threaded processes at once."""
+two many-threaded processes at once; a process that lost a number to another reads only the
+codes issued since, not the day's sequence again."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from tests.cast import Cast, cast_from
 from tests.hoso_cli import Hoso
 from tracker.application import CustodyApplication
 from tracker.bootstrap import bootstrap
-from tracker.domain.codes import DailySequence, DossierCode
+from tracker.domain.codes import DailySequence, DossierCode, sequence_id
 from tracker.domain.province import Province
 from tracker.province_file import demo_province_path, load_province_file
 from tracker.sequences import DailyNumbering
@@ -28,9 +29,7 @@ PARALLEL = 50
 THREADS = 12  # a provincial centre's counters, all receiving under one office code
 EACH = 10
 # Each of two processes receives 6 × 25 = 150, fewer than a receipt's 200 attempts: a receipt
-# that keeps losing to the other process's numbers cannot run out of attempts. (While one process
-# is busy at an office, the other's receipts there mostly lose: it reads the sequence afresh after
-# each loss while the busy one issues from its cache.)
+# that keeps losing to the other process's numbers cannot run out of attempts.
 EACH_OF_TWO = 25
 ROOT = Path(__file__).parents[2]
 
@@ -50,6 +49,22 @@ def count_conflicts(custody: CustodyApplication) -> list[int]:
 
     custody.save = counting_save  # type: ignore[method-assign]
     return conflicts
+
+
+def count_rows_read(custody: CustodyApplication, originator_id: object) -> list[int]:
+    """Wrap the recorder's ``select_events`` so the stored events it returns for
+    ``originator_id`` are counted in the returned one-item list."""
+    rows = [0]
+    select = custody.recorder.select_events
+
+    def counting_select(*args: Any, **kwargs: Any) -> Any:
+        found = select(*args, **kwargs)
+        if kwargs.get("originator_id", args[0] if args else None) == originator_id:
+            rows[0] += len(found)
+        return found
+
+    custody.recorder.select_events = counting_select  # type: ignore[method-assign]
+    return rows
 
 
 def receive_in_threads(custody: CustodyApplication, c: Cast, threads: int, each: int,
@@ -191,6 +206,31 @@ def test_two_many_threaded_processes_share_one_sequence(store_env: dict[str, str
     # often than the other process issued numbers
     for mine, theirs in ((results[0], results[1]), (results[1], results[0])):
         assert mine["conflicts"] <= len(theirs["codes"])
+
+
+def test_a_process_that_lost_a_number_reads_only_the_codes_issued_since(
+        custody: CustodyApplication, store_env: dict[str, str]) -> None:
+    # GIVEN two server processes on one store, each of which has received at one commune,
+    # 61 dossiers between them
+    c = cast_from(custody.province())
+    other = bootstrap(Settings.from_environ(store_env), clock=custody.clock,
+                      create_tables=False)
+    try:
+        codes = receive_in_threads(custody, c, 1, 60, "a")
+        codes += receive_in_threads(other, c, 1, 1, "b")
+        day = DossierCode.parse(codes[0]).day
+        rows = count_rows_read(other, sequence_id(c.commune, day))
+        # WHEN the first process receives one more, then the second
+        codes += receive_in_threads(custody, c, 1, 1, "a")
+        codes += receive_in_threads(other, c, 1, 1, "b")
+        # THEN the codes are 0001…0063, each once
+        assert_gap_free(codes, c.commune, 63)
+        # AND the second, whose number was taken by the first, read only the two codes issued
+        # since it last read the day's sequence (its own and the first's), not all 62: at a
+        # busy office a fresh read would replay thousands
+        assert rows[0] == 2
+    finally:
+        other.close()
 
 
 def test_the_numbering_forgets_idle_offices_beyond_its_limit() -> None:
