@@ -35,11 +35,14 @@ that, the command and the auth step one after another, so ``ceiling`` (``1 / (1/
 1/in_process + auth mean)``) is the most this stack could serve of the command were everything
 else free, and ``ceiling_vs_in_process`` the most its ratio could reach.
 
-Both commands are served twice, in two topologies. First as ``hoso serve`` runs on its embedded
-defaults: the views follow the log in a thread of the web process. Then as a deployment runs it
-(``views_apart``): ``hoso serve --no-follow`` with ``hoso project --follow-log`` beside it, so the
-views spend the other process's interpreter, not the web one's (in deploy/, Kafka consumers keep
-them). Each gets fresh dossiers, and the centre's codes are checked gap-free across both.
+Both commands are served three times (``TOPOLOGIES``). First as ``hoso serve`` runs on its
+embedded defaults: the views follow the log in a thread of the web process (``in_serve``). Then
+with the views apart (``views_apart``): ``hoso serve --no-follow`` with ``hoso project
+--follow-log`` beside it, so the views spend the other process's interpreter, not the web one's.
+Last as deploy/ runs it (``two_web``): two ``hoso serve --no-follow`` processes on the one store,
+the clients shared between them as a proxy shares its connections, the views apart again (in
+deploy/, Kafka consumers keep them). Each gets fresh dossiers, and the centre's codes are checked
+gap-free across all three.
 
 The baseline is ``CustodyApplication.receive`` / ``hand_over`` in a loop on the same store,
 measured in the same run before the server starts and again after it stops (the machine is
@@ -47,7 +50,7 @@ noisy); the HTTP rate is judged by its ratio to the mean of the two. The load ge
 asyncio loop speaking HTTP/1.1 on persistent connections: ~0.2 ms of CPU a request.
 
 Usage, from the repository root:
-    .venv/bin/python bench/http.py [--requests 2000] [--rate 100] [--paced-seconds 10]
+    .venv/bin/python bench/http.py [--requests 1500] [--rate 100] [--paced-seconds 10]
                                    [--count 500] [--clients 50] [--threads N]
                                    [--backend sqlite|postgres|both] [--quick]
 One JSON document goes to stdout; progress goes to stderr.
@@ -158,39 +161,54 @@ def free_port() -> int:
 
 @contextmanager
 def hoso_serve(store: dict[str, str], log: Path, threads: int | None,
-               views_apart: bool = False) -> Iterator[int]:
-    """A ``hoso serve`` process on the store, answering /healthz; yields its port. With
-    ``views_apart`` it leaves the views to a ``hoso project --follow-log`` process beside it."""
-    port = free_port()
-    command = [sys.executable, "-m", "tracker.cli.main", "serve", "--port", str(port)]
-    if threads is not None:
-        command += ["--threads", str(threads)]
+               views_apart: bool = False, processes: int = 1) -> Iterator[list[int]]:
+    """``processes`` ``hoso serve`` processes on the store, each answering /healthz on a port of
+    its own; yields their ports. With ``views_apart`` they leave the views to a ``hoso project
+    --follow-log`` process beside them (more than one web process needs it: one process follows
+    the log for all)."""
+    if processes > 1 and not views_apart:
+        raise ValueError("web processes beside each other leave the views to a process apart")
+    ports = [free_port() for _ in range(processes)]
+    servers = []
     with log.open("wb") as out:
-        server = subprocess.Popen(command + (["--no-follow"] if views_apart else []),
-                                  env=process_env(store), stdout=out,
-                                  stderr=subprocess.STDOUT, preexec_fn=die_with_parent())
+        for port in ports:
+            command = [sys.executable, "-m", "tracker.cli.main", "serve", "--port", str(port)]
+            if threads is not None:
+                command += ["--threads", str(threads)]
+            servers.append(subprocess.Popen(
+                command + (["--no-follow"] if views_apart else []), env=process_env(store),
+                stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent()))
         follower = subprocess.Popen(
             [sys.executable, "-m", "tracker.cli.main", "project", "--follow-log"],
             env=process_env(store), stdout=out, stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent()) if views_apart else None
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(
-                        f"bench: hoso serve did not come up:\n{log_tail(log)}") from None
-                time.sleep(0.1)
-        progress(f"  hoso serve pid {server.pid} on port {port}"
+        for port, server in zip(ports, servers, strict=True):
+            wait_until_up(port, server, log)
+        progress(f"  hoso serve pids {', '.join(str(s.pid) for s in servers)} on ports "
+                 f"{', '.join(map(str, ports))}"
                  + (f", views followed by pid {follower.pid}" if follower else ""))
-        yield port
+        yield ports
     finally:
-        terminate(server, timeout=30)
+        for server in servers:
+            terminate(server, timeout=30)
         if follower is not None:
             terminate(follower, timeout=30)
+
+
+def wait_until_up(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
+    """Return once the server on ``port`` answers /healthz; exit naming its log if it never
+    does within a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(
+                    f"bench: hoso serve did not come up:\n{log_tail(log)}") from None
+            time.sleep(0.1)
 
 
 # -- the load generator -------------------------------------------------------------------------
@@ -232,7 +250,7 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, p
     return status, await reader.readexactly(length), keep
 
 
-async def drive(port: int, clients: int, requests: list[Request], rate: float | None
+async def drive(ports: list[int], clients: int, requests: list[Request], rate: float | None
                 ) -> Phase:
     """Send ``requests`` over ``clients`` kept-alive connections, opened before the clock starts.
 
@@ -240,13 +258,13 @@ async def drive(port: int, clients: int, requests: list[Request], rate: float | 
     loop: the server runs flat out). With a ``rate`` (requests/s, all clients together) request
     k is due at k/rate seconds, sent by client k mod ``clients`` as soon as that client is free;
     its latency counts from when it was due, so a server that falls behind is not flattered by
-    clients that waited to send."""
+    clients that waited to send. Client n talks to the server on ``ports[n % len(ports)]``."""
     phase = Phase()
     go = asyncio.Event()
     start = [0.0]
     queue = iter(enumerate(requests))
 
-    async def client(mine: Iterator[tuple[int, Request]]) -> None:
+    async def client(port: int, mine: Iterator[tuple[int, Request]]) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         await go.wait()
         try:
@@ -269,7 +287,8 @@ async def drive(port: int, clients: int, requests: list[Request], rate: float | 
     else:
         numbered = list(queue)
         shares = [iter(numbered[n::clients]) for n in range(clients)]
-    tasks = [asyncio.create_task(client(share)) for share in shares]
+    tasks = [asyncio.create_task(client(ports[n % len(ports)], share))
+             for n, share in enumerate(shares)]
     await asyncio.sleep(0.2)  # let every connection open
     start[0] = perf_counter()
     go.set()
@@ -278,11 +297,11 @@ async def drive(port: int, clients: int, requests: list[Request], rate: float | 
     return phase
 
 
-def load(port: int, clients: int, requests: list[Request], warmup: int, saturated: int,
+def load(ports: list[int], clients: int, requests: list[Request], warmup: int, saturated: int,
          rate: float) -> tuple[Phase, Phase, list[tuple[int, bytes]]]:
     """``warmup`` requests untimed, ``saturated`` in a closed loop, the rest paced at ``rate``;
     returns the two timed phases and every answer, warm-up included."""
-    phases = [asyncio.run(drive(port, clients, part, pace)) for part, pace in (
+    phases = [asyncio.run(drive(ports, clients, part, pace)) for part, pace in (
         (requests[:warmup], None), (requests[warmup:warmup + saturated], None),
         (requests[warmup + saturated:], rate))]
     return phases[1], phases[2], [answer for phase in phases for answer in phase.answers]
@@ -291,10 +310,10 @@ def load(port: int, clients: int, requests: list[Request], warmup: int, saturate
 FLOOR: Request = ("/healthz", None, "")
 
 
-def floor_rate(port: int, clients: int, requests: int, warmup: int) -> float:
+def floor_rate(ports: list[int], clients: int, requests: int, warmup: int) -> float:
     """GET /healthz requests/s, flat out from ``clients``, after ``warmup`` untimed."""
-    asyncio.run(drive(port, clients, [FLOOR] * warmup, None))
-    phase = asyncio.run(drive(port, clients, [FLOOR] * requests, None))
+    asyncio.run(drive(ports, clients, [FLOOR] * warmup, None))
+    phase = asyncio.run(drive(ports, clients, [FLOOR] * requests, None))
     return len(phase.latencies) / phase.seconds
 
 
@@ -440,6 +459,14 @@ def auth_summary(runs: list[InProcess], handover: dict[str, Any]) -> dict[str, A
 Loads = tuple[Phase, Phase, list[tuple[int, bytes]]]
 
 
+TOPOLOGIES: dict[str, tuple[bool, int]] = {
+    "in_serve": (False, 1),
+    "views_apart": (True, 1),
+    "two_web": (True, 2),
+}
+"""Each way the commands are served: (views followed by a process apart, web processes)."""
+
+
 def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     clients, saturated, count, rate = args.clients, args.requests, args.count, args.rate
     warmup = min(saturated // 4, 2 * clients)
@@ -447,54 +474,56 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     total = warmup + saturated + paced
     with fresh_store(backend) as store, tempfile.TemporaryDirectory() as logs:
         progress(f"[{backend}] in-process receive + auth + hand_over ({count} each), first run")
-        first = in_process(store, count, 2 * total)
+        first = in_process(store, count, len(TOPOLOGIES) * total)
         cast, tokens = first.cast, first.tokens
-        with hoso_serve(store, Path(logs) / "floor.log", 1) as port:
+        with hoso_serve(store, Path(logs) / "floor.log", 1) as ports:
             progress(f"[{backend}] HTTP floor: GET /healthz on one thread, {saturated} from "
                      f"{clients} clients flat out")
-            floor = floor_rate(port, clients, saturated, warmup)
-        runs: dict[bool, tuple[Loads, Loads]] = {}
-        for offset, apart in ((0, False), (total, True)):  # each run its own dossiers
-            with hoso_serve(store, Path(logs) / f"serve-{apart}.log", args.threads,
-                            views_apart=apart) as port:
-                where = "apart" if apart else "in serve"
-                progress(f"[{backend}] views {where}: HTTP handover: {saturated} from {clients} "
+            floor = floor_rate(ports, clients, saturated, warmup)
+        runs: dict[str, tuple[Loads, Loads]] = {}
+        for n, (topology, (apart, processes)) in enumerate(TOPOLOGIES.items()):
+            offset = n * total  # each topology its own dossiers
+            with hoso_serve(store, Path(logs) / f"serve-{topology}.log", args.threads,
+                            views_apart=apart, processes=processes) as ports:
+                progress(f"[{backend}] {topology}: HTTP handover: {saturated} from {clients} "
                          f"clients flat out, then {paced} at {rate}/s")
-                handovers = load(port, clients, [
+                handovers = load(ports, clients, [
                     (f"/api/v1/dossiers/{code}/handover",
                      {"courier": cast.courier, "to_office": cast.agency}, tokens[cast.receiver])
                     for code in first.spare[offset:offset + total]], warmup, saturated, rate)
-                progress(f"[{backend}] views {where}: HTTP receive at {CENTRE}: the same")
-                receipts = load(port, clients, [
+                progress(f"[{backend}] {topology}: HTTP receive at {CENTRE}: the same")
+                receipts = load(ports, clients, [
                     ("/api/v1/dossiers",
                      {"office": CENTRE, "procedure": cast.procedure.code,
                       "applicant_name": f"Công dân {n}", "applicant_id": f"00209{n:07d}",
                       "components": cast.components}, tokens[CENTRE_RECEIVER])
                     for n in range(offset, offset + total)], warmup, saturated, rate)
-                runs[apart] = handovers, receipts
+                runs[topology] = handovers, receipts
         progress(f"[{backend}] in-process receive + auth + hand_over ({count} each), "
                  "second run")
         second = in_process(store, count, 0)
     handover_base = [first.handover_per_s, second.handover_per_s]
     receive_base = [first.receive_per_s, second.receive_per_s]
     handover_p99 = HANDOVER_P99_MS if backend == "sqlite" else None
-    handover = summary(*runs[False][0], handover_base, rate, handover_p99)
-    receive = summary(*runs[False][1], receive_base, rate, RECEIVE_P99_MS)
-    handover["views_apart"] = summary(*runs[True][0], handover_base, rate, handover_p99)
-    receive["views_apart"] = summary(*runs[True][1], receive_base, rate, RECEIVE_P99_MS)
+    handover = summary(*runs["in_serve"][0], handover_base, rate, handover_p99)
+    receive = summary(*runs["in_serve"][1], receive_base, rate, RECEIVE_P99_MS)
+    for topology in list(TOPOLOGIES)[1:]:
+        handover[topology] = summary(*runs[topology][0], handover_base, rate, handover_p99)
+        receive[topology] = summary(*runs[topology][1], receive_base, rate, RECEIVE_P99_MS)
     auth = first.auth + second.auth
     handover["ceiling"] = ceiling(floor, handover["in_process_runs_per_s"], auth)
     receive["ceiling"] = ceiling(floor, receive["in_process_runs_per_s"], auth)
-    codes = [json.loads(body)["code"] for apart in (False, True)
-             for status, body in runs[apart][1][2] if status == 201]
-    receive["codes_distinct_gap_free"] = len(codes) == 2 * total and gap_free(codes)
+    codes = [json.loads(body)["code"] for topology in TOPOLOGIES
+             for status, body in runs[topology][1][2] if status == 201]
+    receive["codes_distinct_gap_free"] = (len(codes) == len(TOPOLOGIES) * total
+                                          and gap_free(codes))
     return {"handover": handover, "receive": receive,
             "auth": auth_summary([first, second], handover)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000,
+    parser.add_argument("--requests", type=int, default=1500,
                         help="HTTP requests sent flat out, per command")
     parser.add_argument("--rate", type=float, default=100.0,
                         help="requests/s offered (all clients together) in the paced phase")
@@ -512,10 +541,12 @@ def main(argv: list[str] | None = None) -> int:
         vars(args).update(QUICK)
     if not 1 <= args.clients <= args.requests:
         parser.error("--clients must be 1..--requests")
-    if (2 * args.count + 2 * (1.25 * args.requests + args.rate * args.paced_seconds)
+    runs = len(TOPOLOGIES)
+    if (2 * args.count + runs * (1.25 * args.requests + args.rate * args.paced_seconds)
             > MAX_DAILY_NUMBER):
-        parser.error(f"2 × --count + 2 × (1.25 × --requests + --rate × --paced-seconds) must "
-                     f"stay within {MAX_DAILY_NUMBER} (one commune counter's codes for a day)")
+        parser.error(f"2 × --count + {runs} × (1.25 × --requests + --rate × --paced-seconds) "
+                     f"must stay within {MAX_DAILY_NUMBER} (one commune counter's codes for a "
+                     "day)")
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     if "postgres" in backends:
         check_postgres(database_url())
