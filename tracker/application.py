@@ -84,11 +84,12 @@ class CustodyApplication(Application[Any]):
         self._applicant_secret: str | None = None  # made once, never changed: read once
         # One writer per office and day in this process, issuing from the daily sequence as
         # it last saved it. If another process issued a number meanwhile, the store refuses
-        # the stale version (IntegrityError) and the retry reads afresh.
+        # the stale version (IntegrityError) and the retry reads the store again.
         self._sequences = DailyNumbering(self._daily_sequence)
-        # A day's sequence gains an event per code, so a fresh read of a busy office's replays
-        # thousands: kept here and brought forward with only the events saved since (by this
-        # process or another), each read a copy that a refused save cannot spoil.
+        # A day's sequence gains an event per code: read afresh, a busy office's would replay
+        # thousands. The sequences read are kept here and brought forward with only the events
+        # saved since (by this process or another); each read is a copy, so a refused save
+        # cannot spoil it.
         self._sequence_reads: Repository[UUID] = Repository(
             self.events, cache_maxsize=MAX_REMEMBERED_SEQUENCES)
         self._search_index_for = search_index_for  # the backend's, from tracker.bootstrap
