@@ -247,10 +247,12 @@ def fill_by_cloning(custody: CustodyApplication, cast: Cast, events: int) -> int
         custody.collect_fee(code, by=cast.receiver, amount=10_000 + 1_000 * (n % 7))
         shuttle(custody, cast, code)
         if n % 10 == 1:
-            custody.cancel(code, by=cast.official, reason="công dân rút hồ sơ")  # terminal
+            custody.cancel(code, by=cast.official, reason="công dân rút hồ sơ",
+                           reason_code="cong-dan-rut")  # terminal
         else:
             if n % 10 == 0:
-                custody.reject(code, by=cast.official, reason="thiếu giấy tờ")
+                custody.reject(code, by=cast.official, reason="thiếu giấy tờ",
+                               reason_code="ho-so-khong-hop-le")
             else:
                 custody.resolve(code, by=cast.official)
             shuttle_back(custody, cast, code)

@@ -41,6 +41,11 @@ A = Desk("000.21.11.H40", "pl-rcv-003", "1.004217", ("don", "gcn"), "pl-cur-001"
 B = Desk("000.00.22.H40", "dt-rcv-001", "2.000720", ("giay-de-nghi", "giay-to-phap-ly"),
          "dt-cur-001", "000.22.02.H40", "dt-off-003")
 
+REASON_CODES = {"hồ sơ không hợp lệ": "ho-so-khong-hop-le",
+                "không đủ điều kiện": "khong-du-dieu-kien",
+                "công dân rút hồ sơ": "cong-dan-rut"}
+"""The demo province's reason code for each reason the plan gives (the report counts by code)."""
+
 MARCH_DAYS = [date(2026, 3, d) for d in (2, 3, 4, 5, 6, 9, 10, 11, 12, 13)]
 FEBRUARY_DAYS = [date(2026, 2, d) for d in (24, 25, 26, 27)]
 
@@ -96,7 +101,8 @@ def _one(custody: CustodyApplication, clock: ManualClock, desk: Desk, day: date,
     custody.collect_fee(code, desk.receiver, 50_000 if desk is A else 100_000)
     if outcome.startswith("cancelled:"):
         clock.now = at(day, 10)
-        custody.cancel(code, desk.receiver, outcome.split(":", 1)[1])
+        reason = outcome.split(":", 1)[1]
+        custody.cancel(code, desk.receiver, reason, reason_code=REASON_CODES[reason])
         return code
     if digitise:
         clock.now = at(day, 10)
@@ -114,7 +120,8 @@ def _one(custody: CustodyApplication, clock: ManualClock, desk: Desk, day: date,
         _resolve(custody, clock, desk, code, due + timedelta(days=2), day)
     elif outcome.startswith("rejected:"):
         clock.now = at(day + timedelta(days=1), 10)
-        custody.reject(code, desk.official, outcome.split(":", 1)[1])
+        reason = outcome.split(":", 1)[1]
+        custody.reject(code, desk.official, reason, reason_code=REASON_CODES[reason])
     elif outcome == "supplement":
         clock.now = at(day + timedelta(days=1), 10)
         custody.request_supplement(code, desk.official, "thiếu bản vẽ")

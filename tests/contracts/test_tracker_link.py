@@ -149,7 +149,7 @@ class TrackerLinkContract:
             ) -> None:
         """GIVEN a dossier cancelled at the station's own office
         WHEN a scan of it is sent THEN it is refused naming the custody rule."""
-        custody.cancel(code, cast.receiver, "người nộp rút hồ sơ")
+        custody.cancel(code, cast.receiver, "người nộp rút hồ sơ", reason_code="cong-dan-rut")
         with pytest.raises(RecordRefused, match=r"terminal-final"):
             tracker.record_digitised(stored_scan(custody, cast, code))
         assert digitised(custody, code) == []

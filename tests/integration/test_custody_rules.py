@@ -52,7 +52,7 @@ def returned(custody: CustodyApplication, cast: Cast) -> str:
 
 def cancelled(custody: CustodyApplication, cast: Cast) -> str:
     code = receive(custody, cast)
-    custody.cancel(code, cast.receiver, "công dân rút hồ sơ")
+    custody.cancel(code, cast.receiver, "công dân rút hồ sơ", reason_code="cong-dan-rut")
     return code
 
 
@@ -97,7 +97,12 @@ ILLEGAL: list[tuple[str, Setup, Act, str]] = [
     ("resolve by an official elsewhere", at_agency,
      lambda a, c, code: a.resolve(code, c.stranger), "actor-at-dossier-office"),
     ("reject by an official elsewhere", at_agency,
-     lambda a, c, code: a.reject(code, c.stranger, "x"), "actor-at-dossier-office"),
+     lambda a, c, code: a.reject(code, c.stranger, "x", reason_code="khac"),
+     "actor-at-dossier-office"),
+    ("reject without a reason code where the province lists them", at_agency,
+     lambda a, c, code: a.reject(code, c.official, "x"), "reason-code"),
+    ("cancel without a reason code where the province lists them", at_agency,
+     lambda a, c, code: a.cancel(code, c.official, "x"), "reason-code"),
     ("resolve while paused", paused,
      lambda a, c, code: a.resolve(code, c.official), "clock-running"),
     ("pause twice", paused,
@@ -122,9 +127,9 @@ ILLEGAL: list[tuple[str, Setup, Act, str]] = [
     ("resolve twice", resolved,
      lambda a, c, code: a.resolve(code, c.official), "decision-final"),
     ("reject after resolving", resolved,
-     lambda a, c, code: a.reject(code, c.official, "x"), "decision-final"),
+     lambda a, c, code: a.reject(code, c.official, "x", reason_code="khac"), "decision-final"),
     ("cancel after resolving", resolved,
-     lambda a, c, code: a.cancel(code, c.official, "x"), "decision-final"),
+     lambda a, c, code: a.cancel(code, c.official, "x", reason_code="khac"), "decision-final"),
     ("ask for a supplement after resolving", resolved,
      lambda a, c, code: a.request_supplement(code, c.official, "x"), "decision-final"),
     ("hand over after return", returned,

@@ -1,5 +1,6 @@
 """Rejections and cancellations name a reason code of the province file, and the report counts
-them by code (and by field); an unknown code is refused and records nothing. Both stores."""
+them by code (and by field); an unknown code, or none where the province lists reasons, is
+refused and records nothing. Both stores."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.hoso_cli import Hoso
 from tracker.application import CustodyApplication
 from tracker.bootstrap import Services
 from tracker.domain.dossier import Dossier
-from tracker.domain.errors import ProvinceFileError, UnknownReference
+from tracker.domain.errors import ProvinceFileError, RuleViolation, UnknownReference
 from tracker.province_file import load_province_file
 
 
@@ -43,12 +44,19 @@ def test_decisions_are_counted_by_reason_code_and_field(
     assert "dang-tranh-chap" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     custody.cancel(cancelled, cast.official, "Công dân xin rút", reason_code="cong-dan-rut")
-    custody.reject(unknown, cast.official, "hồ sơ cũ không có mã")  # free text alone
+    with pytest.raises(RuleViolation, match="khong-du-dieu-kien") as no_code:
+        custody.reject(unknown, cast.official, "hồ sơ cũ không có mã")  # free text alone
+    assert no_code.value.rule == "reason-code"
+    uncoded = Hoso(store_env)("cancel", unknown, "--by", cast.official, "--reason",
+                              "Công dân xin rút")
+    assert uncoded.code == 2
+    assert "cong-dan-rut" in uncoded.stderr
+    assert custody.history(unknown) == before
 
     views = services.open_views()
     march = views.report(date(2026, 3, 1), date(2026, 3, 31), by="field")
     row = next(r for r in march["rows"] if r["field"] == cast.procedure.field)
-    assert row["rejected_by_reason"] == {"dang-tranh-chap": 1, "hồ sơ cũ không có mã": 1}
+    assert row["rejected_by_reason"] == {"dang-tranh-chap": 1}
     assert row["cancelled_by_reason"] == {"cong-dan-rut": 1}
 
 

@@ -35,10 +35,8 @@ MARCH_B = {**ZERO, "received": 89, "resolved_early": 20, "resolved_on_time": 21,
 MARCH = {**ZERO, "received": 180, "resolved_early": 50, "resolved_on_time": 42,
          "resolved_overdue": 20, "in_progress": 65, "rejected": 15, "cancelled": 8,
          "paused": 10, "supplements_requested": 12, "digitised": 70, "fees_vnd": 13_450_000}
-REASONS = {"A": ({"hồ sơ không hợp lệ": 5, "không đủ điều kiện": 3},
-                 {"công dân rút hồ sơ": 4}),
-           "B": ({"hồ sơ không hợp lệ": 5, "không đủ điều kiện": 2},
-                 {"công dân rút hồ sơ": 4})}
+REASONS = {"A": ({"ho-so-khong-hop-le": 5, "khong-du-dieu-kien": 3}, {"cong-dan-rut": 4}),
+           "B": ({"ho-so-khong-hop-le": 5, "khong-du-dieu-kien": 2}, {"cong-dan-rut": 4})}
 
 
 STOCKS = ("carried_over", "received_total", "resolved", "in_progress_on_time",

@@ -255,7 +255,8 @@ class Scenario:
 
     def rejected(self) -> Target:
         target = self.at_agency()
-        self.custody.reject(target.code, HOME_STAFF["official"], "không đủ điều kiện")
+        self.custody.reject(target.code, HOME_STAFF["official"], "không đủ điều kiện",
+                            reason_code="khong-du-dieu-kien")
         return target
 
     def decided(self) -> Target:
@@ -353,12 +354,14 @@ ROWS: dict[str, Row] = {
     "accept": command("accept", "in_transit", said(office=AGENCY)),
     "request-supplement": command("request-supplement", "held", said(reason="thiếu bản gốc")),
     "supplement-received": command("supplement-received", "awaiting"),
-    "cancel": command("cancel", "held", said(reason="công dân rút hồ sơ")),
+    "cancel": command("cancel", "held", said(reason="công dân rút hồ sơ",
+                                             reason_code="cong-dan-rut")),
     "pause": command("pause", "at_agency", said(reason="chờ xác minh")),
     "resume": command("resume", "paused"),
     "reschedule": command("reschedule", "at_agency",
                           said(to="2026-12-31", reason="cần xác minh thêm")),
-    "reject": command("reject", "at_agency", said(reason="không đủ điều kiện")),
+    "reject": command("reject", "at_agency", said(reason="không đủ điều kiện",
+                                                  reason_code="khong-du-dieu-kien")),
     "resolve": command("resolve", "at_agency"),
     "return": command("return", "decided"),
     "digitise": command("digitise", "held", lambda s, t, c: {"pages": [s.page]}),

@@ -109,7 +109,7 @@ def test_each_slip_carries_its_title_and_the_event_it_is_printed_from(
     custody.accept(code, OFFICIAL, AGENCY)
     moved = date.fromisoformat(custody.status(code)["due"])
     custody.reschedule(code, OFFICIAL, date(2026, 4, 30), "Chờ xác minh nguồn gốc đất")
-    custody.reject(code, OFFICIAL, "Thửa đất đang có tranh chấp")
+    custody.reject(code, OFFICIAL, "Thửa đất đang có tranh chấp", reason_code="dang-tranh-chap")
     agency = custody.province().offices[AGENCY].name
     expected = {
         "supplement": ["Thiếu bản gốc sổ đỏ", name_of(custody, RECEIVER), "NGƯỜI HƯỚNG DẪN"],

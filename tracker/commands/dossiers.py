@@ -249,7 +249,7 @@ class Reject(DossierCommand):
     reason: Reason = Field(description="The reason, as given to the citizen.")
     reason_code: ComponentCode | None = Field(
         None, description="A rejection reason code of the province file (reasons.rejection), "
-                          "by which the report counts it.",
+                          "by which the report counts it; needed when the file lists any.",
         json_schema_extra=cli("--reason-code"))
 
 
@@ -278,7 +278,8 @@ class Cancel(DossierCommand):
     reason: Reason = Field(description="The reason, in words.")
     reason_code: ComponentCode | None = Field(
         None, description="A cancellation reason code of the province file "
-                          "(reasons.cancellation), by which the report counts it.",
+                          "(reasons.cancellation), by which the report counts it; needed when "
+                          "the file lists any.",
         json_schema_extra=cli("--reason-code"))
 
 

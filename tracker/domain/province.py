@@ -196,10 +196,15 @@ class Province:
         return around
 
     def reason_code(self, kind: str, code: str | None) -> str | None:
-        """``code`` checked against the province's ``kind`` reasons (None: no code given,
-        the free text alone, as every decision recorded before the code lists)."""
+        """``code`` checked against the province's ``kind`` reasons. A province that lists
+        reasons of that kind needs one (its report counts decisions by code); one that lists
+        none takes the free text alone (None)."""
         listed = self.reasons[kind]
         if code is None:
+            if listed:
+                raise RuleViolation("reason-code", N_("a {kind} needs one of the province's "
+                                                      "reason codes: {items}"),
+                                    kind=kind, items=", ".join(listed))
             return None
         if code not in listed:
             raise UnknownReference(N_("{code!r} is not a {kind} reason code of the province "
