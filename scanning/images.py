@@ -11,6 +11,7 @@ PDF pages are rasterised by poppler's ``pdftoppm`` at ``PDF_DPI``, one page per 
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import tempfile
 import warnings
@@ -36,6 +37,7 @@ PDFTOPPM_TIMEOUT = 60.0
 # Formats whose frames all have the canvas size (Pillow reports it for every frame), so the
 # frame count times the canvas is the file's size without seeking (seeking a GIF decodes).
 CANVAS_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
+MEASURED_FILES = 64  # files whose measure a process remembers (see ``_measured``)
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def iter_pages(path: Path | str, wanted: Container[int] | None = None,
     ``RefusedPage``. Raises ``BadPage`` for the whole file (see ``measure``), or part-way when
     a page turns out corrupt."""
     path = Path(path)
-    found = measure(path, budget)
+    found = _measured(path, budget)
     numbers = [n for n in range(1, len(found.sizes) + 1) if wanted is None or n in wanted]
     for number in numbers:
         why = found.refusals[number - 1]
@@ -146,6 +148,24 @@ def iter_pages(path: Path | str, wanted: Container[int] | None = None,
         yield from (_pdf_page(path, number) for number in decodable)
     else:
         yield from _image_frames(path, decodable)
+
+
+def _measured(path: Path, budget: Budget) -> FileMeasure:
+    """``measure``, remembered for this version of the file (its inode, size and modification
+    time). Each page of a multi-page file is a job of its own that decodes only that page;
+    reading a 500-page PDF's page tree again for every one would cost ~50 ms a page."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return measure(path, budget)  # which says why the file cannot be read
+    return _measured_version(path, (stat.st_ino, stat.st_size, stat.st_mtime_ns), budget)
+
+
+@functools.lru_cache(maxsize=MEASURED_FILES)
+def _measured_version(path: Path, version: tuple[int, int, int], budget: Budget
+                      ) -> FileMeasure:
+    """``measure`` of ``path``; ``version`` only keys the cache."""
+    return measure(path, budget)
 
 
 def load_pages(path: Path | str, wanted: Container[int] | None = None) -> list[Page]:

@@ -233,22 +233,23 @@ class Station:
             done = 0
             total = sum(len(d.pages) for d in split.dossiers)
             shares = [(share, [scanned[n - 1] for n in share.pages]) for share in split.dossiers]
-            started: dict[int, Pending] = {}
+            ahead: Pending | None = None  # this dossier's pages, started in the previous turn
             for index, (share, pages) in enumerate(shares):
-                # a small next dossier's pages are read while this one's are stored and recorded
-                for ahead in (index, index + 1):
-                    if (ahead < len(shares) and ahead not in started and shares[ahead][1]
-                            and (ahead == index or len(shares[ahead][1]) <= AHEAD_PAGES)):
-                        started[ahead] = self.start_reading(shares[ahead][1], pool)
+                pending, ahead = ahead, None
                 result = DossierResult(share.code, files={p.path for p in pages}
                                        | {scanned[n - 1].path for n in share.covers})
                 report.dossiers.append(result)
                 if not pages:
                     result.error = "a cover with no pages behind it: nothing to record"
                     continue
+                pending = pending or self.start_reading(pages, pool)
+                # a small next dossier's pages are read while this one's are stored and recorded
+                following = shares[index + 1][1] if index + 1 < len(shares) else []
+                if following and len(following) <= AHEAD_PAGES:
+                    ahead = self.start_reading(following, pool)
                 flagged = [share.pages.index(n) + 1 for n in share.separators]
                 try:
-                    self._digitise(result, pages, started.pop(index), flagged, report.batch)
+                    self._digitise(result, pages, pending, flagged, report.batch)
                 except (ScanningError, OSError) as error:
                     result.error = str(error)
                 done += len(pages)

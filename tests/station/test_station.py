@@ -131,7 +131,6 @@ def test_a_mixed_batch_is_split_stored_recorded_and_searchable(
     assert report.file_outcomes[tmp_path / "b1.png"] == "done"
 
 
-
 class CountingPool(ThreadPoolExecutor):
     """A real pool (two threads) that keeps what each job was given."""
 
