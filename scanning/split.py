@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 # tracker still decides whether a code names a real dossier (``known``).
 DOSSIER_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.]*-\d{6}-\d{4}$")
 PATCH_T = "PATCHT"
+CODE39 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"  # in order of their mod-43 values
 
 
 def dossier_codes(texts: Sequence[str]) -> list[str]:
@@ -37,9 +38,27 @@ def dossier_codes(texts: Sequence[str]) -> list[str]:
 
 
 def is_separator(texts: Sequence[str], separators: Collection[str]) -> bool:
-    """True when a barcode on the page reads as a separator text (case and spaces aside)."""
-    wanted = {s.strip().upper() for s in separators}
-    return any(t.strip().upper() in wanted for t in texts)
+    """True when a barcode on the page reads as a separator text: case and spaces aside
+    (``PATCH T``), and a Code 39 check character too. Some programs print PATCH T sheets with
+    Code 39's optional mod-43 check character, which a reader passes on as part of the text
+    (``PATCHT-``), not knowing whether the printer meant it as data."""
+    wanted = {_plain(s) for s in separators}
+    return any(_plain(form) in wanted for t in texts for form in _with_and_without_check(t))
+
+
+def _plain(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+def _with_and_without_check(text: str) -> tuple[str, ...]:
+    """``text`` as read and, when its last character is the mod-43 check of the rest, the
+    rest alone."""
+    data = text.strip().upper()
+    if len(data) > 1 and all(c in CODE39 for c in data):
+        check = CODE39[sum(CODE39.index(c) for c in data[:-1]) % 43]
+        if data[-1] == check:
+            return text, data[:-1]
+    return (text,)
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,16 @@ class SeparatorCase:
     warp: bool = False
     noise: float = 0.0
     dpi: int = 200
+    # Code 39's optional mod-43 check character, as the text ends when read (readers pass it
+    # on); zint computes and prints it
+    check: str = ""
 
     @property
     def name(self) -> str:
-        marks = [m for m, on in (("fax", self.fax), ("warp", self.warp)) if on]
-        return "-".join([self.format, self.text, f"{self.angle:g}deg", f"{self.dpi}dpi",
-                         f"blur{self.blur:g}", f"noise{self.noise:g}", *marks])
+        marks = [m for m, on in (("fax", self.fax), ("warp", self.warp),
+                                 ("check", bool(self.check))) if on]
+        return "-".join([self.format, self.text.replace(" ", "_"), f"{self.angle:g}deg",
+                         f"{self.dpi}dpi", f"blur{self.blur:g}", f"noise{self.noise:g}", *marks])
 
 
 ROUGH_SEPARATORS = [
@@ -51,6 +55,7 @@ ROUGH_SEPARATORS = [
     SeparatorCase(warp=True), SeparatorCase(warp=True, angle=177, blur=1.2),
     SeparatorCase(angle=4, noise=14, dpi=150), SeparatorCase(angle=92.5, blur=1.5),
     SeparatorCase(fax=True, warp=True, angle=270),
+    SeparatorCase(check="-", fax=True, angle=180), SeparatorCase(text="PATCH T", angle=90),
     SeparatorCase(format="Code128", text="TACH-HO-SO", angle=180, blur=1.5),
     SeparatorCase(format="QRCode", text="TACH-HO-SO", angle=33, fax=True),
 ]
@@ -63,8 +68,10 @@ def separator_symbol(case: SeparatorCase, tmp: Path) -> np.ndarray:
     out = tmp / f"zint-{case.name}.png"
     scale = max(0.5, module_mm / 25.4 * case.dpi / 2)  # zint's scale 1: a 2-pixel module
     height = ["--height", "25"] if case.format != "QRCode" else []
+    check = ["--vers=1"] if case.check else []
     subprocess.run(["zint", "-b", ZINT[case.format], "-d", case.text, "--scale", f"{scale:g}",
-                    "--notext", *height, "-o", str(out)], check=True, capture_output=True)
+                    "--notext", *height, *check, "-o", str(out)], check=True,
+                   capture_output=True)
     image = cv2.imread(str(out), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise RuntimeError(f"zint wrote no readable PNG at {out}")

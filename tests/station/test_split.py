@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanning.split import DossierPages, Refusal, Unassigned, split_batch
+from scanning.split import PATCH_T, DossierPages, Refusal, Unassigned, is_separator, split_batch
 
 A, B = "000.21.11.H40-260310-0001", "000.21.11.H40-260310-0002"
 UNKNOWN = "000.21.11.H40-260310-0999"
@@ -80,6 +80,16 @@ def test_separator_texts_are_the_stations_and_a_separator_before_an_unknown_cove
     assert split.refused == [Refusal(3, "the separator before the refused cover on page 4"),
                              Refusal(4, f"unknown dossier {UNKNOWN}"),
                              Refusal(5, "follows the refused cover on page 4")]
+
+
+def test_a_separator_text_is_matched_whatever_its_case_spacing_or_code39_check() -> None:
+    # PATCHT's mod-43 check character is "-" (P25 A10 T29 C12 H17 T29: 122 % 43 = 36)
+    for read in ("PATCHT", " patcht ", "PATCH T", "PATCHT-", "PATCH TV"):
+        assert is_separator([read], [PATCH_T]), read
+    # … and nothing else is: another last character, or the check of something else
+    for read in ("PATCHTX", "PATCHT.", "PATCH", "TACH-HO-SO"):
+        assert not is_separator([read], [PATCH_T]), read
+    assert is_separator(["TACH-HO-SOI"], ["tach-ho-so"])  # a station's own text, checked
 
 
 def test_the_named_dossier_takes_pages_before_the_first_separator_only() -> None:
