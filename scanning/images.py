@@ -7,6 +7,9 @@ page larger than a page can be is refused by its number and the file's other pag
 are then decoded one frame (one PDF page) at a time, each in full, so a truncated JPEG or PNG
 fails here and not half-way through clean-up, and memory holds one page, never the file.
 PDF pages are rasterised by poppler's ``pdftoppm`` at ``PDF_DPI``, one page per run.
+A frame whose pixels are not square (a fax server's TIFF at 204 × 98 dpi) is stretched to its
+higher resolution both ways as it is decoded, and measured so: Tesseract reads letters half
+their height as something else.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ PDFTOPPM_TIMEOUT = 60.0
 # frame count times the canvas is the file's size without seeking (seeking a GIF decodes).
 CANVAS_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
 MEASURED_FILES = 64  # files whose measure a process remembers (see ``_measured``)
+# Pixels up to this many times taller than wide (or wider than tall) are squared; a fax's
+# standard resolution is 2.08. A header claiming more is not believed: no stretch.
+MAX_PIXEL_ASPECT = 4.0
+# Pillow's modes for 16-bit grey ("I": a 16-bit PNG as older Pillow opens it).
+SIXTEEN_BIT_GREY = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
 
 
 @dataclass(frozen=True)
@@ -203,11 +211,11 @@ def _image_sizes(path: Path) -> list[tuple[int, int]]:
         with _open(path) as image:
             frames = getattr(image, "n_frames", 1)
             if frames > MAX_PAGES_PER_FILE * 2 or frames == 1 or image.format in CANVAS_FORMATS:
-                return [image.size] * frames
+                return [_squared_size(image)] * frames
             sizes = []
             for index in range(frames):  # a TIFF's seek reads the frame's directory only
                 image.seek(index)
-                sizes.append(image.size)
+                sizes.append(_squared_size(image))
             return sizes
     except Image.DecompressionBombError as error:
         raise BadPage(path.name, f"too many pixels to be a page scan ({error})") from error
@@ -223,9 +231,11 @@ def _image_frames(path: Path, numbers: list[int]) -> Iterator[Page]:
             for number in numbers:
                 image.seek(number - 1)
                 image.load()
-                page = Page(pixels=_bgr(image), source=path.name, number=number,
-                            dpi=_dpi(image))
-                yield page
+                frame, size = _eight_bit(image), _squared_size(image)
+                if size != frame.size:
+                    frame = _stretched(frame, size)
+                yield Page(pixels=_bgr(frame), source=path.name, number=number,
+                           dpi=_dpi(image))
     except Image.DecompressionBombError as error:
         raise BadPage(path.name, f"too many pixels to be a page scan ({error})") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
@@ -238,15 +248,60 @@ def _image_trouble(error: Exception) -> str:
 
 
 def _dpi(image: Image.Image) -> float | None:
+    """The frame's resolution as a page of square pixels has it (``_squared_size``)."""
+    across, down = _resolutions(image)
+    if across is None:
+        return None
+    # PNG stores pixels per metre, so 200 dpi reads back 199.9994.
+    return float(round(max(across, down or 0.0) if _aspect_believed(across, down) else across))
+
+
+def _resolutions(image: Image.Image) -> tuple[float | None, float | None]:
+    """The frame's dpi across and down; None where the file does not say (JFIF's "no units"
+    says 1)."""
     dpi = image.info.get("dpi")
-    if not dpi:
-        return None
     try:
-        value = float(dpi[0])
+        across, down = (float(dpi[0]), float(dpi[1])) if dpi else (0.0, 0.0)
     except (TypeError, ValueError, IndexError):
-        return None
-    # JFIF "no units" says 1. PNG stores pixels per metre, so 200 dpi reads back 199.9994.
-    return float(round(value)) if value >= 50 else None
+        return None, None
+    return (across if across >= 50 else None), (down if down >= 50 else None)
+
+
+def _aspect_believed(across: float | None, down: float | None) -> bool:
+    return (across is not None and down is not None
+            and max(across, down) / min(across, down) <= MAX_PIXEL_ASPECT)
+
+
+def _squared_size(image: Image.Image) -> tuple[int, int]:
+    """The frame's size once its pixels are square: the axis of lower resolution grows to the
+    other's (a fax's 204 × 98 dpi frame of 1728 × 1145 becomes 1728 × 2383)."""
+    across, down = _resolutions(image)
+    width, height = image.size
+    if across is None or down is None or not _aspect_believed(across, down):
+        return width, height
+    if abs(across - down) <= 0.02 * max(across, down):
+        return width, height
+    if across > down:
+        return width, round(height * across / down)
+    return round(width * down / across), height
+
+
+def _stretched(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``image`` resized to ``size`` through grey (a black-and-white frame) or colour, so that
+    the grown axis gets smooth edges instead of doubled stair-steps."""
+    smooth = image if image.mode in ("L", "RGB") else image.convert(
+        "L" if image.mode == "1" else "RGB")
+    return smooth.resize(size, Image.Resampling.BICUBIC)
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """A 16-bit grey frame (a scanner's "16-bit greyscale" setting, PNG or TIFF) as 8-bit
+    grey, scaled. Pillow's own conversion clips every value above 255 to white, which turned
+    such a scan into a blank page."""
+    if image.mode not in SIXTEEN_BIT_GREY:
+        return image
+    values = np.clip(np.asarray(image, dtype=np.int64), 0, 65535)
+    return Image.fromarray(((values * 255 + 32767) // 65535).astype(np.uint8))
 
 
 def _bgr(image: Image.Image) -> np.ndarray:

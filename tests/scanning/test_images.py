@@ -13,7 +13,7 @@ from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
 from scanning.errors import BadPage
-from scanning.images import load_pages
+from scanning.images import Budget, load_pages, measure
 
 
 def _page(width: int = 400, height: int = 560) -> Image.Image:
@@ -36,6 +36,36 @@ def test_png_jpeg_and_multipage_tiff_load_with_their_resolution(tmp_path: Path) 
     assert [p.number for p in tiff] == [1, 2, 3]
     assert tiff[1].pixels.shape == (700, 500, 3)
     assert tiff[1].label == "c.tif page 2"
+
+
+def test_sixteen_bit_grey_scans_load_scaled_not_clipped_to_white(tmp_path: Path) -> None:
+    # GIVEN a scanner's 16-bit greyscale page: ink at 6,000 of 65,535, paper at 60,000
+    grey = np.full((560, 400), 60_000, np.uint16)
+    grey[100:120, 50:350] = 6_000
+    Image.fromarray(grey).save(tmp_path / "g16.png", dpi=(300, 300))
+    Image.fromarray(grey).save(tmp_path / "g16.tif", dpi=(300, 300))
+    for name in ("g16.png", "g16.tif"):
+        page, = load_pages(tmp_path / name)
+        # THEN the ink is dark and the paper light, as an 8-bit scan of the same page
+        assert page.pixels[110, 60].tolist() == [23, 23, 23], name
+        assert page.pixels[300, 200].tolist() == [233, 233, 233], name
+
+
+def test_a_fax_servers_tiff_gets_square_pixels_and_is_measured_so(tmp_path: Path) -> None:
+    # GIVEN a fax at standard resolution: black and white, Group 4, 204 × 98 dpi (pixels twice
+    # as tall as wide), and a TIFF whose header claims pixels twenty times as tall
+    fax = Image.new("1", (1728, 1145), 1)
+    fax.save(tmp_path / "fax.tif", compression="group4", dpi=(204, 98))
+    fax.save(tmp_path / "odd.tif", compression="group4", dpi=(2000, 98))
+    # WHEN loaded THEN the fax is stretched to 204 dpi both ways, and measured that size first
+    page, = load_pages(tmp_path / "fax.tif")
+    assert (page.dpi, page.pixels.shape) == (204.0, (2383, 1728, 3))
+    assert measure(tmp_path / "fax.tif").sizes == ((1728, 2383),)
+    with pytest.raises(BadPage, match="more than a page scan can be"):
+        measure(tmp_path / "fax.tif", Budget(page_pixels=1728 * 2000))
+    # … and a claim beyond any scanner's is not believed: no stretch
+    odd, = load_pages(tmp_path / "odd.tif")
+    assert (odd.dpi, odd.pixels.shape) == (2000.0, (1145, 1728, 3))
 
 
 def test_a_png_without_resolution_says_so(tmp_path: Path) -> None:

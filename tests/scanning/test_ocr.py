@@ -75,6 +75,29 @@ def test_forms_are_read_word_for_word(generated: Corpus, tmp_path: Path) -> None
     assert all(recalls[name] >= floor for name, floor in FORM_FLOORS.items()), recalls
 
 
+def test_a_fax_servers_standard_resolution_tiff_is_read(generated: Corpus, tmp_path: Path) -> None:
+    # GIVEN a page of text and a notice as a fax server files them: black and white, Group 4,
+    # 204 × 98 dpi, so each pixel is twice as tall as it is wide
+    pages = [generated(name) for name in ("text-300-clean", "notice-300")]
+    faxes = []
+    for page in pages:
+        with Image.open(page.path) as scan:
+            width, height = scan.size
+            sent = scan.convert("L").resize((round(width * 204 / 300), round(height * 98 / 300)),
+                                            Image.Resampling.BOX)
+        faxes.append(tmp_path / f"{page.path.stem}-fax.tif")
+        sent.point(lambda v: 255 if v > 150 else 0).convert("1").save(
+            faxes[-1], compression="group4", dpi=(204, 98))
+    # WHEN the OCR stage reads the TIFFs
+    results = ocr_files(faxes, tmp_path, jobs=2, settings=PATIENT)
+    # THEN they read nearly as a fine-mode fax does (letters read at half their height, as
+    # they were before their pixels were squared, lost a third to half of the words)
+    for page, fax, result in zip(pages, faxes, results, strict=True):
+        assert result.pages[0].error is None
+        text = (tmp_path / f"{fax.stem}.txt").read_text(encoding="utf-8")
+        assert word_recall(page.truth_text, text) >= 0.9, page.case.name
+
+
 def _hanging_tesseract(folder: Path) -> str:
     """A Tesseract that answers ``--version`` (pytesseract asks once) and hangs on any page,
     leaving its process id in ``folder/hung.pid``."""
