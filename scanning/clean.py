@@ -52,6 +52,9 @@ SPAN_GAP = 5
 SEAL_TONE_GAP = 20
 # When the file gives no resolution, assume an A4 page filled the scan.
 A4_LONG_INCHES = 11.69
+# No paper a counter takes is longer than A3 (16.5 in): a resolution that makes the scan longer
+# than this is a program's default tag (72 dpi), not the scanner's.
+MAX_PAGE_INCHES = 17.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,10 +119,14 @@ def one_thread_per_process() -> None:
 
 
 def effective_dpi(page: Page) -> float:
-    """The page's resolution, or the one an A4 sheet filling the scan would have."""
-    if page.dpi:
+    """The page's resolution; or, when the file does not say or says one at which the page
+    would be longer than any paper (a phone's or an app's 72 dpi on a 300 dpi scan), the one
+    an A4 sheet filling the scan would have. Believed, a 72 dpi tag made clean-up grow a 300
+    dpi page 2.8 times each way for Tesseract: ten times the time, a quarter of the words."""
+    long_side = float(max(page.pixels.shape[:2]))
+    if page.dpi and long_side / page.dpi <= MAX_PAGE_INCHES:
         return float(page.dpi)
-    return float(max(page.pixels.shape[:2])) / A4_LONG_INCHES
+    return long_side / A4_LONG_INCHES
 
 
 def clean(page: Page) -> CleanPage:

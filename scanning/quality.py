@@ -97,12 +97,18 @@ def _punch_hole(left: int, top: int, w: int, h: int, size: int, width: int, heig
 
 def assess(dpi: float | None, grey: np.ndarray, background: np.ndarray,
            effective_dpi: float) -> list[QualityNote]:
-    """Every reason to rescan this page: resolution, darkness, faint ink, blur. ``grey`` is the
-    page's darkest channel and ``background`` its paper, both full size."""
+    """Every reason to rescan this page: resolution, darkness, faint ink, blur. ``dpi`` is the
+    file's claim and ``effective_dpi`` the resolution clean-up worked at (they differ when the
+    claim is not believed). ``grey`` is the page's darkest channel and ``background`` its
+    paper, both full size."""
     notes: list[QualityNote] = []
     if dpi is None:
         notes.append(QualityNote("unknown-resolution", "the file does not say its resolution; "
                                  "check the scanner is set to 200 dpi or more"))
+    elif round(dpi) != round(effective_dpi):
+        notes.append(QualityNote("implausible-resolution", f"the file says {dpi:g} dpi, which "
+                                 "would make the page longer than any paper; read as an A4 "
+                                 f"sheet at {effective_dpi:.0f} dpi"))
     elif dpi < MIN_DPI:
         notes.append(QualityNote("low-resolution", f"scanned at {dpi:g} dpi; rescan at "
                                  f"{MIN_DPI} dpi or more"))

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import numpy as np
 from PIL import Image
 
-from scanning.clean import CleanPage
+from scanning.clean import CleanPage, effective_dpi
 from scanning.errors import BadPage, ScanningError
 from scanning.images import Page, measure
 from scanning.ocr import OcrSettings, PageText, worker_pool
@@ -365,7 +365,7 @@ class Station:
         ocr_key = self._put(json.dumps(
             {"code": result.code, "station": self.station, "pages": ocr_doc},
             ensure_ascii=False).encode("utf-8"), "application/json", fresh)
-        dpis = {round(p.dpi) for p in loaded if p.dpi}
+        dpis = {round(effective_dpi(p)) for p in loaded if p.dpi}  # as the pages were read
         record = ScanRecord(
             code=result.code, operator=self.operator, station=self.station, pages=keys,
             cleaned=straight, pdf_key=pdf_key, ocr_key=ocr_key,

@@ -13,7 +13,15 @@ import pytest
 from PIL import Image, ImageDraw
 
 from scanning.batch import ocr_files
-from scanning.clean import _dots_may_chain, _fit_ring, _may_run, _paint, _seal_rings, clean
+from scanning.clean import (
+    _dots_may_chain,
+    _fit_ring,
+    _may_run,
+    _paint,
+    _seal_rings,
+    clean,
+    effective_dpi,
+)
 from scanning.images import Page, load_pages
 from scanning.ocr import OcrSettings
 from scanning.quality import components
@@ -78,6 +86,24 @@ def test_low_and_unknown_resolution_are_flagged(generated: Corpus, tmp_path: Pat
         image.save(tmp_path / "no-dpi.png")  # PNG without pHYs: resolution unknown
     bare, = load_pages(tmp_path / "no-dpi.png")
     assert [n.code for n in clean(bare).quality] == ["unknown-resolution"]
+
+
+def test_a_resolution_no_paper_could_have_is_not_believed(generated: Corpus,
+                                                          tmp_path: Path) -> None:
+    # GIVEN a 300 dpi scan saved by a program that tags every image 72 dpi (a 34 × 49 in page)
+    with Image.open(generated("text-300-clean").path) as image:
+        image.convert("RGB").save(tmp_path / "tagged-72.jpg", dpi=(72, 72), quality=90)
+    page, = load_pages(tmp_path / "tagged-72.jpg")
+    assert page.dpi == 72.0
+    # WHEN cleaned THEN it is read as the A4 sheet it fills, at its own size, and flagged so
+    assert round(effective_dpi(page)) == 300
+    cleaned = clean(page)
+    assert (cleaned.ocr_dpi, cleaned.ocr_image.shape) == (effective_dpi(page),
+                                                          page.pixels.shape[:2])
+    assert [n.code for n in cleaned.quality] == ["implausible-resolution"]
+    # … while a tag that fits a paper size is believed, however low (a 150 dpi fax above)
+    assert effective_dpi(Page(pixels=page.pixels, source="a3.png", number=1,
+                              dpi=210.0)) == 210.0
 
 
 def test_the_dark_border_of_an_open_lid_is_cropped(generated: Corpus) -> None:
