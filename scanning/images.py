@@ -231,7 +231,7 @@ def _image_frames(path: Path, numbers: list[int]) -> Iterator[Page]:
             for number in numbers:
                 image.seek(number - 1)
                 image.load()
-                frame, size = _eight_bit(image), _squared_size(image)
+                frame, size = _opaque_eight_bit(image), _squared_size(image)
                 if size != frame.size:
                     frame = _stretched(frame, size)
                 yield Page(pixels=_bgr(frame), source=path.name, number=number,
@@ -294,14 +294,19 @@ def _stretched(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     return smooth.resize(size, Image.Resampling.BICUBIC)
 
 
-def _eight_bit(image: Image.Image) -> Image.Image:
-    """A 16-bit grey frame (a scanner's "16-bit greyscale" setting, PNG or TIFF) as 8-bit
-    grey, scaled. Pillow's own conversion clips every value above 255 to white, which turned
-    such a scan into a blank page."""
-    if image.mode not in SIXTEEN_BIT_GREY:
-        return image
-    values = np.clip(np.asarray(image, dtype=np.int64), 0, 65535)
-    return Image.fromarray(((values * 255 + 32767) // 65535).astype(np.uint8))
+def _opaque_eight_bit(image: Image.Image) -> Image.Image:
+    """The frame in 8-bit pixels with nothing transparent, which Pillow's own conversions get
+    wrong two ways. 16-bit grey (a scanner's "16-bit greyscale" setting, PNG or TIFF): every
+    value above 255 is clipped to white, and the scan came out a blank page; it is scaled
+    instead. Transparency (an image program's export): the alpha is dropped and the colour
+    under transparent paper shows, usually black; the frame is laid on white instead."""
+    if image.mode in SIXTEEN_BIT_GREY:
+        values = np.clip(np.asarray(image, dtype=np.int64), 0, 65535)
+        return Image.fromarray(((values * 255 + 32767) // 65535).astype(np.uint8))
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, image.convert("RGBA")).convert("RGB")
+    return image
 
 
 def _bgr(image: Image.Image) -> np.ndarray:

@@ -51,6 +51,19 @@ def test_sixteen_bit_grey_scans_load_scaled_not_clipped_to_white(tmp_path: Path)
         assert page.pixels[300, 200].tolist() == [233, 233, 233], name
 
 
+def test_transparent_paper_loads_white_not_black(tmp_path: Path) -> None:
+    # GIVEN an exported page whose paper is transparent black and whose ink is opaque black
+    rgba = np.zeros((560, 400, 4), np.uint8)
+    rgba[100:120, 50:350] = (0, 0, 0, 255)
+    Image.fromarray(rgba).save(tmp_path / "rgba.png", dpi=(300, 300))
+    Image.fromarray(rgba).convert("LA").save(tmp_path / "la.png", dpi=(300, 300))
+    for name in ("rgba.png", "la.png"):
+        page, = load_pages(tmp_path / name)
+        # THEN the paper is white and the ink still black
+        assert page.pixels[300, 200].tolist() == [255, 255, 255], name
+        assert page.pixels[110, 60].tolist() == [0, 0, 0], name
+
+
 def test_a_fax_servers_tiff_gets_square_pixels_and_is_measured_so(tmp_path: Path) -> None:
     # GIVEN a fax at standard resolution: black and white, Group 4, 204 × 98 dpi (pixels twice
     # as tall as wide), and a TIFF whose header claims pixels twenty times as tall
