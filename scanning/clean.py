@@ -30,6 +30,9 @@ COLOUR_INK = 60
 SHADOW = 0.5
 # Pages scanned coarser than this are enlarged for Tesseract, which reads small x-heights badly.
 OCR_MIN_DPI = 200
+# Pages scanned finer than this are reduced: at 600 dpi Tesseract took 3-4× as long and read
+# fewer words (a text page 99 % against 100 %, a ruled form 97.8 against 99.6 %).
+OCR_MAX_DPI = 300
 # What is left of a rule's ragged edge once the rule is gone is specks smaller than this (mm).
 SPECK_MM = 0.35
 # Dotted leaders: dots no wider than this (mm), this far apart at most (mm), in a row this long.
@@ -159,7 +162,7 @@ def clean(page: Page) -> CleanPage:
     small = cv2.resize(flat_text, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     geometry = find_geometry(small < INK_LEVEL)
     rotation, skew = geometry.rotation, geometry.skew
-    ocr_dpi = max(dpi, OCR_MIN_DPI)
+    ocr_dpi = min(max(dpi, OCR_MIN_DPI), OCR_MAX_DPI)
     grow = ocr_dpi / dpi
     straight = _straighten(pixels, rotation, skew, grow, (255, 255, 255))
     flat = _straighten(flat_text, rotation, skew, grow, 255)
@@ -177,7 +180,7 @@ def clean(page: Page) -> CleanPage:
     return CleanPage(page=page, straight=straight, binary=binary, ocr_dpi=ocr_dpi,
                      rotation=rotation, skew=skew, blank=blank, quality=quality,
                      ocr_image=ocr_image,
-                     reread_unsure=grow == 1.0 and cv2.countNonZero(rules) > 0)
+                     reread_unsure=grow <= 1.0 and cv2.countNonZero(rules) > 0)
 
 
 def _blank_page(page: Page, pixels: np.ndarray, flat: np.ndarray, grey: np.ndarray,
@@ -215,7 +218,8 @@ def _straighten(image: np.ndarray, rotation: int, skew: float, grow: float,
     if rotation:
         image = cv2.rotate(image, turns[rotation])
     if grow != 1.0:
-        image = cv2.resize(image, None, fx=grow, fy=grow, interpolation=cv2.INTER_CUBIC)
+        image = cv2.resize(image, None, fx=grow, fy=grow,
+                           interpolation=cv2.INTER_CUBIC if grow > 1 else cv2.INTER_AREA)
     if abs(skew) < 0.05:
         return image
     height, width = image.shape[:2]

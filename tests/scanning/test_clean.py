@@ -102,8 +102,13 @@ def test_a_resolution_no_paper_could_have_is_not_believed(generated: Corpus,
                                                           page.pixels.shape[:2])
     assert [n.code for n in cleaned.quality] == ["implausible-resolution"]
     # … while a tag that fits a paper size is believed, however low (a 150 dpi fax above)
+    # or high (a 600 dpi scan, which Tesseract reads better and faster reduced to 300 dpi)
     assert effective_dpi(Page(pixels=page.pixels, source="a3.png", number=1,
                               dpi=210.0)) == 210.0
+    fine = Page(pixels=cv2.resize(page.pixels, None, fx=2, fy=2), source="fine.png", number=1,
+                dpi=600.0)
+    reduced = clean(fine)
+    assert (reduced.ocr_dpi, reduced.ocr_image.shape) == (300, page.pixels.shape[:2])
 
 
 def test_the_dark_border_of_an_open_lid_is_cropped(generated: Corpus) -> None:
