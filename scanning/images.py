@@ -323,6 +323,10 @@ def _pdf_sizes(path: Path) -> list[tuple[int, int]]:
     unrendered (the media box bounds the crop box poppler renders)."""
     try:
         reader = PdfReader(path)
+        # a PDF locked only against editing opens with the empty password, as poppler opens it
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise BadPage(path.name, "the PDF is password-protected: save it without a password "
+                                     "and scan it in again")
         count = len(reader.pages)
         if count > MAX_PAGES_PER_FILE:
             return [(0, 0)] * count

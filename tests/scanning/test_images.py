@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen.canvas import Canvas
 
 from scanning.errors import BadPage
@@ -96,6 +97,11 @@ def test_pdf_pages_are_rasterised_at_300_dpi(tmp_path: Path) -> None:
     assert [(p.number, p.dpi) for p in pages] == [(1, 300.0), (2, 300.0)]
     assert abs(pages[0].pixels.shape[0] - 3508) <= 1
     assert pages[0].pixels.shape[1] == 2480
+    # … and a scanner's PDF locked only against editing opens as any other
+    restricted = PdfWriter(clone_from=PdfReader(tmp_path / "two.pdf"))
+    restricted.encrypt(user_password="", owner_password="owner", algorithm="AES-128")
+    restricted.write(tmp_path / "restricted.pdf")
+    assert len(load_pages(tmp_path / "restricted.pdf")) == 2
 
 
 def _png_header_only(width: int, height: int) -> bytes:
@@ -123,10 +129,13 @@ def _bad_files(folder: Path) -> dict[str, str]:
     canvas = Canvas(str(folder / "poster.pdf"), pagesize=(14_400, 14_400))  # 200 × 200 inches
     canvas.drawString(72, 72, "x")
     canvas.save()
+    locked = PdfWriter(clone_from=PdfReader(folder / "poster.pdf"))
+    locked.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
+    locked.write(folder / "locked.pdf")
     return {"truncated.png": "truncated", "truncated.jpg": "truncated",
             "corrupt.jpg": "corrupt", "empty.png": "empty", "notes.png": "not an image",
             "bomb.png": "decompression bomb", "broken.pdf": "corrupt PDF",
-            "poster.pdf": "decompression bomb"}
+            "poster.pdf": "decompression bomb", "locked.pdf": "password-protected"}
 
 
 def test_files_that_cannot_be_pages_are_refused_naming_the_file(tmp_path: Path) -> None:
