@@ -29,14 +29,22 @@ BLURRED = 2.8
 # of 13 pt covers about twice that).
 MARK_CONTRAST = 28
 BLANK_SHARE = 0.0002
+NOTE_CODES = frozenset({"unknown-resolution", "implausible-resolution", "low-resolution",
+                        "too-dark", "too-light", "blurred", "orientation-unsure"})
 
 
 @dataclass(frozen=True)
 class QualityNote:
-    """One finding about a page: ``code`` for programs, ``message`` for the operator."""
+    """One finding about a page: ``code`` (one of ``NOTE_CODES``) for programs and for the
+    pages, which name it in the operator's language; ``message``, with its figures, for the
+    CLI and the logs."""
 
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        if self.code not in NOTE_CODES:
+            raise ValueError(f"unknown quality note code {self.code!r}")
 
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}

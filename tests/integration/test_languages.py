@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
+from scanning.quality import NOTE_CODES
 from tracker import bags
 from tracker.bootstrap import Services
-from tracker.web import create_app
+from tracker.web import create_app, labels
 
 ROOT = Path(__file__).parents[2]
 TRANSLATIONS = ROOT / "tracker" / "web" / "translations"
@@ -152,6 +154,19 @@ def test_the_vietnamese_catalogue_translates_everything_the_code_asks_for(tmp_pa
     vi = catalogue(TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po")
     assert sorted(asked - set(vi)) == [], "pybabel update the vi catalogue"
     assert sorted(m for m, t in vi.items() if not t.strip()) == [], "untranslated entries"
+
+
+def test_every_note_a_station_leaves_on_a_page_is_named_in_both_languages(
+        client: FlaskClient) -> None:
+    """The QC page names a page's notes by code; a code without a name would show the
+    station's English message on a Vietnamese page."""
+    assert set(labels.PAGE_NOTES) == NOTE_CODES | {"blank", "separator", "ocr_failed"}
+    with client.application.test_request_context():
+        with force_locale("en"):
+            english = [str(name) for name in labels.PAGE_NOTES.values()]
+        with force_locale("vi"):
+            vietnamese = [str(name) for name in labels.PAGE_NOTES.values()]
+    assert all(vi != en for vi, en in zip(vietnamese, english, strict=True)), vietnamese
 
 
 def test_refusals_on_pages_are_said_in_the_page_language(client: FlaskClient) -> None:

@@ -1,5 +1,5 @@
 """Names people read for the codes the tracker keeps: roles, stages, the kinds of step,
-channels and satisfaction ratings."""
+channels, satisfaction ratings and the notes a scanning station leaves on a page."""
 
 from __future__ import annotations
 
@@ -28,6 +28,23 @@ STEPS = {"Received": _l("Received"), "RefusedAtCounter": _l("Refused at the coun
          "Resumed": _l("Resumed"), "Rescheduled": _l("New appointment date"),
          "Rejected": _l("Rejected"), "Resolved": _l("Result ready"),
          "ResultReturned": _l("Result returned"), "Cancelled": _l("Cancelled")}
+
+# What the operator is told about a page, by the note's code. The station's own message (in
+# English, with its figures) is shown for a code not listed here.
+PAGE_NOTES = {
+    "blank": _l("Looks blank"), "separator": _l("Separator sheet"),
+    "ocr_failed": _l("OCR failed"),
+    "unknown-resolution": _l("The file does not say its resolution: check the scanner is set "
+                             "to 200 dpi or more"),
+    "implausible-resolution": _l("The resolution the file gives would make the page larger "
+                                 "than any paper: read as an A4 sheet"),
+    "low-resolution": _l("Scanned below 200 dpi: rescan at 200 dpi or more"),
+    "too-dark": _l("The paper scans too dark: rescan lighter or on clean glass"),
+    "too-light": _l("The print is faint: rescan darker"),
+    "blurred": _l("The print is blurred: rescan with the page flat on the glass"),
+    "orientation-unsure": _l("Too little text to tell which way up the page is: kept as "
+                             "scanned; turn it if it is not upright"),
+}
 
 
 def local_time(moment: str) -> str:

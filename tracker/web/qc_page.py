@@ -43,6 +43,7 @@ from tracker.domain.errors import N_, Forbidden, HosoError, UnknownReference
 from tracker.handling import execute
 from tracker.identity.permissions import RULES, held_at, offices_in
 from tracker.qc import QualityControl, refusal
+from tracker.web import labels
 from tracker.web.auth import services
 from tracker.web.i18n import explain
 from tracker.web.sessions import signed_in
@@ -200,7 +201,8 @@ def batch(batch: str, error: str | None = None, status: int = 200) -> Any:
             components[dossier["code"]] = []
     names = {c.code: c.name for items in components.values() for c in items}
     return render_template("qc/batch.html", batch=found, components=components, names=names,
-                           error=error, done=request.args.get("done")), status
+                           notes=labels.PAGE_NOTES, error=error,
+                           done=request.args.get("done")), status
 
 
 @blueprint.get("/station/qc/<batch>/pages/<page_id>.jpg")
