@@ -9,7 +9,7 @@ fails here and not half-way through clean-up, and memory holds one page, never t
 PDF pages are rasterised by poppler's ``pdftoppm`` at ``PDF_DPI``, one page per run.
 A frame whose pixels are not square (a fax server's TIFF at 204 × 98 dpi) is stretched to its
 higher resolution both ways as it is decoded, and measured so: Tesseract reads letters half
-their height as something else.
+their height as something else. A frame whose EXIF says which way up it is, is turned so.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import ExifTags, Image
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -44,6 +44,14 @@ MEASURED_FILES = 64  # files whose measure a process remembers (see ``_measured`
 # Pixels up to this many times taller than wide (or wider than tall) are squared; a fax's
 # standard resolution is 2.08. A header claiming more is not believed: no stretch.
 MAX_PIXEL_ASPECT = 4.0
+# EXIF orientations (TIFF tag 274) and the turn that makes each upright, as Pillow's
+# ``ImageOps.exif_transpose`` does; the last four swap width and height.
+EXIF_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+              4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+              6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+              8: Image.Transpose.ROTATE_90}
+QUARTER_TURNS = frozenset({Image.Transpose.TRANSPOSE, Image.Transpose.ROTATE_270,
+                           Image.Transpose.TRANSVERSE, Image.Transpose.ROTATE_90})
 # Pillow's modes for 16-bit grey ("I": a 16-bit PNG as older Pillow opens it).
 SIXTEEN_BIT_GREY = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
 
@@ -211,11 +219,11 @@ def _image_sizes(path: Path) -> list[tuple[int, int]]:
         with _open(path) as image:
             frames = getattr(image, "n_frames", 1)
             if frames > MAX_PAGES_PER_FILE * 2 or frames == 1 or image.format in CANVAS_FORMATS:
-                return [_squared_size(image)] * frames
+                return [_decoded_size(image)] * frames
             sizes = []
             for index in range(frames):  # a TIFF's seek reads the frame's directory only
                 image.seek(index)
-                sizes.append(_squared_size(image))
+                sizes.append(_decoded_size(image))
             return sizes
     except Image.DecompressionBombError as error:
         raise BadPage(path.name, f"too many pixels to be a page scan ({error})") from error
@@ -234,6 +242,9 @@ def _image_frames(path: Path, numbers: list[int]) -> Iterator[Page]:
                 frame, size = _opaque_eight_bit(image), _squared_size(image)
                 if size != frame.size:
                     frame = _stretched(frame, size)
+                turn = _exif_turn(image)
+                if turn is not None:
+                    frame = frame.transpose(turn)
                 yield Page(pixels=_bgr(frame), source=path.name, number=number,
                            dpi=_dpi(image))
     except Image.DecompressionBombError as error:
@@ -284,6 +295,22 @@ def _squared_size(image: Image.Image) -> tuple[int, int]:
     if across > down:
         return width, round(height * across / down)
     return round(width * down / across), height
+
+
+def _decoded_size(image: Image.Image) -> tuple[int, int]:
+    """The frame's size as ``_image_frames`` hands it on: squared, then turned upright."""
+    width, height = _squared_size(image)
+    return (height, width) if _exif_turn(image) in QUARTER_TURNS else (width, height)
+
+
+def _exif_turn(image: Image.Image) -> Image.Transpose | None:
+    """How to turn the frame upright by its EXIF orientation (a phone's or a scanner app's
+    JPEG that says which way up it is instead of turning its pixels), if it says so."""
+    try:
+        orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    except (OSError, ValueError, SyntaxError):
+        return None  # an unreadable EXIF block is no reason to refuse the page
+    return EXIF_TURNS.get(orientation)
 
 
 def _stretched(image: Image.Image, size: tuple[int, int]) -> Image.Image:

@@ -65,6 +65,22 @@ def test_transparent_paper_loads_white_not_black(tmp_path: Path) -> None:
         assert page.pixels[110, 60].tolist() == [0, 0, 0], name
 
 
+def test_a_jpeg_that_says_which_way_up_it_is_is_turned_so(tmp_path: Path) -> None:
+    # GIVEN a phone's JPEG with its pixels as the camera held them and EXIF orientation 6
+    # ("turn 90° clockwise to view"), ink in its top-left corner
+    pixels = np.full((560, 400, 3), 250, np.uint8)
+    pixels[10:30, 10:100] = 0
+    image = Image.fromarray(pixels)
+    exif = image.getexif()
+    exif[0x0112] = 6
+    image.save(tmp_path / "phone.jpg", exif=exif, dpi=(300, 300))
+    # WHEN loaded THEN it is upright: wide, the ink down the top-right corner, measured so
+    page, = load_pages(tmp_path / "phone.jpg")
+    assert page.pixels.shape == (400, 560, 3)
+    assert page.pixels[10:100, 532:548].max() < 60
+    assert measure(tmp_path / "phone.jpg").sizes == ((560, 400),)
+
+
 def test_a_fax_servers_tiff_gets_square_pixels_and_is_measured_so(tmp_path: Path) -> None:
     # GIVEN a fax at standard resolution: black and white, Group 4, 204 × 98 dpi (pixels twice
     # as tall as wide), and a TIFF whose header claims pixels twenty times as tall
