@@ -30,6 +30,9 @@ COLOUR_INK = 60
 SHADOW = 0.5
 # Pages scanned coarser than this are enlarged for Tesseract, which reads small x-heights badly.
 OCR_MIN_DPI = 200
+# A page with less of its area in print darker than INK_LEVEL is sparse (a signature, a line,
+# faint print): most text pages have 3-10 %.
+SPARSE_INK = 0.005
 # Pages scanned finer than this are reduced: at 600 dpi Tesseract took 3-4× as long and read
 # fewer words (a text page 99 % against 100 %, a ruled form 97.8 against 99.6 %).
 OCR_MAX_DPI = 300
@@ -65,7 +68,8 @@ class CleanPage:
     """A page made ready for OCR and for people, with what clean-up found about it.
 
     ``ocr_image`` is what Tesseract should read (``reading_copy()``): grey, light divided out,
-    colour inks, deep shadow, table rules, leaders and dark seal rings turned to paper.
+    colour inks, deep shadow, table rules, leaders and dark seal rings turned to paper (and, on
+    a page with little print, marks fainter than the blank test counts).
     ``binary`` is its black-and-white version (0 ink, 255 paper). ``straight`` (BGR),
     ``binary`` and ``ocr_image`` share one geometry at ``ocr_dpi``, so word boxes found by OCR
     place the PDF's text layer on ``straight``. ``reread_unsure`` says the page's unsure words
@@ -172,8 +176,11 @@ def clean(page: Page) -> CleanPage:
     # its LSTM reads the grey edges of tone marks better (1-2 points of word recall on 150-200
     # dpi pages, see docs/DESIGN-NOTES.md), and it thresholds for layout itself.
     ocr_image = cv2.bitwise_or(flat, rules)
-    binary = cv2.bitwise_or(binary, rules)
     quality = assess(page.dpi, all_grey, background, dpi)
+    _, printed = cv2.threshold(flat, INK_LEVEL - 1, 255, cv2.THRESH_BINARY_INV)
+    if cv2.countNonZero(printed) < SPARSE_INK * flat.size:
+        _without_show_through(ocr_image, blurred=any(n.code == "blurred" for n in quality))
+    binary = cv2.bitwise_or(binary, rules)
     if not geometry.sure:
         quality.append(QualityNote("orientation-unsure", "too little text to tell which way "
                                    "up the page is: kept as scanned; turn it if it is not"))
@@ -181,6 +188,19 @@ def clean(page: Page) -> CleanPage:
                      rotation=rotation, skew=skew, blank=blank, quality=quality,
                      ocr_image=ocr_image,
                      reread_unsure=grow <= 1.0 and cv2.countNonZero(rules) > 0)
+
+
+def _without_show_through(ocr_image: np.ndarray, blurred: bool) -> None:
+    """Turn to paper, in place, the marks on a page with little print of its own (a signed
+    back, a line, faint print) that may be the other side's print seen through the paper.
+    Tesseract's own threshold would fall between the paper and that mirror image and read it
+    as hundreds of words, in half a minute or more. What the blank test takes for no mark is
+    paper; and when the marks are soft as well as faint (the page's notes say blurred), so is
+    every mark lighter than print: show-through is diffused by the paper it passes through. A
+    page of faint, blurred print loses its reading with it; its notes already ask for a
+    rescan."""
+    faintest = INK_LEVEL if blurred else 255 - MARK_CONTRAST
+    ocr_image[ocr_image > faintest] = 255
 
 
 def _blank_page(page: Page, pixels: np.ndarray, flat: np.ndarray, grey: np.ndarray,

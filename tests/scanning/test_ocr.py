@@ -8,6 +8,7 @@ import os
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,10 @@ from PIL import Image
 from pypdf import PdfReader
 
 from scanning.batch import ocr_files, ocr_page
-from scanning.ocr import OcrSettings, ocr_pages
-from tests.scanning.corpus import OCR_TEST_SET, Generated
+from scanning.clean import clean
+from scanning.images import load_pages
+from scanning.ocr import OcrSettings, ocr_pages, read_clean
+from tests.scanning.corpus import BLANK_SET, OCR_TEST_SET, Generated, write_case
 from tests.scanning.measure import collapse, word_recall
 
 Corpus = Callable[[str], Generated]
@@ -113,7 +116,29 @@ def test_a_600_dpi_scan_is_read_at_300(generated: Corpus, tmp_path: Path) -> Non
     assert word_recall(form.truth_text, text) >= FORM_FLOORS["form-ruled-300"]
 
 
+def test_the_other_sides_print_showing_through_a_sparse_page_is_not_read(
+        generated: Corpus, tmp_path: Path) -> None:
+    # GIVEN the back of a signed page with the front's print faintly showing through, a back
+    # showing through heavily (25 %: marks to the blank test), and a page of one printed line
+    signed = clean(load_pages(generated("near-blank-signature-300").path)[0])
+    back, = (case for case in BLANK_SET if case.name == "blank-back-band-right-300")
+    heavy_case = replace(back, name="show-through-25", show=0.25)
+    heavy = clean(load_pages(write_case(heavy_case, tmp_path).path)[0])
+    line = clean(load_pages(generated("near-blank-line-200").path)[0])
+    assert not signed.blank  # they hold marks of their own
+    assert not heavy.blank
+    assert not line.blank
+    # WHEN read THEN the mirror images are no text (read, each was ~520 junk words in 25-30 s)…
+    for page in (signed, heavy):
+        started = time.monotonic()
+        assert read_clean(page, PATIENT).words == ()
+        assert time.monotonic() - started < 10
+    # … and the printed line still is
+    assert collapse(read_clean(line, PATIENT).text) == "Trang này để trống theo quy định."
+
+
 def _hanging_tesseract(folder: Path) -> str:
+
     """A Tesseract that answers ``--version`` (pytesseract asks once) and hangs on any page,
     leaving its process id in ``folder/hung.pid``."""
     script = folder / "tesseract-hangs"
