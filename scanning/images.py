@@ -328,8 +328,10 @@ def _opaque_eight_bit(image: Image.Image) -> Image.Image:
     instead. Transparency (an image program's export): the alpha is dropped and the colour
     under transparent paper shows, usually black; the frame is laid on white instead."""
     if image.mode in SIXTEEN_BIT_GREY:
-        values = np.clip(np.asarray(image, dtype=np.int64), 0, 65535)
-        return Image.fromarray(((values * 255 + 32767) // 65535).astype(np.uint8))
+        values = np.asarray(image)  # the high byte: a 60 Mpx page needs no wider copy
+        if values.dtype.kind != "u":
+            values = np.clip(values, 0, 65535)
+        return Image.fromarray((values >> 8).astype(np.uint8))
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         white = Image.new("RGBA", image.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, image.convert("RGBA")).convert("RGB")
