@@ -333,8 +333,10 @@ def _opaque_eight_bit(image: Image.Image) -> Image.Image:
             values = np.clip(values, 0, 65535)
         return Image.fromarray((values >> 8).astype(np.uint8))
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, image.convert("RGBA")).convert("RGB")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+        paper = Image.new("RGB", image.size, (255, 255, 255))
+        paper.paste(rgba, mask=rgba.getchannel("A"))
+        return paper
     return image
 
 
