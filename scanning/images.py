@@ -239,14 +239,13 @@ def _image_frames(path: Path, numbers: list[int]) -> Iterator[Page]:
             for number in numbers:
                 image.seek(number - 1)
                 image.load()
-                frame, size = _opaque_eight_bit(image), _squared_size(image)
+                frame, (size, dpi) = _opaque_eight_bit(image), _square(image)
                 if size != frame.size:
                     frame = _stretched(frame, size)
                 turn = _exif_turn(image)
                 if turn is not None:
                     frame = frame.transpose(turn)
-                yield Page(pixels=_bgr(frame), source=path.name, number=number,
-                           dpi=_dpi(image))
+                yield Page(pixels=_bgr(frame), source=path.name, number=number, dpi=dpi)
     except Image.DecompressionBombError as error:
         raise BadPage(path.name, f"too many pixels to be a page scan ({error})") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
@@ -258,48 +257,33 @@ def _image_trouble(error: Exception) -> str:
             else f"corrupt or truncated image ({error})")
 
 
-def _dpi(image: Image.Image) -> float | None:
-    """The frame's resolution as a page of square pixels has it (``_squared_size``)."""
-    across, down = _resolutions(image)
-    if across is None:
-        return None
-    # PNG stores pixels per metre, so 200 dpi reads back 199.9994.
-    return float(round(max(across, down or 0.0) if _aspect_believed(across, down) else across))
-
-
-def _resolutions(image: Image.Image) -> tuple[float | None, float | None]:
-    """The frame's dpi across and down; None where the file does not say (JFIF's "no units"
-    says 1)."""
+def _square(image: Image.Image) -> tuple[tuple[int, int], float | None]:
+    """The frame's size once its pixels are square, and its resolution then (None when the
+    file does not say; JFIF's "no units" says 1). The axis of lower resolution grows to the
+    other's: a fax's 204 × 98 dpi frame of 1728 × 1145 becomes 1728 × 2383 at 204 dpi."""
+    width, height = image.size
     dpi = image.info.get("dpi")
     try:
         across, down = (float(dpi[0]), float(dpi[1])) if dpi else (0.0, 0.0)
     except (TypeError, ValueError, IndexError):
-        return None, None
-    return (across if across >= 50 else None), (down if down >= 50 else None)
-
-
-def _aspect_believed(across: float | None, down: float | None) -> bool:
-    return (across is not None and down is not None
-            and max(across, down) / min(across, down) <= MAX_PIXEL_ASPECT)
-
-
-def _squared_size(image: Image.Image) -> tuple[int, int]:
-    """The frame's size once its pixels are square: the axis of lower resolution grows to the
-    other's (a fax's 204 × 98 dpi frame of 1728 × 1145 becomes 1728 × 2383)."""
-    across, down = _resolutions(image)
-    width, height = image.size
-    if across is None or down is None or not _aspect_believed(across, down):
-        return width, height
+        return (width, height), None
+    if across < 50:
+        return (width, height), None
+    # PNG stores pixels per metre, so 200 dpi reads back 199.9994.
+    if down < 50 or max(across, down) / min(across, down) > MAX_PIXEL_ASPECT:
+        return (width, height), float(round(across))
     if abs(across - down) <= 0.02 * max(across, down):
-        return width, height
-    if across > down:
-        return width, round(height * across / down)
-    return round(width * down / across), height
+        size = (width, height)
+    elif across > down:
+        size = (width, round(height * across / down))
+    else:
+        size = (round(width * down / across), height)
+    return size, float(round(max(across, down)))
 
 
 def _decoded_size(image: Image.Image) -> tuple[int, int]:
     """The frame's size as ``_image_frames`` hands it on: squared, then turned upright."""
-    width, height = _squared_size(image)
+    (width, height), _ = _square(image)
     return (height, width) if _exif_turn(image) in QUARTER_TURNS else (width, height)
 
 
